@@ -1,0 +1,1 @@
+"""InfoCoach: a Discord bot that coaches students through informational interviews."""

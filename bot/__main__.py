@@ -1,0 +1,72 @@
+"""``python -m bot``: run the bot. Also ``python -m bot check`` and ``python -m bot migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import discord
+
+from bot.app import create_bot
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError, load_content
+from bot.storage.database import Database, StorageError
+
+EXIT_CONFIG = 2
+
+
+async def _run(settings: Settings) -> None:
+    bot = create_bot(settings)
+    await bot.open_storage()  # fail on an unwritable database before connecting to Discord
+    async with bot:
+        await bot.start(settings.discord_token)
+
+
+async def _migrate(settings: Settings) -> None:
+    db = await Database.open(settings.db_path)
+    await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the InfoCoach bot.")
+    parser.add_argument(
+        "verb",
+        nargs="?",
+        default="run",
+        choices=["run", "check", "migrate"],
+        help="run (default): start the bot; check: validate settings and data/; "
+        "migrate: create or upgrade the database and exit",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        if args.verb == "check":
+            load_content(settings.data_dir)
+            print(f"settings and {settings.data_dir} are valid")
+        elif args.verb == "migrate":
+            asyncio.run(_migrate(settings))
+            print(f"database {settings.db_path} is up to date")
+        else:
+            asyncio.run(_run(settings))
+    except (ConfigError, ContentError, StorageError) as exc:
+        print(f"infocoach: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except discord.LoginFailure:
+        print(
+            "infocoach: Discord rejected DISCORD_TOKEN; copy a fresh one from the developer "
+            "portal (README.md, “Create the Discord application”).",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Settings read from the environment, with an optional untracked ``.env`` file beside it.
+
+Only ``DISCORD_TOKEN`` is required. The environment wins over ``.env`` so that a deployment can
+override a developer's file without editing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DB_PATH = DEFAULT_DATA_DIR / "infocoach.sqlite3"
+README_SETUP_SECTION = "README.md, section “Create the Discord application”"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str
+    db_path: Path = DEFAULT_DB_PATH
+    data_dir: Path = DEFAULT_DATA_DIR
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a minimal ``KEY=value`` file: comments, blank lines, optional quotes, ``export``."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=value, got {raw.strip()!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``) over ``dotenv_path``."""
+    env = dict(read_dotenv(dotenv_path if dotenv_path is not None else PROJECT_ROOT / ".env"))
+    env.update(os.environ if environ is None else environ)
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            f"DISCORD_TOKEN is not set: put your bot token in the environment or in .env "
+            f"(see {README_SETUP_SECTION})."
+        )
+
+    db_path = Path(env["INFOCOACH_DB_PATH"]).expanduser() if env.get("INFOCOACH_DB_PATH") else None
+
+    dev_guild: int | None = None
+    raw_guild = env.get("INFOCOACH_DEV_GUILD", "").strip()
+    if raw_guild:
+        if not raw_guild.isdigit():
+            raise ConfigError(
+                f"INFOCOACH_DEV_GUILD must be a server id (digits), got {raw_guild!r}."
+            )
+        dev_guild = int(raw_guild)
+
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
+
+    return Settings(
+        discord_token=token,
+        db_path=db_path or DEFAULT_DB_PATH,
+        dev_guild_id=dev_guild,
+        log_level=level,
+    )

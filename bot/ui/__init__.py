@@ -1,0 +1,1 @@
+"""Shared discord.py pieces: private replies, the error handler, checklists, pickers."""

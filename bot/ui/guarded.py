@@ -1,0 +1,51 @@
+"""Base pieces for components and modals whose failures reach the user as private replies.
+
+discord.py only logs exceptions raised inside a DynamicItem callback, which leaves the student
+with "This interaction failed". Everything interactive here routes errors through the same handler
+as slash commands instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import discord
+
+from bot.errors import UserError
+from bot.ui.error_handler import handle_interaction_error
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
+
+
+class GuardedCallback:
+    """Mixin for ``DynamicItem`` subclasses: implement :meth:`run` instead of ``callback``."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class GuardedModal(discord.ui.Modal):
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+def bot_of(interaction: discord.Interaction) -> InfoCoachBot:
+    return cast("InfoCoachBot", interaction.client)
+
+
+def ensure_owner(interaction: discord.Interaction, owner_id: int) -> None:
+    if interaction.user.id != owner_id:
+        raise UserError("That belongs to someone else: only the student who opened it can use it.")
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise UserError("This works inside a server, not in direct messages.")
+    return interaction.guild_id

@@ -1,0 +1,73 @@
+"""Checks on what students type: lengths, dates and time zones. Failures raise UserError."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.errors import UserError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def clean_text(value: str, field: str, *, max_length: int) -> str:
+    """Trim required text and check its length. Stored as typed otherwise: mentions never ping,
+    because every message the bot sends has mentions disabled."""
+    text = value.strip()
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Zs", "Cc"})
+    if not visible:
+        raise UserError(f"The {field} can't be empty.")
+    if len(text) > max_length:
+        raise UserError(
+            f"The {field} is {len(text)} characters long; the most is {max_length}. "
+            "Please shorten it."
+        )
+    return text
+
+
+def clean_optional_text(value: str | None, field: str, *, max_length: int) -> str | None:
+    """Like :func:`clean_text`, but blank or missing text is simply absent."""
+    if value is None or not value.strip():
+        return None
+    return clean_text(value, field, max_length=max_length)
+
+
+def parse_date(text: str, field: str = "date") -> date:
+    value = text.strip()
+    if not _DATE.match(value):
+        raise UserError(f"“{value[:40]}” isn't a date I can read. Use YYYY-MM-DD, e.g. 2026-03-14.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{value} isn't a real calendar date. Check the month and day.") from None
+
+
+@cache
+def all_timezones() -> tuple[str, ...]:
+    """Every IANA zone name available (the ``tzdata`` package guarantees the list)."""
+    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(all_timezones())
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    value = name.strip()
+    if value not in _zone_names():
+        raise UserError(
+            f"“{value[:60]}” isn't a time zone I know. Pick one from the list, "
+            "e.g. America/New_York or Europe/Berlin."
+        )
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"“{value[:60]}” isn't a time zone I know.") from None
+
+
+def local_start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone)

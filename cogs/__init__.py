@@ -1,0 +1,1 @@
+"""Discord extensions: one per phase (request, prepare, interview, followup), plus the rest."""

@@ -1,0 +1,83 @@
+"""Migrations: a fresh database reaches the latest schema; an old one upgrades keeping its data."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.storage.database import Database, StorageError
+from bot.storage.migrations import Migration, available_migrations, migrate, schema_version
+
+
+async def test_fresh_database_is_at_latest_version_with_wal_and_foreign_keys(tmp_path: Path):
+    db = await Database.open(tmp_path / "fresh.sqlite3")
+    try:
+        latest = available_migrations()[-1].version
+        assert await db.fetch_value("PRAGMA user_version") == latest
+        assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+        assert await db.fetch_value("PRAGMA foreign_keys") == 1
+        versions = [r[0] for r in await db.fetch_all("SELECT version FROM schema_migrations")]
+        assert versions == list(range(1, latest + 1))
+        tables = {
+            r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        assert {"students", "contacts", "checklist_ticks", "events", "app_meta"} <= tables
+    finally:
+        await db.close()
+
+
+async def test_database_at_migration_1_upgrades_to_latest_keeping_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn, target=1) == [1]
+        await conn.execute(
+            "INSERT INTO students (guild_id, user_id, timezone, created_at, last_active_at)"
+            " VALUES (1, 2, 'Europe/Berlin', '2026-01-01T00:00:00.000000+00:00',"
+            " '2026-01-01T00:00:00.000000+00:00')"
+        )
+        await conn.execute(
+            "INSERT INTO contacts (guild_id, user_id, person, organization, created_at, updated_at)"
+            " VALUES (1, 2, 'Ada', 'Acme', '2026-01-01T00:00:00.000000+00:00',"
+            " '2026-01-01T00:00:00.000000+00:00')"
+        )
+        assert await schema_version(conn) == 1
+        columns = {row[1] async for row in await conn.execute("PRAGMA table_info(contacts)")}
+        assert "requested_at" not in columns
+
+    db = await Database.open(path)
+    try:
+        assert await db.fetch_value("PRAGMA user_version") == available_migrations()[-1].version
+        row = await db.fetch_one("SELECT person, stage, requested_at FROM contacts")
+        assert (row["person"], row["stage"], row["requested_at"]) == ("Ada", "planned", None)
+        assert await db.fetch_value("SELECT timezone FROM students") == "Europe/Berlin"
+    finally:
+        await db.close()
+
+
+async def test_reopening_applies_nothing(tmp_path: Path):
+    path = tmp_path / "again.sqlite3"
+    await (await Database.open(path)).close()
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        assert await migrate(conn) == []
+
+
+async def test_failed_migration_rolls_back_everything(tmp_path: Path):
+    real = available_migrations()
+    broken = [*real, Migration(len(real) + 1, "9999_broken.sql", "CREATE TABLE x (;")]
+    path = tmp_path / "broken.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(conn, migrations=broken)
+        assert await schema_version(conn) == 0
+        async with conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'") as cur:
+            assert (await cur.fetchone())[0] == 0
+
+
+async def test_unwritable_path_gives_one_clear_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(StorageError, match="not-a-dir"):
+        await Database.open(blocker / "db.sqlite3")
