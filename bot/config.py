@@ -76,6 +76,12 @@ def load_settings(
             )
         dev_guild = int(raw_guild)
 
+    data_dir = (
+        Path(env["INFOCOACH_DATA_DIR"]).expanduser()
+        if env.get("INFOCOACH_DATA_DIR")
+        else DEFAULT_DATA_DIR
+    )
+
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
@@ -83,6 +89,7 @@ def load_settings(
     return Settings(
         discord_token=token,
         db_path=db_path or DEFAULT_DB_PATH,
+        data_dir=data_dir,
         dev_guild_id=dev_guild,
         log_level=level,
     )

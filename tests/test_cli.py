@@ -1,0 +1,64 @@
+"""``python -m bot`` start-up failures: one clear line, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "INFOCOACH_"))}
+    base["INFOCOACH_DB_PATH"] = str(tmp_path / "bot.sqlite3")
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env here
+        env={**base, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_missing_token_names_the_variable_and_the_readme(tmp_path: Path):
+    result = run_bot(tmp_path)
+    assert_one_clear_line(result, "DISCORD_TOKEN", "README")
+
+
+def test_malformed_content_names_file_and_item(tmp_path: Path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    path = data / "checklists" / "prepare.toml"
+    text = path.read_text(encoding="utf-8")
+    second_id = text.split('id = "')[2].split('"')[0]
+    path.write_text(text.replace(f'id = "{second_id}"', 'id = "Not Valid!"'), encoding="utf-8")
+    result = run_bot(tmp_path, DISCORD_TOKEN="x", INFOCOACH_DATA_DIR=str(data))
+    assert_one_clear_line(result, "prepare.toml", "item 2")
+
+
+def test_unwritable_database_path_is_named(tmp_path: Path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    result = run_bot(tmp_path, DISCORD_TOKEN="x", INFOCOACH_DB_PATH=str(blocker / "db.sqlite3"))
+    assert_one_clear_line(result, str(blocker / "db.sqlite3"))
+
+
+def test_migrate_verb_creates_the_database(tmp_path: Path):
+    result = run_bot(tmp_path, "migrate", DISCORD_TOKEN="x")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "bot.sqlite3").is_file()

@@ -1,0 +1,50 @@
+"""Settings come from the environment over an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DB_PATH, ConfigError, load_settings
+
+
+def test_token_is_required(tmp_path: Path):
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        load_settings({}, tmp_path / "missing.env")
+
+
+def test_dotenv_is_read_and_environment_wins(tmp_path: Path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\nexport DISCORD_TOKEN='from-file'\nINFOCOACH_DEV_GUILD=123\nLOG_LEVEL=debug\n"
+    )
+    settings = load_settings({"INFOCOACH_DB_PATH": str(tmp_path / "x.db")}, dotenv)
+    assert settings.discord_token == "from-file"
+    assert settings.dev_guild_id == 123
+    assert settings.log_level == "DEBUG"
+    assert settings.db_path == tmp_path / "x.db"
+    assert load_settings({"DISCORD_TOKEN": "env"}, dotenv).discord_token == "env"
+
+
+def test_defaults(tmp_path: Path):
+    settings = load_settings({"DISCORD_TOKEN": "t"}, tmp_path / "none.env")
+    assert settings.db_path == DEFAULT_DB_PATH
+    assert settings.db_path.name == "infocoach.sqlite3"
+    assert settings.dev_guild_id is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [("INFOCOACH_DEV_GUILD", "abc", "server id"), ("LOG_LEVEL", "LOUD", "LOG_LEVEL")],
+)
+def test_malformed_values(tmp_path: Path, key: str, value: str, message: str):
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"DISCORD_TOKEN": "t", key: value}, tmp_path / "none.env")
+
+
+def test_malformed_dotenv_line(tmp_path: Path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DISCORD_TOKEN\n")
+    with pytest.raises(ConfigError, match=r"\.env:1"):
+        load_settings({}, dotenv)
