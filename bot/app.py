@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -22,7 +23,10 @@ EXTENSIONS: tuple[str, ...] = ("cogs.request", "cogs.settings")
 
 
 class InfoCoachBot(commands.Bot):
-    def __init__(self, settings: Settings, content: Content, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, content: Content, clock: Clock, **client_options: Any
+    ) -> None:
+        discord.VoiceClient.warn_nacl = False  # no voice here; skip discord.py's PyNaCl warning
         intents = discord.Intents.none()
         intents.guilds = True  # server list and channels; no privileged intents are needed
         super().__init__(
@@ -31,6 +35,7 @@ class InfoCoachBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=InfoCoachTree,
+            **client_options,
         )
         self.settings = settings
         self.content = content
@@ -70,11 +75,19 @@ class InfoCoachBot(commands.Bot):
 
 
 def create_bot(
-    settings: Settings, *, clock: Clock | None = None, content: Content | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    content: Content | None = None,
+    **client_options: Any,
 ) -> InfoCoachBot:
-    """An unstarted bot. Loads and validates ``data/`` now so bad content fails before login."""
+    """An unstarted bot. Loads and validates ``data/`` now so bad content fails before login.
+
+    ``client_options`` go to :class:`discord.Client` (tests lower ``guild_ready_timeout``).
+    """
     return InfoCoachBot(
         settings,
         content if content is not None else load_content(settings.data_dir),
         clock or SystemClock(),
+        **client_options,
     )

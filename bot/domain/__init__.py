@@ -1,0 +1,1 @@
+"""Pure domain logic for InfoCoach: no Discord, no storage, no I/O."""

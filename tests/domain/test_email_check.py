@@ -1,0 +1,333 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.domain.email_check import (
+    RULE_IDS,
+    EmailRules,
+    RuleVerdict,
+    check_email,
+    count_words,
+)
+
+DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "outreach_email.toml"
+RULES = EmailRules()
+
+GOOD = """Dear Ms. Lee,
+
+I'm a fellow Acme University alum, and I read your article on accessible design. \
+Your work at Globex stands out to me. Would you have 15–20 minutes to talk about \
+your experience and your path into product design?
+
+Best,
+Sam"""
+
+
+def _verdicts(text: str, rules: EmailRules = RULES) -> dict[str, RuleVerdict]:
+    verdicts = check_email(text, rules)
+    assert [v.rule for v in verdicts] == list(RULE_IDS)
+    return {v.rule: v for v in verdicts}
+
+
+def _failed(text: str, rules: EmailRules = RULES) -> dict[str, str]:
+    return {rule: v.reason for rule, v in _verdicts(text, rules).items() if not v.passed}
+
+
+# --- the good example -----------------------------------------------------------------
+
+
+def test_good_email_passes_all_five_rules() -> None:
+    verdicts = check_email(GOOD, RULES)
+    assert [v.rule for v in verdicts] == [
+        "word_count",
+        "connection_early",
+        "no_job_words",
+        "asks_question",
+        "about_them",
+    ]
+    assert all(v.passed for v in verdicts), verdicts
+    assert all(v.title and v.reason and "\n" not in v.reason for v in verdicts)
+
+
+def test_good_email_reasons_are_specific() -> None:
+    verdicts = _verdicts(GOOD)
+    assert verdicts["word_count"].reason == "44 words; the limit is 100."
+    assert verdicts["connection_early"].reason == "Names your connection early: “fellow” at word 6."
+    assert verdicts["asks_question"].reason.startswith("Ends with a question: “Would you have")
+    assert verdicts["about_them"].reason.startswith("5 you/your vs 3 I/me/my")
+
+
+def test_defaults_work_standalone() -> None:
+    assert RULES.word_limit == 100
+    assert RULES.connection_window == 30
+    assert "job" in RULES.job_words
+    assert "alum" in RULES.connection_words
+
+
+def test_rules_validate_and_accept_lists() -> None:
+    with pytest.raises(ValueError, match="word_limit"):
+        EmailRules(word_limit=0)
+    with pytest.raises(ValueError, match="connection_window"):
+        EmailRules(connection_window=0)
+    rules = EmailRules(job_words=["gig"], connection_words=["neighbour"])  # type: ignore[arg-type]
+    assert rules.job_words == ("gig",)
+    hash(rules)
+
+
+# --- each rule failing in isolation ----------------------------------------------------
+
+
+def test_too_long_fails_only_word_count() -> None:
+    assert _failed(GOOD, EmailRules(word_limit=40)) == {
+        "word_count": "44 words; the limit is 40 — cut 4."
+    }
+
+
+def test_no_connection_fails_only_connection() -> None:
+    text = GOOD.replace("a fellow Acme University alum, and I read your article on", "I follow")
+    failed = _failed(text)
+    assert list(failed) == ["connection_early"]
+    assert "No connection found" in failed["connection_early"]
+    assert "first 30 words" in failed["connection_early"]
+
+
+def test_late_connection_fails_with_its_position() -> None:
+    text = (
+        "Dear Ms. Lee,\n\nYour work at Globex on accessible design stands out to me, and your "
+        "team's approach to research is something I keep coming back to when I think about "
+        "design. You were also kind enough to speak at Acme, where I am a fellow student. "
+        "Would you have 20 minutes to talk about your experience?\n\nBest,\nSam"
+    )
+    failed = _failed(text)
+    assert list(failed) == ["connection_early"]
+    assert failed["connection_early"] == (
+        "Your connection (“fellow”) first appears at word 46 — name it within the first 30 words."
+    )
+    assert _failed(text, EmailRules(connection_window=46)) == {}
+
+
+def test_job_word_fails_only_no_job_words() -> None:
+    text = GOOD.replace("your path into product design", "the internship program")
+    failed = _failed(text)
+    assert failed == {"no_job_words": "Mentions “internship” — leave jobs out of a first request."}
+
+
+def test_no_question_fails_only_asks_question() -> None:
+    text = GOOD.replace("product design?", "product design.")
+    failed = _failed(text)
+    assert list(failed) == ["asks_question"]
+    assert failed["asks_question"].startswith("No question before the sign-off")
+
+
+def test_about_me_fails_only_about_them() -> None:
+    text = (
+        "Dear Ms. Lee,\n\nI'm a fellow Acme alum. I studied design, I built my portfolio "
+        "myself, and my goal is to learn. Would you have 20 minutes to talk?\n\nBest,\nSam"
+    )
+    failed = _failed(text)
+    assert failed == {
+        "about_them": "1 you/your vs 6 I/me/my — turn a sentence or two toward them and their work."
+    }
+
+
+# --- word count ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("   \n\t ", 0),
+        ("Hello", 1),
+        ("I'm here", 2),
+        ("I’m here", 2),
+        ("an e-mail", 2),
+        ("15–20 minutes", 3),
+        ("15-20 minutes", 2),
+        ("Dear Ms. Lee,", 3),
+        ("“Quoted” words — and dashes!", 4),
+        ("résumé", 1),
+        ("re\u0301sume\u0301", 1),  # decomposed accents
+        ("snake_case", 2),
+        ("Class of 2026", 3),
+    ],
+)
+def test_count_words(text: str, expected: int) -> None:
+    assert count_words(text) == expected
+
+
+def _email_with_words(n: int) -> str:
+    body = "Dear Ann, fellow alum here. Could you share your advice?"  # 10 words
+    return body + " word" * (n - count_words(body))
+
+
+def test_exactly_at_the_limit_passes_and_one_more_fails() -> None:
+    at_limit = _email_with_words(100)
+    assert count_words(at_limit) == 100
+    verdict = _verdicts(at_limit)["word_count"]
+    assert verdict.passed
+    assert verdict.reason == "100 words; the limit is 100."
+    over = _verdicts(_email_with_words(101))["word_count"]
+    assert not over.passed
+    assert over.reason == "101 words; the limit is 100 — cut 1."
+
+
+def test_empty_text_fails_every_rule() -> None:
+    for text in ("", "  \n ", "—?!"):
+        verdicts = check_email(text, RULES)
+        assert [v.rule for v in verdicts] == list(RULE_IDS)
+        assert not any(v.passed for v in verdicts)
+        assert {v.reason for v in verdicts} == {"Nothing to check yet — paste your draft."}
+
+
+# --- connection -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Professor Kim suggested I reach out to you.",
+        "We met at the Globex career panel last spring.",
+        "I'm a graduate of Acme University like you.",
+        "Your talk at PyCon changed how I think about testing.",
+        "My friend Jo Park recommended that I contact you.",
+        "As an ALUMNI network member, I found you.",
+    ],
+)
+def test_connection_cues(opening: str) -> None:
+    verdict = _verdicts(f"Hi Dana, {opening} Could we talk?")["connection_early"]
+    assert verdict.passed, verdict.reason
+
+
+def test_connection_cue_must_be_a_whole_word() -> None:
+    verdict = _verdicts("Hi Dana, I love aluminum design. Could we talk?")["connection_early"]
+    assert not verdict.passed
+
+
+def test_connection_reports_the_earliest_cue() -> None:
+    text = "Hi Dana, we met last year; I'm also an alum of Acme. Could we talk?"
+    assert _verdicts(text)["connection_early"].reason == (
+        "Names your connection early: “we met” at word 3."
+    )
+
+
+# --- job words ------------------------------------------------------------------------
+
+
+def test_job_words_are_case_insensitive_whole_words() -> None:
+    reason = _verdicts("Hi, fellow alum. May I send my CV and Résumé?")["no_job_words"].reason
+    assert reason == "Mentions “CV”, “Résumé” — leave jobs out of a first request."
+
+
+def test_job_words_do_not_match_inside_other_words() -> None:
+    for text in ("The jobsite looked great.", "I read about CVS Health.", "Hiring-manager"):
+        verdict = _verdicts(text)["no_job_words"]
+        assert verdict.passed is (text != "Hiring-manager"), text
+
+
+def test_job_words_match_hyphenated_parts_and_phrases() -> None:
+    reason = _verdicts("My job-hunting led to an open role?")["no_job_words"].reason
+    assert reason == "Mentions “job”, “open role” — leave jobs out of a first request."
+
+
+def test_job_words_are_reported_once_in_order_of_appearance() -> None:
+    reason = _verdicts("Jobs, hiring, and more jobs; any JOBS? hiring!")["no_job_words"].reason
+    assert reason == "Mentions “Jobs”, “hiring” — leave jobs out of a first request."
+
+
+def test_accents_and_unicode_apostrophes_in_word_lists() -> None:
+    rules = EmailRules(job_words=("resume",), connection_words=("we’ve met",))
+    verdicts = _verdicts("Hi, we've met before. Can I share my résumé?", rules)
+    assert verdicts["connection_early"].passed
+    assert verdicts["no_job_words"].reason.startswith("Mentions “résumé”")
+
+
+# --- asks a question ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Dana, fellow alum here. Could we talk for 20 minutes?",
+        "Hi Dana, fellow alum here. Could we talk for 20 minutes?\nBest,\nSam",
+        "Hi Dana, fellow alum here. Could we talk?\n\nThanks so much,\nSam Lee\nAcme '26",
+        "Hi Dana, fellow alum here. Could we talk? Best, Sam",
+        "Hi Dana, fellow alum here. Could we talk? Thanks! Sam",
+        "Hi Dana. Could we talk? I'm free most afternoons.\nBest regards,\nSam",
+        "Hi Dana. Could we talk?\nThank you for your time.\nWarm regards,\nSam Lee",
+        "Hi Dana. Thank you so much! Could we talk sometime next week?\nSam",
+        "Hi Dana. Could we talk?”\nCheers, Sam",
+        "Hi Dana. Would you have time to chat with Dr. Smith’s team?",
+        "Hi Dana. Could we talk? I'd value it. Thank you so much for your time!\nSincerely,\nSam",
+        "Hi Dana. Could we talk? I'd value it. Many thanks for your help.\nSam",
+    ],
+)
+def test_ends_with_question_tolerates_sign_offs(text: str) -> None:
+    verdict = _verdicts(text)["asks_question"]
+    assert verdict.passed, verdict.reason
+
+
+def test_question_only_in_sign_off_does_not_count() -> None:
+    for text in (
+        "Hi Dana, I'd love to hear about your work.\nThanks?\nSam",
+        "Hi Dana, I'd love to hear about your work.\nBest,\nSam\nQuestions? Reply anytime",
+    ):
+        verdict = _verdicts(text)["asks_question"]
+        assert not verdict.passed, text
+        assert verdict.reason.startswith("No question before the sign-off"), text
+
+
+def test_trailing_non_thanks_sentences_still_count() -> None:
+    text = "Hi Dana. Could we talk? I'd value it. Many people say so.\nBest,\nSam"
+    assert not _verdicts(text)["asks_question"].passed
+
+
+def test_question_too_early_fails_with_the_question_quoted() -> None:
+    text = (
+        "Hi Dana. Could we talk? I studied design. I like your work. I read your post.\nBest,\nSam"
+    )
+    assert _verdicts(text)["asks_question"].reason == (
+        "Your last question (“Could we talk?”) has 3 sentences after it — finish on it."
+    )
+
+
+def test_long_question_is_clipped_in_the_middle() -> None:
+    question = "Would you " + "perhaps " * 20 + "have time?"
+    reason = _verdicts(f"Hi. {question}")["asks_question"].reason
+    assert reason.startswith("Ends with a question: “Would you perhaps")
+    assert reason.endswith(" … perhaps perhaps have time?”")
+
+
+# --- about them -----------------------------------------------------------------------
+
+
+def test_about_them_counts_contractions_and_unicode_apostrophes() -> None:
+    verdict = _verdicts("I’m sure you’re busy; I've seen your work. You'd know.")["about_them"]
+    assert verdict.passed
+    assert verdict.reason.startswith("3 you/your vs 2 I/me/my")
+
+
+def test_about_them_ties_pass_and_we_counts_for_neither() -> None:
+    assert _verdicts("I like your work. We met once.")["about_them"].passed
+    assert not _verdicts("I like my work. We met once.")["about_them"].passed
+
+
+# --- the shipped data file --------------------------------------------------------------
+
+
+def test_shipped_toml_builds_rules_that_pass_the_good_email() -> None:
+    data = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
+    rules = EmailRules(
+        word_limit=data["word_limit"],
+        connection_window=data["connection_window"],
+        job_words=tuple(data["job_words"]),
+        connection_words=tuple(data["connection_words"]),
+    )
+    assert rules.word_limit == 100
+    assert rules.connection_window == 30
+    assert all(v.passed for v in check_email(GOOD, rules))
+    for words in (rules.job_words, rules.connection_words):
+        folded = [w.casefold() for w in words]
+        assert len(folded) == len(set(folded)), "duplicate entries"
+        assert all(w.strip() for w in words)
