@@ -26,7 +26,8 @@ class InfoCoachBot(commands.Bot):
     def __init__(
         self, settings: Settings, content: Content, clock: Clock, **client_options: Any
     ) -> None:
-        discord.VoiceClient.warn_nacl = False  # no voice here; skip discord.py's PyNaCl warning
+        # No voice here: skip discord.py's warnings about its optional voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # server list and channels; no privileged intents are needed
         super().__init__(
