@@ -1,0 +1,79 @@
+"""The shipped content loads; malformed content fails with a message naming file and item."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATA_DIR
+from bot.content import PHASES, ContentError, load_checklist, load_content
+from bot.domain.email_check import EmailRules
+
+
+def test_shipped_content_is_valid():
+    content = load_content(DEFAULT_DATA_DIR)
+    assert list(content.checklists) == list(PHASES)
+    for checklist in content.checklists.values():
+        assert 5 <= len(checklist.items) <= 15
+    assert content.email_rules.word_limit == 100
+    assert content.email_rules == EmailRules()
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "request.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+HEADER = 'phase = "request"\ntitle = "Making a request"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            HEADER + '[[items]]\nid = "a"\ntext = "x"\n[[items]]\nid = "a"\ntext = "y"\n',
+            "item 2 (id “a”): the id is used twice",
+        ),
+        (
+            HEADER + '[[items]]\nid = "a"\ntext = "  "\n',
+            "item 1 (id “a”): “text” must be non-empty",
+        ),
+        (HEADER + '[[items]]\nid = "Bad Id"\ntext = "x"\n', "item 1: id 'Bad Id'"),
+        ('phase = "dance"\ntitle = "t"\n[[items]]\nid = "a"\ntext = "x"\n', "phase must be one of"),
+        (HEADER + '[[items]]\nid = "a"\ntext = "x"\ncolour = "red"\n', "unknown key(s) colour"),
+        (HEADER + '[[items]]\nid = "a"\ntext = "' + "x" * 201 + '"\n', "201 characters"),
+        (HEADER, "at least one [[items]]"),
+        ("phase = ", "not valid TOML"),
+    ],
+)
+def test_malformed_checklists(tmp_path: Path, body: str, message: str):
+    path = _write(tmp_path, body)
+    with pytest.raises(ContentError) as info:
+        load_checklist(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_missing_file_and_mismatched_phase(tmp_path: Path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    (data / "checklists" / "followup.toml").unlink()
+    with pytest.raises(ContentError, match=r"followup\.toml: file is missing"):
+        load_content(data)
+    shutil.copy(data / "checklists" / "prepare.toml", data / "checklists" / "followup.toml")
+    with pytest.raises(ContentError, match="says phase 'prepare'"):
+        load_content(data)
+
+
+def test_email_rules_are_validated(tmp_path: Path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    (data / "outreach_email.toml").write_text("word_limit = 0\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="word_limit must be a whole number"):
+        load_content(data)
+    (data / "outreach_email.toml").write_text("job_words = []\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="job_words must be a non-empty list"):
+        load_content(data)
