@@ -1,0 +1,506 @@
+"""/request end to end: the real bot, a real SQLite file, the local Discord emulator."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.e2e.harness import BotHarness, database_snapshot, query
+
+EPHEMERAL = 64
+GOOD_EMAIL = (
+    "Dear Ms. Lee,\n\nI'm a fellow Acme University alum and found your profile in the alumni "
+    "directory. Your work on supply-chain analytics at Globex caught my eye, and I'd love to "
+    "learn how you got into the field. Would you have 15 minutes to share your experience?\n\n"
+    "Best,\nSam"
+)
+
+
+async def add_contact(world: World, user, person="Ada Lovelace", organization="Acme", **extra):
+    options = {"person": person, "organization": organization, **extra}
+    ix = await world.emulator.slash(user, world.guild, "request new", options=options)
+    return await ix.message()
+
+
+async def set_zone(world: World, user, zone="America/New_York"):
+    ix = await world.emulator.slash(user, world.guild, "settings timezone", options={"name": zone})
+    return await ix.message()
+
+
+def contact_ids(harness: BotHarness, user) -> list[int]:
+    rows = query(
+        harness.db_path, "SELECT id FROM contacts WHERE user_id = ? ORDER BY id", (user.id,)
+    )
+    return [row["id"] for row in rows]
+
+
+async def assert_private_error(ix, *needles: str) -> str:
+    message = await ix.message()
+    assert message.ephemeral, message
+    text = message.text()
+    for needle in needles:
+        assert needle in text, text
+    return text
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+async def test_commands_are_registered_once_and_not_again_after_an_unchanged_restart(
+    world: World, harness: BotHarness
+):
+    emu = world.emulator
+    names = {c["name"] for c in emu.commands()}
+    assert {"request", "settings"} <= names
+    request = next(c for c in emu.commands() if c["name"] == "request")
+    assert {o["name"] for o in request["options"]} == {
+        "new",
+        "checklist",
+        "check-email",
+        "sent",
+        "reply",
+    }
+    assert emu.sync_calls() == 1
+    await harness.restart()
+    assert emu.sync_calls() == 1
+
+
+async def test_no_two_commands_share_a_name(world: World, harness: BotHarness):
+    names = [c["name"] for c in world.emulator.commands()]
+    assert len(names) == len(set(names))
+    for command in world.emulator.commands():
+        subs = [o["name"] for o in command.get("options", []) if o.get("type") in (1, 2)]
+        assert len(subs) == len(set(subs)), command["name"]
+
+
+# --- /request new -----------------------------------------------------------------------------
+
+
+async def test_new_contact_is_stored_and_shows_the_checklist(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    ix = await world.emulator.slash(
+        alice,
+        world.guild,
+        "request new",
+        options={
+            "person": "Ada Lovelace",
+            "organization": "Acme",
+            "role": "Analyst",
+            "connection": "alumni",
+        },
+    )
+    response = await ix.response()
+    assert ix.response_time < 3
+    assert response.type == 4
+    message = await ix.message()
+    assert message.flags & EPHEMERAL
+    text = message.text()
+    assert "Ada Lovelace (Acme)" in text
+    assert "Making a request" in text
+    assert "0/10" in text
+    assert len(message.buttons()) == 10
+    (row,) = query(harness.db_path, "SELECT * FROM contacts WHERE user_id = ?", (alice.id,))
+    assert (row["person"], row["organization"], row["role"], row["connection"], row["stage"]) == (
+        "Ada Lovelace",
+        "Acme",
+        "Analyst",
+        "alumni",
+        "planned",
+    )
+    assert row["guild_id"] == world.guild.id
+    (event,) = query(harness.db_path, "SELECT kind FROM events WHERE user_id = ?", (alice.id,))
+    assert event["kind"] == "contact_added"
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"person": "x" * 101, "organization": "Acme"}, "101 characters"),
+        ({"person": "Ada", "organization": "   "}, "organization can't be empty"),
+        ({"person": "Ada", "organization": "Acme", "role": "r" * 150}, "the most is 100"),
+        ({"person": "\u200b\u200b", "organization": "Acme"}, "can't be empty"),
+    ],
+)
+async def test_new_contact_rejects_bad_text_and_changes_nothing(
+    world: World, harness: BotHarness, options, needle
+):
+    alice = world.student("alice")
+    before = database_snapshot(harness.db_path)
+    # strict=False: a modified client can send what Discord's own client would not.
+    ix = await world.emulator.slash(
+        alice, world.guild, "request new", options=options, strict=False
+    )
+    await assert_private_error(ix, needle)
+    assert database_snapshot(harness.db_path) == before
+
+
+async def test_user_text_never_pings_anyone(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    message = await add_contact(world, alice, person="@everyone", organization="<@&123> @here")
+    assert message.allowed_mentions is not None
+    assert message.allowed_mentions.get("parse") == []
+    assert not message.allowed_mentions.get("users")
+    assert not message.allowed_mentions.get("roles")
+    (row,) = query(harness.db_path, "SELECT person FROM contacts WHERE user_id = ?", (alice.id,))
+    assert row["person"] == "@everyone"  # stored verbatim
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+async def test_ticking_updates_the_same_message_in_place(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    message = await add_contact(world, alice)
+    first = message.buttons()[0]
+    click = await world.emulator.click(alice, message, first["custom_id"])
+    assert (await click.response()).type == 7
+    updated = await click.message()
+    assert updated.id == message.id
+    assert "1/10" in updated.text()
+    assert updated.buttons()[0]["style"] == 3  # success: ticked
+    (contact_id,) = contact_ids(harness, alice)
+    ticks = query(
+        harness.db_path, "SELECT item_id FROM checklist_ticks WHERE contact_id = ?", (contact_id,)
+    )
+    assert [t["item_id"] for t in ticks] == ["lamp-list"]
+
+    again = await world.emulator.click(alice, updated, first["custom_id"])
+    assert "0/10" in (await again.message()).text()
+    assert (
+        query(harness.db_path, "SELECT * FROM checklist_ticks WHERE contact_id = ?", (contact_id,))
+        == []
+    )
+
+
+async def test_another_student_cannot_tick_my_checklist(world: World, harness: BotHarness):
+    alice, mallory = world.student("alice"), world.student("mallory")
+    message = await add_contact(world, alice)
+    before = database_snapshot(harness.db_path)
+    click = await world.emulator.click(
+        mallory, message, message.buttons()[0]["custom_id"], strict=False
+    )
+    await assert_private_error(click, "belongs to someone else")
+    assert database_snapshot(harness.db_path) == before
+    assert "0/10" in message.text()
+
+
+async def test_checklist_defaults_to_the_most_recent_contact(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    await add_contact(world, alice, person="First Person")
+    await add_contact(world, alice, person="Second Person")
+    ix = await world.emulator.slash(alice, world.guild, "request checklist")
+    message = await ix.message()
+    assert message.ephemeral
+    assert "Second Person" in message.text()
+
+
+async def test_checklist_without_contacts_says_how_to_add_one(world: World, harness: BotHarness):
+    nobody = world.student("nobody")
+    ix = await world.emulator.slash(nobody, world.guild, "request checklist")
+    await assert_private_error(ix, "/request new")
+
+
+async def test_checklist_buttons_work_after_a_restart(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    await add_contact(world, alice)
+    ix = await world.emulator.slash(alice, world.guild, "request checklist")
+    rendered = await ix.message()
+    await harness.restart()
+    click = await world.emulator.click(alice, rendered, rendered.buttons()[2]["custom_id"])
+    assert (await click.response()).type == 7
+    assert "1/10" in (await click.message()).text()
+
+
+# --- contact option ---------------------------------------------------------------------------
+
+
+async def test_autocomplete_offers_only_my_contacts_in_this_server(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice", guilds=(world.guild, world.other_guild))
+    bob = world.student("bob")
+    await add_contact(world, alice, person="Ada", organization="Initech")
+    await add_contact(world, alice, person="Grace", organization="Hooli")
+    await add_contact(world, bob, person="Bob's Contact", organization="Initech")
+    other = await world.emulator.slash(
+        alice,
+        world.other_guild,
+        "request new",
+        options={"person": "Elsewhere", "organization": "Initech"},
+    )
+    await other.message()
+
+    choices = await world.emulator.autocomplete(
+        alice, world.guild, "request sent", options={"contact": "initech"}, focused="contact"
+    )
+    assert [c["name"] for c in choices] == ["Ada — Initech · planned"]
+    everything = await world.emulator.autocomplete(
+        alice, world.guild, "request sent", options={"contact": ""}, focused="contact"
+    )
+    assert {c["name"].split(" — ")[0] for c in everything} == {"Ada", "Grace"}
+
+
+async def test_unknown_or_foreign_contact_is_refused(world: World, harness: BotHarness):
+    alice, bob = world.student("alice"), world.student("bob")
+    await set_zone(world, alice)
+    await add_contact(world, bob)
+    (bobs_contact,) = contact_ids(harness, bob)
+    before = database_snapshot(harness.db_path)
+    for value in (str(bobs_contact), "999999", "Nobody Known"):
+        ix = await world.emulator.slash(
+            alice, world.guild, "request sent", options={"contact": value}
+        )
+        await assert_private_error(ix, "couldn't find that contact")
+    assert database_snapshot(harness.db_path) == before
+
+
+# --- time zone --------------------------------------------------------------------------------
+
+
+async def test_dated_command_without_a_zone_asks_for_one_and_records_nothing(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    await add_contact(world, alice)
+    (contact_id,) = contact_ids(harness, alice)
+    before = database_snapshot(harness.db_path)
+    ix = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(contact_id)}
+    )
+    prompt = await ix.message()
+    assert prompt.ephemeral
+    assert "time zone" in prompt.text()
+    assert database_snapshot(harness.db_path) == before
+
+    (select,) = prompt.selects()
+    picked = await world.emulator.select(
+        alice, prompt, select["custom_id"], values=["Europe/Berlin"]
+    )
+    assert "Europe/Berlin" in (await picked.message()).text()
+    (row,) = query(harness.db_path, "SELECT timezone FROM students WHERE user_id = ?", (alice.id,))
+    assert row["timezone"] == "Europe/Berlin"
+
+
+async def test_timezone_autocomplete_and_validation(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    choices = await world.emulator.autocomplete(
+        alice, world.guild, "settings timezone", options={"name": "new_y"}, focused="name"
+    )
+    assert choices[0]["value"] == "America/New_York"
+    assert (
+        len(
+            await world.emulator.autocomplete(
+                alice, world.guild, "settings timezone", options={"name": ""}, focused="name"
+            )
+        )
+        == 25
+    )
+    before = database_snapshot(harness.db_path)
+    ix = await world.emulator.slash(
+        alice, world.guild, "settings timezone", options={"name": "Mars/Olympus"}
+    )
+    await assert_private_error(ix, "isn't a time zone I know")
+    assert database_snapshot(harness.db_path) == before
+
+
+# --- /request sent and reply (3B7) -------------------------------------------------------------
+
+
+async def test_friday_afternoon_send_counts_from_monday(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    await set_zone(world, alice, "America/New_York")
+    await add_contact(world, alice)
+    (contact_id,) = contact_ids(harness, alice)
+    harness.clock.set(datetime(2026, 11, 27, 19, 30, tzinfo=UTC))  # Friday 14:30 in New York
+    ix = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(contact_id)}
+    )
+    message = await ix.message()
+    assert message.ephemeral
+    assert "Thursday 3 December 2026" in message.text()
+    assert "Wednesday 9 December 2026" in message.text()
+    (row,) = query(harness.db_path, "SELECT * FROM contacts WHERE id = ?", (contact_id,))
+    assert row["stage"] == "requested"
+    assert row["requested_at"] == "2026-11-27T19:30:00.000000+00:00"
+    assert row["requested_tz"] == "America/New_York"
+    assert (row["count_from"], row["second_contact_on"], row["follow_up_on"]) == (
+        "2026-11-30",
+        "2026-12-03",
+        "2026-12-09",
+    )
+    kinds = [
+        r["kind"]
+        for r in query(
+            harness.db_path,
+            "SELECT kind FROM events WHERE contact_id = ? ORDER BY id",
+            (contact_id,),
+        )
+    ]
+    assert kinds == ["contact_added", "request_sent"]
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("2026-02-30", "isn't a real calendar date"),
+        ("next tuesday", "isn't a date I can read"),
+        ("2026-12-25", "in the future"),
+        ("2024-01-02", "more than a year ago"),
+    ],
+)
+async def test_sent_rejects_bad_dates_and_changes_nothing(
+    world: World, harness: BotHarness, value, needle
+):
+    alice = world.student("alice")
+    await set_zone(world, alice)
+    await add_contact(world, alice)
+    (contact_id,) = contact_ids(harness, alice)
+    harness.clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    before = database_snapshot(harness.db_path)
+    ix = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(contact_id), "date": value}
+    )
+    await assert_private_error(ix, needle)
+    assert database_snapshot(harness.db_path) == before
+
+
+async def test_reply_within_three_business_days_is_a_booster_later_an_obligate(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    await set_zone(world, alice, "Europe/Berlin")
+    await add_contact(world, alice, person="Quick Replier")
+    await add_contact(world, alice, person="Slow Replier")
+    quick, slow = contact_ids(harness, alice)
+    harness.clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # today: Friday 20 Nov, Berlin
+    for cid in (quick, slow):
+        ix = await world.emulator.slash(
+            alice, world.guild, "request sent", options={"contact": str(cid), "date": "2026-11-16"}
+        )
+        await ix.message()  # Monday 16 → day 3 is Thursday 19
+    ix = await world.emulator.slash(
+        alice, world.guild, "request reply", options={"contact": str(quick), "date": "2026-11-19"}
+    )
+    assert "booster" in (await ix.message()).text()
+    ix = await world.emulator.slash(
+        alice, world.guild, "request reply", options={"contact": str(slow), "date": "2026-11-20"}
+    )
+    assert "obligate" in (await ix.message()).text()
+    rows = query(
+        harness.db_path,
+        "SELECT id, stage, reply_class, replied_on FROM contacts WHERE user_id = ? ORDER BY id",
+        (alice.id,),
+    )
+    assert [(r["stage"], r["reply_class"], r["replied_on"]) for r in rows] == [
+        ("replied", "booster", "2026-11-19"),
+        ("replied", "obligate", "2026-11-20"),
+    ]
+
+    before = database_snapshot(harness.db_path)
+    again = await world.emulator.slash(
+        alice, world.guild, "request reply", options={"contact": str(quick)}
+    )
+    await assert_private_error(again, "already at “replied”")
+    backwards = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(quick)}
+    )
+    await assert_private_error(backwards, "don't move backwards")
+    assert database_snapshot(harness.db_path) == before
+
+
+async def test_reply_needs_a_logged_request_and_a_date_after_it(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    await set_zone(world, alice)
+    await add_contact(world, alice)
+    (cid,) = contact_ids(harness, alice)
+    harness.clock.set(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    before = database_snapshot(harness.db_path)
+    ix = await world.emulator.slash(
+        alice, world.guild, "request reply", options={"contact": str(cid)}
+    )
+    await assert_private_error(ix, "/request sent")
+    assert database_snapshot(harness.db_path) == before
+
+    sent = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(cid), "date": "2026-11-18"}
+    )
+    await sent.message()
+    before = database_snapshot(harness.db_path)
+    early = await world.emulator.slash(
+        alice, world.guild, "request reply", options={"contact": str(cid), "date": "2026-11-17"}
+    )
+    await assert_private_error(early, "before the request went out")
+    assert database_snapshot(harness.db_path) == before
+
+
+# --- /request check-email ---------------------------------------------------------------------
+
+
+async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    ix = await world.emulator.slash(alice, world.guild, "request check-email")
+    assert (await ix.response()).type == 9
+    field_id = (
+        ix.modal["components"][0]["components"][0]["custom_id"]
+        if "components" in ix.modal["components"][0]
+        else ix.modal["components"][0]["component"]["custom_id"]
+    )
+    submitted = await world.emulator.submit_modal(alice, ix, {field_id: GOOD_EMAIL})
+    verdict = await submitted.message()
+    assert verdict.ephemeral
+    assert "5 of 5 rules pass" in verdict.text()
+
+    bad = (
+        "Hello, I am looking for a job or an internship at your company. I have attached my "
+        "resume. " + "I really want this. " * 30 + "Thanks, Sam"
+    )
+    ix = await world.emulator.slash(alice, world.guild, "request check-email")
+    await ix.response()
+    verdict = await (await world.emulator.submit_modal(alice, ix, {field_id: bad})).message()
+    text = verdict.text()
+    assert "0 of 5 rules pass" in text or "1 of 5 rules pass" in text
+    assert "the limit is 100" in text
+    assert "internship" in text
+    (event,) = query(
+        harness.db_path,
+        "SELECT payload FROM events WHERE user_id = ? AND kind = 'email_checked'"
+        " ORDER BY id DESC LIMIT 1",
+        (alice.id,),
+    )
+    assert "no_job_words" in event["payload"]
+    assert "I really want this" not in str(
+        database_snapshot(harness.db_path)
+    )  # drafts aren't stored
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+async def test_an_unexpected_failure_gets_a_private_reply_and_is_logged_once(
+    world: World, harness: BotHarness, caplog: pytest.LogCaptureFixture
+):
+    alice = world.student("alice")
+    conn = sqlite3.connect(harness.db_path)
+    conn.execute(
+        "CREATE TRIGGER fail_inserts BEFORE INSERT ON contacts"
+        " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    conn.commit()
+    try:
+        before = database_snapshot(harness.db_path)
+        with caplog.at_level(logging.ERROR):
+            ix = await world.emulator.slash(
+                alice, world.guild, "request new", options={"person": "Ada", "organization": "Acme"}
+            )
+            await assert_private_error(ix, "something went wrong")
+        assert database_snapshot(harness.db_path) == before
+        logged = [r for r in caplog.records if r.exc_info and "disk on fire" in str(r.exc_info[1])]
+        assert len(logged) == 1
+    finally:
+        conn.execute("DROP TRIGGER fail_inserts")
+        conn.commit()
+        conn.close()

@@ -1,0 +1,326 @@
+"""The gateway websocket: HELLO/IDENTIFY/READY/GUILD_CREATE, heartbeats, RESUME, dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.emulator import payloads
+from tests.emulator.state import EmulatorState
+
+try:  # zstd-stream is only offered when discord.py itself can use it.
+    import zstandard as _zstd
+except ImportError:  # pragma: no cover - depends on the environment
+    _zstd = None
+
+log = logging.getLogger("tests.emulator.gateway")
+
+OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_PRESENCE = 0, 1, 2, 3
+OP_RESUME, OP_RECONNECT, OP_REQUEST_MEMBERS, OP_INVALID_SESSION = 6, 7, 8, 9
+OP_HELLO, OP_HEARTBEAT_ACK = 10, 11
+HEARTBEAT_INTERVAL_MS = 41_250
+HISTORY_LIMIT = 2_000
+
+INTENT_GUILDS = 1 << 0
+INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_MESSAGES = 1 << 9
+INTENT_DIRECT_MESSAGES = 1 << 12
+
+SUPPORTED_COMPRESSION = ("zlib-stream", *(("zstd-stream",) if _zstd is not None else ()))
+
+
+def _required_intent(event: str, data: dict[str, Any]) -> int:
+    if event.startswith("MESSAGE_"):
+        return INTENT_GUILD_MESSAGES if "guild_id" in data else INTENT_DIRECT_MESSAGES
+    if event.startswith("GUILD_MEMBER_") and event != "GUILD_MEMBERS_CHUNK":
+        return INTENT_GUILD_MEMBERS
+    if event.startswith(("GUILD_", "CHANNEL_")):
+        return INTENT_GUILDS
+    return 0
+
+
+class _Encoder:
+    def __init__(self, compress: str | None) -> None:
+        self.compress = compress
+        self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
+        self._zstd = _zstd.ZstdCompressor().compressobj() if compress == "zstd-stream" else None
+
+    def encode(self, text: str) -> str | bytes:
+        raw = text.encode()
+        if self._zlib is not None:
+            return self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+        if self._zstd is not None:
+            assert _zstd is not None
+            return self._zstd.compress(raw) + self._zstd.flush(_zstd.COMPRESSOBJ_FLUSH_BLOCK)
+        return text
+
+
+class GatewaySession:
+    """A gateway session (IDENTIFY → close 1000); survives reconnects via RESUME."""
+
+    def __init__(self, identify: dict[str, Any]) -> None:
+        self.id = secrets.token_hex(16)
+        self.identify = identify
+        self.intents = int(identify.get("intents", 0) or 0)
+        self.seq = 0
+        self.history: list[tuple[int, str]] = []
+        self.connection: GatewayConnection | None = None
+
+    def dispatch(self, event: str, data: dict[str, Any]) -> int:
+        self.seq += 1
+        text = json.dumps({"op": OP_DISPATCH, "t": event, "s": self.seq, "d": data})
+        self.history.append((self.seq, text))
+        del self.history[:-HISTORY_LIMIT]
+        if self.connection is not None:
+            self.connection.enqueue(text)
+        return self.seq
+
+
+class GatewayConnection:
+    def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
+        self.ws = ws
+        self.encoder = _Encoder(compress)
+        self.session: GatewaySession | None = None
+        #: Set when the emulator closed the socket itself (aiohttp reports 1000 then).
+        self.server_close_code: int | None = None
+        self.queue: asyncio.Queue[str | asyncio.Future[None]] = asyncio.Queue()
+        self.writer = asyncio.create_task(self._write_loop(), name="emulator-gateway-writer")
+
+    def enqueue(self, text: str) -> None:
+        self.queue.put_nowait(text)
+
+    def send_op(self, op: int, d: Any) -> None:
+        self.enqueue(json.dumps({"op": op, "d": d, "s": None, "t": None}))
+
+    async def drain(self) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait(fut)
+        await fut
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if isinstance(item, asyncio.Future):
+                if not item.done():
+                    item.set_result(None)
+                continue
+            if self.ws.closed:
+                continue
+            encoded = self.encoder.encode(item)
+            try:
+                if isinstance(encoded, bytes):
+                    await self.ws.send_bytes(encoded)
+                else:
+                    await self.ws.send_str(encoded)
+            except (ConnectionError, RuntimeError) as exc:  # client went away mid-send
+                log.debug("gateway send failed: %s", exc)
+
+    async def close(self) -> None:
+        self.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.writer
+
+
+class Gateway:
+    def __init__(
+        self, state: EmulatorState, *, url: Callable[[], str], token_ok: Callable[[str], bool]
+    ) -> None:
+        self.state = state
+        self._url = url
+        self._token_ok = token_ok
+        self.sessions: dict[str, GatewaySession] = {}
+        self.active: GatewaySession | None = None
+        self.connections: list[GatewayConnection] = []
+        self.identify_count = 0
+        self.resume_count = 0
+        self.presence_updates: list[dict[str, Any]] = []
+        self.connected = asyncio.Event()
+
+    @property
+    def is_connected(self) -> bool:
+        return self.active is not None and self.active.connection is not None
+
+    def emit(self, event: str, data: dict[str, Any]) -> bool:
+        """Dispatch to the active session if its intents allow the event; True if sent."""
+        session = self.active
+        if session is None:
+            return False
+        needed = _required_intent(event, data)
+        if needed and not session.intents & needed:
+            return False
+        session.dispatch(event, data)
+        return True
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        compress = request.query.get("compress")
+        if compress is not None and compress not in SUPPORTED_COMPRESSION:
+            return web.Response(status=400, text=f"emulator: unsupported compress={compress}")
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        conn = GatewayConnection(ws, compress)
+        self.connections.append(conn)
+        conn.send_op(
+            OP_HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["emulator"]}
+        )
+        client_code: int | None = None
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    data = msg.data if isinstance(msg.data, str) else msg.data.decode()
+                    await self._on_payload(conn, json.loads(data))
+                    continue
+                if msg.type == WSMsgType.CLOSE:  # the first close frame carries the real code
+                    client_code = int(msg.data)
+                break
+        finally:
+            self._on_closed(conn, conn.server_close_code or client_code or ws.close_code)
+            await conn.close()
+        return ws
+
+    def _on_closed(self, conn: GatewayConnection, code: int | None) -> None:
+        log.debug("gateway connection closed with code %s", code)
+        session = conn.session
+        if conn in self.connections:
+            self.connections.remove(conn)
+        if session is None or session.connection is not conn:
+            return
+        session.connection = None
+        if code in (1000, 1001):  # a clean close ends the session (bot.close())
+            self.sessions.pop(session.id, None)
+            if self.active is session:
+                self.active = None
+        if self.active is session or self.active is None:
+            self.connected.clear()
+        self.state.notify()
+
+    async def _on_payload(self, conn: GatewayConnection, payload: dict[str, Any]) -> None:
+        op, d = payload.get("op"), payload.get("d")
+        if op == OP_HEARTBEAT:
+            conn.send_op(OP_HEARTBEAT_ACK, None)
+        elif op == OP_IDENTIFY:
+            await self._identify(conn, d or {})
+        elif op == OP_RESUME:
+            await self._resume(conn, d or {})
+        elif op == OP_REQUEST_MEMBERS:
+            self._request_members(conn, d or {})
+        elif op == OP_PRESENCE:
+            self.presence_updates.append(d or {})
+        else:
+            log.debug("gateway: ignoring op %s", op)
+
+    async def _identify(self, conn: GatewayConnection, d: dict[str, Any]) -> None:
+        if not self._token_ok(str(d.get("token", ""))):
+            await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.identify_count += 1
+        if self.active is not None:
+            self.sessions.pop(self.active.id, None)
+        session = GatewaySession(d)
+        self.sessions[session.id] = session
+        self.active = session
+        session.connection = conn
+        conn.session = session
+        state = self.state
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": payloads.client_user_payload(state.bot_user),
+            "guilds": [{"id": str(g), "unavailable": True} for g in state.guilds],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": self._url(),
+            "application": {"id": str(state.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "geo_ordered_rtc_regions": [],
+            "auth": {},
+            "_trace": ["emulator"],
+        }
+        if "shard" in d:
+            ready["shard"] = d["shard"]
+        session.dispatch("READY", ready)
+        for guild in state.guilds.values():
+            session.dispatch("GUILD_CREATE", self.guild_create(guild.id, session.intents))
+        await conn.drain()
+        self.connected.set()
+        state.notify()
+
+    def guild_create(self, guild_id: int, intents: int) -> dict[str, Any]:
+        state = self.state
+        guild = state.guild(guild_id)
+        ids = list(guild.members)
+        if not intents & INTENT_GUILD_MEMBERS:
+            ids = [uid for uid in ids if uid == state.bot_user.id]
+        members = [state.member_payload(guild.id, uid) for uid in ids]
+        return payloads.guild_create_payload(guild, members)
+
+    async def _resume(self, conn: GatewayConnection, d: dict[str, Any]) -> None:
+        session = self.sessions.get(str(d.get("session_id")))
+        if session is None or not self._token_ok(str(d.get("token", ""))):
+            conn.send_op(OP_INVALID_SESSION, False)
+            return
+        self.resume_count += 1
+        last_seq = int(d.get("seq") or 0)
+        session.connection = conn
+        conn.session = session
+        self.active = session
+        for seq, text in session.history:
+            if seq > last_seq:
+                conn.enqueue(text)
+        session.dispatch("RESUMED", {"_trace": ["emulator"]})
+        await conn.drain()
+        self.connected.set()
+        self.state.notify()
+
+    def _request_members(self, conn: GatewayConnection, d: dict[str, Any]) -> None:
+        session = conn.session
+        if session is None:
+            return
+        state = self.state
+        guild_id = int(d["guild_id"])
+        guild = state.guilds.get(guild_id)
+        members = []
+        if guild is not None:
+            wanted = {int(u) for u in d.get("user_ids") or []}
+            query = (d.get("query") or "").lower()
+            for uid in guild.members:
+                name = state.user(uid).name.lower()
+                if (wanted and uid in wanted) or (not wanted and name.startswith(query)):
+                    members.append(state.member_payload(guild_id, uid))
+            limit = int(d.get("limit") or 0)
+            if limit:
+                members = members[:limit]
+        chunk: dict[str, Any] = {
+            "guild_id": str(guild_id),
+            "members": members,
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
+        if d.get("nonce"):
+            chunk["nonce"] = d["nonce"]
+        session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    async def drop(self, code: int = 4000) -> None:
+        """Close the active connection from the server side (the client will try to RESUME)."""
+        session = self.active
+        if session is None or session.connection is None:
+            return
+        self.connected.clear()
+        session.connection.server_close_code = code
+        await session.connection.ws.close(code=code, message=b"emulator drop")
+
+    async def close_all(self) -> None:
+        for conn in list(self.connections):
+            conn.server_close_code = 1001
+            await conn.ws.close(code=1001, message=b"emulator stopping")
