@@ -98,6 +98,7 @@ def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
 class EmailDraftModal(GuardedModal, title="Check your outreach email"):
     draft: discord.ui.TextInput[EmailDraftModal] = discord.ui.TextInput(
         label="Paste your draft",
+        custom_id="draft",
         style=discord.TextStyle.paragraph,
         placeholder="Dear Ms. Lee, I'm a fellow … alum … Would you have 20 minutes …?",
         min_length=1,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,11 +12,12 @@ from bot.app import InfoCoachBot, create_bot
 from bot.clock import ManualClock
 from bot.config import Settings
 from tests.emulator import DiscordEmulator
+from tests.emulator.runner import RunningBot
 
 
 @dataclass
 class BotHarness:
-    """One bot process-equivalent: start, stop and start again on the same database."""
+    """The real bot on a real database file; stop and start it again on the same file."""
 
     emulator: DiscordEmulator
     db_path: Path
@@ -26,37 +25,24 @@ class BotHarness:
         default_factory=lambda: ManualClock(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
     )
     dev_guild_id: int | None = None
-    bot: InfoCoachBot | None = None
-    _task: asyncio.Task[None] | None = None
+    _running: RunningBot[InfoCoachBot] | None = None
+
+    @property
+    def bot(self) -> InfoCoachBot:
+        assert self._running is not None, "the bot is not running"
+        return self._running.client
 
     async def start(self) -> InfoCoachBot:
         settings = Settings(
-            discord_token=self.emulator.token,
-            db_path=self.db_path,
-            dev_guild_id=self.dev_guild_id,
+            discord_token=self.emulator.token, db_path=self.db_path, dev_guild_id=self.dev_guild_id
         )
-        bot = create_bot(settings, clock=self.clock, guild_ready_timeout=0.05)
-        self.bot = bot
-        self._task = asyncio.create_task(bot.start(self.emulator.token))
-        ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=15, return_when="FIRST_COMPLETED")
-        if self._task in done:
-            ready.cancel()
-            self._task.result()  # raise the start-up error
-            raise RuntimeError("the bot stopped during start-up")
-        if ready not in done:
-            ready.cancel()
-            raise TimeoutError("the bot did not become ready within 15 s")
-        return bot
+        self._running = RunningBot(self.emulator, create_bot(settings, clock=self.clock))
+        return await self._running.start()
 
     async def stop(self) -> None:
-        if self.bot is not None:
-            await self.bot.close()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=10)
-        self.bot = None
-        self._task = None
+        if self._running is not None:
+            await self._running.stop()
+            self._running = None
 
     async def restart(self) -> InfoCoachBot:
         await self.stop()

@@ -444,12 +444,7 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     alice = world.student("alice")
     ix = await world.emulator.slash(alice, world.guild, "request check-email")
     assert (await ix.response()).type == 9
-    field_id = (
-        ix.modal["components"][0]["components"][0]["custom_id"]
-        if "components" in ix.modal["components"][0]
-        else ix.modal["components"][0]["component"]["custom_id"]
-    )
-    submitted = await world.emulator.submit_modal(alice, ix, {field_id: GOOD_EMAIL})
+    submitted = await world.emulator.submit_modal(alice, ix, {"draft": GOOD_EMAIL})
     verdict = await submitted.message()
     assert verdict.ephemeral
     assert "5 of 5 rules pass" in verdict.text()
@@ -460,7 +455,7 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     )
     ix = await world.emulator.slash(alice, world.guild, "request check-email")
     await ix.response()
-    verdict = await (await world.emulator.submit_modal(alice, ix, {field_id: bad})).message()
+    verdict = await (await world.emulator.submit_modal(alice, ix, {"draft": bad})).message()
     text = verdict.text()
     assert "0 of 5 rules pass" in text or "1 of 5 rules pass" in text
     assert "the limit is 100" in text
