@@ -64,17 +64,24 @@ def stage_guard(contact: ContactRecord, new: Stage) -> None:
         raise UserError(str(exc)) from None
 
 
-def dates_of(contact: ContactRecord) -> OutreachDates | None:
-    if contact.count_from is None or contact.requested_at is None or not contact.requested_tz:
+def outreach_of(contact: ContactRecord) -> tuple[OutreachDates, ZoneInfo] | None:
+    """The stored 3B7 dates and the zone they were computed in, if the request was logged."""
+    if (
+        contact.requested_at is None
+        or not contact.requested_tz
+        or contact.count_from is None
+        or contact.second_contact_on is None
+        or contact.follow_up_on is None
+    ):
         return None
-    if contact.second_contact_on is None or contact.follow_up_on is None:
-        return None
-    return OutreachDates(
+    zone = ZoneInfo(contact.requested_tz)
+    dates = OutreachDates(
         count_from=contact.count_from,
         second_contact_on=contact.second_contact_on,
         follow_up_on=contact.follow_up_on,
-        sent_on=contact.requested_at.astimezone(ZoneInfo(contact.requested_tz)).date(),
+        sent_on=contact.requested_at.astimezone(zone).date(),
     )
+    return dates, zone
 
 
 def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
@@ -304,14 +311,14 @@ class RequestCog(
         replied_on: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        dates = dates_of(contact)
-        if contact.stage is Stage.PLANNED or dates is None:
+        outreach = outreach_of(contact)
+        if contact.stage is Stage.PLANNED or outreach is None:
             raise UserError(
                 "Log when your request went out first, with `/request sent`, so I can tell "
                 "how quickly they replied."
             )
         stage_guard(contact, Stage.REPLIED)
-        zone = ZoneInfo(contact.requested_tz or "UTC")
+        dates, zone = outreach  # the reply is dated in the zone the request was logged in
         now = self.bot.clock.now()
         day = check_log_date(replied_on, zone, now, "the reply")
         try:
