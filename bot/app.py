@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import pkgutil
 from typing import Any
 
 import discord
 from discord.ext import commands
 
+import cogs
 from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
@@ -19,7 +21,10 @@ from bot.ui.timezone_picker import TimezoneSelect
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.request", "cogs.settings")
+
+def cog_extensions() -> list[str]:
+    """Every module in the ``cogs`` package is an extension (each ends with ``setup(bot)``)."""
+    return [f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.ispkg]
 
 
 class InfoCoachBot(commands.Bot):
@@ -58,7 +63,7 @@ class InfoCoachBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.open_storage()
         self.add_dynamic_items(ChecklistTick, TimezoneSelect)
-        for extension in EXTENSIONS:
+        for extension in cog_extensions():
             await self.load_extension(extension)
         assert self.application_id is not None
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None

@@ -7,8 +7,9 @@ and the item, so a non-programmer who edited it can find the mistake.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,33 @@ class Checklist:
         return next((item for item in self.items if item.id == item_id), None)
 
 
+TIARA: tuple[str, ...] = ("trends", "insights", "advice", "resources", "assignments")
+MAX_QUESTION_TEXT = 300
+MAX_PER_CATEGORY = 25
+TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
+    "thank_you": frozenset({"person", "organization", "takeaway", "meeting_day", "student"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BankQuestion:
+    id: str
+    category: str  # one of TIARA
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     checklists: dict[str, Checklist]
     email_rules: EmailRules
+    questions: tuple[BankQuestion, ...] = ()
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def questions_in(self, category: str) -> list[BankQuestion]:
+        return [q for q in self.questions if q.category == category]
+
+    def question(self, question_id: str) -> BankQuestion | None:
+        return next((q for q in self.questions if q.id == question_id), None)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -134,8 +158,72 @@ def load_email_rules(path: Path) -> EmailRules:
     )
 
 
+def load_question_bank(path: Path) -> tuple[BankQuestion, ...]:
+    raw = _read_toml(path).get("questions")
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(f"{path}: needs at least one [[questions]] entry")
+    questions: list[BankQuestion] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(raw, start=1):
+        where = f"question {number}"
+        if not isinstance(entry, dict):
+            raise ContentError(f"{path}: {where}: must be a table with id, category and text")
+        qid = entry.get("id")
+        if not isinstance(qid, str) or not ITEM_ID.match(qid):
+            raise ContentError(
+                f"{path}: {where}: id {qid!r} must be 1-32 lowercase letters, digits or hyphens"
+            )
+        where = f"question {number} (id “{qid}”)"
+        if qid in seen:
+            raise ContentError(f"{path}: {where}: the id is used twice")
+        seen.add(qid)
+        category = entry.get("category")
+        if category not in TIARA:
+            raise ContentError(f"{path}: {where}: category must be one of {', '.join(TIARA)}")
+        text = entry.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(f"{path}: {where}: “text” must be non-empty text")
+        text = " ".join(text.split())
+        if len(text) > MAX_QUESTION_TEXT:
+            raise ContentError(
+                f"{path}: {where}: “text” is {len(text)} characters; the most is "
+                f"{MAX_QUESTION_TEXT}"
+            )
+        questions.append(BankQuestion(qid, category, text))
+    for category in TIARA:
+        count = sum(1 for q in questions if q.category == category)
+        if count > MAX_PER_CATEGORY:
+            raise ContentError(
+                f"{path}: {count} questions in “{category}”; the most is {MAX_PER_CATEGORY}"
+            )
+    return tuple(questions)
+
+
+def load_templates(path: Path) -> dict[str, str]:
+    data = _read_toml(path)
+    templates: dict[str, str] = {}
+    for name, allowed in TEMPLATE_FIELDS.items():
+        table = data.get(name)
+        text = table.get("text") if isinstance(table, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(f'{path}: [{name}] needs a non-empty text = """..."""')
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise ContentError(f"{path}: [{name}]: {exc} (use {{{{ and }}}} for braces)") from None
+        unknown = used - allowed
+        if unknown:
+            raise ContentError(
+                f"{path}: [{name}]: unknown placeholder(s) {', '.join(sorted(unknown))}; "
+                f"available: {', '.join(sorted(allowed))}"
+            )
+        templates[name] = text.strip()
+    return templates
+
+
 def load_content(data_dir: Path) -> Content:
-    """Load every checklist (one file per phase) and the email rules from ``data_dir``."""
+    """Load every checklist (one file per phase), the email rules, the TIARA question bank and
+    the message templates from ``data_dir``."""
     checklists: dict[str, Checklist] = {}
     for phase in PHASES:
         path = data_dir / "checklists" / f"{phase}.toml"
@@ -145,4 +233,9 @@ def load_content(data_dir: Path) -> Content:
                 f"{path}: says phase {checklist.phase!r} but the file is for {phase!r}"
             )
         checklists[phase] = checklist
-    return Content(checklists, load_email_rules(data_dir / "outreach_email.toml"))
+    return Content(
+        checklists,
+        load_email_rules(data_dir / "outreach_email.toml"),
+        load_question_bank(data_dir / "questions.toml"),
+        load_templates(data_dir / "templates.toml"),
+    )

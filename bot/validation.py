@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.domain.local_time import NonexistentLocalTime, local_instant, parse_time_of_day
 from bot.errors import UserError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -71,3 +72,24 @@ def parse_timezone(name: str) -> ZoneInfo:
 
 def local_start_of_day(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+
+def parse_clock_time(text: str) -> time:
+    try:
+        return parse_time_of_day(text)
+    except ValueError:
+        raise UserError(
+            f"“{text.strip()[:20]}” isn't a time I can read. Use the 24-hour clock, HH:MM "
+            "(e.g. 14:30)."
+        ) from None
+
+
+def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant of a local date and time; a time skipped by a DST change is refused."""
+    try:
+        return local_instant(day, at, zone)
+    except NonexistentLocalTime:
+        raise UserError(
+            f"{day.isoformat()} {at:%H:%M} doesn't exist in {zone.key}: the clocks jump forward "
+            "that night. Pick a time outside the skipped hour."
+        ) from None

@@ -14,8 +14,21 @@ from bot.storage.timestamps import date_from_db, from_db, to_db
 _COLUMNS = (
     "id, guild_id, user_id, person, organization, role, connection, stage, referred_by,"
     " created_at, updated_at, requested_at, requested_tz, request_time_known, count_from,"
-    " second_contact_on, follow_up_on, replied_at, replied_on, reply_class"
+    " second_contact_on, follow_up_on, replied_at, replied_on, reply_class,"
+    " meeting_at, meeting_tz, meeting_minutes, scheduled_at, met_at, thanked_at,"
+    " reported_back_at, kept_in_touch_at, closed_at, close_reason, stage_before_close"
 )
+
+# Stage → the column that records when the contact reached it (set when the stage is logged).
+STAGE_TIMESTAMP = {
+    Stage.REQUESTED: "requested_at",
+    Stage.REPLIED: "replied_at",
+    Stage.SCHEDULED: "scheduled_at",
+    Stage.MET: "met_at",
+    Stage.THANKED: "thanked_at",
+    Stage.KEEPING_IN_TOUCH: "kept_in_touch_at",
+    Stage.CLOSED: "closed_at",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,17 @@ class ContactRecord:
     replied_at: datetime | None
     replied_on: date | None
     reply_class: str | None
+    meeting_at: datetime | None = None
+    meeting_tz: str | None = None
+    meeting_minutes: int | None = None
+    scheduled_at: datetime | None = None
+    met_at: datetime | None = None
+    thanked_at: datetime | None = None
+    reported_back_at: datetime | None = None
+    kept_in_touch_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    stage_before_close: Stage | None = None
 
     @property
     def display_name(self) -> str:
@@ -70,6 +94,17 @@ def _record(row: aiosqlite.Row) -> ContactRecord:
         replied_at=from_db(row["replied_at"]),
         replied_on=date_from_db(row["replied_on"]),
         reply_class=row["reply_class"],
+        meeting_at=from_db(row["meeting_at"]),
+        meeting_tz=row["meeting_tz"],
+        meeting_minutes=row["meeting_minutes"],
+        scheduled_at=from_db(row["scheduled_at"]),
+        met_at=from_db(row["met_at"]),
+        thanked_at=from_db(row["thanked_at"]),
+        reported_back_at=from_db(row["reported_back_at"]),
+        kept_in_touch_at=from_db(row["kept_in_touch_at"]),
+        closed_at=from_db(row["closed_at"]),
+        close_reason=row["close_reason"],
+        stage_before_close=Stage(row["stage_before_close"]) if row["stage_before_close"] else None,
     )
 
 
@@ -202,3 +237,98 @@ async def record_reply(
         " updated_at = ? WHERE id = ?",
         (to_db(replied_at), replied_on.isoformat(), reply_class, to_db(now), contact_id),
     )
+
+
+async def list_contacts(db: Database, guild_id: int, user_id: int) -> list[ContactRecord]:
+    """All of the student's contacts in this server, most recently active first."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        " ORDER BY updated_at DESC, id DESC",
+        (guild_id, user_id),
+    )
+    return [_record(row) for row in rows]
+
+
+async def referrals_of(db: Database, contact_id: int) -> list[ContactRecord]:
+    """Contacts that ``contact_id`` referred the student to, oldest first."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM contacts WHERE referred_by = ? ORDER BY id", (contact_id,)
+    )
+    return [_record(row) for row in rows]
+
+
+async def set_stage(
+    tx: aiosqlite.Connection, contact_id: int, stage: Stage, at: datetime, now: datetime
+) -> None:
+    """Move to ``stage`` and stamp its timestamp column with ``at`` (when it happened).
+
+    The caller checks the move with :func:`bot.domain.contacts.check_stage_change` first.
+    """
+    column = STAGE_TIMESTAMP.get(stage)
+    stamp = f", {column} = :at" if column else ""
+    await tx.execute(
+        f"UPDATE contacts SET stage = :stage, updated_at = :now{stamp} WHERE id = :id",
+        {"stage": stage.value, "now": to_db(now), "at": to_db(at), "id": contact_id},
+    )
+
+
+async def set_meeting(
+    tx: aiosqlite.Connection,
+    contact_id: int,
+    *,
+    meeting_at: datetime,
+    zone: str,
+    minutes: int,
+    now: datetime,
+) -> None:
+    """Schedule (or reschedule) the meeting; the contact moves to *scheduled* if it was earlier."""
+    await tx.execute(
+        "UPDATE contacts SET meeting_at = ?, meeting_tz = ?, meeting_minutes = ?,"
+        " scheduled_at = ?, updated_at = ?,"
+        " stage = CASE WHEN stage IN ('planned', 'requested', 'replied') THEN 'scheduled'"
+        " ELSE stage END WHERE id = ?",
+        (to_db(meeting_at), zone, minutes, to_db(now), to_db(now), contact_id),
+    )
+
+
+async def mark_reported_back(
+    tx: aiosqlite.Connection, contact_id: int, at: datetime, now: datetime
+) -> None:
+    await tx.execute(
+        "UPDATE contacts SET reported_back_at = ?, updated_at = ? WHERE id = ?",
+        (to_db(at), to_db(now), contact_id),
+    )
+
+
+async def close_contact(
+    tx: aiosqlite.Connection, contact_id: int, reason: str, at: datetime, now: datetime
+) -> None:
+    """Close, remembering the stage to return to on reopening. A closed contact with no
+    reply to a request makes the contact a curmudgeon."""
+    await tx.execute(
+        "UPDATE contacts SET stage_before_close = stage, stage = 'closed', close_reason = ?,"
+        " closed_at = ?, updated_at = ?,"
+        " reply_class = CASE WHEN ? = 'no_reply' AND stage = 'requested' THEN 'curmudgeon'"
+        " ELSE reply_class END WHERE id = ? AND stage != 'closed'",
+        (reason, to_db(at), to_db(now), reason, contact_id),
+    )
+
+
+async def reopen_contact(tx: aiosqlite.Connection, contact_id: int, now: datetime) -> Stage:
+    """Return a closed contact to the stage it had; returns that stage."""
+    async with tx.execute(
+        "SELECT stage_before_close, reply_class FROM contacts WHERE id = ? AND stage = 'closed'",
+        (contact_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise ValueError(f"contact {contact_id} is not closed")
+    stage = Stage(row[0]) if row[0] else Stage.PLANNED
+    await tx.execute(
+        "UPDATE contacts SET stage = ?, stage_before_close = NULL, close_reason = NULL,"
+        " closed_at = NULL, updated_at = ?,"
+        " reply_class = CASE WHEN reply_class = 'curmudgeon' THEN NULL ELSE reply_class END"
+        " WHERE id = ?",
+        (stage.value, to_db(now), contact_id),
+    )
+    return stage

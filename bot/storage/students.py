@@ -1,14 +1,18 @@
-"""Students, scoped by server: one row per (server, member) who has used the bot."""
+"""Students, scoped by server: one row per (server, member) who has used the bot, with their
+own settings (time zone, quiet hours, nudges, digest day)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+from typing import Any
 
 import aiosqlite
 
 from bot.storage.database import Database
 from bot.storage.timestamps import to_db
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +20,16 @@ class Student:
     guild_id: int
     user_id: int
     timezone: str | None
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    nudges_enabled: bool = True
+    digest_day: int | None = 0  # 0 = Monday … 6 = Sunday; None = off
+
+
+_COLUMNS = "guild_id, user_id, timezone, quiet_start, quiet_end, nudges_enabled, digest_day"
+SETTING_COLUMNS = frozenset(
+    {"timezone", "quiet_start", "quiet_end", "nudges_enabled", "digest_day"}
+)
 
 
 async def ensure_student(
@@ -32,17 +46,43 @@ async def ensure_student(
 
 async def get_student(db: Database, guild_id: int, user_id: int) -> Student | None:
     row = await db.fetch_one(
-        "SELECT guild_id, user_id, timezone FROM students WHERE guild_id = ? AND user_id = ?",
+        f"SELECT {_COLUMNS} FROM students WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     )
-    return None if row is None else Student(row["guild_id"], row["user_id"], row["timezone"])
+    if row is None:
+        return None
+    return Student(
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        timezone=row["timezone"],
+        quiet_start=time.fromisoformat(row["quiet_start"]),
+        quiet_end=time.fromisoformat(row["quiet_end"]),
+        nudges_enabled=bool(row["nudges_enabled"]),
+        digest_day=row["digest_day"],
+    )
+
+
+async def update_settings(
+    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime, **values: Any
+) -> None:
+    """Set some of the student's settings (``timezone``, ``quiet_start``, ``quiet_end``,
+    ``nudges_enabled``, ``digest_day``); times are written as HH:MM."""
+    unknown = set(values) - SETTING_COLUMNS
+    if unknown or not values:
+        raise ValueError(f"unknown or no settings: {sorted(unknown)}")
+    await ensure_student(tx, guild_id, user_id, now)
+    encoded = {
+        key: value.strftime("%H:%M") if isinstance(value, time) else value
+        for key, value in values.items()
+    }
+    assignments = ", ".join(f"{key} = :{key}" for key in encoded)
+    await tx.execute(
+        f"UPDATE students SET {assignments} WHERE guild_id = :guild_id AND user_id = :user_id",
+        {**encoded, "guild_id": guild_id, "user_id": user_id},
+    )
 
 
 async def set_timezone(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, zone: str, now: datetime
 ) -> None:
-    await ensure_student(tx, guild_id, user_id, now)
-    await tx.execute(
-        "UPDATE students SET timezone = ? WHERE guild_id = ? AND user_id = ?",
-        (zone, guild_id, user_id),
-    )
+    await update_settings(tx, guild_id, user_id, now, timezone=zone)
