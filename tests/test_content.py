@@ -77,3 +77,52 @@ def test_email_rules_are_validated(tmp_path: Path):
     (data / "outreach_email.toml").write_text("job_words = []\n", encoding="utf-8")
     with pytest.raises(ContentError, match="job_words must be a non-empty list"):
         load_content(data)
+
+
+def _data_copy(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    return data
+
+
+def test_shipped_question_bank_covers_every_tiara_category():
+    content = load_content(DEFAULT_DATA_DIR)
+    for category in ("trends", "insights", "advice", "resources", "assignments"):
+        assert 1 <= len(content.questions_in(category)) <= 25
+    assert content.question("resources-who-else") is not None  # "who else should I talk to?"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[questions]]\nid = "a"\ncategory = "gossip"\ntext = "x"\n', "category must be one of"),
+        (
+            '[[questions]]\nid = "a"\ncategory = "trends"\ntext = "x"\n' * 2,
+            "question 2 (id “a”): the id is used twice",
+        ),
+        ('[[questions]]\nid = "a"\ncategory = "trends"\ntext = ""\n', "“text” must be non-empty"),
+    ],
+)
+def test_malformed_question_bank(tmp_path: Path, body: str, message: str):
+    data = _data_copy(tmp_path)
+    (data / "questions.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(data)
+    assert "questions.toml" in str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Dear {persn},", "unknown placeholder(s) persn"),
+        ("Dear {person", "templates.toml: [thank_you]"),
+        ("", "needs a non-empty text"),
+    ],
+)
+def test_malformed_templates(tmp_path: Path, text: str, message: str):
+    data = _data_copy(tmp_path)
+    (data / "templates.toml").write_text(f'[thank_you]\ntext = """{text}"""\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(data)
+    assert message in str(info.value)
