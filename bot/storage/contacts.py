@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.domain.contacts import Connection, Stage
-from bot.storage.database import Database
+from bot.storage.database import Database, Source, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
 _COLUMNS = (
@@ -16,7 +16,8 @@ _COLUMNS = (
     " created_at, updated_at, requested_at, requested_tz, request_time_known, count_from,"
     " second_contact_on, follow_up_on, replied_at, replied_on, reply_class,"
     " meeting_at, meeting_tz, meeting_minutes, scheduled_at, met_at, thanked_at,"
-    " reported_back_at, kept_in_touch_at, closed_at, close_reason, stage_before_close"
+    " reported_back_at, kept_in_touch_at, closed_at, close_reason, stage_before_close,"
+    " followed_up_at, nudges_stopped"
 )
 
 # Stage → the column that records when the contact reached it (set when the stage is logged).
@@ -64,6 +65,8 @@ class ContactRecord:
     closed_at: datetime | None = None
     close_reason: str | None = None
     stage_before_close: Stage | None = None
+    followed_up_at: datetime | None = None
+    nudges_stopped: bool = False
 
     @property
     def display_name(self) -> str:
@@ -105,6 +108,8 @@ def _record(row: aiosqlite.Row) -> ContactRecord:
         closed_at=from_db(row["closed_at"]),
         close_reason=row["close_reason"],
         stage_before_close=Stage(row["stage_before_close"]) if row["stage_before_close"] else None,
+        followed_up_at=from_db(row["followed_up_at"]),
+        nudges_stopped=bool(row["nudges_stopped"]),
     )
 
 
@@ -141,10 +146,11 @@ async def add_contact(
 
 
 async def get_contact(
-    db: Database, guild_id: int, user_id: int, contact_id: int
+    db: Source, guild_id: int, user_id: int, contact_id: int
 ) -> ContactRecord | None:
     """The contact, only if it belongs to this student in this server."""
-    row = await db.fetch_one(
+    row = await query_one(
+        db,
         f"SELECT {_COLUMNS} FROM contacts WHERE id = ? AND guild_id = ? AND user_id = ?",
         (contact_id, guild_id, user_id),
     )
@@ -332,3 +338,22 @@ async def reopen_contact(tx: aiosqlite.Connection, contact_id: int, now: datetim
         (stage.value, to_db(now), contact_id),
     )
     return stage
+
+
+async def mark_followed_up(
+    tx: aiosqlite.Connection, contact_id: int, at: datetime, now: datetime
+) -> None:
+    """The student sent the one 3B7 follow-up (starts the final 7-business-day wait)."""
+    await tx.execute(
+        "UPDATE contacts SET followed_up_at = ?, updated_at = ? WHERE id = ?",
+        (to_db(at), to_db(now), contact_id),
+    )
+
+
+async def set_nudges_stopped(
+    tx: aiosqlite.Connection, contact_id: int, stopped: bool, now: datetime
+) -> None:
+    await tx.execute(
+        "UPDATE contacts SET nudges_stopped = ?, updated_at = ? WHERE id = ?",
+        (int(stopped), to_db(now), contact_id),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        self._after_commit: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -66,14 +67,28 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """``async with db.transaction() as tx:`` — commits on success, rolls back on error."""
         async with self._write_lock:
+            self._after_commit.clear()
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
                 await self._writer.execute("COMMIT")
             except BaseException:
+                self._after_commit.clear()
                 if self._writer.in_transaction:
                     await self._writer.execute("ROLLBACK")
                 raise
+            callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def call_after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (dropped on rollback).
+
+        Only valid inside :meth:`transaction`; transactions never overlap, so one list serves.
+        """
+        if not self._write_lock.locked():
+            raise RuntimeError("call_after_commit outside a transaction")
+        self._after_commit.append(callback)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._reader.execute(sql, params) as cursor:
@@ -86,3 +101,22 @@ class Database:
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
+
+
+Source = Database | aiosqlite.Connection
+"""Where a read runs: the database's reader, or an open write transaction (to read what the
+transaction itself wrote)."""
+
+
+async def query_one(source: Source, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    if isinstance(source, Database):
+        return await source.fetch_one(sql, params)
+    async with source.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def query_all(source: Source, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    if isinstance(source, Database):
+        return await source.fetch_all(sql, params)
+    async with source.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())

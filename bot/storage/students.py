@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import Database
-from bot.storage.timestamps import to_db
+from bot.storage.database import Source, query_one
+from bot.storage.timestamps import from_db, to_db
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -24,9 +24,15 @@ class Student:
     quiet_end: time = time(8, 0)
     nudges_enabled: bool = True
     digest_day: int | None = 0  # 0 = Monday … 6 = Sunday; None = off
+    dm_channel_id: int | None = None
+    unreachable_at: datetime | None = None
+    unreachable_told_at: datetime | None = None
 
 
-_COLUMNS = "guild_id, user_id, timezone, quiet_start, quiet_end, nudges_enabled, digest_day"
+_COLUMNS = (
+    "guild_id, user_id, timezone, quiet_start, quiet_end, nudges_enabled, digest_day,"
+    " dm_channel_id, unreachable_at, unreachable_told_at"
+)
 SETTING_COLUMNS = frozenset(
     {"timezone", "quiet_start", "quiet_end", "nudges_enabled", "digest_day"}
 )
@@ -44,8 +50,9 @@ async def ensure_student(
     )
 
 
-async def get_student(db: Database, guild_id: int, user_id: int) -> Student | None:
-    row = await db.fetch_one(
+async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None:
+    row = await query_one(
+        db,
         f"SELECT {_COLUMNS} FROM students WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     )
@@ -59,6 +66,9 @@ async def get_student(db: Database, guild_id: int, user_id: int) -> Student | No
         quiet_end=time.fromisoformat(row["quiet_end"]),
         nudges_enabled=bool(row["nudges_enabled"]),
         digest_day=row["digest_day"],
+        dm_channel_id=row["dm_channel_id"],
+        unreachable_at=from_db(row["unreachable_at"]),
+        unreachable_told_at=from_db(row["unreachable_told_at"]),
     )
 
 
@@ -86,3 +96,26 @@ async def set_timezone(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, zone: str, now: datetime
 ) -> None:
     await update_settings(tx, guild_id, user_id, now, timezone=zone)
+
+
+async def set_dm_channel(tx: aiosqlite.Connection, user_id: int, channel_id: int) -> None:
+    """Remember the user's DM channel (one per user, so every server's row gets it)."""
+    await tx.execute(
+        "UPDATE students SET dm_channel_id = ? WHERE user_id = ?", (channel_id, user_id)
+    )
+
+
+async def mark_told_unreachable(
+    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+) -> None:
+    await tx.execute(
+        "UPDATE students SET unreachable_told_at = ? WHERE guild_id = ? AND user_id = ?",
+        (to_db(now), guild_id, user_id),
+    )
+
+
+async def clear_unreachable(tx: aiosqlite.Connection, user_id: int) -> None:
+    await tx.execute(
+        "UPDATE students SET unreachable_at = NULL, unreachable_told_at = NULL WHERE user_id = ?",
+        (user_id,),
+    )

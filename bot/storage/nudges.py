@@ -1,0 +1,254 @@
+"""The nudges table: planned rows kept in step with the planner, and the dispatcher's
+claim → send → mark cycle. Every status change is one UPDATE guarded by the expected status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.database import Database
+from bot.storage.timestamps import from_db, to_db
+
+_COLUMNS = (
+    "id, guild_id, user_id, contact_id, kind, planned_for, due_at, status, attempts, last_error,"
+    " claimed_at, sent_at, message_id, action"
+)
+# A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
+# undeliverable one may be, when it becomes wanted or deliverable again.
+_DELIVERED = ("sent", "sending", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeRow:
+    id: int
+    guild_id: int
+    user_id: int
+    contact_id: int | None
+    kind: str
+    planned_for: datetime
+    due_at: datetime
+    status: str
+    attempts: int
+    last_error: str | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    message_id: int | None
+    action: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """One nudge occurrence the planner wants: its kind, the planner's time, and the time it
+    may go out (quiet hours applied)."""
+
+    kind: str
+    planned_for: datetime
+    due_at: datetime
+
+
+def _row(row: aiosqlite.Row | tuple) -> NudgeRow:
+    (nid, guild_id, user_id, contact_id, kind, planned_for, due_at, status, attempts, error,
+     claimed_at, sent_at, message_id, action) = tuple(row)  # fmt: skip
+    return NudgeRow(
+        nid,
+        guild_id,
+        user_id,
+        contact_id,
+        kind,
+        from_db(planned_for),  # type: ignore[arg-type]
+        from_db(due_at),  # type: ignore[arg-type]
+        status,
+        attempts,
+        error,
+        from_db(claimed_at),
+        from_db(sent_at),
+        message_id,
+        action,
+    )
+
+
+async def _fetch(tx: aiosqlite.Connection, sql: str, params: Iterable | dict) -> list[NudgeRow]:
+    async with tx.execute(sql, params) as cursor:
+        return [_row(r) for r in await cursor.fetchall()]
+
+
+async def sync_nudges(
+    tx: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    user_id: int,
+    contact_id: int | None,
+    wanted: list[Wanted],
+    kinds: Iterable[str],
+    now: datetime,
+) -> None:
+    """Make the live rows of ``kinds`` for this contact (or the student's digest, when
+    ``contact_id`` is None) match ``wanted``: cancel what is no longer wanted, move what the
+    planner moved, add what is new, and never re-add an occurrence already delivered."""
+    kinds = list(kinds)
+    owner = (
+        "contact_id = ?"
+        if contact_id is not None
+        else "contact_id IS NULL AND guild_id = ? AND user_id = ?"
+    )
+    owner_params: tuple = (contact_id,) if contact_id is not None else (guild_id, user_id)
+    marks = ",".join("?" * len(kinds))
+    live = {
+        r.kind: r
+        for r in await _fetch(
+            tx,
+            f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks})"
+            " AND status = 'pending'",
+            (*owner_params, *kinds),
+        )
+    }
+    stamp = to_db(now)
+    wanted_kinds = {w.kind for w in wanted}
+    for kind, row in live.items():
+        if kind not in wanted_kinds:
+            await tx.execute(
+                "UPDATE nudges SET status = 'cancelled', updated_at = ? WHERE id = ?"
+                " AND status = 'pending'",
+                (stamp, row.id),
+            )
+    for want in wanted:
+        row = live.get(want.kind)
+        if row is not None:
+            if row.planned_for != want.planned_for:
+                await tx.execute(
+                    "UPDATE nudges SET planned_for = ?, due_at = ?, updated_at = ?"
+                    " WHERE id = ? AND status = 'pending'",
+                    (to_db(want.planned_for), to_db(want.due_at), stamp, row.id),
+                )
+            continue
+        async with tx.execute(
+            f"SELECT 1 FROM nudges WHERE {owner} AND kind = ? AND planned_for = ?"
+            f" AND status IN {_DELIVERED!r} LIMIT 1",
+            (*owner_params, want.kind, to_db(want.planned_for)),
+        ) as cursor:
+            if await cursor.fetchone():
+                continue
+        await tx.execute(
+            "INSERT INTO nudges (guild_id, user_id, contact_id, kind, planned_for, due_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                guild_id,
+                user_id,
+                contact_id,
+                want.kind,
+                to_db(want.planned_for),
+                to_db(want.due_at),
+                stamp,
+                stamp,
+            ),
+        )
+
+
+async def next_due_at(db: Database) -> datetime | None:
+    """The earliest due time among pending nudges (the alarm's next wake-up)."""
+    value = await db.fetch_value(
+        "SELECT due_at FROM nudges WHERE status = 'pending' ORDER BY due_at LIMIT 1"
+    )
+    return from_db(value)
+
+
+async def claim_due(tx: aiosqlite.Connection, now: datetime, limit: int) -> list[NudgeRow]:
+    """Move up to ``limit`` due pending rows to *sending* in one statement and return them."""
+    return await _fetch(
+        tx,
+        f"UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+        f" updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
+        f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}",
+        {"now": to_db(now), "limit": limit},
+    )
+
+
+async def mark_sent(
+    tx: aiosqlite.Connection, nudge_id: int, message_id: int, now: datetime
+) -> None:
+    await tx.execute(
+        "UPDATE nudges SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL,"
+        " updated_at = ? WHERE id = ? AND status = 'sending'",
+        (to_db(now), message_id, to_db(now), nudge_id),
+    )
+
+
+async def release(
+    tx: aiosqlite.Connection, nudge_id: int, retry_at: datetime, error: str, now: datetime
+) -> None:
+    """Back to *pending* to be tried again at ``retry_at`` (a 429, a 5xx, a timeout)."""
+    await tx.execute(
+        "UPDATE nudges SET status = 'pending', due_at = ?, last_error = ?, claimed_at = NULL,"
+        " updated_at = ? WHERE id = ? AND status = 'sending'",
+        (to_db(retry_at), error[:500], to_db(now), nudge_id),
+    )
+
+
+async def finish(
+    tx: aiosqlite.Connection, nudge_id: int, status: str, reason: str, now: datetime
+) -> None:
+    """End a claimed nudge without sending it: *skipped*, *cancelled* or *undeliverable*."""
+    assert status in ("skipped", "cancelled", "undeliverable")
+    await tx.execute(
+        "UPDATE nudges SET status = ?, last_error = ?, updated_at = ? WHERE id = ?"
+        " AND status IN ('sending', 'pending')",
+        (status, reason[:500], to_db(now), nudge_id),
+    )
+
+
+async def sending_rows(db: Database) -> list[NudgeRow]:
+    """Rows a crash left between claim and mark (checked against Discord at start-up)."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM nudges WHERE status = 'sending' ORDER BY claimed_at, id"
+    )
+    return [_row(r) for r in rows]
+
+
+async def get_nudge(db: Database, nudge_id: int) -> NudgeRow | None:
+    row = await db.fetch_one(f"SELECT {_COLUMNS} FROM nudges WHERE id = ?", (nudge_id,))
+    return None if row is None else _row(row)
+
+
+async def record_action(
+    tx: aiosqlite.Connection, nudge_id: int, action: str, now: datetime
+) -> bool:
+    """Remember what the student pressed on a sent nudge (first press wins)."""
+    cursor = await tx.execute(
+        "UPDATE nudges SET action = ?, acted_at = ?, updated_at = ? WHERE id = ?"
+        " AND action IS NULL",
+        (action, to_db(now), to_db(now), nudge_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def upcoming_nudges(
+    db: Database, guild_id: int, user_id: int, limit: int = 50
+) -> list[NudgeRow]:
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM nudges WHERE guild_id = ? AND user_id = ?"
+        " AND status IN ('pending', 'sending') ORDER BY due_at LIMIT ?",
+        (guild_id, user_id, limit),
+    )
+    return [_row(r) for r in rows]
+
+
+async def hold_for_unreachable(
+    tx: aiosqlite.Connection, user_id: int, error: str, now: datetime
+) -> int:
+    """The user's DMs are closed: mark every live nudge of theirs (all servers) undeliverable
+    and the student rows unreachable. Returns how many nudges were held."""
+    stamp = to_db(now)
+    await tx.execute(
+        "UPDATE students SET unreachable_at = ?, unreachable_told_at = NULL"
+        " WHERE user_id = ? AND unreachable_at IS NULL",
+        (stamp, user_id),
+    )
+    cursor = await tx.execute(
+        "UPDATE nudges SET status = 'undeliverable', last_error = ?, updated_at = ?"
+        " WHERE user_id = ? AND status IN ('pending', 'sending')",
+        (error[:500], stamp, user_id),
+    )
+    return cursor.rowcount
