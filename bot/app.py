@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pkgutil
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -14,7 +16,13 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.nudges.alarm import NudgeAlarm
+from bot.nudges.buttons import NudgeAction
+from bot.nudges.dispatcher import NudgeDispatcher
+from bot.nudges.planning import NudgePlanner
+from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.storage.database import Database
+from bot.storage.nudges import next_due_at
 from bot.ui.checklist import ChecklistTick
 from bot.ui.error_handler import InfoCoachTree
 from bot.ui.timezone_picker import TimezoneSelect
@@ -29,7 +37,13 @@ def cog_extensions() -> list[str]:
 
 class InfoCoachBot(commands.Bot):
     def __init__(
-        self, settings: Settings, content: Content, clock: Clock, **client_options: Any
+        self,
+        settings: Settings,
+        content: Content,
+        clock: Clock,
+        *,
+        deliver_nudges: bool = True,
+        **client_options: Any,
     ) -> None:
         # No voice here: skip discord.py's warnings about its optional voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -47,6 +61,11 @@ class InfoCoachBot(commands.Bot):
         self.content = content
         self.clock = clock
         self._db: Database | None = None
+        self._planner: NudgePlanner | None = None
+        self.dispatcher = NudgeDispatcher(self)
+        self.alarm = NudgeAlarm(self.dispatcher.dispatch_due, self._next_due, clock)
+        self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
+        self.nudges_started = asyncio.Event()  # set once delivery is running (tests wait on it)
 
     @property
     def db(self) -> Database:
@@ -54,15 +73,42 @@ class InfoCoachBot(commands.Bot):
             raise RuntimeError("the database is not open yet (call open_storage first)")
         return self._db
 
+    @property
+    def planner(self) -> NudgePlanner:
+        if self._planner is None:
+            raise RuntimeError("the database is not open yet (call open_storage first)")
+        return self._planner
+
     async def open_storage(self) -> Database:
         """Open and migrate the database; safe to call more than once."""
         if self._db is None:
             self._db = await Database.open(self.settings.db_path)
+            self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
         return self._db
+
+    async def _next_due(self) -> datetime | None:
+        return await next_due_at(self.db)
+
+    async def on_ready(self) -> None:
+        """Start delivering nudges once connected, and only once (on_ready repeats after
+        reconnects): first settle what a crash left half-sent, then arm the alarm."""
+        if self.nudges_started.is_set():
+            return
+        recovered = await self.dispatcher.recover_sending()
+        if recovered:
+            log.info("settled %s nudges left in flight by the last run", recovered)
+        if self.deliver_nudges:
+            self.alarm.start()
+        self.nudges_started.set()
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        await notify_if_unreachable(interaction)
 
     async def setup_hook(self) -> None:
         await self.open_storage()
-        self.add_dynamic_items(ChecklistTick, TimezoneSelect)
+        self.add_dynamic_items(ChecklistTick, TimezoneSelect, NudgeAction, RetryDirectMessages)
         for extension in cog_extensions():
             await self.load_extension(extension)
         assert self.application_id is not None
@@ -72,6 +118,7 @@ class InfoCoachBot(commands.Bot):
         await sync_if_changed(self.tree, self.db, self.application_id, guild)
 
     async def close(self) -> None:
+        self.alarm.shutdown()
         try:
             await super().close()
         finally:
@@ -85,15 +132,18 @@ def create_bot(
     *,
     clock: Clock | None = None,
     content: Content | None = None,
+    deliver_nudges: bool = True,
     **client_options: Any,
 ) -> InfoCoachBot:
     """An unstarted bot. Loads and validates ``data/`` now so bad content fails before login.
 
-    ``client_options`` go to :class:`discord.Client` (tests lower ``guild_ready_timeout``).
+    ``deliver_nudges=False`` keeps planning nudges but never sends them on a timer (tests that
+    drive delivery by hand); ``client_options`` go to :class:`discord.Client`.
     """
     return InfoCoachBot(
         settings,
         content if content is not None else load_content(settings.data_dir),
         clock or SystemClock(),
+        deliver_nudges=deliver_nudges,
         **client_options,
     )

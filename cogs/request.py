@@ -280,6 +280,7 @@ class RequestCog(
                 },
                 at=now,
             )
+            await self.bot.planner.replan_contact(tx, contact.id, now)
         name = discord.utils.escape_markdown(contact.display_name)
         lines = [
             f"{'Updated' if correcting else 'Logged'}: request to **{name}** sent on "
@@ -347,6 +348,7 @@ class RequestCog(
                 payload={"replied_on": day.isoformat(), "reply_class": kind.value},
                 at=now,
             )
+            await self.bot.planner.replan_contact(tx, contact.id, now)
         name = discord.utils.escape_markdown(contact.display_name)
         explain = (
             "a **booster**: they answered within 3 business days, so they're likely to help."

@@ -157,6 +157,13 @@ async def get_contact(
     return None if row is None else _record(row)
 
 
+async def get_contact_by_id(db: Source, contact_id: int) -> ContactRecord | None:
+    """Any contact by id, whoever owns it: for internal work (planning, delivery), never for a
+    student's request (use :func:`get_contact`, which checks the owner)."""
+    row = await query_one(db, f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+    return None if row is None else _record(row)
+
+
 async def most_recent_contact(db: Database, guild_id: int, user_id: int) -> ContactRecord | None:
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"

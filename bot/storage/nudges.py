@@ -4,7 +4,7 @@ claim → send → mark cycle. Every status change is one UPDATE guarded by the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import aiosqlite
@@ -12,10 +12,6 @@ import aiosqlite
 from bot.storage.database import Database
 from bot.storage.timestamps import from_db, to_db
 
-_COLUMNS = (
-    "id, guild_id, user_id, contact_id, kind, planned_for, due_at, status, attempts, last_error,"
-    " claimed_at, sent_at, message_id, action"
-)
 # A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
 # undeliverable one may be, when it becomes wanted or deliverable again.
 _DELIVERED = ("sent", "sending", "skipped")
@@ -28,7 +24,8 @@ class NudgeRow:
     user_id: int
     contact_id: int | None
     kind: str
-    planned_for: datetime
+    occurrence: str
+    planned_at: datetime
     due_at: datetime
     status: str
     attempts: int
@@ -37,37 +34,27 @@ class NudgeRow:
     sent_at: datetime | None
     message_id: int | None
     action: str | None
+    snoozed_from: int | None = None
+
+
+_COLUMNS = ", ".join(f.name for f in fields(NudgeRow))
 
 
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """One nudge occurrence the planner wants: its kind, the planner's time, and the time it
-    may go out (quiet hours applied)."""
+    """One nudge occurrence the planner wants: its kind, what it is about (stable across time
+    zone and quiet-hour changes), and when it may go out."""
 
     kind: str
-    planned_for: datetime
+    occurrence: str
     due_at: datetime
 
 
-def _row(row: aiosqlite.Row | tuple) -> NudgeRow:
-    (nid, guild_id, user_id, contact_id, kind, planned_for, due_at, status, attempts, error,
-     claimed_at, sent_at, message_id, action) = tuple(row)  # fmt: skip
-    return NudgeRow(
-        nid,
-        guild_id,
-        user_id,
-        contact_id,
-        kind,
-        from_db(planned_for),  # type: ignore[arg-type]
-        from_db(due_at),  # type: ignore[arg-type]
-        status,
-        attempts,
-        error,
-        from_db(claimed_at),
-        from_db(sent_at),
-        message_id,
-        action,
-    )
+def _row(row: aiosqlite.Row) -> NudgeRow:
+    values = dict(zip(_COLUMNS.split(", "), tuple(row), strict=True))
+    for key in ("planned_at", "due_at", "claimed_at", "sent_at"):
+        values[key] = from_db(values[key])
+    return NudgeRow(**values)
 
 
 async def _fetch(tx: aiosqlite.Connection, sql: str, params: Iterable | dict) -> list[NudgeRow]:
@@ -117,29 +104,43 @@ async def sync_nudges(
     for want in wanted:
         row = live.get(want.kind)
         if row is not None:
-            if row.planned_for != want.planned_for:
+            if row.occurrence != want.occurrence:
                 await tx.execute(
-                    "UPDATE nudges SET planned_for = ?, due_at = ?, updated_at = ?"
-                    " WHERE id = ? AND status = 'pending'",
-                    (to_db(want.planned_for), to_db(want.due_at), stamp, row.id),
+                    "UPDATE nudges SET occurrence = :occurrence, planned_at = :due,"
+                    " due_at = :due, updated_at = :now WHERE id = :id AND status = 'pending'",
+                    {
+                        "occurrence": want.occurrence,
+                        "due": to_db(want.due_at),
+                        "now": stamp,
+                        "id": row.id,
+                    },
+                )
+            elif row.due_at != want.due_at and row.snoozed_from is None and row.attempts == 0:
+                # Same occurrence, new time (quiet hours or time zone changed); a snoozed or
+                # retried row keeps its own time.
+                await tx.execute(
+                    "UPDATE nudges SET planned_at = :due, due_at = :due, updated_at = :now"
+                    " WHERE id = :id AND status = 'pending'",
+                    {"due": to_db(want.due_at), "now": stamp, "id": row.id},
                 )
             continue
         async with tx.execute(
-            f"SELECT 1 FROM nudges WHERE {owner} AND kind = ? AND planned_for = ?"
+            f"SELECT 1 FROM nudges WHERE {owner} AND kind = ? AND occurrence = ?"
             f" AND status IN {_DELIVERED!r} LIMIT 1",
-            (*owner_params, want.kind, to_db(want.planned_for)),
+            (*owner_params, want.kind, want.occurrence),
         ) as cursor:
             if await cursor.fetchone():
                 continue
         await tx.execute(
-            "INSERT INTO nudges (guild_id, user_id, contact_id, kind, planned_for, due_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence, planned_at,"
+            " due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id,
                 user_id,
                 contact_id,
                 want.kind,
-                to_db(want.planned_for),
+                want.occurrence,
+                to_db(want.due_at),
                 to_db(want.due_at),
                 stamp,
                 stamp,
@@ -252,3 +253,25 @@ async def hold_for_unreachable(
         (error[:500], stamp, user_id),
     )
     return cursor.rowcount
+
+
+async def snooze(tx: aiosqlite.Connection, sent: NudgeRow, until: datetime, now: datetime) -> bool:
+    """Plan the same occurrence again at ``until`` (unless a live row of that kind exists)."""
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO nudges (guild_id, user_id, contact_id, kind, occurrence,"
+        " planned_at, due_at, snoozed_from, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            sent.guild_id,
+            sent.user_id,
+            sent.contact_id,
+            sent.kind,
+            sent.occurrence,
+            to_db(until),
+            to_db(until),
+            sent.id,
+            to_db(now),
+            to_db(now),
+        ),
+    )
+    return cursor.rowcount > 0

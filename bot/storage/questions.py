@@ -64,3 +64,17 @@ async def remove_question(tx: aiosqlite.Connection, contact_id: int, question_id
         "DELETE FROM contact_questions WHERE id = ? AND contact_id = ?", (question_id, contact_id)
     )
     return cursor.rowcount > 0
+
+
+async def take_question(
+    tx: aiosqlite.Connection, contact_id: int, question_id: int
+) -> Question | None:
+    """Remove one question of this contact and return it (None if it isn't theirs or is gone);
+    the others keep their order."""
+    async with tx.execute(
+        "DELETE FROM contact_questions WHERE id = ? AND contact_id = ?"
+        " RETURNING id, contact_id, position, category, bank_id, text",
+        (question_id, contact_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else _question(row)

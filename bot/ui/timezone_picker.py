@@ -75,6 +75,7 @@ async def save_timezone(interaction: discord.Interaction, zone: ZoneInfo) -> Non
             payload={"timezone": zone.key},
             at=now,
         )
+        await bot.planner.replan_student(tx, guild_id, interaction.user.id, now)
 
 
 class TimezoneSelect(

@@ -54,10 +54,12 @@ async def world(emulator: DiscordEmulator) -> World:
 
 @pytest_asyncio.fixture(scope="module")
 async def harness(
-    world: World, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, world: World, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BotHarness]:
+    """The bot for this module. A module sets ``DELIVER_NUDGES = True`` to run the real alarm."""
     db_path: Path = tmp_path_factory.mktemp("bot") / "infocoach.sqlite3"
-    runner = BotHarness(world.emulator, db_path)
+    deliver = getattr(request.module, "DELIVER_NUDGES", False)
+    runner = BotHarness(world.emulator, db_path, deliver_nudges=deliver)
     await runner.start()
     try:
         yield runner

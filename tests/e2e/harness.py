@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,9 @@ class BotHarness:
         default_factory=lambda: ManualClock(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
     )
     dev_guild_id: int | None = None
+    # Off by default: a timer firing in the background would race the tests' "nothing
+    # changed" snapshots. Nudge tests turn it on or call dispatch_due() themselves.
+    deliver_nudges: bool = False
     _running: RunningBot[InfoCoachBot] | None = None
 
     @property
@@ -36,8 +40,13 @@ class BotHarness:
         settings = Settings(
             discord_token=self.emulator.token, db_path=self.db_path, dev_guild_id=self.dev_guild_id
         )
-        self._running = RunningBot(self.emulator, create_bot(settings, clock=self.clock))
-        return await self._running.start()
+        self._running = RunningBot(
+            self.emulator,
+            create_bot(settings, clock=self.clock, deliver_nudges=self.deliver_nudges),
+        )
+        bot = await self._running.start()
+        await asyncio.wait_for(bot.nudges_started.wait(), timeout=10)  # start-up recovery done
+        return bot
 
     async def stop(self) -> None:
         if self._running is not None:

@@ -1,9 +1,10 @@
 -- Nudges: the single source of truth for every direct-message reminder.
 -- status: pending → sending → sent, or cancelled (no longer wanted), skipped (made no sense by
 -- the time it could be sent), undeliverable (the student's DMs are closed).
--- planned_for is the planner's time for this occurrence; due_at is when it may go out (later
--- after a snooze or quiet hours). A row that was sent keeps its planned_for, so re-planning the
--- same occurrence never sends it twice.
+-- occurrence names what the nudge is about independently of time zones and quiet hours (e.g.
+-- "2026-12-03" for a 3B7 day, the meeting's instant for a meeting reminder, the ISO week for a
+-- digest); planned_at is when it was meant to arrive, due_at when it may go out now. A sent occurrence is never planned again, so changing
+-- quiet hours or the time zone cannot make a nudge arrive twice.
 
 ALTER TABLE contacts ADD COLUMN followed_up_at TEXT;
 ALTER TABLE contacts ADD COLUMN nudges_stopped INTEGER NOT NULL DEFAULT 0
@@ -19,8 +20,9 @@ CREATE TABLE nudges (
     user_id      INTEGER NOT NULL,
     contact_id   INTEGER REFERENCES contacts (id) ON DELETE CASCADE,   -- NULL for the digest
     kind         TEXT NOT NULL,
-    planned_for  TEXT NOT NULL,
-    due_at       TEXT NOT NULL,
+    occurrence   TEXT NOT NULL,
+    planned_at   TEXT NOT NULL,   -- when it was meant to go out (quiet hours applied)
+    due_at       TEXT NOT NULL,   -- when it may go out now (later after a retry or deferral)
     status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
                      ('pending', 'sending', 'sent', 'cancelled', 'skipped', 'undeliverable')),
     attempts     INTEGER NOT NULL DEFAULT 0,
@@ -30,6 +32,7 @@ CREATE TABLE nudges (
     message_id   INTEGER,
     action       TEXT CHECK (action IS NULL OR action IN ('done', 'snoozed', 'stopped')),
     acted_at     TEXT,
+    snoozed_from INTEGER REFERENCES nudges (id) ON DELETE SET NULL,  -- the nudge this one snoozes
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL,
     FOREIGN KEY (guild_id, user_id) REFERENCES students (guild_id, user_id) ON DELETE CASCADE

@@ -1,0 +1,196 @@
+"""What a student should do next with one contact, and by when.
+
+Pure rules from the method (no Discord, no SQL): the 3B7 routine while a request waits, the
+meeting and its confirmation, a thank-you within 24 hours, a report back about two weeks after
+the meeting, then keeping in touch about every 120 days (at most about three times a year).
+
+The step's ``text`` is plain text (no markdown): the caller escapes it for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain.contacts import Stage
+
+THANK_YOU_WITHIN = timedelta(hours=24)
+REPORT_BACK_AFTER_DAYS = 14
+"""Default days from the meeting to the report back (a server may change it later)."""
+KEEP_IN_TOUCH_EVERY_DAYS = 120
+"""Days between keep-in-touch messages: about three a year."""
+MIN_TOUCH_GAP_DAYS = 90
+"""Touches closer together than this are more than "about three times a year"."""
+DEFAULT_MEETING_MINUTES = 20
+
+
+class ContactTimeline(Protocol):
+    """What the rules read from a contact; :class:`bot.storage.contacts.ContactRecord` fits."""
+
+    @property
+    def person(self) -> str: ...
+    @property
+    def organization(self) -> str: ...
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def second_contact_on(self) -> date | None: ...
+    @property
+    def follow_up_on(self) -> date | None: ...
+    @property
+    def meeting_at(self) -> datetime | None: ...
+    @property
+    def meeting_minutes(self) -> int | None: ...
+    @property
+    def met_at(self) -> datetime | None: ...
+    @property
+    def thanked_at(self) -> datetime | None: ...
+    @property
+    def reported_back_at(self) -> datetime | None: ...
+    @property
+    def kept_in_touch_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """The next thing to do. At most one of ``due_on`` (a local date in the student's zone)
+    and ``due_at`` (an instant) is set; ``overdue`` says the due moment has passed."""
+
+    text: str
+    due_on: date | None = None
+    due_at: datetime | None = None
+    overdue: bool = False
+
+    def due_instant(self, zone: ZoneInfo) -> datetime | None:
+        """When it is due as an instant (a local date counts from its start), for sorting."""
+        if self.due_at is not None:
+            return self.due_at
+        if self.due_on is not None:
+            return datetime.combine(self.due_on, time.min, tzinfo=zone)
+        return None
+
+
+def next_step(
+    contact: ContactTimeline,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    report_back_days: int = REPORT_BACK_AFTER_DAYS,
+) -> NextStep | None:
+    """The next step for ``contact`` at ``now`` (aware) for a student in ``zone``; None when
+    the contact is closed."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    today = now.astimezone(zone).date()
+    stage = contact.stage
+    if stage is Stage.CLOSED:
+        return None
+    if stage is Stage.PLANNED:
+        return NextStep("Write your request email and send it, then log it with /request sent")
+    if stage is Stage.REQUESTED:
+        return _while_waiting(contact, today)
+    if stage is Stage.REPLIED:
+        return NextStep(
+            f"Agree on a day and time with {contact.person}, then schedule the meeting "
+            "with /prepare"
+        )
+    if stage is Stage.SCHEDULED:
+        return _around_the_meeting(contact, now, zone)
+    if stage is Stage.MET:
+        return _thank_you(contact, now)
+    if stage is Stage.THANKED and contact.reported_back_at is None:
+        return _report_back(contact, today, zone, report_back_days)
+    return _keep_in_touch(contact, today, zone)
+
+
+def _while_waiting(contact: ContactTimeline, today: date) -> NextStep:
+    day3, day7 = contact.second_contact_on, contact.follow_up_on
+    if day3 is None or day7 is None:
+        return NextStep("Wait for a reply, then log it with /request reply")
+    if today < day3:
+        return NextStep(
+            f"Wait for a reply; if none by then, contact a second person at {contact.organization}",
+            due_on=day3,
+        )
+    if today < day7:
+        return NextStep(
+            f"No reply yet: contact a second person at {contact.organization}; "
+            f"follow up with {contact.person} if there is still no reply by then",
+            due_on=day7,
+        )
+    return NextStep(
+        f"Send {contact.person} one short follow-up; if there is still no reply, close the "
+        "contact (/followup close, no reply) and move on to the next employer",
+        due_on=day7,
+        overdue=today > day7,
+    )
+
+
+def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo) -> NextStep:
+    start = contact.meeting_at
+    if start is None:
+        return NextStep(f"Schedule the meeting with {contact.person} with /prepare")
+    minutes = contact.meeting_minutes or DEFAULT_MEETING_MINUTES
+    end = start + timedelta(minutes=minutes)
+    if now >= end:
+        return NextStep(
+            "Log how the meeting went, with your notes and takeaways, with /interview",
+            due_at=end,
+            overdue=True,
+        )
+    if now >= start:
+        return NextStep("Your meeting is on now: listen more than you talk", due_at=end)
+    meeting_day = start.astimezone(zone).date()
+    if now.astimezone(zone).date() >= meeting_day - timedelta(days=1):
+        return NextStep(
+            f"Confirm the time and time zone with {contact.person}; have your questions ready",
+            due_at=start,
+        )
+    return NextStep(
+        f"Prepare your questions (/prepare) and confirm with {contact.person} the day before, "
+        "time zone included",
+        due_at=start,
+    )
+
+
+def _thank_you(contact: ContactTimeline, now: datetime) -> NextStep:
+    text = "Send your thank-you, naming one specific takeaway (/followup thank-you)"
+    if contact.met_at is None:
+        return NextStep(text)
+    deadline = contact.met_at + THANK_YOU_WITHIN
+    return NextStep(text, due_at=deadline, overdue=now > deadline)
+
+
+def _report_back(
+    contact: ContactTimeline, today: date, zone: ZoneInfo, report_back_days: int
+) -> NextStep:
+    text = f"Report back to {contact.person} on what you did with their advice"
+    anchor = contact.met_at or contact.thanked_at
+    if anchor is None:
+        return NextStep(text)
+    due = anchor.astimezone(zone).date() + timedelta(days=report_back_days)
+    return NextStep(text, due_on=due, overdue=today > due)
+
+
+def last_touch(contact: ContactTimeline) -> datetime | None:
+    """The latest time the student was in touch after the meeting (report back or touch)."""
+    touches = [t for t in (contact.kept_in_touch_at, contact.reported_back_at) if t is not None]
+    return max(touches) if touches else None
+
+
+def _keep_in_touch(contact: ContactTimeline, today: date, zone: ZoneInfo) -> NextStep:
+    text = f"Keep in touch with {contact.person}: a short update or a useful link"
+    anchor = last_touch(contact) or contact.thanked_at or contact.met_at
+    if anchor is None:
+        return NextStep(text)
+    due = anchor.astimezone(zone).date() + timedelta(days=KEEP_IN_TOUCH_EVERY_DAYS)
+    return NextStep(text, due_on=due, overdue=today > due)
+
+
+def touch_too_soon(previous: datetime | None, touch: datetime) -> bool:
+    """Whether a touch comes less than :data:`MIN_TOUCH_GAP_DAYS` from the previous one."""
+    if previous is None:
+        return False
+    return abs(touch - previous) < timedelta(days=MIN_TOUCH_GAP_DAYS)

@@ -1,0 +1,123 @@
+"""What nudge planning works with: the kinds of nudge, what it needs to know about a contact and
+a student, and what it produces. The rules live in :mod:`bot.domain.nudge_plan`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class NudgeKind(StrEnum):
+    """One row of the product's nudge table (the value is what the nudges table stores)."""
+
+    SECOND_CONTACT = "second_contact"
+    """Request sent, no reply: +3 business days → contact a second person at the employer."""
+    FOLLOW_UP = "follow_up"
+    """Still no reply: +7 business days → send one follow-up to the first contact."""
+    CLOSE_NO_REPLY = "close_no_reply"
+    """Follow-up sent, no reply: +7 business days more → close as no reply, move on."""
+    PREPARE = "prepare"
+    """Meeting scheduled, preparation checklist unfinished: 3 days before."""
+    CONFIRM = "confirm"
+    """Meeting scheduled: 1 day before → confirm the time and time zone."""
+    TOP_QUESTIONS = "top_questions"
+    """Meeting scheduled: 1 hour before → your top questions."""
+    THANK_YOU = "thank_you"
+    """Meeting logged, no thank-you: +24 hours."""
+    THANK_YOU_AGAIN = "thank_you_again"
+    """Meeting logged, still no thank-you: +48 hours."""
+    REFERRALS = "referrals"
+    """Referrals listed and not yet contacted: +3 business days after the meeting."""
+    REPORT_BACK = "report_back"
+    """Meeting logged: +report_back_days (default 14) days → report back on what you did."""
+    KEEP_WARM = "keep_warm"
+    """Last touch with a booster: about every 120 days."""
+    DIGEST = "digest"
+    """Weekly on the student's digest day, 09:00 local: what is due and overdue."""
+
+
+MEETING_KINDS: frozenset[NudgeKind] = frozenset(
+    {NudgeKind.PREPARE, NudgeKind.CONFIRM, NudgeKind.TOP_QUESTIONS}
+)
+"""Meeting reminders: stale once the meeting has started (or was moved or removed)."""
+
+CONTACT_KINDS: frozenset[NudgeKind] = frozenset(set(NudgeKind) - {NudgeKind.DIGEST})
+"""Every kind planned per contact (all but the digest), for syncing a contact's rows."""
+
+NUDGE_HOUR = time(9, 0)
+"""Day-based nudges (business days, report back, keep warm, digest) fire at 09:00 local."""
+
+KEEP_WARM_DAYS = 120
+"""Calendar days from the last touch with a booster to the keep-warm nudge (~3 times a year)."""
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """What planning needs about one contact; the caller maps the database row to it.
+
+    Instants are aware (any zone; UTC from storage). ``second_contact_on`` and
+    ``follow_up_on`` are the local 3B7 dates computed when the request was logged
+    (:func:`bot.domain.three_b_seven.outreach_dates`); planning uses them as they are.
+    """
+
+    stage: str
+    """A :class:`bot.domain.contacts.Stage` value."""
+    requested_at: datetime | None
+    second_contact_on: date | None
+    follow_up_on: date | None
+    followed_up_at: datetime | None
+    """When the student logged the one follow-up."""
+    meeting_at: datetime | None
+    met_at: datetime | None
+    thanked_at: datetime | None
+    reported_back_at: datetime | None
+    kept_in_touch_at: datetime | None
+    reply_class: str | None
+    """``"booster"``, ``"obligate"``, ``"curmudgeon"`` or None."""
+    prepare_done: bool
+    """Every item of the preparation checklist is ticked."""
+    open_referrals: int
+    """Referrals of this contact still at stage ``planned``."""
+    nudges_stopped: bool
+    """The student pressed Stop for this contact."""
+
+
+@dataclass(frozen=True)
+class StudentPrefs:
+    """The student's nudge settings. Quiet hours are local wall-clock ``[quiet_start,
+    quiet_end)``, possibly crossing midnight; equal times mean no quiet hours."""
+
+    zone: ZoneInfo
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    nudges_enabled: bool = True
+    digest_day: int | None = 0
+    """0 = Monday … 6 = Sunday; None = no digest."""
+
+
+@dataclass(frozen=True)
+class PlannedNudge:
+    """One nudge occurrence the planner wants.
+
+    ``planned_for`` (aware UTC) identifies the occurrence: the rule's own time before quiet
+    hours or lateness are applied (e.g. 09:00 local on the 3rd business day, the meeting minus
+    one local day). It depends only on the contact's data and the student's zone, never on
+    ``now``, so re-planning the same occurrence gives the same value, and the nudges table can
+    refuse to send an occurrence twice.
+
+    ``due_at`` (aware UTC) is when it may go out: ``planned_for`` moved past quiet hours, and
+    for meeting reminders possibly pulled earlier or brought forward to ``now``:
+
+    * non-meeting kinds: ``due_at`` may be **before** ``now``. Planning never drops a nudge
+      because its time has passed (downtime, a date logged late); the dispatcher delivers an
+      overdue one as soon as it can and says it is late.
+    * meeting reminders (:data:`MEETING_KINDS`): ``due_at`` is never before ``now``. One whose
+      time has passed but whose meeting is still far enough away is due ``now``; one that would
+      no longer be useful is not planned at all.
+    """
+
+    kind: NudgeKind
+    due_at: datetime
+    planned_for: datetime

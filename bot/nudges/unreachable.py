@@ -1,0 +1,72 @@
+"""When a student's DMs are closed: tell them privately at their next command, once, with how to
+fix it and a button to try again (their held reminders are planned again)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.storage.database import query_all
+from bot.storage.students import clear_unreachable, get_student, mark_told_unreachable
+from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
+
+NOTICE = (
+    "📭 I couldn't send you a reminder: your direct messages are closed to me, so I've paused "
+    "your reminders. To fix it, open this server's menu → **Privacy Settings** and allow "
+    "**Direct Messages**, then press the button below."
+)
+
+
+async def notify_if_unreachable(interaction: discord.Interaction) -> None:
+    """After a command: if this student is unreachable and hasn't been told, tell them."""
+    if interaction.guild_id is None:
+        return
+    bot = bot_of(interaction)
+    student = await get_student(bot.db, interaction.guild_id, interaction.user.id)
+    if student is None or student.unreachable_at is None or student.unreachable_told_at:
+        return
+    view = discord.ui.View(timeout=None)
+    view.add_item(RetryDirectMessages(owner_id=interaction.user.id))
+    await interaction.followup.send(NOTICE, view=view, ephemeral=True)
+    async with bot.db.transaction() as tx:
+        await mark_told_unreachable(tx, interaction.guild_id, interaction.user.id, bot.clock.now())
+
+
+class RetryDirectMessages(
+    GuardedCallback,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"ic:dm:retry:(?P<owner>\d+)",
+):
+    def __init__(self, *, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary,
+                label="I've opened my DMs: try again",
+                custom_id=f"ic:dm:retry:{owner_id}",
+            )
+        )
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RetryDirectMessages:
+        return cls(owner_id=int(match["owner"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        ensure_owner(interaction, self.owner_id)
+        bot = bot_of(interaction)
+        now = bot.clock.now()
+        async with bot.db.transaction() as tx:
+            await clear_unreachable(tx, self.owner_id)
+            rows = await query_all(
+                tx, "SELECT guild_id FROM students WHERE user_id = ?", (self.owner_id,)
+            )
+            for row in rows:
+                await bot.planner.replan_student(tx, row[0], self.owner_id, now)
+        await interaction.response.edit_message(
+            content="Thanks! Your reminders are back on; anything you missed will arrive now.",
+            view=None,
+        )
