@@ -126,11 +126,15 @@ class NudgePlanner:
         )
 
     async def replan_contact(
-        self, tx: aiosqlite.Connection, contact_id: int, now: datetime
+        self, tx: aiosqlite.Connection, contact_id: int, now: datetime, *, referrer: bool = True
     ) -> None:
+        """Re-plan one contact, and the contact who referred it (whose "contact the referrals"
+        nudge depends on how many of its referrals are still only planned)."""
         contact = await get_contact_by_id(tx, contact_id)
         if contact is None:
             return
+        if referrer and contact.referred_by is not None:
+            await self.replan_contact(tx, contact.referred_by, now, referrer=False)
         student = await get_student(tx, contact.guild_id, contact.user_id)
         prefs = student_prefs(student) if student else None
         planned: list[PlannedNudge] = []

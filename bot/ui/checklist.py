@@ -132,5 +132,7 @@ class ChecklistTick(
                 payload={"phase": self.phase, "item": self.item_id},
                 at=now,
             )
+            if self.phase == "prepare":  # a finished preparation cancels its reminder
+                await bot.planner.replan_contact(tx, contact.id, now)
         embed, view = render_checklist(checklist, ticked, contact)
         await interaction.response.edit_message(embed=embed, view=view)
