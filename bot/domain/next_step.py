@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
+from bot.domain.three_b_seven import FOLLOW_UP_AFTER
 
 THANK_YOU_WITHIN = timedelta(hours=24)
 REPORT_BACK_AFTER_DAYS = 14
@@ -39,6 +41,8 @@ class ContactTimeline(Protocol):
     def second_contact_on(self) -> date | None: ...
     @property
     def follow_up_on(self) -> date | None: ...
+    @property
+    def followed_up_at(self) -> datetime | None: ...
     @property
     def meeting_at(self) -> datetime | None: ...
     @property
@@ -90,11 +94,11 @@ def next_step(
     if stage is Stage.PLANNED:
         return NextStep("Write your request email and send it, then log it with /request sent")
     if stage is Stage.REQUESTED:
-        return _while_waiting(contact, today)
+        return _while_waiting(contact, today, zone)
     if stage is Stage.REPLIED:
         return NextStep(
             f"Agree on a day and time with {contact.person}, then schedule the meeting "
-            "with /prepare"
+            "with /prepare schedule"
         )
     if stage is Stage.SCHEDULED:
         return _around_the_meeting(contact, now, zone)
@@ -105,7 +109,24 @@ def next_step(
     return _keep_in_touch(contact, today, zone)
 
 
-def _while_waiting(contact: ContactTimeline, today: date) -> NextStep:
+def _while_waiting(contact: ContactTimeline, today: date, zone: ZoneInfo) -> NextStep:
+    if contact.followed_up_at is not None:
+        # The one follow-up went out: 7 more business days, then close and move on.
+        close_on = business_days_after(
+            contact.followed_up_at.astimezone(zone).date(), FOLLOW_UP_AFTER
+        )
+        if today < close_on:
+            return NextStep(
+                "Wait for a reply to your follow-up; if none by then, close the contact "
+                "(/followup close, no reply) and move on",
+                due_on=close_on,
+            )
+        return NextStep(
+            "No reply to your follow-up: close the contact (/followup close, no reply) and "
+            "move on to the next employer",
+            due_on=close_on,
+            overdue=today > close_on,
+        )
     day3, day7 = contact.second_contact_on, contact.follow_up_on
     if day3 is None or day7 is None:
         return NextStep("Wait for a reply, then log it with /request reply")
@@ -131,12 +152,12 @@ def _while_waiting(contact: ContactTimeline, today: date) -> NextStep:
 def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo) -> NextStep:
     start = contact.meeting_at
     if start is None:
-        return NextStep(f"Schedule the meeting with {contact.person} with /prepare")
+        return NextStep(f"Schedule the meeting with {contact.person} with /prepare schedule")
     minutes = contact.meeting_minutes or DEFAULT_MEETING_MINUTES
     end = start + timedelta(minutes=minutes)
     if now >= end:
         return NextStep(
-            "Log how the meeting went, with your notes and takeaways, with /interview",
+            "Log how the meeting went, with your notes and takeaways, with /interview done",
             due_at=end,
             overdue=True,
         )
@@ -149,8 +170,8 @@ def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo)
             due_at=start,
         )
     return NextStep(
-        f"Prepare your questions (/prepare) and confirm with {contact.person} the day before, "
-        "time zone included",
+        f"Prepare your questions (/prepare questions) and confirm with {contact.person} "
+        "the day before, time zone included",
         due_at=start,
     )
 

@@ -14,7 +14,15 @@ from bot.storage.contacts import ContactRecord, get_contact, referrals_of
 from bot.storage.database import Database
 from bot.storage.timestamps import from_db
 
-CHECKLIST_KINDS = ("checklist_ticked", "checklist_unticked")
+NOISY_KINDS = (
+    "checklist_ticked",
+    "checklist_unticked",
+    "question_added",
+    "question_removed",
+    "thank_you_outlined",
+)
+"""Kinds left out of a contact's history: they would drown the milestones (the checklists and
+the question list are shown on their own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +39,10 @@ async def contact_events(
     user_id: int,
     contact_id: int,
     *,
-    skip_kinds: tuple[str, ...] = CHECKLIST_KINDS,
+    skip_kinds: tuple[str, ...] = NOISY_KINDS,
     limit: int = 200,
 ) -> list[ContactEvent]:
-    """The contact's events, oldest first (the newest ``limit``), without ``skip_kinds``
-    (checklist ticks by default: they would drown the milestones)."""
+    """The contact's events, oldest first (the newest ``limit``), without ``skip_kinds``."""
     marks = ", ".join("?" for _ in skip_kinds) or "''"
     rows = await db.fetch_all(
         "SELECT id, kind, at, payload FROM ("
@@ -64,7 +71,7 @@ async def count_contact_events(
     user_id: int,
     contact_id: int,
     *,
-    skip_kinds: tuple[str, ...] = CHECKLIST_KINDS,
+    skip_kinds: tuple[str, ...] = NOISY_KINDS,
 ) -> int:
     marks = ", ".join("?" for _ in skip_kinds) or "''"
     value = await db.fetch_value(

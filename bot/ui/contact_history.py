@@ -1,0 +1,205 @@
+"""``/progress contact``: one contact's whole story in one embed that fits Discord's limits:
+its details and next step, the event log, interview notes, questions and referrals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.domain.next_step import next_step
+from bot.storage.contacts import ContactRecord
+from bot.storage.history import ContactEvent
+from bot.storage.interview_notes import InterviewNotes
+from bot.storage.questions import Question
+from bot.ui.progress_pages import NO_ZONE_HINT, SAFE_TOTAL, clip, esc, short_date, stamp, step_text
+
+DESCRIPTION_BUDGET = 2400
+FIELD_VALUE = 1024
+QUESTION_CUT = 150
+NOTHING = "—"
+
+KIND_LABELS = {
+    "contact_added": "Added",
+    "request_sent": "Request sent",
+    "reply_logged": "Reply logged",
+    "meeting_scheduled": "Meeting scheduled",
+    "meeting_rescheduled": "Meeting moved",
+    "meeting_logged": "Meeting logged",
+    "interview_logged": "Meeting logged",
+    "thank_you_outlined": "Thank-you outline drafted",
+    "thanked": "Thank-you sent",
+    "reported_back": "Reported back",
+    "kept_in_touch": "Kept in touch",
+    "closed": "Closed",
+    "reopened": "Reopened",
+}
+REASONS = {"no_reply": "no reply", "declined": "declined", "other": "other"}
+CATEGORY_TAGS = {
+    "trends": "T",
+    "insights": "I",
+    "advice": "A",
+    "resources": "R",
+    "assignments": "As",
+    "own": "own",
+}
+_DAY_KEYS = ("on", "sent_on", "replied_on", "met_on")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactStory:
+    contact: ContactRecord
+    referrer: ContactRecord | None
+    referrals: list[ContactRecord]
+    events: list[ContactEvent]
+    total_events: int
+    notes: InterviewNotes | None
+    questions: list[Question]
+
+
+def event_label(event: ContactEvent) -> str:
+    label = KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
+    payload = event.payload
+    extra = [
+        str(value).replace("_", " ")
+        for key in ("reply_class", "stage")
+        if isinstance(value := payload.get(key), str)
+    ]
+    if isinstance(reason := payload.get("reason"), str):
+        extra.append(REASONS.get(reason, reason))
+    if payload.get("corrected") or payload.get("updated"):
+        extra.append("date corrected")
+    return label + (f" ({', '.join(extra)})" if extra else "")
+
+
+def event_day(event: ContactEvent, zone: ZoneInfo) -> tuple[date, date]:
+    """The local day it happened (a date the student logged, if any) and the day it was logged."""
+    logged = event.at.astimezone(zone).date()
+    for key in _DAY_KEYS:
+        value = event.payload.get(key)
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value), logged
+            except ValueError:
+                break
+    return logged, logged
+
+
+def meeting_of(event: ContactEvent) -> datetime | None:
+    """The meeting time a (re)scheduling event names, if any."""
+    value = event.payload.get("new_meeting_at") or event.payload.get("meeting_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
+def history_lines(story: ContactStory, zone: ZoneInfo, today: date, budget: int) -> list[str]:
+    """The event log, oldest first; the oldest lines give way when it is too long."""
+    lines = []
+    for event in story.events:
+        happened, logged = event_day(event, zone)
+        line = f"`{short_date(happened, today)}` {esc(event_label(event))}"
+        meeting = meeting_of(event)
+        if meeting is not None:
+            line += f" for {stamp(meeting, 'f')}"
+        if happened != logged:
+            line += f" · logged {short_date(logged, today)}"
+        lines.append(line)
+    hidden = story.total_events - len(lines)
+    while lines and sum(len(line) + 1 for line in lines) > budget:
+        lines.pop(0)
+        hidden += 1
+    if hidden > 0:
+        lines.insert(0, f"-# … {hidden} earlier event{'s' if hidden != 1 else ''} not shown")
+    return lines or ["-# nothing logged yet"]
+
+
+def detail_lines(story: ContactStory, now: datetime, zone: ZoneInfo) -> list[str]:
+    contact = story.contact
+    today = now.astimezone(zone).date()
+    stage = contact.stage.label
+    if contact.reply_class:
+        stage += f" · {contact.reply_class}"
+    if contact.stage_before_close is not None:
+        reason = REASONS.get(contact.close_reason or "", "")
+        stage += f" ({reason + ', ' if reason else ''}was {contact.stage_before_close.label})"
+    lines = [f"**Stage:** {stage}"]
+    if contact.role:
+        lines.append(f"**Role:** {esc(clip(contact.role, 100))}")
+    if contact.connection is not None:
+        lines.append(f"**Connection:** {contact.connection.label}")
+    if story.referrer is not None:
+        lines.append(f"**Referred by:** {esc(clip(story.referrer.display_name, 120))}")
+    if contact.meeting_at is not None:
+        minutes = f" ({contact.meeting_minutes} min)" if contact.meeting_minutes else ""
+        lines.append(f"**Meeting:** {stamp(contact.meeting_at, 'f')}{minutes}")
+    for label, instant in (
+        ("Met", contact.met_at),
+        ("Thanked", contact.thanked_at),
+        ("Reported back", contact.reported_back_at),
+        ("Last kept in touch", contact.kept_in_touch_at),
+    ):
+        if instant is not None:
+            lines.append(f"**{label}:** {short_date(instant.astimezone(zone).date(), today)}")
+    lines.append(f"**Next:** {step_text(next_step(contact, now, zone), today)}")
+    return lines
+
+
+def _fair_share(texts: list[str], budget: int) -> list[int]:
+    """Limits for texts sharing ``budget``: short ones keep their length, long ones split the
+    rest evenly (each at most a field's 1,024 characters)."""
+    limits = [0] * len(texts)
+    remaining = budget
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for position, index in enumerate(order):
+        share = remaining // (len(texts) - position)
+        limits[index] = min(len(texts[index]), share, FIELD_VALUE)
+        remaining -= limits[index]
+    return limits
+
+
+def render_story(story: ContactStory, now: datetime, zone: ZoneInfo | None) -> discord.Embed:
+    contact = story.contact
+    shown_zone = zone or ZoneInfo("UTC")
+    today = now.astimezone(shown_zone).date()
+    embed = discord.Embed(
+        title=f"{esc(clip(contact.person, 100))} ({esc(clip(contact.organization, 100))})",
+        colour=discord.Colour.greyple()
+        if contact.stage.value == "closed"
+        else discord.Colour.blurple(),
+    )
+    head = "\n".join(detail_lines(story, now, shown_zone))
+    head = clip(head, DESCRIPTION_BUDGET // 2)
+    history = history_lines(story, shown_zone, today, DESCRIPTION_BUDGET - len(head) - 20)
+    embed.description = head + "\n\n**History**\n" + "\n".join(history)
+
+    notes = story.notes
+    questions = "\n".join(
+        f"{n}. [{CATEGORY_TAGS.get(q.category, q.category)}] {esc(clip(q.text, QUESTION_CUT))}"
+        for n, q in enumerate(story.questions, start=1)
+    )
+    referrals = "\n".join(
+        f"• {esc(clip(r.display_name, 120))} · {r.stage.label}" for r in story.referrals
+    )
+    fields = [
+        ("Interview notes", esc(notes.notes) if notes and notes.notes else NOTHING),
+        ("Takeaways", esc(notes.takeaways) if notes and notes.takeaways else NOTHING),
+        (f"Questions ({len(story.questions)})", questions or NOTHING),
+        (f"Referrals ({len(story.referrals)})", referrals or NOTHING),
+    ]
+    footer = "Only you can see this."
+    if zone is None:
+        footer += " " + NO_ZONE_HINT
+    embed.set_footer(text=footer)
+    used = len(embed.title or "") + len(embed.description) + len(footer)
+    used += sum(len(name) for name, _ in fields)
+    limits = _fair_share([value for _, value in fields], SAFE_TOTAL - used)
+    for (name, value), limit in zip(fields, limits, strict=True):
+        embed.add_field(name=name, value=clip(value, limit), inline=False)
+    return embed

@@ -1,0 +1,225 @@
+"""The /progress overview: every contact with its stage and next step, the student's funnel,
+and ◀ ▶ page buttons that only their owner can use and that keep working after a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.domain.funnel import funnel
+from bot.domain.next_step import NextStep, next_step
+from bot.errors import UserError
+from bot.storage.contacts import ContactRecord, list_contacts
+from bot.storage.students import get_student
+from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
+
+PAGE_SIZE = 10
+SAFE_TOTAL = 5800  # headroom under Discord's 6,000 characters for a message's embeds
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+SHORT_NAME = 40  # names in the overview are cut so ten contacts always fit
+NO_CONTACTS = (
+    "You have no contacts yet. Add the first one with "
+    "`/request new person:<name> organization:<employer>`."
+)
+NO_ZONE_HINT = "Dates in UTC: set your time zone with /settings timezone."
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in "…" when shortened."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def esc(text: str) -> str:
+    return discord.utils.escape_markdown(text)
+
+
+def short_date(day: date, today: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}" + ("" if day.year == today.year else f" {day.year}")
+
+
+def stamp(instant: datetime, style: str) -> str:
+    return discord.utils.format_dt(instant, style)  # type: ignore[arg-type]
+
+
+def due_text(step: NextStep, today: date) -> str | None:
+    """When the step is due: a local date, or a Discord timestamp each viewer sees locally."""
+    if step.due_at is not None:
+        if step.overdue:
+            return f"⚠️ overdue: was due {stamp(step.due_at, 'R')}"
+        return f"due {stamp(step.due_at, 'f')} ({stamp(step.due_at, 'R')})"
+    if step.due_on is not None:
+        if step.overdue:
+            return f"⚠️ overdue since {short_date(step.due_on, today)}"
+        if step.due_on == today:
+            return "due today"
+        if (step.due_on - today).days == 1:
+            return "due tomorrow"
+        return f"due {short_date(step.due_on, today)}"
+    return None
+
+
+def step_text(step: NextStep | None, today: date) -> str:
+    if step is None:
+        return "Closed: nothing to do (reopen it with /followup reopen)."
+    when = due_text(step, today)
+    return f"➡️ {esc(step.text)}" + (f"\n{when}" if when else "")
+
+
+async def known_zone(bot: InfoCoachBot, guild_id: int, user_id: int) -> ZoneInfo | None:
+    """The student's zone if they set one (read-only views never ask for it)."""
+    student = await get_student(bot.db, guild_id, user_id)
+    return ZoneInfo(student.timezone) if student is not None and student.timezone else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    contact: ContactRecord
+    step: NextStep | None
+    # The next nudge goes here once the nudge planner exists; until then it stays None and
+    # nothing is shown (no guessed reminder times).
+    next_nudge: str | None = None
+
+
+def progress_rows(
+    contacts: list[ContactRecord], now: datetime, zone: ZoneInfo
+) -> list[ProgressRow]:
+    """Every contact with its next step; what is due first comes first, closed ones last."""
+    rows = []
+    for contact in contacts:
+        shown = dataclasses.replace(
+            contact,
+            person=clip(contact.person, SHORT_NAME),
+            organization=clip(contact.organization, SHORT_NAME),
+        )
+        rows.append(ProgressRow(shown, next_step(shown, now, zone)))
+
+    def order(row: ProgressRow) -> tuple[int, float, int]:
+        due = row.step.due_instant(zone) if row.step else None
+        rank = 2 if row.step is None else (0 if due is not None else 1)
+        return rank, due.timestamp() if due else 0.0, row.contact.id
+
+    return sorted(rows, key=order)
+
+
+def funnel_block(contacts: list[ContactRecord]) -> str:
+    lines = [f"{'stage':<17}{'now':>4}{'reached':>9}"]
+    for row in funnel((c.stage, c.stage_before_close) for c in contacts):
+        reached = "" if row.reached is None else f"{row.reached:>9}"
+        lines.append(f"{row.stage.label:<17}{row.current:>4}{reached}")
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def _field(row: ProgressRow, number: int, today: date) -> tuple[str, str]:
+    contact = row.contact
+    tag = contact.stage.label + (f" · {contact.reply_class}" if contact.reply_class else "")
+    name = f"{number}. {esc(contact.person)} ({esc(contact.organization)}) · {tag}"
+    value = step_text(row.step, today)
+    if row.next_nudge:
+        value += f"\n🔔 {row.next_nudge}"
+    return name, value
+
+
+def render_overview(
+    contacts: list[ContactRecord],
+    page: int,
+    *,
+    owner_id: int,
+    now: datetime,
+    zone: ZoneInfo | None,
+) -> tuple[discord.Embed, discord.ui.View | None, int]:
+    """The embed for one page (clamped to the pages that exist), its buttons (None when one
+    page is enough) and the page actually shown."""
+    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"))
+    today = now.astimezone(zone or ZoneInfo("UTC")).date()
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    embed = discord.Embed(
+        title=f"Your progress: {len(rows)} contact{'s' if len(rows) != 1 else ''}",
+        description="**Your funnel**\n"
+        + funnel_block(contacts)
+        + "\nWhat is due first comes first.",
+        colour=discord.Colour.blurple(),
+    )
+    footer = f"Page {page + 1} of {pages} · Only you can see this."
+    if zone is None:
+        footer += " " + NO_ZONE_HINT
+    embed.set_footer(text=footer)
+    fields = [_field(row, page * PAGE_SIZE + i, today) for i, row in enumerate(shown, start=1)]
+    budget = SAFE_TOTAL - len(embed.title or "") - len(embed.description or "") - len(footer)
+    per_field = min(FIELD_VALUE, budget // max(len(fields), 1) - FIELD_NAME // 2)
+    for name, value in fields:
+        embed.add_field(
+            name=clip(name, FIELD_NAME // 2), value=clip(value, per_field), inline=False
+        )
+    if pages == 1:
+        return embed, None, page
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        ProgressPageButton(owner_id=owner_id, page=page - 1, forward=False, off=page == 0)
+    )
+    view.add_item(
+        ProgressPageButton(owner_id=owner_id, page=page + 1, forward=True, off=page == pages - 1)
+    )
+    return embed, view, page
+
+
+async def overview_page(
+    bot: InfoCoachBot, guild_id: int, user_id: int, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """Read the student's contacts and render one page; UserError when they have none."""
+    contacts = await list_contacts(bot.db, guild_id, user_id)
+    if not contacts:
+        raise UserError(NO_CONTACTS)
+    zone = await known_zone(bot, guild_id, user_id)
+    embed, view, _ = render_overview(
+        contacts, page, owner_id=user_id, now=bot.clock.now(), zone=zone
+    )
+    return embed, view
+
+
+class ProgressPageButton(
+    GuardedCallback,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"ic:pg:(?P<owner>\d+):(?P<page>\d+):(?P<dir>[pn])",
+):
+    """◀ or ▶: shows page ``page`` of the owner's overview, editing the message in place."""
+
+    def __init__(self, *, owner_id: int, page: int, forward: bool, off: bool = False) -> None:
+        page = max(page, 0)
+        super().__init__(
+            discord.ui.Button(
+                label="▶" if forward else "◀",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ic:pg:{owner_id}:{page}:{'n' if forward else 'p'}",
+                disabled=off,
+            )
+        )
+        self.owner_id = owner_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ProgressPageButton:
+        return cls(
+            owner_id=int(match["owner"]),
+            page=min(int(match["page"]), 10_000),
+            forward=match["dir"] == "n",
+        )
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        ensure_owner(interaction, self.owner_id)
+        bot = bot_of(interaction)
+        embed, view = await overview_page(bot, guild_id_of(interaction), self.owner_id, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)

@@ -1,0 +1,111 @@
+"""The thank-you outline: takeaway extraction, the meeting day, the template and safe copying."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.content import load_templates
+from bot.domain.thank_you import (
+    PLACEHOLDER_TAKEAWAY,
+    copyable_block,
+    first_takeaway,
+    meeting_day_phrase,
+    thank_you_outline,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+TEMPLATE = load_templates(Path(__file__).resolve().parents[2] / "data" / "templates.toml")[
+    "thank_you"
+]
+
+
+@pytest.mark.parametrize(
+    ("takeaways", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("   \n\n  ", None),
+        ("how data teams pick tools", "how data teams pick tools"),
+        (
+            "Networking beats cold applications. Also: learn SQL!",
+            "Networking beats cold applications",
+        ),
+        ("\n- Join the analytics meetup!\n- Read the blog", "Join the analytics meetup"),
+        ("1. Ask about the rotation program? 2. More", "Ask about the rotation program"),
+        ("e.g.: nothing...", "e.g.: nothing"),
+    ],
+)
+def test_first_takeaway_is_the_first_sentence_of_the_first_line(takeaways, expected):
+    assert first_takeaway(takeaways) == expected
+
+
+def test_first_takeaway_is_shortened_at_a_word():
+    result = first_takeaway("word " * 100, max_length=30)
+    assert result is not None
+    assert len(result) <= 30
+    assert result.endswith("…")
+    assert "wor…" not in result
+
+
+NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # Thursday 13:00 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("when", "zone", "expected"),
+    [
+        (None, BERLIN, "recently"),
+        (NOW - timedelta(hours=1), None, "recently"),
+        (NOW + timedelta(hours=1), BERLIN, "recently"),  # not yet happened
+        (NOW - timedelta(hours=2), BERLIN, "today"),
+        (datetime(2026, 12, 9, 22, 59, tzinfo=UTC), BERLIN, "yesterday"),  # 23:59 Wed in Berlin
+        (datetime(2026, 12, 9, 23, 0, tzinfo=UTC), BERLIN, "today"),  # midnight Thu in Berlin
+        (datetime(2026, 12, 4, 12, 0, tzinfo=UTC), BERLIN, "on Friday"),  # 6 days ago
+        (datetime(2026, 12, 3, 12, 0, tzinfo=UTC), BERLIN, "on 3 December"),  # a week ago
+    ],
+)
+def test_meeting_day_phrase(when, zone, expected):
+    assert meeting_day_phrase(when, zone, NOW) == expected
+
+
+def test_outline_names_the_person_the_organization_and_the_takeaway():
+    text = thank_you_outline(
+        TEMPLATE,
+        person="Ada Lovelace",
+        organization="Acme {Labs}",
+        takeaway="how data teams pick tools",
+        meeting_day="on Tuesday",
+        student="Sam",
+    )
+    assert "Dear Ada Lovelace," in text
+    assert "speaking with me on Tuesday about your work at Acme {Labs}." in text
+    assert "your point about how data teams pick tools." in text
+    assert text.rstrip().endswith("Sam")
+
+
+def test_outline_without_a_takeaway_shows_a_visible_blank():
+    text = thank_you_outline(
+        TEMPLATE,
+        person="Ada",
+        organization="Acme",
+        takeaway=None,
+        meeting_day="recently",
+        student="Sam",
+    )
+    assert PLACEHOLDER_TAKEAWAY in text
+
+
+def test_copyable_block_fits_its_limit_and_cannot_be_closed_early():
+    block = copyable_block("a```b" + "x" * 5000, 500)
+    assert len(block) <= 500
+    assert block.startswith("```\n")
+    assert block.endswith("\n```")
+    assert block.count("```") == 2
+    assert "…" in block
+    short = copyable_block("hello", 500)
+    assert short == "```\nhello\n```"
+    with pytest.raises(ValueError, match="no room"):
+        copyable_block("x", 8)
