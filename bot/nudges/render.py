@@ -12,6 +12,27 @@ from bot.domain.nudge_plan import NudgeKind
 from bot.storage.contacts import ContactRecord
 
 LATE_AFTER = timedelta(minutes=15)
+NUDGE_LABELS = {
+    NudgeKind.SECOND_CONTACT: "contact a second person",
+    NudgeKind.FOLLOW_UP: "send one follow-up",
+    NudgeKind.CLOSE_NO_REPLY: "move on if still no reply",
+    NudgeKind.PREPARE: "finish preparing",
+    NudgeKind.CONFIRM: "confirm the meeting",
+    NudgeKind.TOP_QUESTIONS: "your top questions",
+    NudgeKind.THANK_YOU: "send the thank-you",
+    NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
+    NudgeKind.REFERRALS: "contact the referrals",
+    NudgeKind.REPORT_BACK: "report back",
+    NudgeKind.KEEP_WARM: "keep in touch",
+    NudgeKind.DIGEST: "weekly digest",
+}
+
+
+def next_nudge_line(kind: str, due_at: datetime) -> str:
+    """How /progress shows a contact's next reminder."""
+    return f"next reminder {format_dt(due_at, 'R')}: {NUDGE_LABELS[NudgeKind(kind)]}"
+
+
 MAX_MESSAGE = 2000
 
 

@@ -225,15 +225,16 @@ async def record_action(
     return cursor.rowcount > 0
 
 
-async def upcoming_nudges(
-    db: Database, guild_id: int, user_id: int, limit: int = 50
-) -> list[NudgeRow]:
+async def next_nudge_per_contact(
+    db: Database, guild_id: int, user_id: int
+) -> dict[int, tuple[str, datetime]]:
+    """For each of the student's contacts with a live nudge: the soonest one's kind and time."""
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM nudges WHERE guild_id = ? AND user_id = ?"
-        " AND status IN ('pending', 'sending') ORDER BY due_at LIMIT ?",
-        (guild_id, user_id, limit),
+        "SELECT contact_id, kind, min(due_at) FROM nudges WHERE guild_id = ? AND user_id = ?"
+        " AND status = 'pending' AND contact_id IS NOT NULL GROUP BY contact_id",
+        (guild_id, user_id),
     )
-    return [_row(r) for r in rows]
+    return {r[0]: (r[1], from_db(r[2])) for r in rows}  # type: ignore[misc]
 
 
 async def hold_for_unreachable(

@@ -15,7 +15,9 @@ import discord
 from bot.domain.funnel import funnel
 from bot.domain.next_step import NextStep, next_step
 from bot.errors import UserError
+from bot.nudges.render import next_nudge_line
 from bot.storage.contacts import ContactRecord, list_contacts
+from bot.storage.nudges import next_nudge_per_contact
 from bot.storage.students import get_student
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 
@@ -85,15 +87,18 @@ async def known_zone(bot: InfoCoachBot, guild_id: int, user_id: int) -> ZoneInfo
 class ProgressRow:
     contact: ContactRecord
     step: NextStep | None
-    # The next nudge goes here once the nudge planner exists; until then it stays None and
-    # nothing is shown (no guessed reminder times).
-    next_nudge: str | None = None
+    next_nudge: str | None = None  # the soonest pending reminder, as shown
 
 
 def progress_rows(
-    contacts: list[ContactRecord], now: datetime, zone: ZoneInfo
+    contacts: list[ContactRecord],
+    now: datetime,
+    zone: ZoneInfo,
+    next_nudges: dict[int, str] | None = None,
 ) -> list[ProgressRow]:
-    """Every contact with its next step; what is due first comes first, closed ones last."""
+    """Every contact with its next step (and next reminder); what is due first comes first,
+    closed ones last."""
+    next_nudges = next_nudges or {}
     rows = []
     for contact in contacts:
         shown = dataclasses.replace(
@@ -101,7 +106,7 @@ def progress_rows(
             person=clip(contact.person, SHORT_NAME),
             organization=clip(contact.organization, SHORT_NAME),
         )
-        rows.append(ProgressRow(shown, next_step(shown, now, zone)))
+        rows.append(ProgressRow(shown, next_step(shown, now, zone), next_nudges.get(contact.id)))
 
     def order(row: ProgressRow) -> tuple[int, float, int]:
         due = row.step.due_instant(zone) if row.step else None
@@ -136,10 +141,11 @@ def render_overview(
     owner_id: int,
     now: datetime,
     zone: ZoneInfo | None,
+    next_nudges: dict[int, str] | None = None,
 ) -> tuple[discord.Embed, discord.ui.View | None, int]:
     """The embed for one page (clamped to the pages that exist), its buttons (None when one
     page is enough) and the page actually shown."""
-    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"))
+    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"), next_nudges)
     today = now.astimezone(zone or ZoneInfo("UTC")).date()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -182,8 +188,10 @@ async def overview_page(
     if not contacts:
         raise UserError(NO_CONTACTS)
     zone = await known_zone(bot, guild_id, user_id)
+    upcoming = await next_nudge_per_contact(bot.db, guild_id, user_id)
+    next_nudges = {cid: next_nudge_line(kind, due) for cid, (kind, due) in upcoming.items()}
     embed, view, _ = render_overview(
-        contacts, page, owner_id=user_id, now=bot.clock.now(), zone=zone
+        contacts, page, owner_id=user_id, now=bot.clock.now(), zone=zone, next_nudges=next_nudges
     )
     return embed, view
 
