@@ -98,6 +98,17 @@ headers=None)`` (429s get ``Via`` and a default body ``retry_after=0.05``; note 
 retries 5xx only after sleeping 1 s, 3 s, ...). ``interaction_timeout = 3.0`` makes late
 callbacks fail with 404 10062 like Discord (default: not enforced).
 
+Global rate limit (opt-in): ``DiscordEmulator(global_rate_limit=50)`` (or set
+``emu.global_rate_limit`` later; None turns it off) enforces Discord's global limit as a sliding
+one-second window over the bot's REST requests; interaction callbacks and the interaction
+webhook (followups, ``@original``) are exempt. Over the limit → 429 with body
+``{"retry_after": <s until the window frees>, "global": true}`` and headers ``Via``,
+``Retry-After``, ``X-RateLimit-Global: true``, ``X-RateLimit-Scope: global`` (discord.py sleeps
+and retries). Refused requests are recorded with ``rate_limited=True``
+(``rate_limited_requests()``) and don't count towards the window; ``rate_limit`` exposes the
+counters ``accepted``, ``rejected``, ``peak`` (most accepted requests in any one second) and
+``reset_stats()``.
+
 discord.py facts the bot author must know
 -----------------------------------------
 * ``Client.login`` = GET /users/@me + GET /oauth2/applications/@me; a plain Bot never calls
@@ -121,6 +132,7 @@ from tests.emulator.models import (
     EmulatedUser,
     EmulatorError,
 )
+from tests.emulator.rate_limit import GlobalRateLimit
 from tests.emulator.rest import FaultRule
 from tests.emulator.runner import RunningBot, run_bot
 from tests.emulator.state import RecordedRequest
@@ -138,6 +150,7 @@ __all__ = [
     "EmulatedUser",
     "EmulatorError",
     "FaultRule",
+    "GlobalRateLimit",
     "MessageEdit",
     "RecordedRequest",
     "RunningBot",

@@ -29,6 +29,7 @@ from tests.emulator.models import (
     EmulatedUser,
     EmulatorError,
 )
+from tests.emulator.rate_limit import GlobalRateLimit
 from tests.emulator.rest import FaultRule
 from tests.emulator.server import bound_socket, build_app, build_router
 from tests.emulator.state import EmulatorState, RecordedRequest
@@ -52,6 +53,7 @@ class DiscordEmulator:
         token: str | None = None,
         strict_auth: bool = False,
         host: str = "127.0.0.1",
+        global_rate_limit: int | None = None,
     ) -> None:
         self.state = EmulatorState(bot_name=bot_name)
         self.token = token or f"emulator.{secrets.token_urlsafe(18)}"
@@ -66,6 +68,7 @@ class DiscordEmulator:
             token_ok=self._token_ok,
             interaction_timeout=lambda: self.interaction_timeout,
         )
+        self.global_rate_limit = global_rate_limit
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, token_ok=self._token_ok)
         self.state.emit = self.gateway.emit
         self.builder = InteractionBuilder(self.state)
@@ -484,6 +487,28 @@ class DiscordEmulator:
             if (method is None or r.method == method.upper())
             and (pattern is None or pattern.search(r.path))
         )
+
+    @property
+    def global_rate_limit(self) -> int | None:
+        """Discord's global REST limit in requests per sliding second (None: not enforced, the
+        default). Interaction callbacks and interaction webhooks are exempt; a request over it
+        gets 429 ``global: true`` with ``retry_after`` and ``Via``. Setting it starts afresh."""
+        limit = self.router.global_limit
+        return None if limit is None else limit.limit
+
+    @global_rate_limit.setter
+    def global_rate_limit(self, limit: int | None) -> None:
+        self.router.global_limit = None if limit is None else GlobalRateLimit(limit)
+
+    @property
+    def rate_limit(self) -> GlobalRateLimit | None:
+        """The global limit's window and counters (``accepted``, ``rejected``, ``peak``,
+        ``reset_stats()``), or None when it is off."""
+        return self.router.global_limit
+
+    def rate_limited_requests(self) -> list[RecordedRequest]:
+        """Requests the global limit refused with a 429, oldest first."""
+        return [r for r in self.state.requests if r.rate_limited]
 
     @property
     def unknown_routes(self) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.emulator.payloads import error_body
+from tests.emulator.rate_limit import GlobalRateLimit
 from tests.emulator.state import EmulatorState, RecordedRequest, Upload
 from tests.emulator.validation import ApiError
 
@@ -104,6 +105,8 @@ class Router:
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         self.faults: list[FaultRule] = []
         self.unknown_routes: list[str] = []
+        #: Discord's global limit, when enabled (``DiscordEmulator(global_rate_limit=...)``).
+        self.global_limit: GlobalRateLimit | None = None
 
     def add(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         """``pattern`` like ``/channels/{channel_id}/messages`` (placeholders match one segment)."""
@@ -155,14 +158,7 @@ class Router:
             await _parse_body(request, call)
             record.json = call.json
             record.files = [u.filename for u in call.uploads.values()]
-            rule = next((r for r in self.faults if r.matches(method, path)), None)
-            if rule is not None:
-                rule.remaining -= 1
-                rule.hits += 1
-                record.injected = True
-                reply = Reply(rule.status, rule.body, dict(rule.headers))
-            else:
-                reply = await self._route(call)
+            reply = await self._respond(call, record)
         except ApiError as exc:
             reply = Reply(exc.status, error_body(exc.code, exc.message, exc.errors))
         except Exception as exc:  # a bug in the emulator: make it loud
@@ -172,6 +168,20 @@ class Router:
         record.duration = time.monotonic() - started
         self.state.notify()
         return json_response(reply.status, reply.body, reply.headers)
+
+    async def _respond(self, call: Call, record: RecordedRequest) -> Reply:
+        """The global rate limit first (when enabled), then injected faults, then the route."""
+        limited = self.global_limit.check(call.path) if self.global_limit else None
+        if limited is not None:
+            record.rate_limited = True
+            return Reply(429, limited.body, limited.headers)
+        rule = next((r for r in self.faults if r.matches(call.method, call.path)), None)
+        if rule is not None:
+            rule.remaining -= 1
+            rule.hits += 1
+            record.injected = True
+            return Reply(rule.status, rule.body, dict(rule.headers))
+        return await self._route(call)
 
     async def _route(self, call: Call) -> Reply:
         path_matched = False

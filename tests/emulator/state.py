@@ -63,11 +63,11 @@ class RecordedRequest:
     json: Any = None
     files: list[str] = field(default_factory=list)
     injected: bool = False
+    rate_limited: bool = False  # refused by the emulator's global rate limit (429)
 
     def __repr__(self) -> str:
-        return (
-            f"<{self.method} {self.path} -> {self.status}{' (injected)' if self.injected else ''}>"
-        )
+        note = " (injected)" if self.injected else " (global limit)" if self.rate_limited else ""
+        return f"<{self.method} {self.path} -> {self.status}{note}>"
 
 
 class EmulatorState:
