@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app import InfoCoachBot
 from bot.errors import UserError
+from bot.storage.contacts import resume_stopped_contacts
 from bot.storage.events import append_event
 from bot.storage.students import WEEKDAYS, Student, get_student, update_settings
 from bot.ui.guarded import guild_id_of
@@ -84,6 +85,8 @@ class SettingsCog(
         now = self.bot.clock.now()
         async with self.bot.db.transaction() as tx:
             await update_settings(tx, guild_id, interaction.user.id, now, **values)
+            if values.get("nudges_enabled"):  # "on" also undoes Stop pressed on single contacts
+                await resume_stopped_contacts(tx, guild_id, interaction.user.id, now)
             await append_event(
                 tx,
                 guild_id=guild_id,
@@ -141,8 +144,8 @@ class SettingsCog(
             interaction, "nudges_toggled", {"enabled": enabled}, nudges_enabled=int(enabled)
         )
         message = (
-            "Reminders are **on**: I'll nudge you by direct message when a step is due "
-            "(never during your quiet hours)."
+            "Reminders are **on** for all your contacts: I'll nudge you by direct message when "
+            "a step is due (never during your quiet hours)."
             if enabled
             else "Reminders are **off** in this server: I won't send you nudges or the weekly "
             "digest. Turn them back on with `/settings nudges enabled:True`."

@@ -122,7 +122,10 @@ class NudgeAction(
             else:
                 if contact is not None:
                     await set_nudges_stopped(tx, contact.id, True, now)
-                    reply = "No more reminders for this contact. Undo with `/settings nudges`."
+                    reply = (
+                        "No more reminders for this contact. `/settings nudges enabled:True` "
+                        "turns them back on for all your contacts."
+                    )
                 else:
                     await update_settings(tx, row.guild_id, row.user_id, now, digest_day=None)
                     reply = "Weekly digests are off. Turn them back on with `/settings digest`."

@@ -364,3 +364,14 @@ async def set_nudges_stopped(
         "UPDATE contacts SET nudges_stopped = ?, updated_at = ? WHERE id = ?",
         (int(stopped), to_db(now), contact_id),
     )
+
+
+async def resume_stopped_contacts(
+    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+) -> None:
+    """Undo Stop on every contact of the student in this server."""
+    await tx.execute(
+        "UPDATE contacts SET nudges_stopped = 0, updated_at = ?"
+        " WHERE guild_id = ? AND user_id = ? AND nudges_stopped = 1",
+        (to_db(now), guild_id, user_id),
+    )

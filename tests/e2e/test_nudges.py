@@ -167,6 +167,16 @@ async def test_done_snooze_and_stop_work_after_a_restart(world: World, harness: 
     )
     assert contact["nudges_stopped"] == 1
 
+    ix = await emu.slash(student, world.guild, "settings nudges", options={"enabled": True})
+    await ix.message()
+    (contact,) = query(
+        harness.db_path, "SELECT nudges_stopped FROM contacts WHERE id = ?", (contact_id,)
+    )
+    assert contact["nudges_stopped"] == 0
+    assert {n["kind"] for n in nudges_of(harness, student) if n["status"] == "pending"} == {
+        "close_no_reply"
+    }
+
 
 async def test_someone_else_cannot_press_my_nudge_buttons(world: World, harness: BotHarness):
     emu = world.emulator
