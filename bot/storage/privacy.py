@@ -6,7 +6,7 @@ future migration is exported and deleted too. Each table is classified as
 * keyed by student: it has ``guild_id`` and ``user_id`` columns (students, contacts, events, …);
 * keyed by contact: it has a ``contact_id`` column or a foreign key to ``contacts`` (checklist
   ticks, questions, interview notes, …);
-* installation: listed in :data:`INSTALLATION_TABLES` (no student data);
+* installation and server tables: listed in :data:`INSTALLATION_TABLES` (no student data);
 * unclassified: anything else. The test suite fails on such a table, so whoever adds one
   decides how it relates to a student.
 """
@@ -30,7 +30,16 @@ log = logging.getLogger(__name__)
 
 # Tables that describe the installation, not any student. Add a table here only if it holds
 # nothing about a person.
-INSTALLATION_TABLES = frozenset({"schema_migrations", "app_meta"})
+INSTALLATION_TABLES = frozenset(
+    {
+        "schema_migrations",
+        "app_meta",
+        # Server-level, kept by staff; no student's data in them.
+        "guild_settings",
+        "checklist_items",
+        "staff_audit",
+    }
+)
 EXPORT_FORMAT = "InfoCoach personal data export"
 EXPORT_VERSION = 1
 _JSON_COLUMN = re.compile(r"json_valid\s*\(\s*[\"`\[]?(\w+)[\"`\]]?\s*\)", re.IGNORECASE)

@@ -29,7 +29,13 @@ from tests.e2e.harness import BotHarness, database_snapshot, query
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 DANGER = 4
-EXPECTED_INSTALLATION_TABLES = {"schema_migrations", "app_meta"}
+EXPECTED_INSTALLATION_TABLES = {
+    "schema_migrations",
+    "app_meta",
+    "guild_settings",
+    "checklist_items",
+    "staff_audit",
+}
 
 
 # --- an independent view of "everything about one student in one server" ----------------------
