@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pkgutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -16,6 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.membership import purge_departed, sweep_memberships
 from bot.nudges.alarm import NudgeAlarm
 from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NudgeDispatcher
@@ -99,7 +100,16 @@ class InfoCoachBot(commands.Bot):
             log.info("settled %s nudges left in flight by the last run", recovered)
         if self.deliver_nudges:
             self.alarm.start()
+            self.alarm.every("membership", timedelta(hours=1), self.membership_housekeeping)
         self.nudges_started.set()
+
+    async def membership_housekeeping(self) -> None:
+        """Hourly: check up to a batch of students not checked for a day (so each is checked
+        about daily), then delete the data of those gone past their server's grace period."""
+        checked, gone = await sweep_memberships(self)
+        purged = await purge_departed(self)
+        if checked or purged:
+            log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: object

@@ -57,6 +57,30 @@ class NudgeAlarm:
         )
         self.scheduler.add_job(self.rearm, id="nudge-initial-arm", replace_existing=True)
 
+    def every(
+        self,
+        job_id: str,
+        interval: timedelta,
+        func: Callable[[], Awaitable[object]],
+        *,
+        first_in: timedelta = timedelta(minutes=5),
+    ) -> None:
+        """A periodic job (housekeeping, summaries); failures are logged, never fatal."""
+
+        async def run() -> None:
+            try:
+                await func()
+            except Exception:
+                log.exception("scheduled job %s failed; it runs again in %s", job_id, interval)
+
+        self.scheduler.add_job(
+            run,
+            IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            id=job_id,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC) + first_in,
+        )
+
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

@@ -1,0 +1,99 @@
+"""Students who leave a server: nudges stop at once, data goes after the grace period, and
+coming back in time keeps everything. No privileged intent: the bot looks members up by REST."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.membership import purge_departed, sweep_memberships
+from tests.e2e.conftest import World
+from tests.e2e.harness import BotHarness, query
+
+START = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)
+
+
+async def student_with_data(world: World, harness: BotHarness):
+    emu = world.emulator
+    student = world.student("leaver")
+    harness.clock.set(START)
+    for command, options in (
+        ("settings timezone", {"name": "Europe/London"}),
+        ("request new", {"person": "Ada", "organization": "Acme"}),
+    ):
+        await (await emu.slash(student, world.guild, command, options=options)).message()
+    (row,) = query(harness.db_path, "SELECT id FROM contacts WHERE user_id = ?", (student.id,))
+    ix = await emu.slash(student, world.guild, "request sent", options={"contact": str(row["id"])})
+    await ix.message()
+    return student
+
+
+def rows_about(harness: BotHarness, user) -> dict[str, int]:
+    counts = {}
+    for table in ("students", "contacts", "events", "nudges"):
+        (row,) = query(
+            harness.db_path, f"SELECT count(*) AS n FROM {table} WHERE user_id = ?", (user.id,)
+        )
+        counts[table] = row["n"]
+    return counts
+
+
+async def test_leaving_stops_nudges_now_and_deletes_data_after_the_grace_period(
+    world: World, harness: BotHarness
+):
+    emu, bot = world.emulator, harness.bot
+    student = await student_with_data(world, harness)
+    assert rows_about(harness, student)["nudges"] > 0
+    emu.remove_member(world.guild.id, student.id)
+
+    harness.clock.set(START + timedelta(days=1))
+    lookups = emu.count_requests("GET", rf"/guilds/{world.guild.id}/members/{student.id}$")
+    _, gone = await sweep_memberships(bot)
+    assert gone >= 1
+    assert (
+        emu.count_requests("GET", rf"/guilds/{world.guild.id}/members/{student.id}$") == lookups + 1
+    )
+    (row,) = query(
+        harness.db_path, "SELECT departed_at FROM students WHERE user_id = ?", (student.id,)
+    )
+    assert row["departed_at"] == "2026-11-28T19:30:00.000000+00:00"
+    pending = query(
+        harness.db_path,
+        "SELECT 1 FROM nudges WHERE user_id = ? AND status = 'pending'",
+        (student.id,),
+    )
+    assert pending == []
+
+    assert await purge_departed(bot, START + timedelta(days=30)) == 0  # 29 days gone: kept
+    assert rows_about(harness, student)["contacts"] == 1
+    await purge_departed(bot, START + timedelta(days=31, minutes=1))
+    assert rows_about(harness, student) == {"students": 0, "contacts": 0, "events": 0, "nudges": 0}
+
+
+async def test_coming_back_within_the_grace_period_keeps_everything(
+    world: World, harness: BotHarness
+):
+    emu, bot = world.emulator, harness.bot
+    student = await student_with_data(world, harness)
+    emu.remove_member(world.guild.id, student.id)
+    harness.clock.set(START + timedelta(days=1))
+    await sweep_memberships(bot)
+    emu.add_member(world.guild.id, student.id)
+    harness.clock.set(START + timedelta(days=2, minutes=1))
+    await sweep_memberships(bot)
+    (row,) = query(
+        harness.db_path, "SELECT departed_at FROM students WHERE user_id = ?", (student.id,)
+    )
+    assert row["departed_at"] is None
+    await purge_departed(bot, START + timedelta(days=60))
+    assert rows_about(harness, student)["contacts"] == 1
+
+
+async def test_a_student_checked_today_is_not_looked_up_again(world: World, harness: BotHarness):
+    emu, bot = world.emulator, harness.bot
+    student = await student_with_data(world, harness)
+    harness.clock.set(START + timedelta(days=3))
+    await sweep_memberships(bot)
+    lookups = emu.count_requests("GET", rf"/members/{student.id}$")
+    harness.clock.set(START + timedelta(days=3, hours=5))
+    await sweep_memberships(bot)
+    assert emu.count_requests("GET", rf"/members/{student.id}$") == lookups
