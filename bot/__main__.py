@@ -1,17 +1,20 @@
-"""``python -m bot``: run the bot. Also ``python -m bot check`` and ``python -m bot migrate``."""
+"""``python -m bot``: run the bot. Also ``check``, ``migrate`` and ``backup PATH``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
+from pathlib import Path
 
 import discord
 
 from bot.app import create_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_content
+from bot.storage.backup import backup_database
 from bot.storage.database import Database, StorageError
 
 EXIT_CONFIG = 2
@@ -35,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         "verb",
         nargs="?",
         default="run",
-        choices=["run", "check", "migrate"],
+        choices=["run", "check", "migrate", "backup"],
         help="run (default): start the bot; check: validate settings and data/; "
-        "migrate: create or upgrade the database and exit",
+        "migrate: create or upgrade the database and exit; backup PATH: write a consistent "
+        "copy of the database to PATH (safe while the bot runs)",
     )
+    parser.add_argument("path", nargs="?", help="where backup writes the copy")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -48,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.verb == "check":
             load_content(settings.data_dir)
             print(f"settings and {settings.data_dir} are valid")
+        elif args.verb == "backup":
+            if not args.path:
+                parser.error("backup needs a PATH, e.g. python -m bot backup backups/today.sqlite3")
+            if not settings.db_path.is_file():
+                raise StorageError(f"there is no database at {settings.db_path} to back up")
+            try:
+                made = backup_database(settings.db_path, Path(args.path))
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(f"backup to {args.path} failed: {exc}") from exc
+            print(f"backed up {settings.db_path} to {made}")
         elif args.verb == "migrate":
             asyncio.run(_migrate(settings))
             print(f"database {settings.db_path} is up to date")

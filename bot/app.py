@@ -22,6 +22,7 @@ from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NudgeDispatcher
 from bot.nudges.planning import NudgePlanner
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
+from bot.storage.backup import nightly_backup
 from bot.storage.database import Database
 from bot.storage.nudges import next_due_at
 from bot.ui.checklist import ChecklistTick
@@ -101,6 +102,8 @@ class InfoCoachBot(commands.Bot):
         if self.deliver_nudges:
             self.alarm.start()
             self.alarm.every("membership", timedelta(hours=1), self.membership_housekeeping)
+            if self.settings.backup_dir is not None:
+                self.alarm.every("backup", timedelta(days=1), self.nightly_backup)
         self.nudges_started.set()
 
     async def membership_housekeeping(self) -> None:
@@ -110,6 +113,18 @@ class InfoCoachBot(commands.Bot):
         purged = await purge_departed(self)
         if checked or purged:
             log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
+
+    async def nightly_backup(self) -> None:
+        folder = self.settings.backup_dir
+        assert folder is not None
+        made = await asyncio.to_thread(
+            nightly_backup,
+            self.settings.db_path,
+            folder,
+            self.clock.now(),
+            self.settings.backup_keep,
+        )
+        log.info("nightly backup written to %s", made)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: object

@@ -29,6 +29,8 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    backup_dir: Path | None = None  # nightly backups go here when set
+    backup_keep: int = 7
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -86,10 +88,21 @@ def load_settings(
     if not isinstance(logging.getLevelName(level), int):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}.")
 
+    backup_dir = (
+        Path(env["INFOCOACH_BACKUP_DIR"]).expanduser() if env.get("INFOCOACH_BACKUP_DIR") else None
+    )
+    raw_keep = env.get("INFOCOACH_BACKUP_KEEP", "7").strip() or "7"
+    if not raw_keep.isdigit() or int(raw_keep) < 1:
+        raise ConfigError(
+            f"INFOCOACH_BACKUP_KEEP must be a whole number of at least 1, got {raw_keep!r}."
+        )
+
     return Settings(
         discord_token=token,
         db_path=db_path or DEFAULT_DB_PATH,
         data_dir=data_dir,
         dev_guild_id=dev_guild,
         log_level=level,
+        backup_dir=backup_dir,
+        backup_keep=int(raw_keep),
     )

@@ -62,3 +62,18 @@ def test_migrate_verb_creates_the_database(tmp_path: Path):
     result = run_bot(tmp_path, "migrate", DISCORD_TOKEN="x")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "bot.sqlite3").is_file()
+
+
+def test_backup_verb_writes_a_copy(tmp_path: Path):
+    assert run_bot(tmp_path, "migrate", DISCORD_TOKEN="x").returncode == 0
+    result = run_bot(tmp_path, "backup", str(tmp_path / "b" / "copy.sqlite3"), DISCORD_TOKEN="x")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b" / "copy.sqlite3").is_file()
+    missing = run_bot(
+        tmp_path,
+        "backup",
+        str(tmp_path / "x.sqlite3"),
+        DISCORD_TOKEN="x",
+        INFOCOACH_DB_PATH=str(tmp_path / "nope.sqlite3"),
+    )
+    assert_one_clear_line(missing, "no database")

@@ -48,3 +48,13 @@ def test_malformed_dotenv_line(tmp_path: Path):
     dotenv.write_text("DISCORD_TOKEN\n")
     with pytest.raises(ConfigError, match=r"\.env:1"):
         load_settings({}, dotenv)
+
+
+def test_backup_settings(tmp_path: Path):
+    settings = load_settings(
+        {"DISCORD_TOKEN": "t", "INFOCOACH_BACKUP_DIR": str(tmp_path), "INFOCOACH_BACKUP_KEEP": "3"},
+        tmp_path / "none.env",
+    )
+    assert (settings.backup_dir, settings.backup_keep) == (tmp_path, 3)
+    with pytest.raises(ConfigError, match="INFOCOACH_BACKUP_KEEP"):
+        load_settings({"DISCORD_TOKEN": "t", "INFOCOACH_BACKUP_KEEP": "0"}, tmp_path / "none.env")
