@@ -17,7 +17,6 @@ from bot.domain.contacts import Stage
 from bot.domain.next_step import (
     KEEP_IN_TOUCH_EVERY_DAYS,
     MIN_TOUCH_GAP_DAYS,
-    REPORT_BACK_AFTER_DAYS,
     THANK_YOU_WITHIN,
     last_touch,
     touch_too_soon,
@@ -29,7 +28,6 @@ from bot.domain.thank_you import (
     thank_you_outline,
 )
 from bot.errors import UserError
-from bot.storage.checklists import ticked_items
 from bot.storage.contacts import (
     ContactRecord,
     close_contact,
@@ -39,9 +37,10 @@ from bot.storage.contacts import (
     set_stage,
 )
 from bot.storage.events import append_event
+from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import get_notes
 from bot.storage.students import ensure_student
-from bot.ui.checklist import render_checklist
+from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
 from bot.ui.progress_pages import NO_CONTACTS, known_zone
@@ -117,9 +116,7 @@ class FollowupCog(
             contact = await most_recent_contact(self.bot.db, guild_id, interaction.user.id)
         if contact is None:
             raise UserError(NO_CONTACTS)
-        checklist = self.bot.content.checklists["followup"]
-        ticked = await ticked_items(self.bot.db, contact.id, "followup")
-        embed, view = render_checklist(checklist, ticked, contact)
+        embed, view = await show_checklist(self.bot, contact, "followup")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -204,7 +201,8 @@ class FollowupCog(
             await self._log_event(tx, interaction, contact, "thanked", now, on=on.isoformat())
             await self.bot.planner.replan_contact(tx, contact.id, now)
         anchor = contact.met_at or at
-        report_on = anchor.astimezone(zone).date() + timedelta(days=REPORT_BACK_AFTER_DAYS)
+        report_back_days = (await server_settings(self.bot.db, guild_id)).report_back_days
+        report_on = anchor.astimezone(zone).date() + timedelta(days=report_back_days)
         lines = [
             f"Logged: thank-you to **{esc(contact.display_name)}** sent on {long_date(on)}.",
             f"Next: report back on what you did with their advice, around "

@@ -10,18 +10,18 @@ from bot.app import InfoCoachBot
 from bot.domain.contacts import Connection, Stage
 from bot.domain.referrals import MAX_REFERRALS, Referral, ReferralError, parse_referrals
 from bot.errors import UserError
-from bot.storage.checklists import ticked_items
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, set_stage
 from bot.storage.events import append_event
+from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import MAX_NOTE, save_notes
 from bot.storage.questions import list_questions
 from bot.storage.students import ensure_student
-from bot.ui.checklist import render_checklist
+from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
 from bot.ui.meeting import interview_brief
 from bot.validation import clean_optional_text, clean_text
-from cogs.prepare import DEFAULT_MEETING_MINUTES, contact_or_latest
+from cogs.prepare import contact_or_latest
 from cogs.request import MAX_NAME, stage_guard
 
 MODAL_TITLE = "Log your meeting"
@@ -179,11 +179,10 @@ class InterviewCog(
         self, interaction: discord.Interaction, contact: ContactOption | None = None
     ) -> None:
         contact = await contact_or_latest(self.bot, interaction, contact)
-        checklist = self.bot.content.checklists["interview"]
-        ticked = await ticked_items(self.bot.db, contact.id, "interview")
         questions = await list_questions(self.bot.db, contact.id)
-        minutes = contact.meeting_minutes or DEFAULT_MEETING_MINUTES
-        embed, view = render_checklist(checklist, ticked, contact)
+        settings = await server_settings(self.bot.db, contact.guild_id)
+        minutes = contact.meeting_minutes or settings.meeting_minutes
+        embed, view = await show_checklist(self.bot, contact, "interview")
         # The brief goes in the content: ticking re-renders only the embed and keeps it.
         await interaction.response.send_message(
             interview_brief(contact, questions, minutes), embed=embed, view=view, ephemeral=True

@@ -11,13 +11,13 @@ from discord.ext import commands
 from bot.app import InfoCoachBot
 from bot.domain.contacts import Stage
 from bot.errors import UserError
-from bot.storage.checklists import ticked_items
 from bot.storage.contacts import ContactRecord, most_recent_contact, set_meeting
 from bot.storage.events import append_event
+from bot.storage.guild_settings import server_settings
 from bot.storage.questions import list_questions
 from bot.storage.students import ensure_student
 from bot.storage.timestamps import to_db
-from bot.ui.checklist import render_checklist
+from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
 from bot.ui.meeting import minutes_text, when
@@ -70,9 +70,7 @@ class PrepareCog(
         self, interaction: discord.Interaction, contact: ContactOption | None = None
     ) -> None:
         contact = await contact_or_latest(self.bot, interaction, contact)
-        checklist = self.bot.content.checklists["prepare"]
-        ticked = await ticked_items(self.bot.db, contact.id, "prepare")
-        embed, view = render_checklist(checklist, ticked, contact)
+        embed, view = await show_checklist(self.bot, contact, "prepare")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -82,7 +80,8 @@ class PrepareCog(
         contact="Which contact",
         day="The day, YYYY-MM-DD",
         at="The start time in your time zone, HH:MM (24-hour clock)",
-        duration=f"Length in minutes (default {DEFAULT_MEETING_MINUTES})",
+        duration="Length in minutes (default: the server's usual length, "
+        f"{DEFAULT_MEETING_MINUTES} unless staff changed it)",
     )
     @app_commands.rename(day="date", at="time")
     async def schedule(
@@ -91,16 +90,17 @@ class PrepareCog(
         contact: ContactOption,
         day: app_commands.Range[str, 1, 40],
         at: app_commands.Range[str, 1, 20],
-        duration: app_commands.Range[int, MIN_MEETING_MINUTES, MAX_MEETING_MINUTES] = (
-            DEFAULT_MEETING_MINUTES
-        ),
+        duration: app_commands.Range[int, MIN_MEETING_MINUTES, MAX_MEETING_MINUTES] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         schedule_guard(contact)
+        usual = (await server_settings(self.bot.db, guild_id)).meeting_minutes
+        if duration is None:
+            duration = usual
         if not MIN_MEETING_MINUTES <= duration <= MAX_MEETING_MINUTES:
             raise UserError(
                 f"A meeting lasts {MIN_MEETING_MINUTES} to {MAX_MEETING_MINUTES} minutes; "
-                f"{DEFAULT_MEETING_MINUTES} is a good length to ask for."
+                f"{usual} is a good length to ask for."
             )
         local_day = parse_date(day)
         local_time = parse_clock_time(at)

@@ -1,4 +1,4 @@
-"""The student's data rights in this server: ``/privacy export | delete``."""
+"""The student's data rights in this server: ``/privacy export | delete | share``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import InfoCoachBot
+from bot.storage.events import append_event
 from bot.storage.privacy import count_student_data, export_student_data
+from bot.storage.students import update_settings
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
@@ -82,6 +84,43 @@ class PrivacyCog(
         await interaction.response.send_message(
             deletion_warning(counts), view=confirmation_view(interaction.user.id), ephemeral=True
         )
+
+    @app_commands.command(
+        name="share", description="Let this server's staff see your contacts' stages (or stop)"
+    )
+    @app_commands.describe(
+        enabled="True: staff may see each contact's organization, stage and dates (never your "
+        "notes); False: they see nothing about you"
+    )
+    async def share(self, interaction: discord.Interaction, enabled: bool) -> None:
+        guild_id = guild_id_of(interaction)
+        now = self.bot.clock.now()
+        async with self.bot.db.transaction() as tx:
+            await update_settings(
+                tx, guild_id, interaction.user.id, now, share_with_staff=int(enabled)
+            )
+            await append_event(
+                tx,
+                guild_id=guild_id,
+                user_id=interaction.user.id,
+                kind="share_toggled",
+                payload={"enabled": enabled},
+                at=now,
+            )
+        if enabled:
+            message = (
+                "Sharing is **on**: this server's staff can see, with `/staff student`, the "
+                "organization, stage and stage dates of each of your contacts here. They never "
+                "see your contacts' names, your notes, questions or takeaways. Stop any time with "
+                "`/privacy share enabled:False`."
+            )
+        else:
+            message = (
+                "Sharing is **off**: this server's staff see nothing about you individually, "
+                "only server-wide totals (any figure drawn from fewer than 5 students is "
+                "hidden). Turn it on with `/privacy share enabled:True`."
+            )
+        await interaction.response.send_message(message, ephemeral=True)
 
 
 async def setup(bot: InfoCoachBot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from bot.domain.contacts import Connection, Stage, StageChangeError, check_stage
 from bot.domain.email_check import RuleVerdict, check_email
 from bot.domain.three_b_seven import OutreachDates, classify_reply, outreach_dates
 from bot.errors import UserError
-from bot.storage.checklists import ticked_items
+from bot.holiday_calendars import country_name
 from bot.storage.contacts import (
     ContactRecord,
     add_contact,
@@ -24,8 +25,9 @@ from bot.storage.contacts import (
     record_request_sent,
 )
 from bot.storage.events import append_event
+from bot.storage.guild_settings import server_settings
 from bot.storage.students import ensure_student
-from bot.ui.checklist import render_checklist
+from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
 from bot.ui.timezone_picker import student_zone
@@ -115,7 +117,11 @@ class EmailDraftModal(GuardedModal, title="Check your outreach email"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
-        rules = bot.content.email_rules
+        settings = await server_settings(bot.db, guild_id)
+        rules = dataclasses.replace(
+            bot.content.email_rules,
+            word_limit=settings.email_word_limit(bot.content.email_rules.word_limit),
+        )
         verdicts = check_email(self.draft.value, rules)
         now = bot.clock.now()
         async with bot.db.transaction() as tx:
@@ -190,7 +196,7 @@ class RequestCog(
             )
         contact = await get_contact(self.bot.db, guild_id, interaction.user.id, contact_id)
         assert contact is not None
-        embed, view = render_checklist(self.bot.content.checklists["request"], set(), contact)
+        embed, view = await show_checklist(self.bot, contact, "request")
         details = ", ".join(part for part in (role_text, link.label if link else None) if part)
         summary = f"Added **{discord.utils.escape_markdown(contact.display_name)}**"
         if details:
@@ -213,9 +219,7 @@ class RequestCog(
                 "You have no contacts yet. Add the first one with "
                 "`/request new person:<name> organization:<employer>`."
             )
-        checklist = self.bot.content.checklists["request"]
-        ticked = await ticked_items(self.bot.db, contact.id, "request")
-        embed, view = render_checklist(checklist, ticked, contact)
+        embed, view = await show_checklist(self.bot, contact, "request")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -251,7 +255,8 @@ class RequestCog(
         today = now.astimezone(zone).date()
         time_known = day == today
         sent_at = now if time_known else local_start_of_day(day, zone)
-        dates = outreach_dates(sent_at, zone, time_known=time_known)
+        settings = await server_settings(self.bot.db, guild_id)
+        dates = outreach_dates(sent_at, zone, settings.holidays, time_known=time_known)
         async with self.bot.db.transaction() as tx:
             await ensure_student(tx, guild_id, interaction.user.id, now)
             await record_request_sent(
@@ -282,9 +287,12 @@ class RequestCog(
             )
             await self.bot.planner.replan_contact(tx, contact.id, now)
         name = discord.utils.escape_markdown(contact.display_name)
+        skipped = "weekends"
+        if settings.holiday_country:
+            skipped += f" and {country_name(settings.holiday_country)} public holidays"
         lines = [
             f"{'Updated' if correcting else 'Logged'}: request to **{name}** sent on "
-            f"{long_date(day)}. The 3B7 routine is running (business days, weekends skipped):",
+            f"{long_date(day)}. The 3B7 routine is running (business days, {skipped} skipped):",
             f"• No reply by **{long_date(dates.second_contact_on)}** → contact a second person "
             f"at {discord.utils.escape_markdown(contact.organization)}.",
             f"• Still no reply by **{long_date(dates.follow_up_on)}** → send one short follow-up.",

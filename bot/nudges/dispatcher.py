@@ -18,9 +18,10 @@ from bot.domain.local_time import in_quiet_hours
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.nudges.buttons import nudge_view
 from bot.nudges.pacing import TokenBucket
-from bot.nudges.planning import DEFAULT_REPORT_BACK_DAYS, student_prefs
+from bot.nudges.planning import student_prefs
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
 from bot.storage.contacts import get_contact_by_id, list_contacts
+from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import (
     NudgeRow,
     claim_due,
@@ -192,7 +193,8 @@ class NudgeDispatcher:
         kind = NudgeKind(row.kind)
         if kind is NudgeKind.DIGEST:
             contacts = await list_contacts(db, row.guild_id, row.user_id)
-            text = digest_text(contacts, now, prefs.zone, report_back_days=DEFAULT_REPORT_BACK_DAYS)
+            days = (await server_settings(db, row.guild_id)).report_back_days
+            text = digest_text(contacts, now, prefs.zone, report_back_days=days)
         else:
             contact = await get_contact_by_id(db, row.contact_id or 0)
             if contact is None or contact.nudges_stopped or contact.stage.value == "closed":

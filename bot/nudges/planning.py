@@ -21,14 +21,18 @@ from bot.domain.nudge_plan import (
     plan_contact_nudges,
     plan_digest,
 )
+from bot.storage.checklist_items import effective_checklist
 from bot.storage.contacts import ContactRecord, get_contact_by_id
 from bot.storage.database import Database, Source, query_all, query_one
+from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS as DEFAULT_REPORT_BACK_DAYS
+from bot.storage.guild_settings import ServerSettings, server_settings
 from bot.storage.nudges import Wanted, sync_nudges
 from bot.storage.students import Student, get_student
 from bot.storage.timestamps import from_db
 
 CONTACT_KINDS = tuple(kind.value for kind in NudgeKind if kind is not NudgeKind.DIGEST)
-DEFAULT_REPORT_BACK_DAYS = 14
+REPLAN_BATCH = 50
+"""Contacts re-planned per transaction when a whole server is re-planned."""
 
 
 def student_prefs(student: Student) -> StudentPrefs | None:
@@ -107,13 +111,21 @@ class NudgePlanner:
         self.content = content
         self._on_due = on_due
 
-    async def load_state(self, tx: Source, contact: ContactRecord) -> ContactState:
+    async def prepare_items(self, tx: Source, guild_id: int) -> frozenset[str]:
+        """The ids of the server's visible preparation items (what "prepared" means there)."""
+        checklist = await effective_checklist(tx, self.content, guild_id, "prepare")
+        return frozenset(item.id for item in checklist.items)
+
+    async def load_state(
+        self, tx: Source, contact: ContactRecord, *, prepare_items: frozenset[str] | None = None
+    ) -> ContactState:
+        if prepare_items is None:
+            prepare_items = await self.prepare_items(tx, contact.guild_id)
         ticked = await query_all(
             tx,
             "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = 'prepare'",
             (contact.id,),
         )
-        items = {item.id for item in self.content.checklists["prepare"].items}
         row = await query_one(
             tx,
             "SELECT count(*) FROM contacts WHERE referred_by = ? AND stage = 'planned'",
@@ -121,7 +133,7 @@ class NudgePlanner:
         )
         return contact_state(
             contact,
-            prepare_done=items <= {r[0] for r in ticked},
+            prepare_done=prepare_items <= {r[0] for r in ticked},
             open_referrals=int(row[0]) if row else 0,
         )
 
@@ -136,12 +148,69 @@ class NudgePlanner:
         if referrer and contact.referred_by is not None:
             await self.replan_contact(tx, contact.referred_by, now, referrer=False)
         student = await get_student(tx, contact.guild_id, contact.user_id)
+        settings = await server_settings(tx, contact.guild_id)
+        await self._replan(tx, contact, student, settings, None, now)
+
+    async def replan_guild(self, guild_id: int, now: datetime) -> int:
+        """Re-plan a whole server after staff changed something its plans depend on (holidays,
+        report-back days, the preparation checklist). Returns the contacts re-planned.
+
+        Call it after the change has committed. Only contacts that can have reminders are
+        re-planned: not planned or closed ones (nothing is planned for those stages), not
+        stopped ones, and only of students with a time zone and reminders on. They go in
+        batches of :data:`REPLAN_BATCH` a transaction, so students' own actions (which re-plan
+        with the new settings already) are never held up for long; each batch reads the
+        server's settings afresh."""
+        rows = await query_all(
+            self.db,
+            "SELECT c.id, c.user_id FROM contacts AS c JOIN students AS s"
+            " ON s.guild_id = c.guild_id AND s.user_id = c.user_id"
+            " WHERE c.guild_id = ? AND c.stage NOT IN ('planned', 'closed')"
+            " AND c.nudges_stopped = 0 AND s.timezone IS NOT NULL AND s.nudges_enabled = 1"
+            " ORDER BY c.user_id, c.id",
+            (guild_id,),
+        )
+        count = 0
+        for start in range(0, len(rows), REPLAN_BATCH):
+            batch = rows[start : start + REPLAN_BATCH]
+            async with self.db.transaction() as tx:
+                settings = await server_settings(tx, guild_id)
+                prepare_items = await self.prepare_items(tx, guild_id)
+                students: dict[int, Student | None] = {}
+                for contact_id, user_id in batch:
+                    contact = await get_contact_by_id(tx, contact_id)
+                    if contact is None:  # deleted since
+                        continue
+                    if user_id not in students:
+                        students[user_id] = await get_student(tx, guild_id, user_id)
+                    await self._replan(
+                        tx, contact, students[user_id], settings, prepare_items, now, wake=False
+                    )
+                    count += 1
+                await self._wake_for(tx, "guild_id = ?", (guild_id,))
+        return count
+
+    async def _replan(
+        self,
+        tx: aiosqlite.Connection,
+        contact: ContactRecord,
+        student: Student | None,
+        settings: ServerSettings,
+        prepare_items: frozenset[str] | None,
+        now: datetime,
+        *,
+        wake: bool = True,
+    ) -> None:
         prefs = student_prefs(student) if student else None
         planned: list[PlannedNudge] = []
         if prefs is not None:
-            state = await self.load_state(tx, contact)
+            state = await self.load_state(tx, contact, prepare_items=prepare_items)
             planned = plan_contact_nudges(
-                state, prefs, now, report_back_days=DEFAULT_REPORT_BACK_DAYS
+                state,
+                prefs,
+                now,
+                holidays=settings.holidays,
+                report_back_days=settings.report_back_days,
             )
         await sync_nudges(
             tx,
@@ -154,7 +223,8 @@ class NudgePlanner:
             kinds=CONTACT_KINDS,
             now=now,
         )
-        await self._wake_for(tx, "contact_id = ?", (contact.id,))
+        if wake:
+            await self._wake_for(tx, "contact_id = ?", (contact.id,))
 
     async def replan_digest(
         self, tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime

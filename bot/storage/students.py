@@ -27,14 +27,15 @@ class Student:
     dm_channel_id: int | None = None
     unreachable_at: datetime | None = None
     unreachable_told_at: datetime | None = None
+    share_with_staff: bool = False  # opted in to show their stages to this server's staff
 
 
 _COLUMNS = (
     "guild_id, user_id, timezone, quiet_start, quiet_end, nudges_enabled, digest_day,"
-    " dm_channel_id, unreachable_at, unreachable_told_at"
+    " dm_channel_id, unreachable_at, unreachable_told_at, share_with_staff"
 )
 SETTING_COLUMNS = frozenset(
-    {"timezone", "quiet_start", "quiet_end", "nudges_enabled", "digest_day"}
+    {"timezone", "quiet_start", "quiet_end", "nudges_enabled", "digest_day", "share_with_staff"}
 )
 
 
@@ -69,6 +70,7 @@ async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None
         dm_channel_id=row["dm_channel_id"],
         unreachable_at=from_db(row["unreachable_at"]),
         unreachable_told_at=from_db(row["unreachable_told_at"]),
+        share_with_staff=bool(row["share_with_staff"]),
     )
 
 
@@ -76,7 +78,7 @@ async def update_settings(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime, **values: Any
 ) -> None:
     """Set some of the student's settings (``timezone``, ``quiet_start``, ``quiet_end``,
-    ``nudges_enabled``, ``digest_day``); times are written as HH:MM."""
+    ``nudges_enabled``, ``digest_day``, ``share_with_staff``); times are written as HH:MM."""
     unknown = set(values) - SETTING_COLUMNS
     if unknown or not values:
         raise ValueError(f"unknown or no settings: {sorted(unknown)}")

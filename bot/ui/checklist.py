@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.content import Checklist
+from bot.content import PHASES, Checklist
 from bot.errors import UserError
-from bot.storage.checklists import toggle_tick
+from bot.storage.checklist_items import effective_checklist, server_checklist
+from bot.storage.checklists import ticked_items, toggle_tick
 from bot.storage.contacts import ContactRecord, get_contact, touch_contact
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 from bot.ui.progress_bar import progress_bar
 
 EMBED_LIMIT = 4096
@@ -70,6 +74,15 @@ def render_checklist(
     return embed, view
 
 
+async def show_checklist(
+    bot: InfoCoachBot, contact: ContactRecord, phase: str
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The contact's checklist for ``phase`` as this server has it (staff edits applied)."""
+    checklist = await effective_checklist(bot.db, bot.content, contact.guild_id, phase)
+    ticked = await ticked_items(bot.db, contact.id, phase)
+    return render_checklist(checklist, ticked, contact)
+
+
 class ChecklistTick(
     GuardedCallback,
     discord.ui.DynamicItem[discord.ui.Button],
@@ -112,9 +125,19 @@ class ChecklistTick(
         ensure_owner(interaction, self.owner_id)
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
-        checklist = bot.content.checklists.get(self.phase)
-        if checklist is None or checklist.item(self.item_id) is None:
-            raise UserError("That item is no longer on the checklist. Open the checklist again.")
+        if self.phase not in PHASES:
+            raise UserError("That checklist no longer exists.")
+        server = await server_checklist(bot.db, bot.content, guild_id, self.phase)
+        entry = server.find(self.item_id)
+        reopen = f"Open it again with `/{self.phase} checklist` to see the current one."
+        if entry is None:
+            raise UserError(f"That item is no longer on this checklist. {reopen}")
+        if entry.hidden:
+            raise UserError(
+                "The server's staff hid that item from this checklist (nothing you ticked is "
+                f"lost). {reopen}"
+            )
+        checklist = server.checklist()
         contact = await get_contact(bot.db, guild_id, self.owner_id, self.contact_id)
         if contact is None:
             raise UserError("That contact no longer exists.")

@@ -1,0 +1,49 @@
+"""Who is staff: members with Manage Server (or Administrator), or with the server's staff role.
+
+Checked at run time on every staff command and component, from the member data Discord sends
+with the interaction itself, so a role given or taken away counts at once (the commands'
+``default_permissions`` only hide them in Discord's client; server admins can override that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.errors import UserError
+from bot.storage.guild_settings import ServerSettings, server_settings
+from bot.ui.guarded import bot_of, guild_id_of
+
+STAFF_ONLY = (
+    "This is for the server's staff only (Manage Server permission or the staff role). "
+    "Nothing was done."
+)
+
+
+def member_role_ids(user: discord.User | discord.Member | Any) -> set[int]:
+    """The role ids in the interaction's member data. ``Member.roles`` would drop roles missing
+    from the gateway cache, so the ids as sent are read first."""
+    raw = getattr(user, "_roles", None)
+    if raw is not None:
+        return {int(role_id) for role_id in raw}
+    return {role.id for role in getattr(user, "roles", ())}
+
+
+def is_staff(interaction: discord.Interaction, settings: ServerSettings) -> bool:
+    if not isinstance(interaction.user, discord.Member):
+        return False  # not in a server (or the member data is missing)
+    permissions = interaction.permissions
+    if permissions.manage_guild or permissions.administrator:
+        return True
+    role = settings.staff_role_id
+    return role is not None and role in member_role_ids(interaction.user)
+
+
+async def require_staff(interaction: discord.Interaction) -> ServerSettings:
+    """The server's settings if the user is staff; otherwise a private "staff only" error."""
+    guild_id = guild_id_of(interaction)
+    settings = await server_settings(bot_of(interaction).db, guild_id)
+    if not is_staff(interaction, settings):
+        raise UserError(STAFF_ONLY)
+    return settings

@@ -1,0 +1,73 @@
+"""The funnel as a PNG bar chart. Uses matplotlib's object-oriented API with the Agg canvas (no
+pyplot, no global state), so it is safe to run in a worker thread:
+``await asyncio.to_thread(funnel_chart_png, stats)``."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+
+from bot.staff_stats.figures import FEWER_THAN, ServerStats, percent, visible, whole
+from bot.staff_stats.render import period_text
+
+WIDTH_PX, HEIGHT_PX, DPI = 800, 450, 100
+BAR_COLOUR = "#5865F2"
+HIDDEN_COLOUR = "#888888"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: int | None  # None: hidden by the minimum group rule (no bar is drawn)
+    note: str  # the text beside the bar
+
+
+def funnel_bars(stats: ServerStats) -> list[Bar]:
+    """What the chart draws, top to bottom: only figures the minimum group rule lets through."""
+    bars: list[Bar] = []
+    for step in stats.funnel:
+        value = visible(step.reached)
+        if value is None:
+            bars.append(Bar(step.stage.label.capitalize(), None, FEWER_THAN))
+            continue
+        note = whole(value)
+        rate = None if step.conversion is None else visible(step.conversion)
+        if rate is not None:
+            note += f"  ({percent(rate)} of the step before)"
+        bars.append(Bar(step.stage.label.capitalize(), round(value), note))
+    return bars
+
+
+def funnel_chart_png(stats: ServerStats) -> bytes:
+    """An 800×450 PNG of the funnel; hidden steps have no bar, only the words "fewer than 5"."""
+    bars = funnel_bars(stats)
+    figure = MplFigure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(bars)))[::-1]  # the first step at the top
+    largest = max((bar.value for bar in bars if bar.value is not None), default=0)
+    span = max(largest, 1)
+    for y, bar in zip(positions, bars, strict=True):
+        if bar.value is None:
+            axes.text(span * 0.01, y, bar.note, va="center", color=HIDDEN_COLOUR, style="italic")
+            continue
+        axes.barh(y, bar.value, color=BAR_COLOUR, height=0.6)
+        axes.text(bar.value + span * 0.01, y, bar.note, va="center")
+    axes.set_yticks(positions, [bar.label for bar in bars])
+    axes.set_xlim(0, span * 1.45)
+    axes.set_ylim(-0.6, len(bars) - 0.4)
+    axes.set_xlabel("Contacts that got this far")
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    if largest == 0:
+        axes.set_xticks([])
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    title = f"Funnel: requested → replied → met → thanked\n{period_text(stats)}"
+    axes.set_title(title, fontsize=11)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

@@ -1,0 +1,109 @@
+"""``/staff audit``: the server's staff actions, newest first, 20 a page, with Older/Newer
+buttons that keep working after a restart and check again, at each press, that the presser is
+still staff."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.staff_access import require_staff
+from bot.storage.database import Database
+from bot.storage.staff_audit import AuditEntry, count_staff_actions, recent_staff_actions
+from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+
+PAGE_SIZE = 20
+MAX_DETAIL_SHOWN = 140
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_value(value[0])} → {_value(value[1])}"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def detail_text(detail: dict[str, Any]) -> str:
+    text = ", ".join(f"{key.replace('_', ' ')}: {_value(value)}" for key, value in detail.items())
+    text = " ".join(text.split())
+    if len(text) > MAX_DETAIL_SHOWN:
+        text = text[: MAX_DETAIL_SHOWN - 1] + "…"
+    return discord.utils.escape_markdown(text)
+
+
+def entry_line(entry: AuditEntry) -> str:
+    when = discord.utils.format_dt(entry.at, "f")
+    line = f"{when} <@{entry.staff_user_id}> **{entry.action.replace('_', ' ')}**"
+    detail = detail_text(entry.detail)
+    return f"{line} — {detail}" if detail else line
+
+
+async def audit_page(
+    db: Database, guild_id: int, owner_id: int, page: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    total = await count_staff_actions(db, guild_id)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = max(0, min(page, pages - 1))
+    entries = await recent_staff_actions(db, guild_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    lines = [entry_line(entry) for entry in entries] or ["No staff actions recorded yet."]
+    description = "\n".join(lines)
+    if len(description) > 4096:
+        description = description[:4095] + "…"
+    embed = discord.Embed(
+        title="Staff actions in this server",
+        description=description,
+        colour=discord.Colour.dark_teal(),
+    )
+    embed.set_footer(text=f"Newest first · page {page + 1} of {pages} · {total} actions in all")
+    if pages == 1:
+        return embed, None
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        AuditPageButton(owner_id=owner_id, page=page - 1, label="◀ Newer", disabled=page == 0)
+    )
+    view.add_item(
+        AuditPageButton(
+            owner_id=owner_id, page=page + 1, label="Older ▶", disabled=page >= pages - 1
+        )
+    )
+    return embed, view
+
+
+class AuditPageButton(
+    GuardedCallback,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"ic:sa:(?P<owner>\d+):(?P<page>-?\d+)",
+):
+    def __init__(
+        self, *, owner_id: int, page: int, label: str = "Page", disabled: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ic:sa:{owner_id}:{page}",
+                disabled=disabled,
+            )
+        )
+        self.owner_id = owner_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AuditPageButton:
+        return cls(owner_id=int(match["owner"]), page=int(match["page"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        ensure_owner(interaction, self.owner_id)
+        await require_staff(interaction)  # a role taken away since counts at once
+        embed, view = await audit_page(
+            bot_of(interaction).db, guild_id_of(interaction), self.owner_id, self.page
+        )
+        if view is None:
+            await interaction.response.edit_message(embed=embed, view=None)
+        else:
+            await interaction.response.edit_message(embed=embed, view=view)
