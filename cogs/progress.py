@@ -8,6 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import InfoCoachBot
+from bot.storage.guild_settings import server_settings
 from bot.storage.history import contact_events, count_contact_events, referrals_from, referrer_of
 from bot.storage.interview_notes import get_notes
 from bot.storage.questions import list_questions
@@ -47,6 +48,7 @@ class ProgressCog(commands.Cog):
             total_events=await count_contact_events(db, guild_id, user_id, contact.id),
             notes=await get_notes(db, contact.id),
             questions=await list_questions(db, contact.id),
+            report_back_days=(await server_settings(db, guild_id)).report_back_days,
         )
         zone = await known_zone(self.bot, guild_id, user_id)
         embed = render_story(story, self.bot.clock.now(), zone)

@@ -214,6 +214,16 @@ def settings_embed(student: Student, now: datetime) -> discord.Embed:
         value=f"{digest_text(student.digest_day)} — change with `/settings digest`.",
         inline=False,
     )
+    embed.add_field(
+        name="Shared with staff",
+        value=(
+            "yes: staff can see your contacts' organizations and stages (never your notes)"
+            if student.share_with_staff
+            else "no: staff see only anonymous totals"
+        )
+        + " — change with `/privacy share`.",
+        inline=False,
+    )
     embed.set_footer(text="Only you can see this. Other servers have their own settings.")
     return embed
 

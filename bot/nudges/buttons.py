@@ -24,6 +24,7 @@ from bot.storage.contacts import (
     set_stage,
 )
 from bot.storage.events import append_event
+from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
 from bot.storage.students import get_student, update_settings
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
@@ -185,5 +186,7 @@ async def _snooze_until(bot: Any, row: NudgeRow, kind: NudgeKind, now: datetime)
     if prefs is None:
         return now + timedelta(days=1)
     if kind in BUSINESS_DAY_KINDS:
-        return nudge_time_on(next_business_day(now.astimezone(prefs.zone).date()), prefs)
+        holidays = (await server_settings(bot.db, row.guild_id)).holidays
+        today = now.astimezone(prefs.zone).date()
+        return nudge_time_on(next_business_day(today, holidays), prefs)
     return defer_past_quiet_hours(now + timedelta(days=1), prefs)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.domain.next_step import next_step
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, next_step
 from bot.storage.contacts import ContactRecord
 from bot.storage.history import ContactEvent
 from bot.storage.interview_notes import InterviewNotes
@@ -57,6 +57,7 @@ class ContactStory:
     total_events: int
     notes: InterviewNotes | None
     questions: list[Question]
+    report_back_days: int = REPORT_BACK_AFTER_DAYS  # the server's setting
 
 
 def event_label(event: ContactEvent) -> str:
@@ -147,7 +148,8 @@ def detail_lines(story: ContactStory, now: datetime, zone: ZoneInfo) -> list[str
     ):
         if instant is not None:
             lines.append(f"**{label}:** {short_date(instant.astimezone(zone).date(), today)}")
-    lines.append(f"**Next:** {step_text(next_step(contact, now, zone), today)}")
+    step = next_step(contact, now, zone, report_back_days=story.report_back_days)
+    lines.append(f"**Next:** {step_text(step, today)}")
     return lines
 
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.domain.funnel import funnel
-from bot.domain.next_step import NextStep, next_step
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
 from bot.errors import UserError
 from bot.nudges.render import next_nudge_line
 from bot.storage.contacts import ContactRecord, list_contacts
+from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import next_nudge_per_contact
 from bot.storage.students import get_student
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
@@ -95,6 +96,7 @@ def progress_rows(
     now: datetime,
     zone: ZoneInfo,
     next_nudges: dict[int, str] | None = None,
+    report_back_days: int = REPORT_BACK_AFTER_DAYS,
 ) -> list[ProgressRow]:
     """Every contact with its next step (and next reminder); what is due first comes first,
     closed ones last."""
@@ -106,7 +108,8 @@ def progress_rows(
             person=clip(contact.person, SHORT_NAME),
             organization=clip(contact.organization, SHORT_NAME),
         )
-        rows.append(ProgressRow(shown, next_step(shown, now, zone), next_nudges.get(contact.id)))
+        step = next_step(shown, now, zone, report_back_days=report_back_days)
+        rows.append(ProgressRow(shown, step, next_nudges.get(contact.id)))
 
     def order(row: ProgressRow) -> tuple[int, float, int]:
         due = row.step.due_instant(zone) if row.step else None
@@ -142,10 +145,11 @@ def render_overview(
     now: datetime,
     zone: ZoneInfo | None,
     next_nudges: dict[int, str] | None = None,
+    report_back_days: int = REPORT_BACK_AFTER_DAYS,
 ) -> tuple[discord.Embed, discord.ui.View | None, int]:
     """The embed for one page (clamped to the pages that exist), its buttons (None when one
     page is enough) and the page actually shown."""
-    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"), next_nudges)
+    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"), next_nudges, report_back_days)
     today = now.astimezone(zone or ZoneInfo("UTC")).date()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -190,8 +194,15 @@ async def overview_page(
     zone = await known_zone(bot, guild_id, user_id)
     upcoming = await next_nudge_per_contact(bot.db, guild_id, user_id)
     next_nudges = {cid: next_nudge_line(kind, due) for cid, (kind, due) in upcoming.items()}
+    settings = await server_settings(bot.db, guild_id)
     embed, view, _ = render_overview(
-        contacts, page, owner_id=user_id, now=bot.clock.now(), zone=zone, next_nudges=next_nudges
+        contacts,
+        page,
+        owner_id=user_id,
+        now=bot.clock.now(),
+        zone=zone,
+        next_nudges=next_nudges,
+        report_back_days=settings.report_back_days,
     )
     return embed, view
 

@@ -48,6 +48,7 @@ async def test_show_for_a_new_student_shows_defaults_and_creates_nothing(
     assert "21:00–08:00" in text
     assert "Reminders (nudges)\non" in text
     assert "Mondays" in text
+    assert "Shared with staff\nno" in text
     assert database_snapshot(harness.db_path) == before
 
 
