@@ -22,6 +22,7 @@ from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NudgeDispatcher
 from bot.nudges.planning import NudgePlanner
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
+from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database
 from bot.storage.nudges import next_due_at
@@ -102,6 +103,7 @@ class InfoCoachBot(commands.Bot):
         if self.deliver_nudges:
             self.alarm.start()
             self.alarm.every("membership", timedelta(hours=1), self.membership_housekeeping)
+            self.alarm.every("staff-summary", timedelta(hours=1), self.staff_summaries)
             if self.settings.backup_dir is not None:
                 self.alarm.every("backup", timedelta(days=1), self.nightly_backup)
         self.nudges_started.set()
@@ -113,6 +115,11 @@ class InfoCoachBot(commands.Bot):
         purged = await purge_departed(self)
         if checked or purged:
             log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
+
+    async def staff_summaries(self) -> None:
+        posted = await send_weekly_staff_summaries(self)
+        if posted:
+            log.info("posted %s weekly staff summaries", posted)
 
     async def nightly_backup(self) -> None:
         folder = self.settings.backup_dir

@@ -9,7 +9,6 @@ data (stats, export, one student), is written to the staff audit log.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import date
 from typing import Any
@@ -23,11 +22,12 @@ from bot.content import PHASES
 from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
 from bot.staff_access import require_staff
+from bot.staff_stats import CHART_FILENAME, ServerStats, stats_csv_files, stats_embed
+from bot.staff_summary import chart_png, server_figures
 from bot.storage.checklist_items import (
     MAX_CUSTOM,
     MAX_VISIBLE,
     ServerChecklist,
-    effective_checklist,
     item_edits,
     new_custom_id,
     save_edit,
@@ -64,7 +64,6 @@ UNSET_CHOICES = [
     app_commands.Choice(name="staff role", value="staff_role_id"),
     app_commands.Choice(name="digest channel", value="digest_channel_id"),
 ]
-_CHART_LOCK = asyncio.Lock()  # one chart at a time: plotting libraries keep global state
 
 
 def _settings_of(interaction: discord.Interaction) -> ServerSettings:
@@ -280,32 +279,20 @@ class StaffCog(
             raise UserError(f"{day.isoformat()} is in the future (today is {today.isoformat()}).")
         return day
 
-    async def _figures(self, guild_id: int, since: date | None) -> Any:
-        """The server's aggregates; checklist completion counts this server's visible items."""
-        from bot.staff_stats import compute_stats
-
-        checklists = {
-            phase: await effective_checklist(self.bot.db, self.bot.content, guild_id, phase)
-            for phase in PHASES
-        }
-        return await compute_stats(
-            self.bot.db, guild_id, since, self.bot.clock.now(), checklists=checklists
-        )
+    async def _figures(self, guild_id: int, since: date | None) -> ServerStats:
+        return await server_figures(self.bot, guild_id, since)
 
     @app_commands.command(name="stats", description="This server's progress totals and funnel")
     @app_commands.describe(since="Only activity from this day on, YYYY-MM-DD (default: all)")
     async def stats(
         self, interaction: discord.Interaction, since: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
-        from bot.staff_stats import CHART_FILENAME, funnel_chart_png, stats_embed
-
         guild_id = guild_id_of(interaction)
         day = self._since(since)
         await interaction.response.defer(ephemeral=True, thinking=True)
         figures = await self._figures(guild_id, day)
         embed = stats_embed(figures)
-        async with _CHART_LOCK:  # drawing is CPU work: off the event loop, one at a time
-            png = await asyncio.to_thread(funnel_chart_png, figures)
+        png = await chart_png(figures)
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
         await self._audit(interaction, "stats_viewed", {"since": day.isoformat() if day else None})
         await interaction.followup.send(
@@ -319,8 +306,6 @@ class StaffCog(
     async def export(
         self, interaction: discord.Interaction, since: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
-        from bot.staff_stats import stats_csv_files
-
         guild_id = guild_id_of(interaction)
         day = self._since(since)
         await interaction.response.defer(ephemeral=True, thinking=True)
