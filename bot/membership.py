@@ -64,14 +64,22 @@ async def check_membership(bot: InfoCoachBot, guild_id: int, user_id: int) -> bo
     return present
 
 
-async def needs_check(bot: InfoCoachBot, guild_id: int, user_id: int) -> bool:
+async def still_member(bot: InfoCoachBot, guild_id: int, user_id: int) -> bool:
+    """Before DMing a student: False if they are known to have left, or a lookup (made when
+    the last one is over a day old) finds them gone. An unanswerable lookup counts as present
+    (a reminder is better late than lost)."""
     row = await query_one(
         bot.db,
-        "SELECT membership_checked_at FROM students WHERE guild_id = ? AND user_id = ?",
+        "SELECT departed_at, membership_checked_at FROM students"
+        " WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     )
-    checked = from_db(row[0]) if row else None
-    return checked is None or bot.clock.now() - checked >= CHECK_EVERY
+    if row is None or row[0] is not None:
+        return False
+    checked = from_db(row[1])
+    if checked is not None and bot.clock.now() - checked < CHECK_EVERY:
+        return True
+    return await check_membership(bot, guild_id, user_id) is not False
 
 
 async def sweep_memberships(bot: InfoCoachBot, limit: int = SWEEP_BATCH) -> tuple[int, int]:

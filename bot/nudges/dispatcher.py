@@ -16,6 +16,7 @@ import discord
 
 from bot.domain.local_time import in_quiet_hours
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
+from bot.membership import still_member
 from bot.nudges.buttons import nudge_view
 from bot.nudges.pacing import TokenBucket
 from bot.nudges.planning import student_prefs
@@ -131,6 +132,8 @@ class NudgeDispatcher:
             raise _Outcome("cancelled", "the student's data was deleted")
         if student.unreachable_at is not None:
             raise _Outcome("undeliverable", "the student's DMs are closed")
+        if not await still_member(self.bot, row.guild_id, row.user_id):
+            raise _Outcome("cancelled", "the student left the server")
         prefs = student_prefs(student)
         if prefs is None or not prefs.nudges_enabled:
             raise _Outcome("cancelled", "nudges are off")

@@ -97,3 +97,33 @@ async def test_a_student_checked_today_is_not_looked_up_again(world: World, harn
     harness.clock.set(START + timedelta(days=3, hours=5))
     await sweep_memberships(bot)
     assert emu.count_requests("GET", rf"/members/{student.id}$") == lookups
+
+
+async def test_the_dispatcher_checks_membership_before_sending(world: World, harness: BotHarness):
+    emu, bot = world.emulator, harness.bot
+    stayer = await student_with_data(world, harness)
+    leaver = await student_with_data(world, harness)
+    emu.remove_member(world.guild.id, leaver.id)
+    harness.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # both 3B7 nudges are due
+    await bot.dispatcher.dispatch_due()
+    assert ["3 business days" in m.text() for m in emu.dms(stayer.id)].count(True) == 1
+    assert emu.dms(leaver.id) == []
+    statuses = {
+        r["kind"]: r["status"]
+        for r in query(
+            harness.db_path, "SELECT kind, status FROM nudges WHERE user_id = ?", (leaver.id,)
+        )
+    }
+    assert statuses["second_contact"] == "cancelled"
+    # Checked within the day: the next nudge to the stayer costs no second lookup.
+    lookups = emu.count_requests("GET", rf"/members/{stayer.id}$")
+    harness.clock.set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    async with bot.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE nudges SET status = 'pending', due_at = ?"
+            " WHERE user_id = ? AND kind = 'follow_up'",
+            ("2026-12-03T14:00:00.000000+00:00", stayer.id),
+        )
+    await bot.dispatcher.dispatch_due()
+    assert "7 business days" in emu.dms(stayer.id)[-1].text()
+    assert emu.count_requests("GET", rf"/members/{stayer.id}$") == lookups
