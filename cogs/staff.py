@@ -124,6 +124,7 @@ class StaffCog(
         report_back_days="Days after the meeting to report back, 7–30 (default 14)",
         holidays="Public holidays to skip in business days: a country code (US, GB…) or none",
         digest_channel="Where the weekly staff summary goes",
+        grace_days="Days to keep a departed student's data before deleting it, 1–365 (default 30)",
         unset="Clear the staff role or the digest channel",
     )
     @app_commands.rename(
@@ -131,6 +132,7 @@ class StaffCog(
         meeting_minutes="meeting-minutes",
         report_back_days="report-back-days",
         digest_channel="digest-channel",
+        grace_days="grace-days",
     )
     @app_commands.choices(unset=UNSET_CHOICES)
     async def settings(
@@ -142,6 +144,7 @@ class StaffCog(
         report_back_days: app_commands.Range[int, 7, 30] | None = None,
         holidays: app_commands.Range[str, 1, 20] | None = None,
         digest_channel: discord.TextChannel | None = None,
+        grace_days: app_commands.Range[int, 1, 365] | None = None,
         unset: app_commands.Choice[str] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
@@ -152,6 +155,7 @@ class StaffCog(
             ("word_limit", word_limit),
             ("meeting_minutes", meeting_minutes),
             ("report_back_days", report_back_days),
+            ("departure_grace_days", grace_days),
         ):
             if check_number(column, value) is not None:
                 values[column] = value
@@ -183,6 +187,7 @@ class StaffCog(
             "holiday_country": before.holiday_country,
             "staff_role_id": before.staff_role_id,
             "digest_channel_id": before.digest_channel_id,
+            "departure_grace_days": before.departure_grace_days,
         }
         changes = {k: [current[k], v] for k, v in values.items() if current[k] != v}
         if not changes:

@@ -15,8 +15,14 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "word_limit": ("word-limit", "The outreach-email word limit", "words"),
     "meeting_minutes": ("meeting-minutes", "The usual meeting length", "minutes"),
     "report_back_days": ("report-back-days", "The report-back reminder", "days"),
+    "departure_grace_days": ("grace-days", "The grace period after a student leaves", "days"),
 }
-DEFAULTS = {"word_limit": 100, "meeting_minutes": 20, "report_back_days": 14}
+DEFAULTS = {
+    "word_limit": 100,
+    "meeting_minutes": 20,
+    "report_back_days": 14,
+    "departure_grace_days": 30,
+}
 RESCHEDULING = frozenset({"report_back_days", "holiday_country"})
 """Settings the students' reminders depend on: changing one re-plans the whole server."""
 
@@ -78,6 +84,7 @@ OPTION_NAMES = {
     "report_back_days": "report-back-days",
     "holiday_country": "holidays",
     "digest_channel_id": "digest-channel",
+    "departure_grace_days": "grace-days",
 }
 
 
@@ -129,6 +136,12 @@ def settings_embed(settings: ServerSettings, word_limit: int) -> discord.Embed:
     embed.add_field(
         name="Holiday calendar (`holidays`)",
         value=holidays_text(settings.holiday_country) + " when counting business days",
+        inline=False,
+    )
+    embed.add_field(
+        name="After a student leaves (`grace-days`)",
+        value=f"their data here is deleted {settings.departure_grace_days} days later unless "
+        "they come back (1–365, default 30); their reminders stop at once",
         inline=False,
     )
     channel = settings.digest_channel_id

@@ -127,3 +127,22 @@ async def test_the_dispatcher_checks_membership_before_sending(world: World, har
     await bot.dispatcher.dispatch_due()
     assert "7 business days" in emu.dms(stayer.id)[-1].text()
     assert emu.count_requests("GET", rf"/members/{stayer.id}$") == lookups
+
+
+async def test_staff_can_shorten_the_grace_period(world: World, harness: BotHarness):
+    emu, bot = world.emulator, harness.bot
+    staff = world.student("staff")
+    emu.add_member(world.other_guild.id, staff.id, permissions=1 << 5)  # Manage Server
+    ix = await emu.slash(staff, world.other_guild, "staff settings", options={"grace-days": 7})
+    assert "grace-days" in (await ix.message()).text()
+    leaver = world.student("leaver", guilds=(world.other_guild,))
+    harness.clock.set(START)
+    ix = await emu.slash(
+        leaver, world.other_guild, "request new", options={"person": "Ada", "organization": "Acme"}
+    )
+    await ix.message()
+    emu.remove_member(world.other_guild.id, leaver.id)
+    harness.clock.set(START + timedelta(days=1))
+    await sweep_memberships(bot)
+    assert await purge_departed(bot, START + timedelta(days=8, minutes=1)) >= 1
+    assert rows_about(harness, leaver)["contacts"] == 0

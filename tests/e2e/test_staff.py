@@ -197,6 +197,7 @@ async def test_settings_are_saved_audited_and_shown(server: Server, harness, wor
         ({"word-limit": 49}, ("from 50 to 200 words",)),
         ({"meeting-minutes": 5}, ("from 10 to 60 minutes",)),
         ({"report-back-days": 31}, ("from 7 to 30 days",)),
+        ({"grace-days": 0}, ("from 1 to 365 days", "default 30")),
         ({"holidays": "XX"}, ("isn't a country code", "US, GB, DE")),
         ({"holidays": "Narnia", "word-limit": 80}, ("isn't a country code",)),
         ({"word-limit": 80, "meeting-minutes": 99}, ("from 10 to 60 minutes",)),
