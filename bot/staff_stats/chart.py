@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure as MplFigure
-
 from bot.staff_stats.figures import FEWER_THAN, ServerStats, percent, visible, whole
 from bot.staff_stats.render import period_text
 
@@ -44,6 +41,10 @@ def funnel_bars(stats: ServerStats) -> list[Bar]:
 def funnel_chart_png(stats: ServerStats) -> bytes:
     """An 800×450 PNG of the funnel; hidden steps have no bar, only the words "fewer than 5"."""
     bars = funnel_bars(stats)
+    # Imported here: matplotlib costs ~1 s and ~45 MiB, only worth paying when a chart is drawn.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
     figure = MplFigure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
