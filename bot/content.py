@@ -79,6 +79,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ContentError(f"{path}: file is missing") from None
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
+    except RecursionError:
+        raise ContentError(f"{path}: not valid TOML (nested too deeply)") from None
     except OSError as exc:
         raise ContentError(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -208,9 +212,16 @@ def load_templates(path: Path) -> dict[str, str]:
         if not isinstance(text, str) or not text.strip():
             raise ContentError(f'{path}: [{name}] needs a non-empty text = """..."""')
         try:
-            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text)]
         except ValueError as exc:
             raise ContentError(f"{path}: [{name}]: {exc} (use {{{{ and }}}} for braces)") from None
+        used = {f for f, _, _ in fields if f is not None}
+        for f, spec, conv in fields:
+            if f is not None and (spec or conv):  # {person:d} or {person!r} fail when filled in
+                raise ContentError(
+                    f"{path}: [{name}]: write placeholders plainly, e.g. {{{f}}}, without "
+                    "“:” or “!” after the name"
+                )
         unknown = used - allowed
         if unknown:
             raise ContentError(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.domain.local_time import NonexistentLocalTime, local_instant, parse_time_of_day
 from bot.errors import UserError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only, unlike \d
 
 
 def clean_text(value: str, field: str, *, max_length: int) -> str:

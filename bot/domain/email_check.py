@@ -335,8 +335,9 @@ def _check_job_words(text: str, parts: list[_Part], rules: EmailRules) -> RuleVe
     found: list[str] = []
     seen: set[str] = set()
     for _, hit in sorted(hits):
-        if _fold(hit) not in seen:
-            seen.add(_fold(hit))
+        key = _fold(" ".join(hit.split()))  # as quoted: "cover  letter" is "cover letter"
+        if key not in seen:
+            seen.add(key)
             found.append(_quote(hit))
     if not found:
         return _verdict("no_job_words", True, "No job words — the request is about their advice.")

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_HH_MM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only, unlike \d
 
 
 class NonexistentLocalTime(ValueError):

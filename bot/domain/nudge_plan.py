@@ -287,8 +287,9 @@ def plan_digest(prefs: StudentPrefs, now: datetime) -> PlannedNudge | None:
     if not 0 <= prefs.digest_day <= 6:
         raise ValueError(f"digest_day must be 0..6 or None, got {prefs.digest_day}")
     today = _local_date(now, prefs)
-    first = today + timedelta(days=(prefs.digest_day - today.weekday()) % 7)
-    for weeks in range(3):
+    # From last week's: quiet hours may have pushed it past midnight, still after now.
+    first = today + timedelta(days=(prefs.digest_day - today.weekday()) % 7 - 7)
+    for weeks in range(4):
         nudge = _on_day(NudgeKind.DIGEST, first + timedelta(weeks=weeks), prefs)
         if nudge.due_at > now:
             return nudge

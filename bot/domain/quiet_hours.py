@@ -20,6 +20,7 @@ begin instead (see :func:`before_quiet_hours`)."""
 
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
+_MAX_DEFERRALS = 4
 
 
 def _require_aware(instant: datetime, name: str = "instant") -> None:
@@ -60,7 +61,9 @@ def _gap_end(day: date, at: time, zone: ZoneInfo) -> datetime:
             high = middle
         else:
             low = middle
-    return high
+    # Offset changes happen on whole seconds: the change is ``high`` without its fraction.
+    exact = high.replace(microsecond=0)
+    return exact if _wall(exact, zone) >= target else high
 
 
 def wall_clock_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -114,18 +117,24 @@ def defer_past_quiet_hours(instant: datetime, prefs: StudentPrefs) -> datetime:
     """
     _require_aware(instant)
     utc = instant.astimezone(UTC)
-    if not is_quiet(utc, prefs):
-        return utc
-    local = utc.astimezone(prefs.zone)
-    start_day = _quiet_start_day(local, prefs)
-    end_day = start_day + _ONE_DAY if prefs.quiet_start > prefs.quiet_end else start_day
-    return max(utc, _first_at_or_after(end_day, prefs.quiet_end, prefs.zone, utc))
+    # The end of one quiet period can fall in the next when a daylight-saving change skips the
+    # free time between them (or a whole day: Apia on 2011-12-30), so defer again from there.
+    for _ in range(_MAX_DEFERRALS):
+        if not is_quiet(utc, prefs):
+            break
+        local = utc.astimezone(prefs.zone)
+        start_day = _quiet_start_day(local, prefs)
+        end_day = start_day + _ONE_DAY if prefs.quiet_start > prefs.quiet_end else start_day
+        utc = max(utc, _first_at_or_after(end_day, prefs.quiet_end, prefs.zone, utc))
+    return utc
 
 
 def before_quiet_hours(instant: datetime, prefs: StudentPrefs) -> datetime:
     """For an ``instant`` inside quiet hours: :data:`BEFORE_QUIET` before the quiet period it
     falls in began (e.g. 20:45 the evening before, for 21:00–08:00). A ``quiet_start`` skipped
-    or repeated by daylight saving is read as :func:`wall_clock_instant` does. Outside quiet
+    or repeated by daylight saving is read as :func:`wall_clock_instant` does. When quiet hours
+    leave less than that free (21:00–20:50), the moment the previous quiet period ended (20:50);
+    if a daylight-saving change skipped all of that free time, ``instant`` itself. Outside quiet
     hours, ``instant`` itself (as UTC)."""
     _require_aware(instant)
     utc = instant.astimezone(UTC)
@@ -133,4 +142,4 @@ def before_quiet_hours(instant: datetime, prefs: StudentPrefs) -> datetime:
         return utc
     start_day = _quiet_start_day(utc.astimezone(prefs.zone), prefs)
     began = wall_clock_instant(start_day, prefs.quiet_start, prefs.zone)
-    return min(began, utc) - BEFORE_QUIET
+    return min(defer_past_quiet_hours(min(began, utc) - BEFORE_QUIET, prefs), utc)
