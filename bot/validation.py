@@ -10,8 +10,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.local_time import NonexistentLocalTime, local_instant, parse_time_of_day
 from bot.errors import UserError
+from bot.ui.markdown import escape_markdown
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only, unlike \d
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _quoted(text: str, limit: int) -> str:
+    """What the student typed, shortened and escaped, for an error message."""
+    return f"“{escape_markdown(text[:limit])}”"
 
 
 def clean_text(value: str, field: str, *, max_length: int) -> str:
@@ -26,6 +33,17 @@ def clean_text(value: str, field: str, *, max_length: int) -> str:
             f"The {field} is {len(text)} characters long; the most is {max_length}. "
             "Please shorten it."
         )
+    # Control characters are invisible, and SQLite's text functions stop at a NUL: autocomplete
+    # misses what follows one, and a leading NUL fails the tables' length CHECKs. Tabs and line
+    # breaks are fine.
+    control = next(
+        (ch for ch in text if ch not in _LINE_BREAKS and unicodedata.category(ch) == "Cc"), None
+    )
+    if control is not None:
+        raise UserError(
+            f"The {field} contains a control character (U+{ord(control):04X}) that can't be "
+            "shown. Please type it again without it."
+        )
     return text
 
 
@@ -39,7 +57,9 @@ def clean_optional_text(value: str | None, field: str, *, max_length: int) -> st
 def parse_date(text: str, field: str = "date") -> date:
     value = text.strip()
     if not _DATE.match(value):
-        raise UserError(f"“{value[:40]}” isn't a date I can read. Use YYYY-MM-DD, e.g. 2026-03-14.")
+        raise UserError(
+            f"{_quoted(value, 40)} isn't a date I can read. Use YYYY-MM-DD, e.g. 2026-03-14."
+        )
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -61,13 +81,13 @@ def parse_timezone(name: str) -> ZoneInfo:
     value = name.strip()
     if value not in _zone_names():
         raise UserError(
-            f"“{value[:60]}” isn't a time zone I know. Pick one from the list, "
+            f"{_quoted(value, 60)} isn't a time zone I know. Pick one from the list, "
             "e.g. America/New_York or Europe/Berlin."
         )
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"“{value[:60]}” isn't a time zone I know.") from None
+        raise UserError(f"{_quoted(value, 60)} isn't a time zone I know.") from None
 
 
 def local_start_of_day(day: date, zone: ZoneInfo) -> datetime:
@@ -79,7 +99,7 @@ def parse_clock_time(text: str) -> time:
         return parse_time_of_day(text)
     except ValueError:
         raise UserError(
-            f"“{text.strip()[:20]}” isn't a time I can read. Use the 24-hour clock, HH:MM "
+            f"{_quoted(text.strip(), 20)} isn't a time I can read. Use the 24-hour clock, HH:MM "
             "(e.g. 14:30)."
         ) from None
 

@@ -43,6 +43,7 @@ from bot.storage.students import ensure_student
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.ui.progress_pages import NO_CONTACTS, known_zone
 from bot.ui.timezone_picker import student_zone
 from bot.validation import local_start_of_day
@@ -58,7 +59,7 @@ CLOSE_REASONS = [
 
 
 def esc(text: str) -> str:
-    return discord.utils.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def moment(day: date, zone: ZoneInfo, now: datetime) -> datetime:

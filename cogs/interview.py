@@ -19,6 +19,7 @@ from bot.storage.students import ensure_student
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.ui.meeting import interview_brief
 from bot.validation import clean_optional_text, clean_text
 from cogs.prepare import contact_or_latest
@@ -83,7 +84,16 @@ class MeetingLogModal(GuardedModal, title=MODAL_TITLE):
             referrals = parse_referrals(self.referrals.value, max_name=MAX_NAME)
         except ReferralError as exc:
             raise UserError(f"{exc} Nothing was saved: run `/interview done` again.") from None
-        return notes, takeaways, referrals
+        # Each referral becomes a contact: the same checks as `/request new` (an invisible or
+        # control-character name would otherwise be stored).
+        checked = [
+            Referral(
+                clean_text(r.person, f"name in referral {n}", max_length=MAX_NAME),
+                clean_text(r.organization, f"organization in referral {n}", max_length=MAX_NAME),
+            )
+            for n, r in enumerate(referrals, start=1)
+        ]
+        return notes, takeaways, checked
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
@@ -141,7 +151,7 @@ class MeetingLogModal(GuardedModal, title=MODAL_TITLE):
 
 
 def meeting_summary(contact: ContactRecord, takeaways: str, referrals: list[Referral]) -> str:
-    escape = discord.utils.escape_markdown
+    escape = escape_markdown
     name = escape(contact.display_name)
     shown = takeaways if len(takeaways) <= 300 else takeaways[:299] + "…"
     lines = [

@@ -20,6 +20,7 @@ from bot.storage.timestamps import to_db
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
 from bot.ui.timezone_picker import student_zone
@@ -138,7 +139,7 @@ class PrepareCog(
                 at=now,
             )
             await self.bot.planner.replan_contact(tx, contact.id, now)  # meeting reminders
-        name = discord.utils.escape_markdown(contact.display_name)
+        name = escape_markdown(contact.display_name)
         lines = [
             f"{'Moved' if previous else 'Scheduled'}: your meeting with **{name}** is on "
             f"{when(start)}, for {minutes_text(duration)}.",

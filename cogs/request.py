@@ -30,6 +30,7 @@ from bot.storage.students import ensure_student
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.ui.timezone_picker import student_zone
 from bot.validation import clean_optional_text, clean_text, local_start_of_day, parse_date
 
@@ -95,7 +96,9 @@ def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
     for verdict in rules_result:
         mark = "✅" if verdict.passed else "❌"
         embed.add_field(
-            name=f"{mark} {verdict.title}"[:256], value=verdict.reason[:1024], inline=False
+            name=f"{mark} {verdict.title}"[:256],
+            value=escape_markdown(verdict.reason)[:1024],  # reasons quote the draft
+            inline=False,
         )
     embed.set_footer(
         text=f"Word limit on this server: {limit}. Your draft was not stored. "
@@ -198,9 +201,9 @@ class RequestCog(
         assert contact is not None
         embed, view = await show_checklist(self.bot, contact, "request")
         details = ", ".join(part for part in (role_text, link.label if link else None) if part)
-        summary = f"Added **{discord.utils.escape_markdown(contact.display_name)}**"
+        summary = f"Added **{escape_markdown(contact.display_name)}**"
         if details:
-            summary += f" ({discord.utils.escape_markdown(details)})"
+            summary += f" ({escape_markdown(details)})"
         summary += (
             ". Here is your request checklist; log the email with `/request sent` once it's out."
         )
@@ -286,7 +289,7 @@ class RequestCog(
                 at=now,
             )
             await self.bot.planner.replan_contact(tx, contact.id, now)
-        name = discord.utils.escape_markdown(contact.display_name)
+        name = escape_markdown(contact.display_name)
         skipped = "weekends"
         if settings.holiday_country:
             skipped += f" and {country_name(settings.holiday_country)} public holidays"
@@ -294,7 +297,7 @@ class RequestCog(
             f"{'Updated' if correcting else 'Logged'}: request to **{name}** sent on "
             f"{long_date(day)}. The 3B7 routine is running (business days, {skipped} skipped):",
             f"• No reply by **{long_date(dates.second_contact_on)}** → contact a second person "
-            f"at {discord.utils.escape_markdown(contact.organization)}.",
+            f"at {escape_markdown(contact.organization)}.",
             f"• Still no reply by **{long_date(dates.follow_up_on)}** → send one short follow-up.",
             "When they answer, log it with `/request reply`.",
         ]
@@ -357,7 +360,7 @@ class RequestCog(
                 at=now,
             )
             await self.bot.planner.replan_contact(tx, contact.id, now)
-        name = discord.utils.escape_markdown(contact.display_name)
+        name = escape_markdown(contact.display_name)
         explain = (
             "a **booster**: they answered within 3 business days, so they're likely to help."
             if kind.value == "booster"

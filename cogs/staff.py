@@ -39,6 +39,7 @@ from bot.storage.guild_settings import ServerSettings, server_settings, update_s
 from bot.storage.staff_audit import record_staff_action
 from bot.storage.students import get_student
 from bot.ui.guarded import guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.ui.staff_audit_pages import AuditPageButton, audit_page
 from bot.ui.staff_checklist import find_item, item_choices, item_label, staff_checklist_embed
 from bot.ui.staff_settings import (
@@ -74,7 +75,7 @@ def _settings_of(interaction: discord.Interaction) -> ServerSettings:
 
 def _quote(text: str, limit: int = 80) -> str:
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return f"“{discord.utils.escape_markdown(text)}”"
+    return f"“{escape_markdown(text)}”"
 
 
 @app_commands.guild_only()

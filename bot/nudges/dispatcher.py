@@ -45,6 +45,7 @@ BATCH = 50
 IN_FLIGHT = 16
 MAX_BACKOFF = timedelta(hours=1)
 RECOVERY_LOOKBACK = 50  # recent DM messages searched for a nudge left in "sending"
+UNCERTAIN = "uncertain:"  # last_error prefix: the previous try may have been delivered
 _MARKER = re.compile(r"^ic:nd:[a-z]+:(\d+)$")
 
 
@@ -142,6 +143,21 @@ class NudgeDispatcher:
             await self._retry(row, defer_past_quiet_hours(now, prefs) - now, "quiet hours")
             report.deferred += 1
             return
+        if row.last_error and row.last_error.startswith(UNCERTAIN):
+            # The last try may have reached Discord (a 5xx or a lost connection after the
+            # request left): look for it before sending again, or it could arrive twice.
+            try:
+                message_id = await self._find_sent(row)
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                reason = f"{UNCERTAIN} history check failed: {exc}"
+                await self._retry(row, backoff(row.attempts), reason)
+                report.retried += 1
+                return
+            if message_id is not None:
+                async with db.transaction() as tx:
+                    await mark_sent(tx, row.id, message_id, self.bot.clock.now())
+                report.sent += 1
+                return
         text = await self._render(row, student, now)
         try:
             message = await self._send(row, student, text)
@@ -161,13 +177,17 @@ class NudgeDispatcher:
             return
         except discord.HTTPException as exc:
             wait = backoff(row.attempts)
-            if exc.status == 429:
+            if exc.status == 429:  # refused before anything was created
                 wait = max(timedelta(seconds=1), timedelta(seconds=_retry_after(exc)))
-            await self._retry(row, wait, f"HTTP {exc.status} {exc.code}")
+                reason = f"HTTP 429 {exc.code}"
+            else:
+                reason = f"{UNCERTAIN} HTTP {exc.status} {exc.code}"
+            await self._retry(row, wait, reason)
             report.retried += 1
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            await self._retry(row, backoff(row.attempts), f"{type(exc).__name__}: {exc}")
+            reason = f"{UNCERTAIN} {type(exc).__name__}: {exc}"
+            await self._retry(row, backoff(row.attempts), reason)
             report.retried += 1
             return
         report.sent += 1
@@ -228,21 +248,36 @@ class NudgeDispatcher:
     # -- start-up repair ------------------------------------------------------------------------
     async def recover_sending(self) -> int:
         """Settle rows a crash left in *sending*: if the DM went out (its buttons carry the
-        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled."""
+        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled.
+
+        Never raises: at start-up a failure here must not keep delivery from starting (every
+        dispatch run tries again before claiming more)."""
         async with self._run_lock:
-            return await self._recover()
+            try:
+                return await self._recover()
+            except Exception:
+                log.exception("could not settle nudges left in flight; the next run retries")
+                return 0
 
     async def _recover(self) -> int:
         rows = await sending_rows(self.bot.db)
+        settled = 0
         for row in rows:
-            message_id = await self._find_sent(row)
+            try:
+                message_id = await self._find_sent(row)
+            except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # Discord can't tell whether it went out: leave the row in "sending" (never
+                # send blindly, that could send it twice) and look again on the next run.
+                log.warning("nudge %s: cannot check the DM history yet (%s)", row.id, exc)
+                continue
             now = self.bot.clock.now()
             async with self.bot.db.transaction() as tx:
                 if message_id is not None:
                     await mark_sent(tx, row.id, message_id, now)
                 else:
                     await release(tx, row.id, row.due_at, "recovered after a restart", now)
-        return len(rows)
+            settled += 1
+        return settled
 
     async def _find_sent(self, row: NudgeRow) -> int | None:
         student = await get_student(self.bot.db, row.guild_id, row.user_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.domain.next_step import next_step
 from bot.domain.nudge_plan import NudgeKind
 from bot.storage.contacts import ContactRecord
+from bot.ui.markdown import escape_markdown
 
 LATE_AFTER = timedelta(minutes=15)
 NUDGE_LABELS = {

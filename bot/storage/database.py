@@ -1,102 +1,107 @@
-"""The SQLite database: one writer connection for transactions, one for reads (WAL)."""
+"""The SQLite database: one writer connection for transactions, one for reads (WAL).
+
+Writes go through the group-commit writer (:mod:`bot.storage.writer`): callers of
+:meth:`Database.transaction` queue up, each body runs in its own savepoint, and one COMMIT
+covers a batch of them. Reads use the separate reader connection and never see uncommitted
+writes.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage.connections import (
+    WRITE_LOCK_WAIT_MS,
+    Checkpointer,
+    ReadConnection,
+    connect_reader,
+    connect_writer,
+)
+from bot.storage.errors import StorageError
 from bot.storage.migrations import migrate
+from bot.storage.writer import BatchCommitError, GroupCommitWriter
 
 Params = Iterable[Any] | dict[str, Any]
+T = TypeVar("T")
 
-
-class StorageError(Exception):
-    """The database cannot be opened or used; the message is one line meant for the operator."""
-
-
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA busy_timeout = 5000")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
+__all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError"]
 
 
 class Database:
-    """Writes go through :meth:`transaction` (serialised); reads use a separate connection so
-    they never see another coroutine's uncommitted writes."""
+    """Writes go through :meth:`transaction` (group-committed, see :mod:`bot.storage.writer`);
+    reads use a separate connection so they never see another coroutine's uncommitted writes."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(self, path: Path, writer: GroupCommitWriter, reader: ReadConnection):
         self.path = path
-        self._writer = writer
+        self.writer = writer
         self._reader = reader
-        self._write_lock = asyncio.Lock()
-        self._after_commit: list[Callable[[], None]] = []
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Create (if needed), configure and migrate the database at ``path``."""
+    async def open(cls, path: Path, *, inline_writes: bool = True) -> Database:
+        """Create (if needed), configure and migrate the database at ``path``, and start its
+        writer task. ``inline_writes=False`` runs every write statement on aiosqlite's thread
+        (slower; for comparison)."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await _connect(path)
+            conn = await connect_writer(path, inline=inline_writes)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         try:
-            async with writer.execute("PRAGMA journal_mode = WAL") as cursor:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
                 await cursor.fetchone()
-            await migrate(writer)
-            reader = await _connect(path)
+            await migrate(conn)  # may wait up to BUSY_TIMEOUT_MS for another process
+            await conn.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
+            reader = await connect_reader(path)
         except sqlite3.Error as exc:
-            await writer.close()
+            await conn.close()
             raise StorageError(f"cannot use the database at {path}: {exc}") from exc
+        checkpointer = Checkpointer(path) if inline_writes else None
+        writer = GroupCommitWriter(conn, checkpointer=checkpointer)
+        writer.start()
         return cls(path, writer, reader)
 
     async def close(self) -> None:
-        await self._reader.close()
-        await self._writer.close()
+        """Waiting writes fail with :class:`StorageError`; the batch in progress commits."""
+        try:
+            await self.writer.close()
+        finally:
+            await self._reader.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with db.transaction() as tx:`` — commits on success, rolls back on error."""
-        async with self._write_lock:
-            self._after_commit.clear()
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-                await self._writer.execute("COMMIT")
-            except BaseException:
-                self._after_commit.clear()
-                if self._writer.in_transaction:
-                    await self._writer.execute("ROLLBACK")
-                raise
-            callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            callback()
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """``async with db.transaction() as tx:`` — the body's writes are saved when the block
+        exits without error (after the COMMIT returned); on the body's error none of them are.
+
+        If the batch the body joined fails to commit, the block raises
+        :class:`BatchCommitError` (nothing saved). Opening a transaction inside another's body
+        raises ``RuntimeError`` (it would wait for itself).
+        """
+        return self.writer.transaction()
+
+    async def write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """``await db.write(fn)``: like ``async with db.transaction() as tx: return await fn(tx)``,
+        but retried once on its own if the batch it joined failed to commit (``fn`` must be safe
+        to run again)."""
+        return await self.writer.write(fn)
 
     def call_after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current transaction commits (dropped on rollback).
+        """Run ``callback`` once the current transaction commits (dropped if it does not).
 
-        Only valid inside :meth:`transaction`; transactions never overlap, so one list serves.
+        Only valid inside a :meth:`transaction` body; it belongs to that body's caller.
         """
-        if not self._write_lock.locked():
-            raise RuntimeError("call_after_commit outside a transaction")
-        self._after_commit.append(callback)
+        self.writer.call_after_commit(callback)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self._reader.fetch_one(sql, params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self._reader.fetch_all(sql, params)
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)

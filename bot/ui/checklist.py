@@ -15,6 +15,7 @@ from bot.storage.contacts import ContactRecord, get_contact, touch_contact
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.markdown import escape_markdown
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -30,9 +31,9 @@ def _lines(checklist: Checklist, ticked: set[str], *, with_why: bool, cut: int |
     for number, item in enumerate(checklist.items, start=1):
         text = item.text if cut is None or len(item.text) <= cut else item.text[: cut - 1] + "…"
         mark = TICKED if item.id in ticked else UNTICKED
-        lines.append(f"{mark} **{number}.** {discord.utils.escape_markdown(text)}")
+        lines.append(f"{mark} **{number}.** {escape_markdown(text)}")
         if with_why and item.why:
-            lines.append(f"-# {discord.utils.escape_markdown(item.why)}")
+            lines.append(f"-# {escape_markdown(item.why)}")
     return lines
 
 

@@ -18,6 +18,7 @@ from bot.ui.progress_pages import NO_ZONE_HINT, SAFE_TOTAL, clip, esc, short_dat
 
 DESCRIPTION_BUDGET = 2400
 FIELD_VALUE = 1024
+TITLE = 256
 QUESTION_CUT = 150
 NOTHING = "—"
 
@@ -171,7 +172,10 @@ def render_story(story: ContactStory, now: datetime, zone: ZoneInfo | None) -> d
     shown_zone = zone or ZoneInfo("UTC")
     today = now.astimezone(shown_zone).date()
     embed = discord.Embed(
-        title=f"{esc(clip(contact.person, 100))} ({esc(clip(contact.organization, 100))})",
+        # Escaping can double the names: the title is cut again to Discord's 256.
+        title=clip(
+            f"{esc(clip(contact.person, 100))} ({esc(clip(contact.organization, 100))})", TITLE
+        ),
         colour=discord.Colour.greyple()
         if contact.stage.value == "closed"
         else discord.Colour.blurple(),

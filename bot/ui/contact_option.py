@@ -8,6 +8,7 @@ from discord import app_commands
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, find_by_name, get_contact, search_contacts
 from bot.ui.guarded import bot_of, guild_id_of
+from bot.ui.markdown import escape_markdown
 
 MAX_CHOICES = 25
 NOT_FOUND = (
@@ -36,7 +37,7 @@ async def resolve_contact(interaction: discord.Interaction, value: str) -> Conta
         return matches[0]
     if len(matches) > 1:
         raise UserError(
-            f"Several of your contacts match “{discord.utils.escape_markdown(text[:60])}”. "
+            f"Several of your contacts match “{escape_markdown(text[:60])}”. "
             "Pick one from the list as you type."
         )
     raise UserError(NOT_FOUND)

@@ -9,6 +9,7 @@ import discord
 
 from bot.storage.contacts import ContactRecord
 from bot.storage.questions import Question
+from bot.ui.markdown import escape_markdown
 
 MESSAGE_LIMIT = 2000
 
@@ -28,7 +29,7 @@ def _numbered(questions: list[Question], cut: int | None) -> list[str]:
         text = question.text
         if cut is not None and len(text) > cut:
             text = text[: cut - 1] + "…"
-        lines.append(f"**{number}.** {discord.utils.escape_markdown(text)}")
+        lines.append(f"**{number}.** {escape_markdown(text)}")
     return lines
 
 
@@ -37,7 +38,7 @@ def interview_brief(contact: ContactRecord, questions: list[Question], minutes: 
 
     Fits one message (2,000 characters): long questions are shortened before anything is cut.
     """
-    name = discord.utils.escape_markdown(contact.display_name)
+    name = escape_markdown(contact.display_name)
     head = f"**Meeting with {name}** · {minutes_text(minutes)}"
     if contact.meeting_at is not None:
         head += f" · {when(contact.meeting_at)}"

@@ -21,6 +21,7 @@ from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import next_nudge_per_contact
 from bot.storage.students import get_student
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.markdown import escape_markdown
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -43,7 +44,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def esc(text: str) -> str:
-    return discord.utils.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def short_date(day: date, today: date) -> str:

@@ -23,6 +23,7 @@ from bot.storage.questions import (
 )
 from bot.storage.students import ensure_student
 from bot.ui.guarded import GuardedCallback, GuardedModal, bot_of, ensure_owner, guild_id_of
+from bot.ui.markdown import escape_markdown
 from bot.validation import clean_text
 
 OWN = "own"
@@ -59,7 +60,7 @@ def question_lines(questions: list[Question], *, cut: int | None = None) -> list
     for number, question in enumerate(questions, start=1):
         text = question.text if cut is None else shorten(question.text, cut)
         label = CATEGORY_LABELS.get(question.category, question.category)
-        lines.append(f"**{number}.** {discord.utils.escape_markdown(text)} · *{label}*")
+        lines.append(f"**{number}.** {escape_markdown(text)} · *{label}*")
     return lines
 
 

@@ -13,6 +13,7 @@ from bot.staff_access import require_staff
 from bot.storage.database import Database
 from bot.storage.staff_audit import AuditEntry, count_staff_actions, recent_staff_actions
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.markdown import escape_markdown
 
 PAGE_SIZE = 20
 MAX_DETAIL_SHOWN = 140
@@ -31,7 +32,7 @@ def detail_text(detail: dict[str, Any]) -> str:
     text = " ".join(text.split())
     if len(text) > MAX_DETAIL_SHOWN:
         text = text[: MAX_DETAIL_SHOWN - 1] + "…"
-    return discord.utils.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def entry_line(entry: AuditEntry) -> str:

@@ -8,6 +8,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.storage.checklist_items import MAX_VISIBLE, ServerChecklist, ServerItem
+from bot.ui.markdown import escape_markdown
 
 EMBED_LIMIT = 4096
 MAX_CHOICES = 25
@@ -15,7 +16,7 @@ HIDDEN_PREFIX = "H"
 
 
 def _escape(text: str) -> str:
-    return discord.utils.escape_markdown(text)
+    return escape_markdown(text)
 
 
 def _cut(text: str, cut: int | None) -> str:

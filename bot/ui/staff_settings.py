@@ -9,6 +9,7 @@ import discord
 from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, normalize_country
 from bot.storage.guild_settings import RANGES, ServerSettings
+from bot.ui.markdown import escape_markdown
 
 LABELS: dict[str, tuple[str, str, str]] = {
     # column: (option name, what it is, unit)
@@ -50,7 +51,7 @@ def check_country(text: str | None) -> tuple[bool, str | None]:
         return True, normalize_country(text)
     except ValueError:
         raise UserError(
-            f"“{discord.utils.escape_markdown(text.strip()[:20])}” isn't a country code the "
+            f"“{escape_markdown(text.strip()[:20])}” isn't a country code the "
             "holiday calendar knows. Use a two-letter code such as US, GB, DE or CA (pick from "
             f"the list as you type), or `{NO_HOLIDAYS}` for weekends only. Nothing was changed."
         ) from None

@@ -13,6 +13,7 @@ import discord
 
 from bot.domain.contacts import Stage
 from bot.storage.contacts import ContactRecord
+from bot.ui.markdown import escape_markdown
 
 EMBED_LIMIT = 4096
 DATED_STAGES: tuple[tuple[str, str], ...] = (
@@ -41,7 +42,7 @@ def _day(moment: datetime) -> str:
 
 
 def contact_line(contact: ContactRecord) -> str:
-    organization = discord.utils.escape_markdown(contact.organization)
+    organization = escape_markdown(contact.organization)
     dates = [
         f"{label} {_day(value)}"
         for label, column in DATED_STAGES

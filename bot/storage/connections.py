@@ -1,0 +1,263 @@
+"""The aiosqlite connections the database uses, each tuned for its job.
+
+- :class:`WriteConnection` can run its calls inline on the event loop's thread. The group-commit
+  writer switches that on only while a batch is open, when it alone uses the connection. A hop
+  to aiosqlite's worker thread and back costs ~0.05-0.1 ms per statement (more when the loop is
+  busy: the worker must wait for the GIL), which capped a serialised writer at a couple of
+  thousand small transactions a second; inline, a small statement costs a few microseconds.
+  Nothing between BEGIN and COMMIT waits for a lock (the transaction holds the write lock, and
+  in WAL mode readers never block it), and in WAL mode with ``synchronous = NORMAL`` a COMMIT
+  appends to the WAL without an fsync. The two things that can take long stay off the loop:
+  a BEGIN that finds another process holding the write lock waits on the worker thread (up to
+  :data:`WRITE_LOCK_WAIT_MS`), and WAL checkpoints (which copy pages back and fsync) are made by
+  a :class:`Checkpointer` on another thread, never by the writer's COMMIT.
+- :class:`ReadConnection` runs each query (execute, fetch, finish) in one hop, so no read is
+  left half-done between hops. With separate hops, concurrent readers interleave and some
+  statement is always open: the connection then keeps one read snapshot for as long as that
+  lasts and returns data older than writes that already committed (a caller could be told
+  "saved" and then not see its own write), and the WAL cannot be checkpointed past it.
+
+Both subclass ``aiosqlite.Connection`` and use its ``_execute`` hook (every aiosqlite call and
+cursor method goes through it; the same in aiosqlite 0.20 to 0.22), so ``tx`` stays an ordinary
+aiosqlite connection for every caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Generator, Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Params = Iterable[Any] | dict[str, Any]
+
+log = logging.getLogger(__name__)
+
+_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+CHECKPOINT_SECONDS = 0.5
+"""How often (at most) the WAL is checkpointed while writes go on."""
+INLINE_YIELD_EVERY = 256
+"""An inline body lets other tasks run after this many statements (a long body stays fair)."""
+BUSY_TIMEOUT_MS = 5000
+"""How long a read waits for a lock (in WAL mode reads almost never have to)."""
+WRITE_LOCK_WAIT_MS = 2000
+"""How long a write waits for another process's write lock (a backup, an operator's shell)
+before it fails with "the database is busy": short enough that a student still hears back
+within Discord's 3-second deadline for an interaction."""
+
+
+class _InlineCursor(aiosqlite.Cursor):
+    """A cursor whose fetches run inline while its connection is inline (skipping a layer)."""
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._conn.inline:  # type: ignore[attr-defined]
+            return self._cursor.fetchone()
+        return await super().fetchone()
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        if self._conn.inline:  # type: ignore[attr-defined]
+            return self._cursor.fetchall()
+        return list(await super().fetchall())
+
+    async def close(self) -> None:
+        if self._conn.inline:  # type: ignore[attr-defined]
+            self._cursor.close()
+        else:
+            await super().close()
+
+
+class _Ran:
+    """What ``execute`` returns for a statement that already ran inline: awaitable, and an
+    async context manager that closes the cursor (like aiosqlite's own result)."""
+
+    __slots__ = ("_cursor", "_pause")
+
+    def __init__(self, cursor: aiosqlite.Cursor, pause: bool) -> None:
+        self._cursor = cursor
+        self._pause = pause  # let other tasks run first (a long body stays fair)
+
+    def __await__(self) -> Generator[None, None, aiosqlite.Cursor]:
+        if self._pause:
+            yield  # what asyncio.sleep(0) does
+        return self._cursor
+
+    async def __aenter__(self) -> aiosqlite.Cursor:
+        if self._pause:
+            await asyncio.sleep(0)
+        return self._cursor
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._cursor.close()
+
+
+class WriteConnection(aiosqlite.Connection):
+    """An aiosqlite connection that can run its calls inline (see the module docstring)."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int = 64):
+        super().__init__(connector, iter_chunk_size)
+        self.inline = False
+        self._since_yield = 0
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self.inline:
+            return await super()._execute(fn, *args, **kwargs)
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        if self._pause_due():
+            await asyncio.sleep(0)
+        return fn(*args, **kwargs)
+
+    def execute(self, sql: str, parameters: Params | None = None) -> Any:
+        """Inline: runs the statement now and returns an already-finished result (the hot
+        path: no coroutine and no thread); otherwise aiosqlite's own."""
+        if not self.inline:
+            return super().execute(sql, parameters)
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        cursor = self._connection.execute(sql, () if parameters is None else parameters)
+        return _Ran(_InlineCursor(self, cursor), self._pause_due())
+
+    def begin_now(self) -> bool:
+        """``BEGIN IMMEDIATE`` inline if the write lock is free right now; False if another
+        connection holds it (then BEGIN on the thread, where waiting up to the busy timeout
+        does not stall the loop)."""
+        raw = self._conn
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES:
+                return False
+            raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
+        return True
+
+    def commit_now(self) -> None:
+        """``COMMIT`` inline. In WAL mode with ``synchronous = NORMAL`` a commit appends to the
+        WAL without an fsync; the checkpoint (which copies pages back and fsyncs) is switched
+        off on this connection and done by a :class:`Checkpointer` on another thread."""
+        self._conn.execute("COMMIT")
+
+    def _pause_due(self) -> bool:
+        self._since_yield += 1
+        if self._since_yield < INLINE_YIELD_EVERY:
+            return False
+        self._since_yield = 0
+        return True
+
+
+def _fetch_one(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+class ReadConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose reads each take one hop (see the module docstring)."""
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        return await self._execute(_fetch_one, self._conn, sql, params)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        return await self._execute(_fetch_all, self._conn, sql, params)
+
+
+class Checkpointer:
+    """Checkpoints the WAL on a worker thread with its own connection, so that the writer's
+    inline COMMITs never do it (a checkpoint copies pages into the database file and fsyncs:
+    milliseconds that would stall the event loop). PASSIVE: it never waits for, nor blocks,
+    readers or the writer; :data:`CHECKPOINT_SECONDS` apart at most, and only after writes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._last = 0.0
+        self.runs = 0
+
+    def after_commit(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._task is None and now - self._last >= CHECKPOINT_SECONDS:
+            self._last = now
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await asyncio.to_thread(self._checkpoint)
+        except sqlite3.Error:
+            log.warning("a WAL checkpoint failed; the next one will retry", exc_info=True)
+        finally:
+            self._task = None
+
+    def _checkpoint(self) -> None:
+        if self._conn is None:
+            self._conn = sqlite3.connect(str(self._path), check_same_thread=False)
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.runs += 1
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await self._task
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _connector(path: Path, *, any_thread: bool) -> Callable[[], sqlite3.Connection]:
+    def connector() -> sqlite3.Connection:
+        # any_thread: the writer's connection is used by the loop's thread and aiosqlite's,
+        # never both at once (the writer hands it over).
+        return sqlite3.connect(str(path), isolation_level=None, check_same_thread=not any_thread)
+
+    return connector
+
+
+async def _configure(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+
+
+async def connect_reader(path: Path) -> ReadConnection:
+    conn = ReadConnection(_connector(path, any_thread=False), 64)
+    await conn
+    try:
+        await _configure(conn, BUSY_TIMEOUT_MS)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def connect_writer(path: Path, *, inline: bool = True) -> aiosqlite.Connection:
+    """``inline=False``: a plain aiosqlite connection (every statement on its thread)."""
+    conn: aiosqlite.Connection
+    if inline:
+        conn = WriteConnection(_connector(path, any_thread=True), 64)
+    else:
+        conn = aiosqlite.Connection(_connector(path, any_thread=False), 64)
+    await conn
+    try:
+        await _configure(conn, BUSY_TIMEOUT_MS)  # Database.open shortens it after migrating
+        if inline:  # its COMMITs run on the loop: a Checkpointer does the checkpoints
+            await conn.execute("PRAGMA wal_autocheckpoint = 0")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
