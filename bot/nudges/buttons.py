@@ -27,6 +27,7 @@ from bot.storage.events import append_event
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
 from bot.storage.students import get_student, update_settings
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
 
 BUSINESS_DAY_KINDS = frozenset(
@@ -55,7 +56,7 @@ DONE_REPLY = {
 
 def nudge_view(row: NudgeRow) -> discord.ui.View:
     kind = NudgeKind(row.kind)
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     if kind is not NudgeKind.DIGEST:
         view.add_item(NudgeAction(action="done", nudge_id=row.id))
     snooze_label = "Snooze to next business day" if kind in BUSINESS_DAY_KINDS else "Snooze 1 day"

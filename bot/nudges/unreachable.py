@@ -10,6 +10,7 @@ import discord
 
 from bot.storage.database import query_all
 from bot.storage.students import clear_unreachable, get_student, mark_told_unreachable
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
 
 NOTICE = (
@@ -27,7 +28,7 @@ async def notify_if_unreachable(interaction: discord.Interaction) -> None:
     student = await get_student(bot.db, interaction.guild_id, interaction.user.id)
     if student is None or student.unreachable_at is None or student.unreachable_told_at:
         return
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(RetryDirectMessages(owner_id=interaction.user.id))
     await interaction.followup.send(NOTICE, view=view, ephemeral=True)
     async with bot.db.transaction() as tx:

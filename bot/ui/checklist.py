@@ -14,6 +14,7 @@ from bot.storage.checklists import ticked_items, toggle_tick
 from bot.storage.contacts import ContactRecord, get_contact, touch_contact
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 from bot.ui.markdown import escape_markdown
 
@@ -60,7 +61,7 @@ def render_checklist(
         else discord.Colour.blurple(),
     )
     embed.set_footer(text="Tap a number to tick or untick it. Only you can see this.")
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     for number, item in enumerate(checklist.items, start=1):
         view.add_item(
             ChecklistTick(

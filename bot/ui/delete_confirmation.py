@@ -9,6 +9,7 @@ from typing import Any
 import discord
 
 from bot.storage.privacy import delete_student_data
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 
 # Table → (singular, plural) in what the student reads; other tables are named as they are.
@@ -48,7 +49,7 @@ def deletion_warning(counts: dict[str, int]) -> str:
 
 
 def confirmation_view(owner_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(DeleteDataConfirm(owner_id=owner_id))
     view.add_item(DeleteDataCancel(owner_id=owner_id))
     return view

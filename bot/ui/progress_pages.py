@@ -20,6 +20,7 @@ from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import next_nudge_per_contact
 from bot.storage.students import get_student
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 from bot.ui.markdown import escape_markdown
 
@@ -175,7 +176,7 @@ def render_overview(
         )
     if pages == 1:
         return embed, None, page
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(
         ProgressPageButton(owner_id=owner_id, page=page - 1, forward=False, off=page == 0)
     )

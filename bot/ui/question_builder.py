@@ -22,6 +22,7 @@ from bot.storage.questions import (
     take_question,
 )
 from bot.storage.students import ensure_student
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, GuardedModal, bot_of, ensure_owner, guild_id_of
 from bot.ui.markdown import escape_markdown
 from bot.validation import clean_text
@@ -95,7 +96,7 @@ def render_question_builder(
     owner, cid = contact.user_id, contact.id
     on_list = {q.bank_id for q in questions if q.bank_id}
     full = len(questions) >= MAX_QUESTIONS
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(CategorySelect(owner_id=owner, contact_id=cid, current=category))
     view.add_item(
         BankQuestionSelect(

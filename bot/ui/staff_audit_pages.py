@@ -12,6 +12,7 @@ import discord
 from bot.staff_access import require_staff
 from bot.storage.database import Database
 from bot.storage.staff_audit import AuditEntry, count_staff_actions, recent_staff_actions
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 from bot.ui.markdown import escape_markdown
 
@@ -61,7 +62,7 @@ async def audit_page(
     embed.set_footer(text=f"Newest first · page {page + 1} of {pages} · {total} actions in all")
     if pages == 1:
         return embed, None
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(
         AuditPageButton(owner_id=owner_id, page=page - 1, label="◀ Newer", disabled=page == 0)
     )

@@ -11,6 +11,7 @@ import discord
 
 from bot.storage.events import append_event
 from bot.storage.students import get_student, set_timezone
+from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
 from bot.validation import parse_timezone
 
@@ -55,7 +56,7 @@ async def student_zone(interaction: discord.Interaction) -> ZoneInfo | None:
     student = await get_student(bot.db, guild_id_of(interaction), interaction.user.id)
     if student is not None and student.timezone:
         return ZoneInfo(student.timezone)
-    view = discord.ui.View(timeout=None)
+    view = dynamic_view()
     view.add_item(TimezoneSelect(owner_id=interaction.user.id))
     await interaction.response.send_message(NEEDS_ZONE, view=view, ephemeral=True)
     return None

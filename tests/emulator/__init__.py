@@ -109,6 +109,17 @@ and retries). Refused requests are recorded with ``rate_limited=True``
 counters ``accepted``, ``rejected``, ``peak`` (most accepted requests in any one second) and
 ``reset_stats()``.
 
+Load (opt-in, for benchmarks; ``tests.emulator.load.LoadDriver(emu)``): ``click(...)`` /
+``slash(...)`` build and register an interaction without sending it; ``send([ix, ...])`` queues
+them as one batch the gateway writer sends back to back (no await; returns a ``FrameBatch`` whose
+``done`` future resolves once all were written and ``sent_at`` holds each write time);
+``await wait_answered(ixs, timeout)`` → those still unanswered, without a task per interaction;
+``sent``/``answered`` counters. Every ``EmulatedInteraction`` also records
+``dispatched_monotonic`` (the driver: as its frame is written; the regular methods: as it is
+queued), ``callback_arrived_monotonic`` (the callback request reached its route) and
+``responded_monotonic`` (the callback applied); ``on_response`` (None by default) is called once
+its callback is recorded.
+
 discord.py facts the bot author must know
 -----------------------------------------
 * ``Client.login`` = GET /users/@me + GET /oauth2/applications/@me; a plain Bot never calls

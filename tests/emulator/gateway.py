@@ -7,8 +7,10 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -63,6 +65,18 @@ class _Encoder:
         return text
 
 
+@dataclass(eq=False)
+class FrameBatch:
+    """Opt-in (load tests): dispatch frames the writer sends back to back, with no await between
+    queueing them. ``sent_at[i]`` is ``time.monotonic()`` just before frame ``i`` went to the
+    socket; ``done`` resolves once all of them were written."""
+
+    texts: list[str]
+    on_sent: Callable[[int, float], None] | None = None
+    sent_at: list[float] = field(default_factory=list)
+    done: asyncio.Future[None] | None = None
+
+
 class GatewaySession:
     """A gateway session (IDENTIFY → close 1000); survives reconnects via RESUME."""
 
@@ -83,6 +97,28 @@ class GatewaySession:
             self.connection.enqueue(text)
         return self.seq
 
+    def dispatch_batch(
+        self,
+        event: str,
+        datas: Sequence[str],
+        on_sent: Callable[[int, float], None] | None = None,
+    ) -> FrameBatch:
+        """Like :meth:`dispatch` for many events whose ``d`` is already JSON text (load tests):
+        one queue item, written back to back; ``on_sent(i, monotonic)`` runs as each is sent."""
+        texts = []
+        for data in datas:
+            self.seq += 1
+            text = f'{{"op": {OP_DISPATCH}, "t": "{event}", "s": {self.seq}, "d": {data}}}'
+            self.history.append((self.seq, text))
+            texts.append(text)
+        del self.history[:-HISTORY_LIMIT]
+        batch = FrameBatch(texts, on_sent, done=asyncio.get_running_loop().create_future())
+        if self.connection is not None:
+            self.connection.enqueue(batch)
+        else:
+            batch.done.set_result(None)  # replayed on RESUME, like any missed event
+        return batch
+
 
 class GatewayConnection:
     def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
@@ -91,10 +127,10 @@ class GatewayConnection:
         self.session: GatewaySession | None = None
         #: Set when the emulator closed the socket itself (aiohttp reports 1000 then).
         self.server_close_code: int | None = None
-        self.queue: asyncio.Queue[str | asyncio.Future[None]] = asyncio.Queue()
+        self.queue: asyncio.Queue[str | FrameBatch | asyncio.Future[None]] = asyncio.Queue()
         self.writer = asyncio.create_task(self._write_loop(), name="emulator-gateway-writer")
 
-    def enqueue(self, text: str) -> None:
+    def enqueue(self, text: str | FrameBatch) -> None:
         self.queue.put_nowait(text)
 
     def send_op(self, op: int, d: Any) -> None:
@@ -112,16 +148,34 @@ class GatewayConnection:
                 if not item.done():
                     item.set_result(None)
                 continue
-            if self.ws.closed:
+            if isinstance(item, FrameBatch):
+                await self._send_batch(item)
                 continue
-            encoded = self.encoder.encode(item)
-            try:
-                if isinstance(encoded, bytes):
-                    await self.ws.send_bytes(encoded)
-                else:
-                    await self.ws.send_str(encoded)
-            except (ConnectionError, RuntimeError) as exc:  # client went away mid-send
-                log.debug("gateway send failed: %s", exc)
+            await self._send(item)
+
+    async def _send(self, text: str) -> None:
+        if self.ws.closed:
+            return
+        encoded = self.encoder.encode(text)
+        try:
+            if isinstance(encoded, bytes):
+                await self.ws.send_bytes(encoded)
+            else:
+                await self.ws.send_str(encoded)
+        except (ConnectionError, RuntimeError) as exc:  # client went away mid-send
+            log.debug("gateway send failed: %s", exc)
+
+    async def _send_batch(self, batch: FrameBatch) -> None:
+        try:
+            for index, text in enumerate(batch.texts):
+                now = time.monotonic()
+                batch.sent_at.append(now)
+                if batch.on_sent is not None:
+                    batch.on_sent(index, now)
+                await self._send(text)
+        finally:
+            if batch.done is not None and not batch.done.done():
+                batch.done.set_result(None)
 
     async def close(self) -> None:
         self.writer.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,13 @@ class EmulatedInteraction:
         self.dispatched_monotonic: float | None = None
         #: Seconds from dispatch to the initial callback (None until answered).
         self.response_time: float | None = None
+        #: ``time.monotonic()`` when the callback request reached its route (its body read,
+        #: before the emulator validated and applied it), and when it was recorded.
+        self.callback_arrived_monotonic: float | None = None
+        self.responded_monotonic: float | None = None
+        #: Opt-in (load tests): called with this interaction once its initial callback is
+        #: recorded, so a driver can count answers without a waiting task per interaction.
+        self.on_response: Callable[[EmulatedInteraction], None] | None = None
         #: The message that ``@original`` refers to (created, deferred placeholder or clicked).
         self.original: EmulatedMessage | None = None
         self.followups: list[EmulatedMessage] = []
@@ -133,8 +141,9 @@ class EmulatedInteraction:
         self, type: int, data: dict[str, Any], message: EmulatedMessage | None
     ) -> None:
         self._response = EmulatedResponse(type=type, data=data)
+        self.responded_monotonic = time.monotonic()
         if self.dispatched_monotonic is not None:
-            self.response_time = time.monotonic() - self.dispatched_monotonic
+            self.response_time = self.responded_monotonic - self.dispatched_monotonic
         if type == 9:
             self.modal = data
         elif type == 8:
@@ -144,6 +153,8 @@ class EmulatedInteraction:
         if type in (4, 7) and message is not None:
             self._set_result(message)
         self._responded.set()
+        if self.on_response is not None:
+            self.on_response(self)
 
     def _set_result(self, message: EmulatedMessage) -> None:
         if not self._result_ready.is_set():

@@ -54,6 +54,7 @@ def register_interaction_routes(
         }
 
     async def callback(call: Call) -> Reply:
+        arrived = time.monotonic()
         ix = state.interactions.get(call.int_param("interaction_id"))
         if ix is None or ix.token != call.params["token"]:
             raise ApiError(404, 10062, "Unknown interaction")
@@ -101,6 +102,7 @@ def register_interaction_routes(
             validate_choices(data)
         elif rtype == 9:
             validate_modal(data)
+        ix.callback_arrived_monotonic = arrived
         ix._set_response(rtype, data, message)
         state.notify()
         if call.query.get("with_response") not in ("1", "true", "True"):
