@@ -58,14 +58,6 @@ async def add_question(
     return cursor.lastrowid
 
 
-async def remove_question(tx: aiosqlite.Connection, contact_id: int, question_id: int) -> bool:
-    """Remove one question of this contact; the others keep their order."""
-    cursor = await tx.execute(
-        "DELETE FROM contact_questions WHERE id = ? AND contact_id = ?", (question_id, contact_id)
-    )
-    return cursor.rowcount > 0
-
-
 async def take_question(
     tx: aiosqlite.Connection, contact_id: int, question_id: int
 ) -> Question | None:

@@ -167,13 +167,6 @@ def diagnose(error: BaseException) -> Diagnosis:
     return Diagnosis(UNEXPECTED, logging.ERROR, traceback=True)
 
 
-def describe_error(error: BaseException) -> tuple[str, bool]:
-    """The message for the student, and whether the error is unexpected (logged with its
-    traceback)."""
-    diagnosis = diagnose(error)
-    return diagnosis.message, diagnosis.traceback
-
-
 async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
     diagnosis = diagnose(error)
     if diagnosis.level is not None:

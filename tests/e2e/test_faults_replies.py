@@ -19,7 +19,6 @@ from bot.ui.error_handler import (
     STORAGE_FULL,
     UNEXPECTED,
     StorageTrouble,
-    describe_error,
     diagnose,
     storage_trouble,
 )
@@ -66,6 +65,10 @@ def wrapped(inner: BaseException, outer: BaseException) -> BaseException:
         raise outer from inner
     except BaseException as exc:
         return exc
+
+
+def _brief(diagnosis) -> tuple[str, bool]:
+    return diagnosis.message, diagnosis.traceback
 
 
 def test_a_locked_database_is_busy_and_only_warned_about(db: Path):
@@ -143,17 +146,17 @@ def test_a_trigger_that_only_says_disk_full_is_a_bug_not_a_full_disk(db: Path):
         "INSERT INTO t VALUES (1)",
     )
     assert isinstance(error, sqlite3.IntegrityError)  # SQLITE_CONSTRAINT_TRIGGER
-    assert describe_error(error) == (UNEXPECTED, True)
+    assert _brief(diagnose(error)) == (UNEXPECTED, True)
 
 
 def test_everything_else_keeps_its_reply():
-    assert describe_error(UserError("Pick a date.")) == ("Pick a date.", False)
-    assert describe_error(ConnectionResetError(errno.ECONNRESET, "reset")) == (UNEXPECTED, True)
-    assert describe_error(RuntimeError("boom")) == (UNEXPECTED, True)
+    assert _brief(diagnose(UserError("Pick a date."))) == ("Pick a date.", False)
+    assert _brief(diagnose(ConnectionResetError(errno.ECONNRESET, "reset"))) == (UNEXPECTED, True)
+    assert _brief(diagnose(RuntimeError("boom"))) == (UNEXPECTED, True)
     crashed = wrapped(ValueError("bad"), app_commands.TransformerError("7", 3, _Transformer()))
-    assert describe_error(crashed) == (UNEXPECTED, True)
+    assert _brief(diagnose(crashed)) == (UNEXPECTED, True)
     refused = app_commands.TransformerError("7", 3, _Transformer())
-    assert describe_error(refused) == ("“7” isn't a valid value for that option.", False)
+    assert _brief(diagnose(refused)) == ("“7” isn't a valid value for that option.", False)
     assert len({DATABASE_BUSY, STORAGE_FULL, STORAGE_FAILED, UNEXPECTED}) == 4
 
 
