@@ -100,6 +100,26 @@ def _text(path: Path, where: str, value: Any, field: str, *, required: bool) -> 
     return value
 
 
+def _entry_id(
+    path: Path, noun: str, number: int, entry: Any, seen: set[str], keys: str
+) -> tuple[str, str]:
+    """Check one [[entry]]'s table shape and unique id; returns the id and how to name the
+    entry in later messages."""
+    where = f"{noun} {number}"
+    if not isinstance(entry, dict):
+        raise ContentError(f"{path}: {where}: must be a table with {keys}")
+    entry_id = entry.get("id")
+    if not isinstance(entry_id, str) or not ITEM_ID.match(entry_id):
+        raise ContentError(
+            f"{path}: {where}: id {entry_id!r} must be 1-32 lowercase letters, digits or hyphens"
+        )
+    where = f"{noun} {number} (id “{entry_id}”)"
+    if entry_id in seen:
+        raise ContentError(f"{path}: {where}: the id is used twice")
+    seen.add(entry_id)
+    return entry_id, where
+
+
 def load_checklist(path: Path) -> Checklist:
     data = _read_toml(path)
     phase = data.get("phase")
@@ -114,18 +134,7 @@ def load_checklist(path: Path) -> Checklist:
     items: list[ChecklistItem] = []
     seen: set[str] = set()
     for number, raw in enumerate(raw_items, start=1):
-        where = f"item {number}"
-        if not isinstance(raw, dict):
-            raise ContentError(f"{path}: {where}: must be a table with id and text")
-        item_id = raw.get("id")
-        if not isinstance(item_id, str) or not ITEM_ID.match(item_id):
-            raise ContentError(
-                f"{path}: {where}: id {item_id!r} must be 1-32 lowercase letters, digits or hyphens"
-            )
-        where = f"item {number} (id “{item_id}”)"
-        if item_id in seen:
-            raise ContentError(f"{path}: {where}: the id is used twice")
-        seen.add(item_id)
+        item_id, where = _entry_id(path, "item", number, raw, seen, "id and text")
         unknown = set(raw) - {"id", "text", "why"}
         if unknown:
             raise ContentError(f"{path}: {where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -169,18 +178,7 @@ def load_question_bank(path: Path) -> tuple[BankQuestion, ...]:
     questions: list[BankQuestion] = []
     seen: set[str] = set()
     for number, entry in enumerate(raw, start=1):
-        where = f"question {number}"
-        if not isinstance(entry, dict):
-            raise ContentError(f"{path}: {where}: must be a table with id, category and text")
-        qid = entry.get("id")
-        if not isinstance(qid, str) or not ITEM_ID.match(qid):
-            raise ContentError(
-                f"{path}: {where}: id {qid!r} must be 1-32 lowercase letters, digits or hyphens"
-            )
-        where = f"question {number} (id “{qid}”)"
-        if qid in seen:
-            raise ContentError(f"{path}: {where}: the id is used twice")
-        seen.add(qid)
+        qid, where = _entry_id(path, "question", number, entry, seen, "id, category and text")
         category = entry.get("category")
         if category not in TIARA:
             raise ContentError(f"{path}: {where}: category must be one of {', '.join(TIARA)}")
