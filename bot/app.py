@@ -29,6 +29,7 @@ from bot.storage.database import Database
 from bot.storage.nudges import next_due_at
 from bot.ui.checklist import ChecklistTick
 from bot.ui.error_handler import InfoCoachTree
+from bot.ui.modal_rescue import rescue_orphaned_modal
 from bot.ui.timezone_picker import TimezoneSelect
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,13 @@ class InfoCoachBot(commands.Bot):
             self.settings.backup_keep,
         )
         log.info("nightly backup written to %s", made)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Synchronous, right after discord.py filed the interaction: a form submitted after a
+        # restart is rebuilt here (bot/ui/modal_rescue.py) instead of failing.
+        if event_name == "interaction" and args:
+            rescue_orphaned_modal(self, args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: object

@@ -21,6 +21,7 @@ from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
 from bot.ui.markdown import escape_markdown
 from bot.ui.meeting import interview_brief
+from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.validation import clean_optional_text, clean_text
 from cogs.prepare import contact_or_latest
 from cogs.request import MAX_NAME, stage_guard
@@ -69,9 +70,15 @@ class MeetingLogModal(GuardedModal, title=MODAL_TITLE):
         max_length=MAX_NOTE,
     )
 
-    def __init__(self, contact: ContactRecord) -> None:
-        super().__init__(title=modal_title(contact), timeout=MODAL_TIMEOUT)
-        self.contact = contact
+    def __init__(
+        self, contact_id: int, title: str = MODAL_TITLE, custom_id: str | None = None
+    ) -> None:
+        super().__init__(
+            title=title,
+            timeout=MODAL_TIMEOUT,
+            custom_id=custom_id or modal_custom_id("done", contact_id),
+        )
+        self.contact_id = contact_id
 
     def parsed(self) -> tuple[str | None, str, list[Referral]]:
         """Validate every field before anything is written."""
@@ -100,7 +107,7 @@ class MeetingLogModal(GuardedModal, title=MODAL_TITLE):
         guild_id = guild_id_of(interaction)
         notes, takeaways, referrals = self.parsed()
         # Read again: the contact may have moved on while the form was open.
-        contact = await get_contact(bot.db, guild_id, interaction.user.id, self.contact.id)
+        contact = await get_contact(bot.db, guild_id, interaction.user.id, self.contact_id)
         if contact is None:
             raise UserError("That contact no longer exists.")
         stage_guard(contact, Stage.MET)
@@ -171,6 +178,12 @@ def meeting_summary(contact: ContactRecord, takeaways: str, referrals: list[Refe
     return "\n".join(lines)
 
 
+register_modal(
+    r"ic:mf:done:(?P<contact>\d+):[0-9a-f]{8}",
+    lambda m: MeetingLogModal(int(m["contact"]), custom_id=m.string),
+)
+
+
 @app_commands.guild_only()
 class InterviewCog(
     commands.GroupCog,
@@ -205,7 +218,7 @@ class InterviewCog(
     async def done(self, interaction: discord.Interaction, contact: ContactOption) -> None:
         guild_id_of(interaction)
         stage_guard(contact, Stage.MET)
-        await interaction.response.send_modal(MeetingLogModal(contact))
+        await interaction.response.send_modal(MeetingLogModal(contact.id, modal_title(contact)))
 
 
 async def setup(bot: InfoCoachBot) -> None:

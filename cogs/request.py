@@ -31,6 +31,7 @@ from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
 from bot.ui.markdown import escape_markdown
+from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.ui.timezone_picker import student_zone
 from bot.validation import clean_optional_text, clean_text, local_start_of_day, parse_date
 
@@ -117,6 +118,9 @@ class EmailDraftModal(GuardedModal, title="Check your outreach email"):
         max_length=4000,
     )
 
+    def __init__(self, custom_id: str | None = None) -> None:
+        super().__init__(custom_id=custom_id or modal_custom_id("email"))
+
     async def on_submit(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
         guild_id = guild_id_of(interaction)
@@ -140,6 +144,9 @@ class EmailDraftModal(GuardedModal, title="Check your outreach email"):
         await interaction.response.send_message(
             embed=verdict_embed(rules.word_limit, verdicts), ephemeral=True
         )
+
+
+register_modal(r"ic:mf:email:[0-9a-f]{8}", lambda m: EmailDraftModal(custom_id=m.string))
 
 
 @app_commands.guild_only()

@@ -25,6 +25,7 @@ from bot.storage.students import ensure_student
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, GuardedModal, bot_of, ensure_owner, guild_id_of
 from bot.ui.markdown import escape_markdown
+from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.validation import clean_text
 
 OWN = "own"
@@ -403,7 +404,9 @@ class OwnQuestionButton(
         contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
         if len(await list_questions(bot_of(interaction).db, contact.id)) >= MAX_QUESTIONS:
             raise UserError(FULL)
-        await interaction.response.send_modal(OwnQuestionModal(contact, self.category))
+        await interaction.response.send_modal(
+            OwnQuestionModal(contact.user_id, contact.id, self.category)
+        )
 
 
 class OwnQuestionModal(GuardedModal, title="Add your own question"):
@@ -416,19 +419,32 @@ class OwnQuestionModal(GuardedModal, title="Add your own question"):
         max_length=MAX_QUESTION_TEXT,
     )
 
-    def __init__(self, contact: ContactRecord, category: str) -> None:
-        super().__init__(timeout=900)
-        self.contact = contact
+    def __init__(
+        self, owner_id: int, contact_id: int, category: str, custom_id: str | None = None
+    ) -> None:
+        super().__init__(
+            timeout=900,
+            custom_id=custom_id or modal_custom_id("qo", owner_id, contact_id, category),
+        )
+        self.owner_id = owner_id
+        self.contact_id = contact_id
         self.category = category
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.contact.user_id, self.contact.id)
+        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
         text = clean_text(
             " ".join(self.question.value.split()), "question", max_length=MAX_QUESTION_TEXT
         )
         await add_questions(interaction, contact, [(OWN, None, text)])
         await show_builder(interaction, contact, self.category, "Added your question.")
 
+
+register_modal(
+    r"ic:mf:qo:(?P<owner>\d+):(?P<contact>\d+):(?P<category>[a-z]+):[0-9a-f]{8}",
+    lambda m: OwnQuestionModal(
+        int(m["owner"]), int(m["contact"]), m["category"], custom_id=m.string
+    ),
+)
 
 QUESTION_BUILDER_ITEMS = (
     CategorySelect,
