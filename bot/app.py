@@ -13,6 +13,8 @@ import discord
 from discord.ext import commands
 
 import cogs
+from bot.actions.context import ActionContext
+from bot.actions.planner import NudgePlanner
 from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
@@ -21,7 +23,6 @@ from bot.membership import purge_departed, sweep_memberships
 from bot.nudges.alarm import NudgeAlarm
 from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NudgeDispatcher
-from bot.nudges.planning import NudgePlanner
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
@@ -67,6 +68,7 @@ class InfoCoachBot(commands.Bot):
         self.clock = clock
         self._db: Database | None = None
         self._planner: NudgePlanner | None = None
+        self._actions: ActionContext | None = None
         self.dispatcher = NudgeDispatcher(self)
         self.alarm = NudgeAlarm(self.dispatcher.dispatch_due, self._next_due, clock)
         self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
@@ -84,11 +86,20 @@ class InfoCoachBot(commands.Bot):
             raise RuntimeError("the database is not open yet (call open_storage first)")
         return self._planner
 
+    @property
+    def actions(self) -> ActionContext:
+        """What every action receives (:mod:`bot.actions`); cogs get it in their constructor,
+        components through :func:`bot.ui.guarded.context_of`."""
+        if self._actions is None:
+            raise RuntimeError("the database is not open yet (call open_storage first)")
+        return self._actions
+
     async def open_storage(self) -> Database:
         """Open and migrate the database; safe to call more than once."""
         if self._db is None:
             self._db = await Database.open(self.settings.db_path)
             self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
+            self._actions = ActionContext(self._db, self.clock, self.content, self._planner)
         return self._db
 
     async def _next_due(self) -> datetime | None:

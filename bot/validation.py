@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.local_time import NonexistentLocalTime, local_instant, parse_time_of_day
 from bot.errors import UserError
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII digits only, unlike \d
 _LINE_BREAKS = frozenset("\t\n\r")

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.common import check_log_date, stage_guard
 from bot.app import InfoCoachBot
 from bot.domain.contacts import Stage
 from bot.domain.next_step import (
@@ -40,14 +41,13 @@ from bot.storage.events import append_event
 from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import get_notes
 from bot.storage.students import ensure_student
+from bot.text import escape_markdown, long_date
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
-from bot.ui.markdown import escape_markdown
 from bot.ui.progress_pages import NO_CONTACTS, known_zone
 from bot.ui.timezone_picker import student_zone
 from bot.validation import local_start_of_day
-from cogs.request import check_log_date, long_date, stage_guard
 
 DATE_HELP = "When it happened, YYYY-MM-DD (default: today)"
 OUTLINE_LIMIT = 4000  # inside an embed description (4,096)
@@ -117,7 +117,7 @@ class FollowupCog(
             contact = await most_recent_contact(self.bot.db, guild_id, interaction.user.id)
         if contact is None:
             raise UserError(NO_CONTACTS)
-        embed, view = await show_checklist(self.bot, contact, "followup")
+        embed, view = await show_checklist(self.bot.actions, contact, "followup")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(

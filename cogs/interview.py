@@ -6,8 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.common import stage_guard
 from bot.app import InfoCoachBot
-from bot.domain.contacts import Connection, Stage
+from bot.domain.contacts import MAX_NAME, Connection, Stage
 from bot.domain.referrals import MAX_REFERRALS, Referral, ReferralError, parse_referrals
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, set_stage
@@ -16,15 +17,14 @@ from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import MAX_NOTE, save_notes
 from bot.storage.questions import list_questions
 from bot.storage.students import ensure_student
+from bot.text import escape_markdown
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, bot_of, guild_id_of
-from bot.ui.markdown import escape_markdown
 from bot.ui.meeting import interview_brief
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.validation import clean_optional_text, clean_text
 from cogs.prepare import contact_or_latest
-from cogs.request import MAX_NAME, stage_guard
 
 MODAL_TITLE = "Log your meeting"
 MODAL_TIMEOUT = 3600  # seconds the form may stay open; long enough to write notes
@@ -205,7 +205,7 @@ class InterviewCog(
         questions = await list_questions(self.bot.db, contact.id)
         settings = await server_settings(self.bot.db, contact.guild_id)
         minutes = contact.meeting_minutes or settings.meeting_minutes
-        embed, view = await show_checklist(self.bot, contact, "interview")
+        embed, view = await show_checklist(self.bot.actions, contact, "interview")
         # The brief goes in the content: ticking re-renders only the embed and keeps it.
         await interaction.response.send_message(
             interview_brief(contact, questions, minutes), embed=embed, view=view, ephemeral=True

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.common import stage_guard
 from bot.app import InfoCoachBot
 from bot.domain.contacts import Stage
 from bot.errors import UserError
@@ -17,15 +18,14 @@ from bot.storage.guild_settings import server_settings
 from bot.storage.questions import list_questions
 from bot.storage.students import ensure_student
 from bot.storage.timestamps import to_db
+from bot.text import escape_markdown
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import guild_id_of
-from bot.ui.markdown import escape_markdown
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
 from bot.ui.timezone_picker import student_zone
 from bot.validation import local_datetime, parse_clock_time, parse_date
-from cogs.request import stage_guard
 
 DEFAULT_MEETING_MINUTES = 20
 MIN_MEETING_MINUTES = 10
@@ -71,7 +71,7 @@ class PrepareCog(
         self, interaction: discord.Interaction, contact: ContactOption | None = None
     ) -> None:
         contact = await contact_or_latest(self.bot, interaction, contact)
-        embed, view = await show_checklist(self.bot, contact, "prepare")
+        embed, view = await show_checklist(self.bot.actions, contact, "prepare")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(

@@ -38,8 +38,8 @@ from bot.storage.contacts import list_contacts
 from bot.storage.guild_settings import ServerSettings, server_settings, update_server_settings
 from bot.storage.staff_audit import record_staff_action
 from bot.storage.students import get_student
+from bot.text import escape_markdown
 from bot.ui.guarded import guild_id_of
-from bot.ui.markdown import escape_markdown
 from bot.ui.staff_audit_pages import AuditPageButton, audit_page
 from bot.ui.staff_checklist import find_item, item_choices, item_label, staff_checklist_embed
 from bot.ui.staff_settings import (

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+MAX_NAME = 100
+"""Longest person, organization or role name, in characters."""
+
 
 class Connection(StrEnum):
     ALUMNI = "alumni"

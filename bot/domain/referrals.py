@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.contacts import MAX_NAME
+
 MAX_REFERRALS = 10
-MAX_NAME = 100
 
 _BULLET = re.compile(r"^(?:[-•*·]|\d{1,2}[.)])\s+")
 _AT = re.compile(r"\s+at\s+", re.IGNORECASE)

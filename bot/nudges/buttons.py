@@ -9,11 +9,11 @@ from typing import Any
 
 import discord
 
+from bot.actions.planner import student_prefs
 from bot.domain.business_days import next_business_day
 from bot.domain.contacts import Stage, StageChangeError, check_stage_change
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, nudge_time_on
 from bot.errors import UserError
-from bot.nudges.planning import student_prefs
 from bot.storage.contacts import (
     ContactRecord,
     close_contact,

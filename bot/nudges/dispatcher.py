@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.actions.planner import student_prefs
 from bot.domain.local_time import in_quiet_hours
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.membership import still_member
 from bot.nudges.buttons import nudge_view
 from bot.nudges.pacing import TokenBucket
-from bot.nudges.planning import student_prefs
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
 from bot.storage.contacts import get_contact_by_id, list_contacts
 from bot.storage.guild_settings import server_settings

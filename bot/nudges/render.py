@@ -10,7 +10,7 @@ from discord.utils import format_dt
 from bot.domain.next_step import next_step
 from bot.domain.nudge_plan import NudgeKind
 from bot.storage.contacts import ContactRecord
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 LATE_AFTER = timedelta(minutes=15)
 NUDGE_LABELS = {

@@ -6,12 +6,13 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Source, query_all
 from bot.storage.timestamps import to_db
 
 
-async def ticked_items(db: Database, contact_id: int, phase: str) -> set[str]:
-    rows = await db.fetch_all(
+async def ticked_items(db: Source, contact_id: int, phase: str) -> set[str]:
+    rows = await query_all(
+        db,
         "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = ?",
         (contact_id, phase),
     )

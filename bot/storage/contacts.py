@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.domain.contacts import Connection, Stage
-from bot.storage.database import Database, Source, query_one
+from bot.storage.database import Database, Source, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
 _COLUMNS = (
@@ -375,3 +375,37 @@ async def resume_stopped_contacts(
         " WHERE guild_id = ? AND user_id = ? AND nudges_stopped = 1",
         (to_db(now), guild_id, user_id),
     )
+
+
+async def count_unrequested_referrals(source: Source, contact_id: int) -> int:
+    """How many of the contacts this contact referred are still only planned."""
+    row = await query_one(
+        source,
+        "SELECT count(*) FROM contacts WHERE referred_by = ? AND stage = 'planned'",
+        (contact_id,),
+    )
+    return int(row[0]) if row else 0
+
+
+async def contact_ids_of_student(source: Source, guild_id: int, user_id: int) -> list[int]:
+    rows = await query_all(
+        source,
+        "SELECT id FROM contacts WHERE guild_id = ? AND user_id = ? ORDER BY id",
+        (guild_id, user_id),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def replannable_contacts(source: Source, guild_id: int) -> list[tuple[int, int]]:
+    """(contact id, user id) of the server's contacts that can have reminders: not planned or
+    closed, not stopped, of students with a time zone and reminders on."""
+    rows = await query_all(
+        source,
+        "SELECT c.id, c.user_id FROM contacts AS c JOIN students AS s"
+        " ON s.guild_id = c.guild_id AND s.user_id = c.user_id"
+        " WHERE c.guild_id = ? AND c.stage NOT IN ('planned', 'closed')"
+        " AND c.nudges_stopped = 0 AND s.timezone IS NOT NULL AND s.nudges_enabled = 1"
+        " ORDER BY c.user_id, c.id",
+        (guild_id,),
+    )
+    return [(int(row[0]), int(row[1])) for row in rows]

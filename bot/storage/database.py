@@ -30,7 +30,7 @@ from bot.storage.writer import BatchCommitError, GroupCommitWriter
 Params = Iterable[Any] | dict[str, Any]
 T = TypeVar("T")
 
-__all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError"]
+__all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError", "Transaction"]
 
 
 class Database:
@@ -108,7 +108,11 @@ class Database:
         return None if row is None else row[0]
 
 
-Source = Database | aiosqlite.Connection
+Transaction = aiosqlite.Connection
+"""An open write transaction, as :meth:`Database.transaction` yields it: what every storage
+function that writes takes (never ``Any``)."""
+
+Source = Database | Transaction
 """Where a read runs: the database's reader, or an open write transaction (to read what the
 transaction itself wrote)."""
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Source, query_one
 from bot.storage.timestamps import from_db, to_db
 
 # A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
@@ -276,3 +276,24 @@ async def snooze(tx: aiosqlite.Connection, sent: NudgeRow, until: datetime, now:
         ),
     )
     return cursor.rowcount > 0
+
+
+async def _earliest(source: Source, where: str, params: tuple[int, ...]) -> datetime | None:
+    row = await query_one(
+        source, f"SELECT min(due_at) FROM nudges WHERE {where} AND status = 'pending'", params
+    )
+    return from_db(row[0]) if row and row[0] else None
+
+
+async def earliest_pending_for_contact(source: Source, contact_id: int) -> datetime | None:
+    return await _earliest(source, "contact_id = ?", (contact_id,))
+
+
+async def earliest_pending_in_guild(source: Source, guild_id: int) -> datetime | None:
+    return await _earliest(source, "guild_id = ?", (guild_id,))
+
+
+async def earliest_pending_digest(source: Source, guild_id: int, user_id: int) -> datetime | None:
+    return await _earliest(
+        source, "contact_id IS NULL AND guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )

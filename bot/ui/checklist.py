@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.content import PHASES, Checklist
-from bot.errors import UserError
-from bot.storage.checklist_items import effective_checklist, server_checklist
-from bot.storage.checklists import ticked_items, toggle_tick
-from bot.storage.contacts import ContactRecord, get_contact, touch_contact
-from bot.storage.events import append_event
-from bot.storage.students import ensure_student
+from bot.actions.checklists import contact_checklist, toggle_item
+from bot.actions.context import ActionContext
+from bot.content import Checklist
+from bot.storage.contacts import ContactRecord
+from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
-from bot.ui.markdown import escape_markdown
-
-if TYPE_CHECKING:
-    from bot.app import InfoCoachBot
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 from bot.ui.progress_bar import progress_bar
 
 EMBED_LIMIT = 4096
@@ -77,12 +71,11 @@ def render_checklist(
 
 
 async def show_checklist(
-    bot: InfoCoachBot, contact: ContactRecord, phase: str
+    ctx: ActionContext, contact: ContactRecord, phase: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The contact's checklist for ``phase`` as this server has it (staff edits applied)."""
-    checklist = await effective_checklist(bot.db, bot.content, contact.guild_id, phase)
-    ticked = await ticked_items(bot.db, contact.id, phase)
-    return render_checklist(checklist, ticked, contact)
+    state = await contact_checklist(ctx, contact, phase)
+    return render_checklist(state.checklist, set(state.ticked), contact)
 
 
 class ChecklistTick(
@@ -125,39 +118,12 @@ class ChecklistTick(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        if self.phase not in PHASES:
-            raise UserError("That checklist no longer exists.")
-        server = await server_checklist(bot.db, bot.content, guild_id, self.phase)
-        entry = server.find(self.item_id)
-        reopen = f"Open it again with `/{self.phase} checklist` to see the current one."
-        if entry is None:
-            raise UserError(f"That item is no longer on this checklist. {reopen}")
-        if entry.hidden:
-            raise UserError(
-                "The server's staff hid that item from this checklist (nothing you ticked is "
-                f"lost). {reopen}"
-            )
-        checklist = server.checklist()
-        contact = await get_contact(bot.db, guild_id, self.owner_id, self.contact_id)
-        if contact is None:
-            raise UserError("That contact no longer exists.")
-        now = bot.clock.now()
-        async with bot.db.transaction() as tx:
-            await ensure_student(tx, guild_id, self.owner_id, now)
-            ticked = await toggle_tick(tx, contact.id, self.phase, self.item_id, now)
-            await touch_contact(tx, contact.id, now)
-            await append_event(
-                tx,
-                guild_id=guild_id,
-                user_id=self.owner_id,
-                contact_id=contact.id,
-                kind="checklist_ticked" if self.item_id in ticked else "checklist_unticked",
-                payload={"phase": self.phase, "item": self.item_id},
-                at=now,
-            )
-            if self.phase == "prepare":  # a finished preparation cancels its reminder
-                await bot.planner.replan_contact(tx, contact.id, now)
-        embed, view = render_checklist(checklist, ticked, contact)
+        state = await toggle_item(
+            context_of(interaction),
+            student_of(interaction),
+            self.contact_id,
+            self.phase,
+            self.item_id,
+        )
+        embed, view = render_checklist(state.checklist, set(state.ticked), state.contact)
         await interaction.response.edit_message(embed=embed, view=view)

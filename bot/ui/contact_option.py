@@ -7,8 +7,8 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, find_by_name, get_contact, search_contacts
+from bot.text import escape_markdown
 from bot.ui.guarded import bot_of, guild_id_of
-from bot.ui.markdown import escape_markdown
 
 MAX_CHOICES = 25
 NOT_FOUND = (

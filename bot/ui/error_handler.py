@@ -20,7 +20,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.storage.errors import StorageError
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 from bot.ui.replies import reply_error
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 
+from bot.actions.context import ActionContext, StudentKey
 from bot.errors import UserError
 from bot.ui.error_handler import handle_interaction_error
 
@@ -38,6 +39,17 @@ class GuardedModal(discord.ui.Modal):
 
 def bot_of(interaction: discord.Interaction) -> InfoCoachBot:
     return cast("InfoCoachBot", interaction.client)
+
+
+def context_of(interaction: discord.Interaction) -> ActionContext:
+    """The actions' context for a component or form callback. discord.py builds those from a
+    custom_id and hands them only the interaction, so this is the one place they reach it."""
+    return bot_of(interaction).actions
+
+
+def student_of(interaction: discord.Interaction) -> StudentKey:
+    """Who is acting, in which server (a private error in direct messages)."""
+    return StudentKey(guild_id_of(interaction), interaction.user.id)
 
 
 def ensure_owner(interaction: discord.Interaction, owner_id: int) -> None:

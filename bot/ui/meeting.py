@@ -9,7 +9,7 @@ import discord
 
 from bot.storage.contacts import ContactRecord
 from bot.storage.questions import Question
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 MESSAGE_LIMIT = 2000
 

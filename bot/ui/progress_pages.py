@@ -20,9 +20,9 @@ from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import next_nudge_per_contact
 from bot.storage.students import get_student
+from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
-from bot.ui.markdown import escape_markdown
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot

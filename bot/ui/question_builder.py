@@ -22,9 +22,9 @@ from bot.storage.questions import (
     take_question,
 )
 from bot.storage.students import ensure_student
+from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, GuardedModal, bot_of, ensure_owner, guild_id_of
-from bot.ui.markdown import escape_markdown
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.validation import clean_text
 

@@ -12,9 +12,9 @@ import discord
 from bot.staff_access import require_staff
 from bot.storage.database import Database
 from bot.storage.staff_audit import AuditEntry, count_staff_actions, recent_staff_actions
+from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
-from bot.ui.markdown import escape_markdown
 
 PAGE_SIZE = 20
 MAX_DETAIL_SHOWN = 140

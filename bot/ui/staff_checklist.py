@@ -8,7 +8,7 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.storage.checklist_items import MAX_VISIBLE, ServerChecklist, ServerItem
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 EMBED_LIMIT = 4096
 MAX_CHOICES = 25

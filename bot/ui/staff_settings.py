@@ -9,7 +9,7 @@ import discord
 from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, normalize_country
 from bot.storage.guild_settings import RANGES, ServerSettings
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 LABELS: dict[str, tuple[str, str, str]] = {
     # column: (option name, what it is, unit)

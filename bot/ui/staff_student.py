@@ -13,7 +13,7 @@ import discord
 
 from bot.domain.contacts import Stage
 from bot.storage.contacts import ContactRecord
-from bot.ui.markdown import escape_markdown
+from bot.text import escape_markdown
 
 EMBED_LIMIT = 4096
 DATED_STAGES: tuple[tuple[str, str], ...] = (

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.content import Content
 from bot.domain.nudge_plan import (
     ContactState,
@@ -22,13 +20,25 @@ from bot.domain.nudge_plan import (
     plan_digest,
 )
 from bot.storage.checklist_items import effective_checklist
-from bot.storage.contacts import ContactRecord, get_contact_by_id
-from bot.storage.database import Database, Source, query_all, query_one
+from bot.storage.checklists import ticked_items
+from bot.storage.contacts import (
+    ContactRecord,
+    contact_ids_of_student,
+    count_unrequested_referrals,
+    get_contact_by_id,
+    replannable_contacts,
+)
+from bot.storage.database import Database, Source, Transaction
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS as DEFAULT_REPORT_BACK_DAYS
 from bot.storage.guild_settings import ServerSettings, server_settings
-from bot.storage.nudges import Wanted, sync_nudges
+from bot.storage.nudges import (
+    Wanted,
+    earliest_pending_digest,
+    earliest_pending_for_contact,
+    earliest_pending_in_guild,
+    sync_nudges,
+)
 from bot.storage.students import Student, get_student
-from bot.storage.timestamps import from_db
 
 CONTACT_KINDS = tuple(kind.value for kind in NudgeKind if kind is not NudgeKind.DIGEST)
 REPLAN_BATCH = 50
@@ -121,24 +131,15 @@ class NudgePlanner:
     ) -> ContactState:
         if prepare_items is None:
             prepare_items = await self.prepare_items(tx, contact.guild_id)
-        ticked = await query_all(
-            tx,
-            "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = 'prepare'",
-            (contact.id,),
-        )
-        row = await query_one(
-            tx,
-            "SELECT count(*) FROM contacts WHERE referred_by = ? AND stage = 'planned'",
-            (contact.id,),
-        )
+        ticked = await ticked_items(tx, contact.id, "prepare")
         return contact_state(
             contact,
-            prepare_done=prepare_items <= {r[0] for r in ticked},
-            open_referrals=int(row[0]) if row else 0,
+            prepare_done=prepare_items <= ticked,
+            open_referrals=await count_unrequested_referrals(tx, contact.id),
         )
 
     async def replan_contact(
-        self, tx: aiosqlite.Connection, contact_id: int, now: datetime, *, referrer: bool = True
+        self, tx: Transaction, contact_id: int, now: datetime, *, referrer: bool = True
     ) -> None:
         """Re-plan one contact, and the contact who referred it (whose "contact the referrals"
         nudge depends on how many of its referrals are still only planned)."""
@@ -161,15 +162,7 @@ class NudgePlanner:
         batches of :data:`REPLAN_BATCH` a transaction, so students' own actions (which re-plan
         with the new settings already) are never held up for long; each batch reads the
         server's settings afresh."""
-        rows = await query_all(
-            self.db,
-            "SELECT c.id, c.user_id FROM contacts AS c JOIN students AS s"
-            " ON s.guild_id = c.guild_id AND s.user_id = c.user_id"
-            " WHERE c.guild_id = ? AND c.stage NOT IN ('planned', 'closed')"
-            " AND c.nudges_stopped = 0 AND s.timezone IS NOT NULL AND s.nudges_enabled = 1"
-            " ORDER BY c.user_id, c.id",
-            (guild_id,),
-        )
+        rows = await replannable_contacts(self.db, guild_id)
         count = 0
         for start in range(0, len(rows), REPLAN_BATCH):
             batch = rows[start : start + REPLAN_BATCH]
@@ -187,12 +180,12 @@ class NudgePlanner:
                         tx, contact, students[user_id], settings, prepare_items, now, wake=False
                     )
                     count += 1
-                await self._wake_for(tx, "guild_id = ?", (guild_id,))
+                self._wake(await earliest_pending_in_guild(tx, guild_id))
         return count
 
     async def _replan(
         self,
-        tx: aiosqlite.Connection,
+        tx: Transaction,
         contact: ContactRecord,
         student: Student | None,
         settings: ServerSettings,
@@ -224,10 +217,10 @@ class NudgePlanner:
             now=now,
         )
         if wake:
-            await self._wake_for(tx, "contact_id = ?", (contact.id,))
+            self._wake(await earliest_pending_for_contact(tx, contact.id))
 
     async def replan_digest(
-        self, tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+        self, tx: Transaction, guild_id: int, user_id: int, now: datetime
     ) -> None:
         student = await get_student(tx, guild_id, user_id)
         prefs = student_prefs(student) if student else None
@@ -246,27 +239,17 @@ class NudgePlanner:
             kinds=(NudgeKind.DIGEST.value,),
             now=now,
         )
-        await self._wake_for(
-            tx, "contact_id IS NULL AND guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
+        self._wake(await earliest_pending_digest(tx, guild_id, user_id))
 
     async def replan_student(
-        self, tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+        self, tx: Transaction, guild_id: int, user_id: int, now: datetime
     ) -> None:
         """After a settings change: every contact of the student in this server, and the digest."""
-        rows = await query_all(
-            tx, "SELECT id FROM contacts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        for row in rows:
-            await self.replan_contact(tx, row[0], now)
+        for contact_id in await contact_ids_of_student(tx, guild_id, user_id):
+            await self.replan_contact(tx, contact_id, now)
         await self.replan_digest(tx, guild_id, user_id, now)
 
-    async def _wake_for(self, tx: aiosqlite.Connection, where: str, params: tuple) -> None:
-        row = await query_one(
-            tx,
-            f"SELECT min(due_at) FROM nudges WHERE {where} AND status = 'pending'",
-            params,
-        )
-        due = from_db(row[0]) if row and row[0] else None
+    def _wake(self, due: datetime | None) -> None:
+        """Once the transaction commits, make sure the alarm rings by ``due``."""
         if due is not None:
             self.db.call_after_commit(lambda: self._on_due(due))

@@ -1,0 +1,90 @@
+"""Contacts: add one, find one that belongs to the student, fall back to the latest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.actions.common import log_event, student_transaction
+from bot.actions.context import ActionContext, StudentKey
+from bot.domain.contacts import MAX_NAME, Connection
+from bot.errors import UserError
+from bot.storage.contacts import ContactRecord, add_contact, get_contact, most_recent_contact
+from bot.storage.students import get_student
+from bot.validation import clean_optional_text, clean_text
+
+NO_CONTACTS = (
+    "You have no contacts yet. Add the first one with "
+    "`/request new person:<name> organization:<employer>`."
+)
+CONTACT_GONE = "That contact no longer exists (it may have been deleted)."
+NEEDS_ZONE = (
+    "I need your time zone before I record dates, so “today” and business days match yours. "
+    "Set it with `/settings timezone`, then try again. Nothing was recorded."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    person: str
+    organization: str
+    role: str | None = None
+    connection: Connection | None = None
+
+
+async def owned_contact(ctx: ActionContext, who: StudentKey, contact_id: int) -> ContactRecord:
+    """The contact, if it belongs to ``who``; otherwise a private error."""
+    contact = await get_contact(ctx.db, who.guild_id, who.user_id, contact_id)
+    if contact is None:
+        raise UserError(CONTACT_GONE)
+    return contact
+
+
+async def contact_or_latest(
+    ctx: ActionContext, who: StudentKey, contact_id: int | None
+) -> ContactRecord:
+    """The chosen contact, else the one the student worked on last."""
+    if contact_id is not None:
+        return await owned_contact(ctx, who, contact_id)
+    latest = await most_recent_contact(ctx.db, who.guild_id, who.user_id)
+    if latest is None:
+        raise UserError(NO_CONTACTS)
+    return latest
+
+
+async def student_zone(ctx: ActionContext, who: StudentKey) -> ZoneInfo:
+    """The student's time zone; a private error if they have not set one (commands ask with a
+    picker first, see ``bot/ui/timezone_picker.py``)."""
+    student = await get_student(ctx.db, who.guild_id, who.user_id)
+    if student is None or not student.timezone:
+        raise UserError(NEEDS_ZONE)
+    return ZoneInfo(student.timezone)
+
+
+async def add_new_contact(ctx: ActionContext, who: StudentKey, new: NewContact) -> ContactRecord:
+    """``/request new``: validate the names, store the contact (stage planned), log
+    ``contact_added``."""
+    person = clean_text(new.person, "person's name", max_length=MAX_NAME)
+    organization = clean_text(new.organization, "organization", max_length=MAX_NAME)
+    role = clean_optional_text(new.role, "role", max_length=MAX_NAME)
+    now = ctx.clock.now()
+    async with student_transaction(ctx, who, now) as tx:
+        contact_id = await add_contact(
+            tx,
+            guild_id=who.guild_id,
+            user_id=who.user_id,
+            person=person,
+            organization=organization,
+            role=role,
+            connection=new.connection,
+            now=now,
+        )
+        await log_event(
+            tx,
+            who,
+            "contact_added",
+            now,
+            contact_id=contact_id,
+            payload={"connection": new.connection.value if new.connection else None},
+        )
+    return await owned_contact(ctx, who, contact_id)
