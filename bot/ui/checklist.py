@@ -10,13 +10,13 @@ import discord
 from bot.actions.checklists import contact_checklist, toggle_item
 from bot.actions.context import ActionContext
 from bot.content import Checklist
+from bot.discord_limits import EMBED_LIMIT
 from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 from bot.ui.progress_bar import progress_bar
 
-EMBED_LIMIT = 4096
 TICKED = "✅"
 UNTICKED = "⬜"
 
