@@ -2,57 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.actions.common import stage_guard
+from bot.actions.contacts import contact_or_latest
+from bot.actions.context import ActionContext
+from bot.actions.prepare import (
+    DEFAULT_MEETING_MINUTES,
+    MAX_MEETING_MINUTES,
+    MIN_MEETING_MINUTES,
+    MeetingScheduled,
+    question_list,
+    schedule_meeting,
+    tiara_bank,
+)
 from bot.app import InfoCoachBot
-from bot.domain.contacts import Stage
-from bot.errors import UserError
-from bot.storage.contacts import ContactRecord, most_recent_contact, set_meeting
-from bot.storage.events import append_event
-from bot.storage.guild_settings import server_settings
-from bot.storage.questions import list_questions
-from bot.storage.students import ensure_student
-from bot.storage.timestamps import to_db
 from bot.text import escape_markdown
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
-from bot.ui.guarded import guild_id_of
+from bot.ui.guarded import student_of
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
 from bot.ui.timezone_picker import student_zone
-from bot.validation import local_datetime, parse_clock_time, parse_date
 
-DEFAULT_MEETING_MINUTES = 20
-MIN_MEETING_MINUTES = 10
-MAX_MEETING_MINUTES = 60
-FURTHEST_MEETING = timedelta(days=366)
-NO_CONTACTS = (
-    "You have no contacts yet. Add the first one with "
-    "`/request new person:<name> organization:<employer>`."
-)
-
-
-async def contact_or_latest(
-    bot: InfoCoachBot, interaction: discord.Interaction, contact: ContactRecord | None
-) -> ContactRecord:
-    """The chosen contact, else the one the student worked on last."""
-    if contact is not None:
-        return contact
-    latest = await most_recent_contact(bot.db, guild_id_of(interaction), interaction.user.id)
-    if latest is None:
-        raise UserError(NO_CONTACTS)
-    return latest
-
-
-def schedule_guard(contact: ContactRecord) -> None:
-    """Scheduling moves planned/requested/replied to scheduled; rescheduling keeps scheduled."""
-    if contact.stage is not Stage.SCHEDULED:
-        stage_guard(contact, Stage.SCHEDULED)
+FIRST_CATEGORY = "trends"
+"""The builder opens on Trends: easy questions first."""
 
 
 @app_commands.guild_only()
@@ -61,8 +36,8 @@ class PrepareCog(
     group_name="prepare",
     group_description="Phase 2: prepare for the meeting",
 ):
-    def __init__(self, bot: InfoCoachBot) -> None:
-        self.bot = bot
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
         super().__init__()
 
     @app_commands.command(name="checklist", description="Your preparation checklist for a contact")
@@ -70,8 +45,10 @@ class PrepareCog(
     async def checklist(
         self, interaction: discord.Interaction, contact: ContactOption | None = None
     ) -> None:
-        contact = await contact_or_latest(self.bot, interaction, contact)
-        embed, view = await show_checklist(self.bot.actions, contact, "prepare")
+        chosen = await contact_or_latest(
+            self.ctx, student_of(interaction), contact.id if contact else None
+        )
+        embed, view = await show_checklist(self.ctx, chosen, "prepare")
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
@@ -93,78 +70,42 @@ class PrepareCog(
         at: app_commands.Range[str, 1, 20],
         duration: app_commands.Range[int, MIN_MEETING_MINUTES, MAX_MEETING_MINUTES] | None = None,
     ) -> None:
-        guild_id = guild_id_of(interaction)
-        schedule_guard(contact)
-        usual = (await server_settings(self.bot.db, guild_id)).meeting_minutes
-        if duration is None:
-            duration = usual
-        if not MIN_MEETING_MINUTES <= duration <= MAX_MEETING_MINUTES:
-            raise UserError(
-                f"A meeting lasts {MIN_MEETING_MINUTES} to {MAX_MEETING_MINUTES} minutes; "
-                f"{usual} is a good length to ask for."
-            )
-        local_day = parse_date(day)
-        local_time = parse_clock_time(at)
-        zone = await student_zone(interaction)
-        if zone is None:
-            return
-        start = local_datetime(local_day, local_time, zone)
-        now = self.bot.clock.now()
-        if start <= now:
-            local_now = now.astimezone(zone)
-            raise UserError(
-                f"{local_day.isoformat()} {local_time:%H:%M} has already passed (it's "
-                f"{local_now:%Y-%m-%d %H:%M} in {zone.key}). Pick a time in the future."
-            )
-        if start - now > FURTHEST_MEETING:
-            raise UserError(f"{local_day.isoformat()} is more than a year ahead; check the year.")
-        previous = contact.meeting_at
-        async with self.bot.db.transaction() as tx:
-            await ensure_student(tx, guild_id, interaction.user.id, now)
-            await set_meeting(
-                tx, contact.id, meeting_at=start, zone=zone.key, minutes=duration, now=now
-            )
-            payload: dict[str, object] = {"timezone": zone.key, "minutes": duration}
-            if previous is None:
-                payload["meeting_at"] = to_db(start)
-            else:
-                payload.update(old_meeting_at=to_db(previous), new_meeting_at=to_db(start))
-            await append_event(
-                tx,
-                guild_id=guild_id,
-                user_id=interaction.user.id,
-                contact_id=contact.id,
-                kind="meeting_scheduled" if previous is None else "meeting_rescheduled",
-                payload=payload,
-                at=now,
-            )
-            await self.bot.planner.replan_contact(tx, contact.id, now)  # meeting reminders
-        name = escape_markdown(contact.display_name)
-        lines = [
-            f"{'Moved' if previous else 'Scheduled'}: your meeting with **{name}** is on "
-            f"{when(start)}, for {minutes_text(duration)}.",
-            f"-# Entered as {local_day.isoformat()} {local_time:%H:%M} in {zone.key}; "
-            "Discord shows the time above in each reader's own time zone.",
-        ]
-        if previous is not None:
-            lines.insert(1, f"It replaces {discord.utils.format_dt(previous, 'F')}.")
-        lines.append(
-            "Next: build your questions with `/prepare questions`, work through "
-            "`/prepare checklist`, and confirm the day before, naming the time zone."
-        )
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        who = student_of(interaction)  # a private error in direct messages
+        if await student_zone(interaction) is None:
+            return  # asked for their time zone first
+        result = await schedule_meeting(self.ctx, who, contact.id, day, at, duration)
+        await interaction.response.send_message(meeting_scheduled_text(result), ephemeral=True)
 
     @app_commands.command(
         name="questions", description="Build your question list for a contact (TIARA)"
     )
     @app_commands.describe(contact="Which contact")
     async def questions(self, interaction: discord.Interaction, contact: ContactOption) -> None:
-        guild_id_of(interaction)
-        questions = await list_questions(self.bot.db, contact.id)
-        embed, view = render_question_builder(self.bot.content, contact, questions, "trends")
+        listing = await question_list(self.ctx, student_of(interaction), contact.id)
+        embed, view = render_question_builder(
+            listing, FIRST_CATEGORY, tiara_bank(self.ctx, FIRST_CATEGORY)
+        )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+def meeting_scheduled_text(result: MeetingScheduled) -> str:
+    name = escape_markdown(result.contact.display_name)
+    previous = result.previous
+    lines = [
+        f"{'Moved' if previous else 'Scheduled'}: your meeting with **{name}** is on "
+        f"{when(result.start)}, for {minutes_text(result.minutes)}.",
+        f"-# Entered as {result.local_day.isoformat()} {result.local_time:%H:%M} in "
+        f"{result.zone.key}; Discord shows the time above in each reader's own time zone.",
+    ]
+    if previous is not None:
+        lines.insert(1, f"It replaces {discord.utils.format_dt(previous, 'F')}.")
+    lines.append(
+        "Next: build your questions with `/prepare questions`, work through "
+        "`/prepare checklist`, and confirm the day before, naming the time zone."
+    )
+    return "\n".join(lines)
 
 
 async def setup(bot: InfoCoachBot) -> None:
     bot.add_dynamic_items(*QUESTION_BUILDER_ITEMS)
-    await bot.add_cog(PrepareCog(bot))
+    await bot.add_cog(PrepareCog(bot.actions))

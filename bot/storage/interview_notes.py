@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.database import Database
+from bot.storage.database import Source, Transaction, query_one
 from bot.storage.timestamps import from_db, to_db
 
 MAX_NOTE = 1000
@@ -22,7 +20,7 @@ class InterviewNotes:
 
 
 async def save_notes(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     contact_id: int,
     notes: str | None,
     takeaways: str | None,
@@ -36,8 +34,9 @@ async def save_notes(
     )
 
 
-async def get_notes(db: Database, contact_id: int) -> InterviewNotes | None:
-    row = await db.fetch_one(
+async def get_notes(source: Source, contact_id: int) -> InterviewNotes | None:
+    row = await query_one(
+        source,
         "SELECT contact_id, notes, takeaways, logged_at FROM interview_notes WHERE contact_id = ?",
         (contact_id,),
     )

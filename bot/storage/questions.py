@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.storage.database import Database
+from bot.storage.database import Source, Transaction, query_all
 
 MAX_QUESTIONS = 10
 
@@ -27,8 +27,9 @@ def _question(row: aiosqlite.Row) -> Question:
     )
 
 
-async def list_questions(db: Database, contact_id: int) -> list[Question]:
-    rows = await db.fetch_all(
+async def list_questions(source: Source, contact_id: int) -> list[Question]:
+    rows = await query_all(
+        source,
         "SELECT id, contact_id, position, category, bank_id, text FROM contact_questions"
         " WHERE contact_id = ? ORDER BY position, id",
         (contact_id,),
@@ -36,7 +37,7 @@ async def list_questions(db: Database, contact_id: int) -> list[Question]:
     return [_question(row) for row in rows]
 
 
-async def count_questions(tx: aiosqlite.Connection, contact_id: int) -> int:
+async def count_questions(tx: Transaction, contact_id: int) -> int:
     async with tx.execute(
         "SELECT count(*) FROM contact_questions WHERE contact_id = ?", (contact_id,)
     ) as cursor:
@@ -45,7 +46,7 @@ async def count_questions(tx: aiosqlite.Connection, contact_id: int) -> int:
 
 
 async def add_question(
-    tx: aiosqlite.Connection, contact_id: int, category: str, text: str, bank_id: str | None
+    tx: Transaction, contact_id: int, category: str, text: str, bank_id: str | None
 ) -> int:
     """Append at the end of the list; returns the new question's id."""
     cursor = await tx.execute(
@@ -58,9 +59,7 @@ async def add_question(
     return cursor.lastrowid
 
 
-async def take_question(
-    tx: aiosqlite.Connection, contact_id: int, question_id: int
-) -> Question | None:
+async def take_question(tx: Transaction, contact_id: int, question_id: int) -> Question | None:
     """Remove one question of this contact and return it (None if it isn't theirs or is gone);
     the others keep their order."""
     async with tx.execute(

@@ -3,15 +3,15 @@ their own local time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 
+from bot.discord_limits import MESSAGE_LIMIT
 from bot.storage.contacts import ContactRecord
 from bot.storage.questions import Question
 from bot.text import escape_markdown
-
-MESSAGE_LIMIT = 2000
 
 
 def when(instant: datetime) -> str:
@@ -23,7 +23,7 @@ def minutes_text(minutes: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _numbered(questions: list[Question], cut: int | None) -> list[str]:
+def _numbered(questions: Sequence[Question], cut: int | None) -> list[str]:
     lines = []
     for number, question in enumerate(questions, start=1):
         text = question.text
@@ -33,7 +33,7 @@ def _numbered(questions: list[Question], cut: int | None) -> list[str]:
     return lines
 
 
-def interview_brief(contact: ContactRecord, questions: list[Question], minutes: int) -> str:
+def interview_brief(contact: ContactRecord, questions: Sequence[Question], minutes: int) -> str:
     """The text above the interview checklist: meeting length (and time), the chosen questions.
 
     Fits one message (2,000 characters): long questions are shortened before anything is cut.

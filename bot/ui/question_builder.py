@@ -5,31 +5,35 @@ the contact and the category on show, and each change edits the same private mes
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
-from bot.content import MAX_QUESTION_TEXT, TIARA, Content
-from bot.errors import UserError
-from bot.storage.contacts import ContactRecord, get_contact, touch_contact
-from bot.storage.events import append_event
-from bot.storage.questions import (
+from bot.actions.prepare import (
     MAX_QUESTIONS,
+    OWN,
+    PICK_TO_REMOVE,
+    BankQuestion,
     Question,
-    add_question,
-    count_questions,
-    list_questions,
-    take_question,
+    QuestionList,
+    add_bank_questions,
+    add_own_question,
+    check_room_for_question,
+    question_list,
+    remove_questions,
+    tiara_bank,
 )
-from bot.storage.students import ensure_student
+from bot.content import MAX_QUESTION_TEXT, TIARA
+from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT
+from bot.errors import UserError
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, GuardedModal, bot_of, ensure_owner, guild_id_of
+from bot.ui.guarded import GuardedCallback, GuardedModal, context_of, ensure_owner, student_of
 from bot.ui.modal_rescue import modal_custom_id, register_modal
-from bot.validation import clean_text
 
-OWN = "own"
-EMBED_DESCRIPTION_LIMIT = 4096
+OPTION_LABEL_LIMIT = 100
+"""Characters in a select option's label."""
 CATEGORY_LABELS: dict[str, str] = {
     "trends": "Trends",
     "insights": "Insights",
@@ -46,17 +50,13 @@ CATEGORY_HINTS: dict[str, str] = {
     "assignments": "A small task or next step they suggest",
 }
 _CATEGORY = "|".join(TIARA)
-FULL = (
-    f"You can have at most {MAX_QUESTIONS} questions per contact and your list is full. "
-    "Remove one first."
-)
 
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def question_lines(questions: list[Question], *, cut: int | None = None) -> list[str]:
+def question_lines(questions: Sequence[Question], *, cut: int | None = None) -> list[str]:
     """The list, numbered in order, each with its category; user text is escaped."""
     lines = []
     for number, question in enumerate(questions, start=1):
@@ -66,12 +66,13 @@ def question_lines(questions: list[Question], *, cut: int | None = None) -> list
     return lines
 
 
-def builder_embed(contact: ContactRecord, questions: list[Question]) -> discord.Embed:
+def builder_embed(listing: QuestionList) -> discord.Embed:
+    contact, questions = listing.contact, listing.questions
     if questions:
         # Escaping markdown can double user text: shorten questions if the list won't fit.
         for cut in (None, 200, 120, 60):
             description = "\n".join(question_lines(questions, cut=cut))
-            if len(description) <= EMBED_DESCRIPTION_LIMIT:
+            if len(description) <= EMBED_LIMIT:
                 break
     else:
         description = (
@@ -80,7 +81,9 @@ def builder_embed(contact: ContactRecord, questions: list[Question]) -> discord.
             "Assignments."
         )
     embed = discord.Embed(
-        title=shorten(f"Your questions for {contact.person} ({contact.organization})", 256),
+        title=shorten(
+            f"Your questions for {contact.person} ({contact.organization})", EMBED_TITLE_LIMIT
+        ),
         description=description,
         colour=discord.Colour.blurple(),
     )
@@ -92,11 +95,11 @@ def builder_embed(contact: ContactRecord, questions: list[Question]) -> discord.
 
 
 def render_question_builder(
-    content: Content, contact: ContactRecord, questions: list[Question], category: str
+    listing: QuestionList, category: str, bank: Sequence[BankQuestion]
 ) -> tuple[discord.Embed, discord.ui.View]:
-    owner, cid = contact.user_id, contact.id
-    on_list = {q.bank_id for q in questions if q.bank_id}
-    full = len(questions) >= MAX_QUESTIONS
+    """The builder showing ``category``, whose bank questions are ``bank``."""
+    owner, cid = listing.contact.user_id, listing.contact.id
+    on_list = listing.bank_ids
     view = dynamic_view()
     view.add_item(CategorySelect(owner_id=owner, contact_id=cid, current=category))
     view.add_item(
@@ -106,86 +109,45 @@ def render_question_builder(
             category=category,
             options=[
                 discord.SelectOption(
-                    label=shorten(q.text, 100),
+                    label=shorten(q.text, OPTION_LABEL_LIMIT),
                     value=q.id,
                     description="Already on your list" if q.id in on_list else None,
                 )
-                for q in content.questions_in(category)
+                for q in bank
             ],
-            full=full,
+            full=listing.full,
         )
     )
-    if questions:
+    if listing.questions:
         view.add_item(
             RemoveQuestionSelect(
                 owner_id=owner,
                 contact_id=cid,
                 category=category,
                 options=[
-                    discord.SelectOption(label=shorten(f"{n}. {q.text}", 100), value=str(q.id))
-                    for n, q in enumerate(questions, start=1)
+                    discord.SelectOption(
+                        label=shorten(f"{n}. {q.text}", OPTION_LABEL_LIMIT), value=str(q.id)
+                    )
+                    for n, q in enumerate(listing.questions, start=1)
                 ],
             )
         )
-    view.add_item(OwnQuestionButton(owner_id=owner, contact_id=cid, category=category, full=full))
-    return builder_embed(contact, questions), view
-
-
-async def _owned_contact(
-    interaction: discord.Interaction, owner_id: int, contact_id: int
-) -> ContactRecord:
-    ensure_owner(interaction, owner_id)
-    contact = await get_contact(
-        bot_of(interaction).db, guild_id_of(interaction), owner_id, contact_id
+    view.add_item(
+        OwnQuestionButton(owner_id=owner, contact_id=cid, category=category, full=listing.full)
     )
-    if contact is None:
-        raise UserError("That contact no longer exists.")
-    return contact
+    return builder_embed(listing), view
 
 
 async def show_builder(
-    interaction: discord.Interaction, contact: ContactRecord, category: str, note: str | None
+    interaction: discord.Interaction,
+    listing: QuestionList,
+    category: str,
+    bank: Sequence[BankQuestion],
+    note: str | None,
 ) -> None:
     """Re-render the builder in the message the component (or modal) belongs to."""
-    bot = bot_of(interaction)
-    questions = await list_questions(bot.db, contact.id)
-    embed, view = render_question_builder(bot.content, contact, questions, category)
+    embed, view = render_question_builder(listing, category, bank)
     await interaction.response.edit_message(content=note, embed=embed, view=view)
-
-
-async def add_questions(
-    interaction: discord.Interaction,
-    contact: ContactRecord,
-    picks: list[tuple[str, str | None, str]],
-) -> None:
-    """Append ``(category, bank_id, text)`` picks in order, all or nothing (at most
-    ``MAX_QUESTIONS`` on the list)."""
-    bot = bot_of(interaction)
-    guild_id = guild_id_of(interaction)
-    now = bot.clock.now()
-    async with bot.db.transaction() as tx:
-        present = await count_questions(tx, contact.id)
-        if present + len(picks) > MAX_QUESTIONS:
-            room = MAX_QUESTIONS - present
-            raise UserError(
-                f"You can have at most {MAX_QUESTIONS} questions per contact; there's room for "
-                f"{room} more, so pick fewer."
-                if room > 0
-                else FULL
-            )
-        await ensure_student(tx, guild_id, contact.user_id, now)
-        for category, bank_id, text in picks:
-            await add_question(tx, contact.id, category, text, bank_id)
-            await append_event(
-                tx,
-                guild_id=guild_id,
-                user_id=contact.user_id,
-                contact_id=contact.id,
-                kind="question_added",
-                payload={"category": category, "bank_id": bank_id},
-                at=now,
-            )
-        await touch_contact(tx, contact.id, now)
 
 
 class CategorySelect(
@@ -220,11 +182,11 @@ class CategorySelect(
         return cls(owner_id=int(match["owner"]), contact_id=int(match["contact"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
+        ensure_owner(interaction, self.owner_id)
+        ctx = context_of(interaction)
+        listing = await question_list(ctx, student_of(interaction), self.contact_id)
         category = self.item.values[0] if self.item.values else ""
-        if category not in TIARA:
-            raise UserError("Pick one of the five TIARA categories.")
-        await show_builder(interaction, contact, category, None)
+        await show_builder(interaction, listing, category, tiara_bank(ctx, category), None)
 
 
 class BankQuestionSelect(
@@ -276,25 +238,18 @@ class BankQuestionSelect(
         )
 
     async def run(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
-        bot = bot_of(interaction)
-        bank = {q.id: q for q in bot.content.questions_in(self.category)}
-        picked = list(dict.fromkeys(self.item.values))
-        if not picked or any(value not in bank for value in picked):
-            raise UserError(
-                "That question is no longer in the bank. Run `/prepare questions` again."
-            )
-        on_list = {q.bank_id for q in await list_questions(bot.db, contact.id) if q.bank_id}
-        new = [bank[value] for value in picked if value not in on_list]
-        if new:
-            await add_questions(interaction, contact, [(q.category, q.id, q.text) for q in new])
-        skipped = len(picked) - len(new)
+        ensure_owner(interaction, self.owner_id)
+        ctx = context_of(interaction)
+        result = await add_bank_questions(
+            ctx, student_of(interaction), self.contact_id, self.category, self.item.values
+        )
         parts = []
-        if new:
-            parts.append(f"Added {len(new)} question{'s' if len(new) != 1 else ''}.")
-        if skipped:
-            parts.append(f"{skipped} already on your list (skipped).")
-        await show_builder(interaction, contact, self.category, " ".join(parts))
+        if result.added:
+            parts.append(f"Added {result.added} question{'s' if result.added != 1 else ''}.")
+        if result.skipped:
+            parts.append(f"{result.skipped} already on your list (skipped).")
+        bank = tiara_bank(ctx, self.category)
+        await show_builder(interaction, result.listing, self.category, bank, " ".join(parts))
 
 
 class RemoveQuestionSelect(
@@ -336,39 +291,21 @@ class RemoveQuestionSelect(
         )
 
     async def run(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
-        values = list(dict.fromkeys(self.item.values))
-        ids = [int(v) for v in values if v.isdigit() and len(v) <= 18]
-        if not ids or len(ids) != len(values):
-            raise UserError("Pick questions from the list to remove them.")
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        now = bot.clock.now()
-        removed = 0
-        async with bot.db.transaction() as tx:
-            await ensure_student(tx, guild_id, contact.user_id, now)
-            for question_id in ids:
-                question = await take_question(tx, contact.id, question_id)
-                if question is None:
-                    continue
-                removed += 1
-                await append_event(
-                    tx,
-                    guild_id=guild_id,
-                    user_id=contact.user_id,
-                    contact_id=contact.id,
-                    kind="question_removed",
-                    payload={"category": question.category, "bank_id": question.bank_id},
-                    at=now,
-                )
-            if removed:
-                await touch_contact(tx, contact.id, now)
+        ensure_owner(interaction, self.owner_id)
+        values = self.item.values
+        ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 18]
+        if len(ids) != len(values):
+            raise UserError(PICK_TO_REMOVE)
+        ctx = context_of(interaction)
+        result = await remove_questions(ctx, student_of(interaction), self.contact_id, ids)
+        removed = result.removed
         note = (
             f"Removed {removed} question{'s' if removed != 1 else ''}."
             if removed
             else "Those questions were already gone."
         )
-        await show_builder(interaction, contact, self.category, note)
+        bank = tiara_bank(ctx, self.category)
+        await show_builder(interaction, result.listing, self.category, bank, note)
 
 
 class OwnQuestionButton(
@@ -401,9 +338,10 @@ class OwnQuestionButton(
         )
 
     async def run(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
-        if len(await list_questions(bot_of(interaction).db, contact.id)) >= MAX_QUESTIONS:
-            raise UserError(FULL)
+        ensure_owner(interaction, self.owner_id)
+        contact = await check_room_for_question(
+            context_of(interaction), student_of(interaction), self.contact_id
+        )
         await interaction.response.send_modal(
             OwnQuestionModal(contact.user_id, contact.id, self.category)
         )
@@ -431,12 +369,13 @@ class OwnQuestionModal(GuardedModal, title="Add your own question"):
         self.category = category
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        contact = await _owned_contact(interaction, self.owner_id, self.contact_id)
-        text = clean_text(
-            " ".join(self.question.value.split()), "question", max_length=MAX_QUESTION_TEXT
+        ensure_owner(interaction, self.owner_id)
+        ctx = context_of(interaction)
+        bank = tiara_bank(ctx, self.category)  # the category on show, from the custom_id
+        listing = await add_own_question(
+            ctx, student_of(interaction), self.contact_id, self.question.value
         )
-        await add_questions(interaction, contact, [(OWN, None, text)])
-        await show_builder(interaction, contact, self.category, "Added your question.")
+        await show_builder(interaction, listing, self.category, bank, "Added your question.")
 
 
 register_modal(

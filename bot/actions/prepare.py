@@ -1,0 +1,303 @@
+"""Phase 2, preparing: schedule (or move) the meeting, build the contact's question list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.actions.common import log_event, stage_guard, student_transaction
+from bot.actions.contacts import owned_contact, student_zone
+from bot.actions.context import ActionContext, StudentKey
+from bot.content import MAX_QUESTION_TEXT, TIARA, BankQuestion
+from bot.domain.contacts import Stage
+from bot.errors import UserError
+from bot.storage.contacts import ContactRecord, set_meeting, touch_contact
+from bot.storage.database import Transaction
+from bot.storage.guild_settings import DEFAULT_MEETING_MINUTES, server_settings
+from bot.storage.questions import (
+    MAX_QUESTIONS,
+    Question,
+    add_question,
+    count_questions,
+    list_questions,
+    take_question,
+)
+from bot.storage.timestamps import to_db
+from bot.validation import clean_text, local_datetime, parse_clock_time, parse_date
+
+__all__ = [
+    "DEFAULT_MEETING_MINUTES",
+    "FULL",
+    "MAX_MEETING_MINUTES",
+    "MAX_QUESTIONS",
+    "MIN_MEETING_MINUTES",
+    "OWN",
+    "BankQuestion",
+    "MeetingScheduled",
+    "Question",
+    "QuestionList",
+    "QuestionsAdded",
+    "QuestionsRemoved",
+    "add_bank_questions",
+    "add_own_question",
+    "check_room_for_question",
+    "question_list",
+    "remove_questions",
+    "schedule_meeting",
+    "tiara_bank",
+]
+
+MIN_MEETING_MINUTES = 10
+MAX_MEETING_MINUTES = 60
+FURTHEST_MEETING = timedelta(days=366)
+"""How far ahead a meeting may be scheduled."""
+
+OWN = "own"
+"""The category of a question the student wrote themselves."""
+FULL = (
+    f"You can have at most {MAX_QUESTIONS} questions per contact and your list is full. "
+    "Remove one first."
+)
+NOT_IN_BANK = "That question is no longer in the bank. Run `/prepare questions` again."
+NOT_A_CATEGORY = "Pick one of the five TIARA categories."
+PICK_TO_REMOVE = "Pick questions from the list to remove them."
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingScheduled:
+    contact: ContactRecord
+    """The contact as it was before scheduling (its ``meeting_at`` is the old time, if any)."""
+    start: datetime
+    previous: datetime | None
+    """The meeting time this one replaces; None when it is the first."""
+    minutes: int
+    local_day: date
+    local_time: time
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionList:
+    """A contact's questions, in the order they will be asked."""
+
+    contact: ContactRecord
+    questions: tuple[Question, ...]
+
+    @property
+    def full(self) -> bool:
+        return len(self.questions) >= MAX_QUESTIONS
+
+    @property
+    def bank_ids(self) -> frozenset[str]:
+        """The bank questions already on the list."""
+        return frozenset(q.bank_id for q in self.questions if q.bank_id)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionsAdded:
+    listing: QuestionList
+    added: int
+    skipped: int
+    """Picked questions that were already on the list."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionsRemoved:
+    listing: QuestionList
+    removed: int
+    """How many of the picked questions were still there to remove."""
+
+
+# --- the meeting ------------------------------------------------------------------------------
+
+
+def _schedule_guard(contact: ContactRecord) -> None:
+    """Scheduling moves planned/requested/replied to scheduled; rescheduling keeps scheduled."""
+    if contact.stage is not Stage.SCHEDULED:
+        stage_guard(contact, Stage.SCHEDULED)
+
+
+async def schedule_meeting(
+    ctx: ActionContext,
+    who: StudentKey,
+    contact_id: int,
+    day: str,
+    at: str,
+    minutes: int | None = None,
+) -> MeetingScheduled:
+    """Schedule the meeting at local ``day`` ``at`` in the student's zone, for ``minutes`` (the
+    server's usual length by default); log ``meeting_scheduled``, or ``meeting_rescheduled`` if
+    it replaces an earlier time; plan the meeting reminders."""
+    contact = await owned_contact(ctx, who, contact_id)
+    _schedule_guard(contact)
+    usual = (await server_settings(ctx.db, who.guild_id)).meeting_minutes
+    if minutes is None:
+        minutes = usual
+    if not MIN_MEETING_MINUTES <= minutes <= MAX_MEETING_MINUTES:
+        raise UserError(
+            f"A meeting lasts {MIN_MEETING_MINUTES} to {MAX_MEETING_MINUTES} minutes; "
+            f"{usual} is a good length to ask for."
+        )
+    local_day = parse_date(day)
+    local_time = parse_clock_time(at)
+    zone = await student_zone(ctx, who)
+    start = local_datetime(local_day, local_time, zone)
+    now = ctx.clock.now()
+    if start <= now:
+        local_now = now.astimezone(zone)
+        raise UserError(
+            f"{local_day.isoformat()} {local_time:%H:%M} has already passed (it's "
+            f"{local_now:%Y-%m-%d %H:%M} in {zone.key}). Pick a time in the future."
+        )
+    if start - now > FURTHEST_MEETING:
+        raise UserError(f"{local_day.isoformat()} is more than a year ahead; check the year.")
+    previous = contact.meeting_at
+    payload: dict[str, object] = {"timezone": zone.key, "minutes": minutes}
+    if previous is None:
+        payload["meeting_at"] = to_db(start)
+    else:
+        payload.update(old_meeting_at=to_db(previous), new_meeting_at=to_db(start))
+    async with student_transaction(ctx, who, now) as tx:
+        await set_meeting(tx, contact.id, meeting_at=start, zone=zone.key, minutes=minutes, now=now)
+        await log_event(
+            tx,
+            who,
+            "meeting_scheduled" if previous is None else "meeting_rescheduled",
+            now,
+            contact_id=contact.id,
+            payload=payload,
+        )
+        await ctx.planner.replan_contact(tx, contact.id, now)  # the meeting reminders
+    return MeetingScheduled(contact, start, previous, minutes, local_day, local_time, zone)
+
+
+# --- the question list ------------------------------------------------------------------------
+# Nothing planned depends on the list (the top-questions reminder reads it when it goes out),
+# so these actions re-plan nothing.
+
+
+def tiara_bank(ctx: ActionContext, category: str) -> tuple[BankQuestion, ...]:
+    """The bank's questions in one TIARA category."""
+    if category not in TIARA:
+        raise UserError(NOT_A_CATEGORY)
+    return tuple(ctx.content.questions_in(category))
+
+
+async def question_list(ctx: ActionContext, who: StudentKey, contact_id: int) -> QuestionList:
+    """The contact's questions, if the contact is the student's."""
+    contact = await owned_contact(ctx, who, contact_id)
+    return QuestionList(contact, tuple(await list_questions(ctx.db, contact.id)))
+
+
+async def check_room_for_question(
+    ctx: ActionContext, who: StudentKey, contact_id: int
+) -> ContactRecord:
+    """Before the own-question form opens: the list must have room."""
+    listing = await question_list(ctx, who, contact_id)
+    if listing.full:
+        raise UserError(FULL)
+    return listing.contact
+
+
+async def _append(
+    tx: Transaction,
+    who: StudentKey,
+    contact: ContactRecord,
+    picks: Sequence[tuple[str, str | None, str]],
+    now: datetime,
+) -> None:
+    """Append ``(category, bank_id, text)`` picks in order, each logged ``question_added``; all
+    or none (the list holds at most ``MAX_QUESTIONS``, counted inside the transaction so two
+    additions at once cannot overfill it)."""
+    present = await count_questions(tx, contact.id)
+    if present + len(picks) > MAX_QUESTIONS:
+        room = MAX_QUESTIONS - present
+        raise UserError(
+            f"You can have at most {MAX_QUESTIONS} questions per contact; there's room for "
+            f"{room} more, so pick fewer."
+            if room > 0
+            else FULL
+        )
+    for category, bank_id, text in picks:
+        await add_question(tx, contact.id, category, text, bank_id)
+        await log_event(
+            tx,
+            who,
+            "question_added",
+            now,
+            contact_id=contact.id,
+            payload={"category": category, "bank_id": bank_id},
+        )
+    await touch_contact(tx, contact.id, now)
+
+
+async def add_bank_questions(
+    ctx: ActionContext,
+    who: StudentKey,
+    contact_id: int,
+    category: str,
+    bank_ids: Sequence[str],
+) -> QuestionsAdded:
+    """Add the picked bank questions of ``category`` that are not on the list yet, in the
+    order picked (``question_added`` each)."""
+    bank = {q.id: q for q in tiara_bank(ctx, category)}
+    picked = list(dict.fromkeys(bank_ids))
+    if not picked or any(value not in bank for value in picked):
+        raise UserError(NOT_IN_BANK)
+    listing = await question_list(ctx, who, contact_id)
+    new = [bank[value] for value in picked if value not in listing.bank_ids]
+    if new:
+        now = ctx.clock.now()
+        async with student_transaction(ctx, who, now) as tx:
+            await _append(tx, who, listing.contact, [(q.category, q.id, q.text) for q in new], now)
+            questions = await list_questions(tx, listing.contact.id)
+        listing = QuestionList(listing.contact, tuple(questions))
+    return QuestionsAdded(listing, len(new), len(picked) - len(new))
+
+
+async def add_own_question(
+    ctx: ActionContext, who: StudentKey, contact_id: int, text: str
+) -> QuestionList:
+    """Add a question the student wrote (spaces and line breaks squashed; ``question_added``
+    with category ``own``)."""
+    question = clean_text(" ".join(text.split()), "question", max_length=MAX_QUESTION_TEXT)
+    contact = await owned_contact(ctx, who, contact_id)
+    now = ctx.clock.now()
+    async with student_transaction(ctx, who, now) as tx:
+        await _append(tx, who, contact, [(OWN, None, question)], now)
+        questions = await list_questions(tx, contact.id)
+    return QuestionList(contact, tuple(questions))
+
+
+async def remove_questions(
+    ctx: ActionContext, who: StudentKey, contact_id: int, question_ids: Sequence[int]
+) -> QuestionsRemoved:
+    """Take the picked questions off the list (``question_removed`` each); the others keep
+    their order. Ids no longer on this contact's list (already removed, or never its own) are
+    skipped."""
+    ids = list(dict.fromkeys(question_ids))
+    if not ids:
+        raise UserError(PICK_TO_REMOVE)
+    contact = await owned_contact(ctx, who, contact_id)
+    now = ctx.clock.now()
+    removed = 0
+    async with student_transaction(ctx, who, now) as tx:
+        for question_id in ids:
+            question = await take_question(tx, contact.id, question_id)
+            if question is None:
+                continue
+            removed += 1
+            await log_event(
+                tx,
+                who,
+                "question_removed",
+                now,
+                contact_id=contact.id,
+                payload={"category": question.category, "bank_id": question.bank_id},
+            )
+        if removed:
+            await touch_contact(tx, contact.id, now)
+        questions = await list_questions(tx, contact.id)
+    return QuestionsRemoved(QuestionList(contact, tuple(questions)), removed)
