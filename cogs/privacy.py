@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.context import ActionContext
+from bot.actions.privacy import export_data, set_sharing, stored_data_counts
 from bot.app import InfoCoachBot
-from bot.storage.events import append_event
-from bot.storage.privacy import count_student_data, export_student_data
-from bot.storage.students import update_settings
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
@@ -20,11 +18,7 @@ from bot.ui.delete_confirmation import (
     deletion_warning,
     describe_counts,
 )
-from bot.ui.guarded import guild_id_of
-
-
-def export_filename(guild_id: int, user_id: int) -> str:
-    return f"infocoach-export-{guild_id}-{user_id}.json"
+from bot.ui.guarded import student_of
 
 
 @app_commands.guild_only()
@@ -33,37 +27,29 @@ class PrivacyCog(
     group_name="privacy",
     group_description="See or delete what InfoCoach stores about you in this server",
 ):
-    def __init__(self, bot: InfoCoachBot) -> None:
-        self.bot = bot
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
         super().__init__()
 
     @app_commands.command(
         name="export", description="Download everything InfoCoach stores about you here (JSON)"
     )
     async def export(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_id_of(interaction)
+        who = student_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await export_student_data(
-            self.bot.db, guild_id, interaction.user.id, self.bot.clock.now()
-        )
-        body = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-        counts = {
-            table: len(rows)
-            for table, rows in data.items()
-            if table != "export" and isinstance(rows, list)
-        }
-        if any(counts.values()):
+        export = await export_data(self.ctx, who)
+        if export.empty:
+            intro = "I have nothing stored about you in this server; the file is empty."
+        else:
             intro = (
                 "Here is everything InfoCoach stores about you in this server "
-                f"({describe_counts(counts)})."
+                f"({describe_counts(export.counts)})."
             )
-        else:
-            intro = "I have nothing stored about you in this server; the file is empty."
         await interaction.followup.send(
             f"{intro} Data from other servers is kept separately and isn't included.",
             file=discord.File(
-                io.BytesIO(body),
-                filename=export_filename(guild_id, interaction.user.id),
+                io.BytesIO(export.body),
+                filename=export.filename,
                 description="Your InfoCoach data in this server",
             ),
             ephemeral=True,
@@ -73,8 +59,7 @@ class PrivacyCog(
         name="delete", description="Delete everything InfoCoach stores about you here"
     )
     async def delete(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_id_of(interaction)
-        counts = await count_student_data(self.bot.db, guild_id, interaction.user.id)
+        counts = await stored_data_counts(self.ctx, student_of(interaction))
         if not counts:
             await interaction.response.send_message(
                 "I have nothing stored about you in this server, so there is nothing to delete.",
@@ -93,21 +78,8 @@ class PrivacyCog(
         "notes); False: they see nothing about you"
     )
     async def share(self, interaction: discord.Interaction, enabled: bool) -> None:
-        guild_id = guild_id_of(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.transaction() as tx:
-            await update_settings(
-                tx, guild_id, interaction.user.id, now, share_with_staff=int(enabled)
-            )
-            await append_event(
-                tx,
-                guild_id=guild_id,
-                user_id=interaction.user.id,
-                kind="share_toggled",
-                payload={"enabled": enabled},
-                at=now,
-            )
-        if enabled:
+        result = await set_sharing(self.ctx, student_of(interaction), enabled)
+        if result.enabled:
             message = (
                 "Sharing is **on**: this server's staff can see, with `/staff student`, the "
                 "organization, stage and stage dates of each of your contacts here. They never "
@@ -125,4 +97,4 @@ class PrivacyCog(
 
 async def setup(bot: InfoCoachBot) -> None:
     bot.add_dynamic_items(DeleteDataConfirm, DeleteDataCancel)
-    await bot.add_cog(PrivacyCog(bot))
+    await bot.add_cog(PrivacyCog(bot.actions))

@@ -3,24 +3,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Any
+from datetime import time
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.context import ActionContext
+from bot.actions.settings import (
+    WEEKDAYS,
+    StudentSettings,
+    set_digest_day,
+    set_nudges,
+    set_quiet_hours,
+    set_timezone,
+    show_settings,
+)
 from bot.app import InfoCoachBot
-from bot.errors import UserError
-from bot.storage.contacts import resume_stopped_contacts
-from bot.storage.events import append_event
-from bot.storage.students import WEEKDAYS, Student, get_student, update_settings
-from bot.ui.guarded import guild_id_of
-from bot.ui.timezone_picker import local_time_line, save_timezone
-from bot.validation import all_timezones, parse_clock_time, parse_timezone
+from bot.discord_limits import MAX_CHOICES
+from bot.ui.guarded import student_of
+from bot.ui.timezone_picker import local_time_line
+from bot.validation import all_timezones
 
-MAX_CHOICES = 25
 DIGEST_OFF = "off"
 DIGEST_CHOICES = [
     *(app_commands.Choice(name=day, value=day.lower()) for day in WEEKDAYS),
@@ -52,8 +57,8 @@ class SettingsCog(
     group_name="settings",
     group_description="Your InfoCoach settings in this server",
 ):
-    def __init__(self, bot: InfoCoachBot) -> None:
-        self.bot = bot
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
         super().__init__()
 
     @app_commands.command(
@@ -63,11 +68,9 @@ class SettingsCog(
     async def timezone(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 64]
     ) -> None:
-        guild_id_of(interaction)
-        zone = parse_timezone(name)
-        await save_timezone(interaction, zone)
+        result = await set_timezone(self.ctx, student_of(interaction), name)
         await interaction.response.send_message(
-            local_time_line(zone, self.bot.clock.now()), ephemeral=True
+            local_time_line(result.zone, result.now), ephemeral=True
         )
 
     @timezone.autocomplete("name")
@@ -75,31 +78,6 @@ class SettingsCog(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=zone, value=zone) for zone in matching_zones(current)]
-
-    async def _save(
-        self, interaction: discord.Interaction, kind: str, payload: dict[str, Any], **values: Any
-    ) -> Student:
-        """Write some settings, their event and the re-planned nudges in one transaction;
-        returns the settings after."""
-        guild_id = guild_id_of(interaction)
-        now = self.bot.clock.now()
-        async with self.bot.db.transaction() as tx:
-            await update_settings(tx, guild_id, interaction.user.id, now, **values)
-            if values.get("nudges_enabled"):  # "on" also undoes Stop pressed on single contacts
-                await resume_stopped_contacts(tx, guild_id, interaction.user.id, now)
-            await append_event(
-                tx,
-                guild_id=guild_id,
-                user_id=interaction.user.id,
-                kind=kind,
-                payload=payload,
-                at=now,
-            )
-            # Quiet hours, nudges on/off and the digest day change when reminders go out.
-            await self.bot.planner.replan_student(tx, guild_id, interaction.user.id, now)
-        student = await get_student(self.bot.db, guild_id, interaction.user.id)
-        assert student is not None
-        return student
 
     @app_commands.command(
         name="quiet-hours", description="When reminders must wait (your local time, HH:MM)"
@@ -114,35 +92,20 @@ class SettingsCog(
         start: app_commands.Range[str, 1, 16],
         end: app_commands.Range[str, 1, 16],
     ) -> None:
-        guild_id_of(interaction)
-        begin, finish = parse_clock_time(start), parse_clock_time(end)
-        if begin == finish:
-            raise UserError(
-                f"Quiet hours can't start and end at the same time ({begin:%H:%M}). "
-                "To turn reminders off, use `/settings nudges`."
-            )
-        student = await self._save(
-            interaction,
-            "quiet_hours_set",
-            {"start": f"{begin:%H:%M}", "end": f"{finish:%H:%M}"},
-            quiet_start=begin,
-            quiet_end=finish,
-        )
+        saved = await set_quiet_hours(self.ctx, student_of(interaction), start, end)
+        begin, finish = saved.quiet_start, saved.quiet_end
         lines = [
             f"Quiet hours set to **{quiet_hours_text(begin, finish)}**, your local time. "
             f"Reminders due then wait until {finish:%H:%M}."
         ]
-        if not student.timezone:
+        if not saved.timezone:
             lines.append(NO_ZONE_HINT)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="nudges", description="Turn your reminders in this server on or off")
     @app_commands.describe(enabled="True: send me reminders; False: no reminders")
     async def nudges(self, interaction: discord.Interaction, enabled: bool) -> None:
-        guild_id_of(interaction)
-        await self._save(
-            interaction, "nudges_toggled", {"enabled": enabled}, nudges_enabled=int(enabled)
-        )
+        await set_nudges(self.ctx, student_of(interaction), enabled)
         message = (
             "Reminders are **on** for all your contacts: I'll nudge you by direct message when "
             "a step is due (never during your quiet hours)."
@@ -156,29 +119,21 @@ class SettingsCog(
     @app_commands.describe(day="Which day to get what is due and overdue, or Off")
     @app_commands.choices(day=DIGEST_CHOICES)
     async def digest(self, interaction: discord.Interaction, day: app_commands.Choice[str]) -> None:
-        guild_id_of(interaction)
         # discord.py refuses values outside the choices before this runs.
         number = None if day.value == DIGEST_OFF else [d.lower() for d in WEEKDAYS].index(day.value)
-        student = await self._save(
-            interaction, "digest_day_set", {"day": number}, digest_day=number
-        )
+        saved = await set_digest_day(self.ctx, student_of(interaction), number)
         if number is None:
             message = "Weekly digest **off**. Turn it back on with `/settings digest`."
         else:
             message = f"You'll get your weekly digest on **{WEEKDAYS[number]}s**."
-            if not student.nudges_enabled:
+            if not saved.nudges_enabled:
                 message += " Reminders are off, though: turn them on with `/settings nudges`."
         await interaction.response.send_message(message, ephemeral=True)
 
     @app_commands.command(name="show", description="All your InfoCoach settings in this server")
     async def show(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_id_of(interaction)
-        student = await get_student(self.bot.db, guild_id, interaction.user.id)
-        if student is None:  # nothing stored yet: show the defaults, create nothing
-            student = Student(guild_id=guild_id, user_id=interaction.user.id, timezone=None)
-        await interaction.response.send_message(
-            embed=settings_embed(student, self.bot.clock.now()), ephemeral=True
-        )
+        settings = await show_settings(self.ctx, student_of(interaction))
+        await interaction.response.send_message(embed=settings_embed(settings), ephemeral=True)
 
 
 def quiet_hours_text(start: time, end: time) -> str:
@@ -190,35 +145,35 @@ def digest_text(day: int | None) -> str:
     return "off" if day is None else f"{WEEKDAYS[day]}s"
 
 
-def settings_embed(student: Student, now: datetime) -> discord.Embed:
-    if student.timezone:
-        local = now.astimezone(ZoneInfo(student.timezone))
-        zone = f"{student.timezone} (it's {local:%H:%M} on {local:%A} there now)"
+def settings_embed(settings: StudentSettings) -> discord.Embed:
+    if settings.timezone:
+        local = settings.now.astimezone(ZoneInfo(settings.timezone))
+        zone = f"{settings.timezone} (it's {local:%H:%M} on {local:%A} there now)"
     else:
         zone = "not set — use `/settings timezone`"
     embed = discord.Embed(title="Your InfoCoach settings in this server")
     embed.add_field(name="Time zone", value=zone, inline=False)
     embed.add_field(
         name="Quiet hours",
-        value=f"{quiet_hours_text(student.quiet_start, student.quiet_end)}, your local time: "
+        value=f"{quiet_hours_text(settings.quiet_start, settings.quiet_end)}, your local time: "
         "reminders due then wait until they end. Change with `/settings quiet-hours`.",
         inline=False,
     )
     embed.add_field(
         name="Reminders (nudges)",
-        value=("on" if student.nudges_enabled else "off") + " — change with `/settings nudges`.",
+        value=("on" if settings.nudges_enabled else "off") + " — change with `/settings nudges`.",
         inline=False,
     )
     embed.add_field(
         name="Weekly digest",
-        value=f"{digest_text(student.digest_day)} — change with `/settings digest`.",
+        value=f"{digest_text(settings.digest_day)} — change with `/settings digest`.",
         inline=False,
     )
     embed.add_field(
         name="Shared with staff",
         value=(
             "yes: staff can see your contacts' organizations and stages (never your notes)"
-            if student.share_with_staff
+            if settings.share_with_staff
             else "no: staff see only anonymous totals"
         )
         + " — change with `/privacy share`.",
@@ -229,4 +184,4 @@ def settings_embed(student: Student, now: datetime) -> discord.Embed:
 
 
 async def setup(bot: InfoCoachBot) -> None:
-    await bot.add_cog(SettingsCog(bot))
+    await bot.add_cog(SettingsCog(bot.actions))

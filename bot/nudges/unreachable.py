@@ -8,10 +8,10 @@ from typing import Any
 
 import discord
 
-from bot.storage.database import query_all
-from bot.storage.students import clear_unreachable, get_student, mark_told_unreachable
+from bot.actions.context import StudentKey
+from bot.actions.reachability import mark_told, pending_unreachable_notice, retry_direct_messages
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 
 NOTICE = (
     "📭 I couldn't send you a reminder: your direct messages are closed to me, so I've paused "
@@ -24,15 +24,14 @@ async def notify_if_unreachable(interaction: discord.Interaction) -> None:
     """After a command: if this student is unreachable and hasn't been told, tell them."""
     if interaction.guild_id is None:
         return
-    bot = bot_of(interaction)
-    student = await get_student(bot.db, interaction.guild_id, interaction.user.id)
-    if student is None or student.unreachable_at is None or student.unreachable_told_at:
+    ctx = context_of(interaction)
+    who = StudentKey(interaction.guild_id, interaction.user.id)
+    if not await pending_unreachable_notice(ctx, who):
         return
     view = dynamic_view()
     view.add_item(RetryDirectMessages(owner_id=interaction.user.id))
     await interaction.followup.send(NOTICE, view=view, ephemeral=True)
-    async with bot.db.transaction() as tx:
-        await mark_told_unreachable(tx, interaction.guild_id, interaction.user.id, bot.clock.now())
+    await mark_told(ctx, who)
 
 
 class RetryDirectMessages(
@@ -58,15 +57,7 @@ class RetryDirectMessages(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        bot = bot_of(interaction)
-        now = bot.clock.now()
-        async with bot.db.transaction() as tx:
-            await clear_unreachable(tx, self.owner_id)
-            rows = await query_all(
-                tx, "SELECT guild_id FROM students WHERE user_id = ?", (self.owner_id,)
-            )
-            for row in rows:
-                await bot.planner.replan_student(tx, row[0], self.owner_id, now)
+        await retry_direct_messages(context_of(interaction), student_of(interaction))
         await interaction.response.edit_message(
             content="Thanks! Your reminders are back on; anything you missed will arrive now.",
             view=None,

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import Source, query_one
+from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import from_db, to_db
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -78,11 +78,17 @@ async def update_settings(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime, **values: Any
 ) -> None:
     """Set some of the student's settings (``timezone``, ``quiet_start``, ``quiet_end``,
-    ``nudges_enabled``, ``digest_day``, ``share_with_staff``); times are written as HH:MM."""
-    unknown = set(values) - SETTING_COLUMNS
-    if unknown or not values:
-        raise ValueError(f"unknown or no settings: {sorted(unknown)}")
+    ``nudges_enabled``, ``digest_day``, ``share_with_staff``), creating the student row if
+    missing; times are written as HH:MM."""
+    _check_settings(values)
     await ensure_student(tx, guild_id, user_id, now)
+    await write_settings(tx, guild_id, user_id, **values)
+
+
+async def write_settings(tx: Transaction, guild_id: int, user_id: int, **values: object) -> None:
+    """Like :func:`update_settings`, for a transaction that has already ensured the student
+    (``bot.actions.common.student_transaction``)."""
+    _check_settings(values)
     encoded = {
         key: value.strftime("%H:%M") if isinstance(value, time) else value
         for key, value in values.items()
@@ -92,6 +98,12 @@ async def update_settings(
         f"UPDATE students SET {assignments} WHERE guild_id = :guild_id AND user_id = :user_id",
         {**encoded, "guild_id": guild_id, "user_id": user_id},
     )
+
+
+def _check_settings(values: dict[str, object]) -> None:
+    unknown = set(values) - SETTING_COLUMNS
+    if unknown or not values:
+        raise ValueError(f"unknown or no settings: {sorted(unknown)}")
 
 
 async def set_timezone(
@@ -121,3 +133,11 @@ async def clear_unreachable(tx: aiosqlite.Connection, user_id: int) -> None:
         "UPDATE students SET unreachable_at = NULL, unreachable_told_at = NULL WHERE user_id = ?",
         (user_id,),
     )
+
+
+async def guilds_of_user(source: Source, user_id: int) -> list[int]:
+    """The servers where this Discord user is a student."""
+    rows = await query_all(
+        source, "SELECT guild_id FROM students WHERE user_id = ? ORDER BY guild_id", (user_id,)
+    )
+    return [int(row[0]) for row in rows]

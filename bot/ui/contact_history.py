@@ -3,22 +3,23 @@ its details and next step, the event log, interview notes, questions and referra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, next_step
-from bot.storage.contacts import ContactRecord
-from bot.storage.history import ContactEvent
-from bot.storage.interview_notes import InterviewNotes
-from bot.storage.questions import Question
+from bot.actions.progress import ContactStory
+from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
+from bot.domain.next_step import next_step
 from bot.ui.progress_pages import NO_ZONE_HINT, SAFE_TOTAL, clip, esc, short_date, stamp, step_text
 
+if TYPE_CHECKING:
+    from bot.storage.history import ContactEvent
+
 DESCRIPTION_BUDGET = 2400
-FIELD_VALUE = 1024
-TITLE = 256
+FIELD_VALUE = EMBED_FIELD_LIMIT
+TITLE = EMBED_TITLE_LIMIT
 QUESTION_CUT = 150
 NOTHING = "—"
 
@@ -47,18 +48,6 @@ CATEGORY_TAGS = {
     "own": "own",
 }
 _DAY_KEYS = ("on", "sent_on", "replied_on", "met_on")
-
-
-@dataclass(frozen=True, slots=True)
-class ContactStory:
-    contact: ContactRecord
-    referrer: ContactRecord | None
-    referrals: list[ContactRecord]
-    events: list[ContactEvent]
-    total_events: int
-    notes: InterviewNotes | None
-    questions: list[Question]
-    report_back_days: int = REPORT_BACK_AFTER_DAYS  # the server's setting
 
 
 def event_label(event: ContactEvent) -> str:
@@ -167,8 +156,8 @@ def _fair_share(texts: list[str], budget: int) -> list[int]:
     return limits
 
 
-def render_story(story: ContactStory, now: datetime, zone: ZoneInfo | None) -> discord.Embed:
-    contact = story.contact
+def render_story(story: ContactStory) -> discord.Embed:
+    contact, now, zone = story.contact, story.now, story.zone
     shown_zone = zone or ZoneInfo("UTC")
     today = now.astimezone(shown_zone).date()
     embed = discord.Embed(

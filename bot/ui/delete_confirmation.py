@@ -8,9 +8,9 @@ from typing import Any
 
 import discord
 
-from bot.storage.privacy import delete_student_data
+from bot.actions.privacy import delete_data
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 
 # Table → (singular, plural) in what the student reads; other tables are named as they are.
 _LABELS: dict[str, tuple[str, str]] = {
@@ -78,11 +78,7 @@ class DeleteDataConfirm(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        bot = bot_of(interaction)
-        guild_id = guild_id_of(interaction)
-        # Nothing is logged about the deletion: an event row would itself be data about them.
-        async with bot.db.transaction() as tx:
-            counts = await delete_student_data(tx, guild_id, self.owner_id)
+        counts = await delete_data(context_of(interaction), student_of(interaction))
         if counts:
             content = (
                 f"🗑️ Deleted everything InfoCoach stored about you in this server: "

@@ -12,30 +12,26 @@ from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.actions.contacts import NO_CONTACTS as NO_CONTACTS  # cogs/followup.py imports it here
+from bot.actions.context import ActionContext, StudentKey
+from bot.actions.progress import progress_overview
+from bot.actions.settings import known_zone as zone_if_set
+from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
 from bot.domain.funnel import funnel
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
-from bot.errors import UserError
 from bot.nudges.render import next_nudge_line
-from bot.storage.contacts import ContactRecord, list_contacts
-from bot.storage.guild_settings import server_settings
-from bot.storage.nudges import next_nudge_per_contact
-from bot.storage.students import get_student
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 
 if TYPE_CHECKING:
-    from bot.app import InfoCoachBot
+    from bot.storage.contacts import ContactRecord
 
 PAGE_SIZE = 10
-SAFE_TOTAL = 5800  # headroom under Discord's 6,000 characters for a message's embeds
-FIELD_NAME = 256
-FIELD_VALUE = 1024
+SAFE_TOTAL = EMBED_TOTAL_LIMIT - 200  # headroom under the 6,000 characters of a message's embeds
+FIELD_NAME = EMBED_TITLE_LIMIT  # a field's name has the same limit as a title
+FIELD_VALUE = EMBED_FIELD_LIMIT
 SHORT_NAME = 40  # names in the overview are cut so ten contacts always fit
-NO_CONTACTS = (
-    "You have no contacts yet. Add the first one with "
-    "`/request new person:<name> organization:<employer>`."
-)
 NO_ZONE_HINT = "Dates in UTC: set your time zone with /settings timezone."
 
 
@@ -80,10 +76,10 @@ def step_text(step: NextStep | None, today: date) -> str:
     return f"➡️ {esc(step.text)}" + (f"\n{when}" if when else "")
 
 
-async def known_zone(bot: InfoCoachBot, guild_id: int, user_id: int) -> ZoneInfo | None:
-    """The student's zone if they set one (read-only views never ask for it)."""
-    student = await get_student(bot.db, guild_id, user_id)
-    return ZoneInfo(student.timezone) if student is not None and student.timezone else None
+async def known_zone(ctx: ActionContext, guild_id: int, user_id: int) -> ZoneInfo | None:
+    """The student's zone if they set one (read-only views never ask for it). Kept for
+    cogs/followup.py; new code calls ``bot.actions.settings.known_zone``."""
+    return await zone_if_set(ctx, StudentKey(guild_id, user_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,24 +183,21 @@ def render_overview(
 
 
 async def overview_page(
-    bot: InfoCoachBot, guild_id: int, user_id: int, page: int
+    ctx: ActionContext, who: StudentKey, page: int
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """Read the student's contacts and render one page; UserError when they have none."""
-    contacts = await list_contacts(bot.db, guild_id, user_id)
-    if not contacts:
-        raise UserError(NO_CONTACTS)
-    zone = await known_zone(bot, guild_id, user_id)
-    upcoming = await next_nudge_per_contact(bot.db, guild_id, user_id)
-    next_nudges = {cid: next_nudge_line(kind, due) for cid, (kind, due) in upcoming.items()}
-    settings = await server_settings(bot.db, guild_id)
+    overview = await progress_overview(ctx, who)
     embed, view, _ = render_overview(
-        contacts,
+        overview.contacts,
         page,
-        owner_id=user_id,
-        now=bot.clock.now(),
-        zone=zone,
-        next_nudges=next_nudges,
-        report_back_days=settings.report_back_days,
+        owner_id=who.user_id,
+        now=overview.now,
+        zone=overview.zone,
+        next_nudges={
+            cid: next_nudge_line(nudge.kind, nudge.due_at)
+            for cid, nudge in overview.next_nudges.items()
+        },
+        report_back_days=overview.report_back_days,
     )
     return embed, view
 
@@ -241,6 +234,7 @@ class ProgressPageButton(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        bot = bot_of(interaction)
-        embed, view = await overview_page(bot, guild_id_of(interaction), self.owner_id, self.page)
+        embed, view = await overview_page(
+            context_of(interaction), student_of(interaction), self.page
+        )
         await interaction.response.edit_message(embed=embed, view=view)

@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.storage.events import append_event
-from bot.storage.students import get_student, set_timezone
+from bot.actions.settings import known_zone, set_timezone
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
-from bot.validation import parse_timezone
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 
 COMMON_ZONES: tuple[tuple[str, str], ...] = (
     ("America/New_York", "US Eastern"),
@@ -52,31 +50,13 @@ def local_time_line(zone: ZoneInfo, now: datetime) -> str:
 
 async def student_zone(interaction: discord.Interaction) -> ZoneInfo | None:
     """The student's zone, or None after privately asking them to pick one."""
-    bot = bot_of(interaction)
-    student = await get_student(bot.db, guild_id_of(interaction), interaction.user.id)
-    if student is not None and student.timezone:
-        return ZoneInfo(student.timezone)
+    zone = await known_zone(context_of(interaction), student_of(interaction))
+    if zone is not None:
+        return zone
     view = dynamic_view()
     view.add_item(TimezoneSelect(owner_id=interaction.user.id))
     await interaction.response.send_message(NEEDS_ZONE, view=view, ephemeral=True)
     return None
-
-
-async def save_timezone(interaction: discord.Interaction, zone: ZoneInfo) -> None:
-    bot = bot_of(interaction)
-    guild_id = guild_id_of(interaction)
-    now = bot.clock.now()
-    async with bot.db.transaction() as tx:
-        await set_timezone(tx, guild_id, interaction.user.id, zone.key, now)
-        await append_event(
-            tx,
-            guild_id=guild_id,
-            user_id=interaction.user.id,
-            kind="timezone_set",
-            payload={"timezone": zone.key},
-            at=now,
-        )
-        await bot.planner.replan_student(tx, guild_id, interaction.user.id, now)
 
 
 class TimezoneSelect(
@@ -105,10 +85,10 @@ class TimezoneSelect(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        zone = parse_timezone(self.item.values[0])
-        await save_timezone(interaction, zone)
+        result = await set_timezone(
+            context_of(interaction), student_of(interaction), self.item.values[0]
+        )
         await interaction.response.edit_message(
-            content=f"{local_time_line(zone, bot_of(interaction).clock.now())} "
-            "Now run your command again.",
+            content=f"{local_time_line(result.zone, result.now)} Now run your command again.",
             view=None,
         )
