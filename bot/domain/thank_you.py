@@ -6,8 +6,10 @@ Pure text (no Discord): the bot never sends it; the student copies, edits and se
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.domain.next_step import THANK_YOU_WITHIN
 
 PLACEHOLDER_TAKEAWAY = "[one specific thing you learned]"
 MAX_TAKEAWAY = 200
@@ -48,6 +50,12 @@ def meeting_day_phrase(when: datetime | None, zone: ZoneInfo | None, now: dateti
     if today - day < timedelta(days=7):
         return f"on {day:%A}"
     return f"on {day.day} {day:%B}"
+
+
+def thanked_late(met_at: datetime | None, on: date, zone: ZoneInfo) -> bool:
+    """Whether a thank-you sent on the local day ``on`` came later than the day the 24 hours
+    after the meeting ended (unknown meeting: never late)."""
+    return met_at is not None and on > (met_at + THANK_YOU_WITHIN).astimezone(zone).date()
 
 
 def thank_you_outline(

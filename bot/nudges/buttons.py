@@ -4,41 +4,21 @@ nudge id (also the marker start-up recovery looks for), so they work after a res
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.actions.planner import student_prefs
-from bot.domain.business_days import next_business_day
-from bot.domain.contacts import Stage, StageChangeError, check_stage_change
-from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, nudge_time_on
-from bot.errors import UserError
-from bot.storage.contacts import (
-    ContactRecord,
-    close_contact,
-    get_contact_by_id,
-    mark_followed_up,
-    mark_reported_back,
-    set_nudges_stopped,
-    set_stage,
-)
-from bot.storage.events import append_event
-from bot.storage.guild_settings import server_settings
-from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
-from bot.storage.students import get_student, update_settings
+from bot.actions.nudge_responses import respond_done, snooze_nudge, stop_nudge
+from bot.discord_limits import MESSAGE_LIMIT
+from bot.domain.nudge_kinds import NudgeKind
+from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner
+from bot.ui.guarded import GuardedCallback, context_of
 
-BUSINESS_DAY_KINDS = frozenset(
-    {
-        NudgeKind.SECOND_CONTACT,
-        NudgeKind.FOLLOW_UP,
-        NudgeKind.CLOSE_NO_REPLY,
-        NudgeKind.REFERRALS,
-    }
-)
-# What "Done" logs, per kind: the stage it moves to (if any) and the reply line.
+if TYPE_CHECKING:
+    from bot.storage.nudges import NudgeRow
+
+# The reply to Done, per kind (what Done records is up to bot/actions/nudge_responses.py).
 DONE_REPLY = {
     NudgeKind.SECOND_CONTACT: "Noted: you contacted a second person. Add them with `/request new`.",
     NudgeKind.FOLLOW_UP: "Follow-up logged. I'll check back in 7 business days.",
@@ -71,7 +51,6 @@ def nudge_view(row: NudgeRow) -> discord.ui.View:
     return view
 
 
-_PAST_TENSE = {"done": "done", "snooze": "snoozed", "stop": "stopped"}
 _STYLES = {
     "done": (discord.ButtonStyle.success, "Done"),
     "snooze": (discord.ButtonStyle.secondary, "Snooze"),
@@ -102,92 +81,27 @@ class NudgeAction(
         return cls(action=match["action"], nudge_id=int(match["nudge"]), label=label)
 
     async def run(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        row = await get_nudge(bot.db, self.nudge_id)
-        if row is None:
-            raise UserError("This reminder no longer exists (its data may have been deleted).")
-        ensure_owner(interaction, row.user_id)
-        if row.action is not None:
-            raise UserError(f"You already {row.action} this reminder.")
-        now = bot.clock.now()
-        contact = await get_contact_by_id(bot.db, row.contact_id) if row.contact_id else None
-        kind = NudgeKind(row.kind)
-        async with bot.db.transaction() as tx:
-            if not await record_action(tx, row.id, _PAST_TENSE[self.action], now):
-                raise UserError("This reminder was already handled.")
-            if self.action == "done":
-                reply = await _done(tx, kind, contact, now)
-            elif self.action == "snooze":
-                until = await _snooze_until(bot, row, kind, now)
-                await snooze(tx, row, until, now)
-                reply = f"Snoozed until {discord.utils.format_dt(until, 'F')}."
-            else:
-                if contact is not None:
-                    await set_nudges_stopped(tx, contact.id, True, now)
-                    reply = (
-                        "No more reminders for this contact. `/settings nudges enabled:True` "
-                        "turns them back on for all your contacts."
-                    )
-                else:
-                    await update_settings(tx, row.guild_id, row.user_id, now, digest_day=None)
-                    reply = "Weekly digests are off. Turn them back on with `/settings digest`."
-            await append_event(
-                tx,
-                guild_id=row.guild_id,
-                user_id=row.user_id,
-                contact_id=row.contact_id,
-                kind=f"nudge_{_PAST_TENSE[self.action]}",
-                payload={"nudge": row.kind},
-                at=now,
+        ctx, user_id = context_of(interaction), interaction.user.id
+        if self.action == "done":
+            done = await respond_done(ctx, user_id, self.nudge_id)
+            row = done.nudge
+            reply = "Done." if row.contact_id is None else DONE_REPLY.get(done.kind, "Done.")
+        elif self.action == "snooze":
+            snoozed = await snooze_nudge(ctx, user_id, self.nudge_id)
+            row = snoozed.nudge
+            reply = f"Snoozed until {discord.utils.format_dt(snoozed.until, 'F')}."
+        else:
+            stopped = await stop_nudge(ctx, user_id, self.nudge_id)
+            row = stopped.nudge
+            reply = (
+                "Weekly digests are off. Turn them back on with `/settings digest`."
+                if stopped.digest
+                else "No more reminders for this contact. `/settings nudges enabled:True` "
+                "turns them back on for all your contacts."
             )
-            if contact is not None:
-                await bot.planner.replan_contact(tx, contact.id, now)
-            else:
-                await bot.planner.replan_digest(tx, row.guild_id, row.user_id, now)
         view = nudge_view(row)
         for child in view.children:
             if isinstance(child, discord.ui.DynamicItem):
                 child.item.disabled = True  # type: ignore[attr-defined]
         content = (interaction.message.content if interaction.message else "") + f"\n✅ {reply}"
-        await interaction.response.edit_message(content=content[:2000], view=view)
-
-
-async def _done(tx: Any, kind: NudgeKind, contact: ContactRecord | None, now: datetime) -> str:
-    if contact is None:
-        return "Done."
-    if kind is NudgeKind.FOLLOW_UP:
-        await mark_followed_up(tx, contact.id, now, now)
-    elif kind is NudgeKind.CLOSE_NO_REPLY and contact.stage is not Stage.CLOSED:
-        await close_contact(tx, contact.id, "no_reply", now, now)
-    elif kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
-        await _move(tx, contact, Stage.THANKED, now)
-    elif kind is NudgeKind.REPORT_BACK:
-        await mark_reported_back(tx, contact.id, now, now)
-    elif kind is NudgeKind.KEEP_WARM:
-        await _move(tx, contact, Stage.KEEPING_IN_TOUCH, now, allow_same=True)
-    return DONE_REPLY[kind]
-
-
-async def _move(
-    tx: Any, contact: ContactRecord, stage: Stage, now: datetime, *, allow_same: bool = False
-) -> None:
-    if allow_same and contact.stage is stage:
-        await set_stage(tx, contact.id, stage, now, now)
-        return
-    try:
-        check_stage_change(contact.stage, stage)
-    except StageChangeError:
-        return  # already there or further along: nothing to log
-    await set_stage(tx, contact.id, stage, now, now)
-
-
-async def _snooze_until(bot: Any, row: NudgeRow, kind: NudgeKind, now: datetime) -> datetime:
-    student = await get_student(bot.db, row.guild_id, row.user_id)
-    prefs = student_prefs(student) if student else None
-    if prefs is None:
-        return now + timedelta(days=1)
-    if kind in BUSINESS_DAY_KINDS:
-        holidays = (await server_settings(bot.db, row.guild_id)).holidays
-        today = now.astimezone(prefs.zone).date()
-        return nudge_time_on(next_business_day(today, holidays), prefs)
-    return defer_past_quiet_hours(now + timedelta(days=1), prefs)
+        await interaction.response.edit_message(content=content[:MESSAGE_LIMIT], view=view)
