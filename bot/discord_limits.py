@@ -11,6 +11,8 @@ EMBED_FIELD_LIMIT = 1024
 EMBED_TOTAL_LIMIT = 6000
 MAX_CHOICES = 25
 """Autocomplete choices, and options in a select menu."""
+CHOICE_NAME_LIMIT = 100
+"""Characters in an autocomplete choice's name."""
 CUSTOM_ID_LIMIT = 100
 MODAL_TITLE_LIMIT = 45
 MODAL_INPUTS = 5

@@ -21,7 +21,7 @@ from bot.actions.planner import student_prefs
 from bot.domain.contacts import Stage
 from bot.domain.nudge_kinds import NudgeKind
 from bot.domain.nudge_snooze import snooze_until
-from bot.errors import UserError
+from bot.errors import NOT_YOURS, UserError
 from bot.storage.contacts import ContactRecord, set_nudges_stopped
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import server_settings
@@ -29,7 +29,6 @@ from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
 from bot.storage.students import get_student, update_settings
 
 GONE = "This reminder no longer exists (its data may have been deleted)."
-NOT_YOURS = "That belongs to someone else: only the student who opened it can use it."
 HANDLED = "This reminder was already handled."
 
 STEP_EVENTS: dict[NudgeKind, str] = {
@@ -191,6 +190,8 @@ async def stop_nudge(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeSt
         if row.contact_id is not None:
             await set_nudges_stopped(tx, row.contact_id, True, now)
         else:
+            # The same as `/settings digest off`, so it logs the same event.
             await update_settings(tx, row.guild_id, row.user_id, now, digest_day=None)
+            await log_event(tx, who, "digest_day_set", now, payload={"day": None})
         await _finish(ctx, tx, who, row, "nudge_stopped", now)
     return NudgeStopped(row, kind, digest=row.contact_id is None)

@@ -26,6 +26,7 @@ NOTHING = "—"
 KIND_LABELS = {
     "contact_added": "Added",
     "request_sent": "Request sent",
+    "follow_up_sent": "Follow-up sent",
     "reply_logged": "Reply logged",
     "meeting_scheduled": "Meeting scheduled",
     "meeting_rescheduled": "Meeting moved",

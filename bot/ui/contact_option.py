@@ -7,17 +7,16 @@ from discord import app_commands
 
 from bot.actions.contact_lookup import resolve_contact, suggest_contacts
 from bot.actions.context import StudentKey
-from bot.discord_limits import MAX_CHOICES
+from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
 from bot.storage.contacts import ContactRecord
 from bot.ui.guarded import context_of, student_of
 
-CHOICE_NAME = 100
 """Characters in an autocomplete choice's name."""
 
 
 def choice_name(contact: ContactRecord) -> str:
     name = f"{contact.person} — {contact.organization} · {contact.stage.label}"
-    return name if len(name) <= CHOICE_NAME else name[: CHOICE_NAME - 1] + "…"
+    return name if len(name) <= CHOICE_NAME_LIMIT else name[: CHOICE_NAME_LIMIT - 1] + "…"
 
 
 class ContactTransformer(app_commands.Transformer):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 import discord
 
 from bot.actions.context import ActionContext, StudentKey
-from bot.errors import UserError
+from bot.errors import NOT_YOURS, UserError
 from bot.ui.error_handler import handle_interaction_error
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def student_of(interaction: discord.Interaction) -> StudentKey:
 
 def ensure_owner(interaction: discord.Interaction, owner_id: int) -> None:
     if interaction.user.id != owner_id:
-        raise UserError("That belongs to someone else: only the student who opened it can use it.")
+        raise UserError(NOT_YOURS)
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:

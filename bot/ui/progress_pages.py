@@ -12,10 +12,8 @@ from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.actions.contacts import NO_CONTACTS as NO_CONTACTS  # cogs/followup.py imports it here
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.progress import progress_overview
-from bot.actions.settings import known_zone as zone_if_set
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
 from bot.domain.funnel import funnel
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
@@ -74,12 +72,6 @@ def step_text(step: NextStep | None, today: date) -> str:
         return "Closed: nothing to do (reopen it with /followup reopen)."
     when = due_text(step, today)
     return f"➡️ {esc(step.text)}" + (f"\n{when}" if when else "")
-
-
-async def known_zone(ctx: ActionContext, guild_id: int, user_id: int) -> ZoneInfo | None:
-    """The student's zone if they set one (read-only views never ask for it). Kept for
-    cogs/followup.py; new code calls ``bot.actions.settings.known_zone``."""
-    return await zone_if_set(ctx, StudentKey(guild_id, user_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -515,4 +515,7 @@ async def test_stop_on_a_digest_turns_digests_off(
     assert student is not None
     assert student.digest_day is None
     assert await pending(db, None) == {}
-    assert await events(db, None) == [("nudge_stopped", {"nudge": "digest"})]
+    assert await events(db, None) == [
+        ("digest_day_set", {"day": None}),
+        ("nudge_stopped", {"nudge": "digest"}),
+    ]
