@@ -4,7 +4,7 @@ The API for the /staff cog::
 
     stats = await compute_stats(db, guild_id, since, now, checklists=None)
     embed = stats_embed(stats)                      # image: attachment://funnel.png
-    png = await asyncio.to_thread(funnel_chart_png, stats)
+    png = await chart_png(stats)                    # in a worker thread
     file = discord.File(io.BytesIO(png), filename=CHART_FILENAME)
     files = stats_csv_files(stats)                  # [(name, utf-8 bytes), ...]
 
@@ -12,7 +12,7 @@ Every figure carries the number of distinct students behind it; anything drawn f
 ``MIN_GROUP`` students shows as "fewer than 5" (see :mod:`bot.staff_stats.figures` for the rules).
 """
 
-from bot.staff_stats.chart import funnel_chart_png
+from bot.staff_stats.chart import chart_png, funnel_chart_png
 from bot.staff_stats.compute import compute_stats, default_checklists
 from bot.staff_stats.csv_export import CSV_COLUMNS, stats_csv_files
 from bot.staff_stats.figures import FEWER_THAN, MIN_GROUP, Figure, ServerStats, display, shown
@@ -25,6 +25,7 @@ __all__ = [
     "MIN_GROUP",
     "Figure",
     "ServerStats",
+    "chart_png",
     "compute_stats",
     "default_checklists",
     "display",

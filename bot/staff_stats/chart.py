@@ -1,9 +1,10 @@
 """The funnel as a PNG bar chart. Uses matplotlib's object-oriented API with the Agg canvas (no
-pyplot, no global state), so it is safe to run in a worker thread:
-``await asyncio.to_thread(funnel_chart_png, stats)``."""
+pyplot, no global state), so it is safe to run in a worker thread: :func:`chart_png` does, one
+chart at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from bot.staff_stats.render import period_text
 WIDTH_PX, HEIGHT_PX, DPI = 800, 450, 100
 BAR_COLOUR = "#5865F2"
 HIDDEN_COLOUR = "#888888"
+CHART_LOCK = asyncio.Lock()  # drawing is CPU work: off the event loop, one chart at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ def funnel_chart_png(stats: ServerStats) -> bytes:
     # Imported here: matplotlib costs ~1 s and ~45 MiB, only worth paying when a chart is drawn.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
+    from matplotlib.ticker import MaxNLocator
 
     figure = MplFigure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -61,7 +64,9 @@ def funnel_chart_png(stats: ServerStats) -> bytes:
     axes.set_xlim(0, span * 1.45)
     axes.set_ylim(-0.6, len(bars) - 0.4)
     axes.set_xlabel("Contacts that got this far")
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    locator = axes.xaxis.get_major_locator()  # the default AutoLocator, a MaxNLocator
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
     if largest == 0:
         axes.set_xticks([])
     for side in ("top", "right"):
@@ -72,3 +77,9 @@ def funnel_chart_png(stats: ServerStats) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+async def chart_png(stats: ServerStats) -> bytes:
+    """:func:`funnel_chart_png` in a worker thread, one chart at a time."""
+    async with CHART_LOCK:
+        return await asyncio.to_thread(funnel_chart_png, stats)

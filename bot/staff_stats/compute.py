@@ -1,4 +1,5 @@
-"""Gather one server's rows and turn them into :class:`ServerStats`."""
+"""Gather one server's rows (:mod:`bot.storage.staff_figures`) and turn them into
+:class:`ServerStats`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ from functools import cache
 
 from bot.config import DEFAULT_DATA_DIR
 from bot.content import PHASES, Checklist, load_checklist
-from bot.staff_stats import queries
-from bot.staff_stats.figures import ServerStats, build_stats, start_of
-from bot.storage.database import Database
+from bot.staff_stats.figures import (
+    STAMPED,
+    ContactFacts,
+    Figure,
+    ServerStats,
+    build_stats,
+    start_of,
+)
+from bot.storage.database import Source
+from bot.storage.staff_figures import (
+    ContactRow,
+    nudge_outcomes,
+    server_contacts,
+    students_with_events,
+)
 
 
 @cache
@@ -22,8 +35,21 @@ def default_checklists() -> dict[str, Checklist]:
     }
 
 
+def contact_facts(row: ContactRow) -> ContactFacts:
+    return ContactFacts(
+        user_id=row.user_id,
+        stage=row.stage,
+        stage_before_close=row.stage_before_close,
+        updated_at=row.updated_at,
+        stamps={stage: row.stamps.get(stage) for stage in STAMPED},
+        closed_at=row.closed_at,
+        reply_class=row.reply_class,
+        ticks=row.ticks,
+    )
+
+
 async def compute_stats(
-    db: Database,
+    source: Source,
     guild_id: int,
     since: date | None,
     now: datetime,
@@ -37,11 +63,13 @@ async def compute_stats(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     start = start_of(since)
+    students = await students_with_events(source, guild_id, start)
+    nudges = await nudge_outcomes(source, guild_id, start)
     return build_stats(
         since=since,
         now=now,
-        students_active=await queries.students_active(db, guild_id, start),
-        contacts=await queries.contact_facts(db, guild_id),
-        nudges=await queries.nudge_outcomes(db, guild_id, start),
+        students_active=Figure(students, students),
+        contacts=[contact_facts(row) for row in await server_contacts(source, guild_id)],
+        nudges={outcome: Figure(tally.rows, tally.students) for outcome, tally in nudges.items()},
         checklists=checklists if checklists is not None else default_checklists(),
     )

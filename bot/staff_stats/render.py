@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord_limits import EMBED_FIELD_LIMIT
 from bot.domain.contacts import Stage
 from bot.staff_stats.figures import (
     FEWER_THAN,
@@ -19,8 +20,6 @@ from bot.staff_stats.figures import (
 CHART_FILENAME = "funnel.png"
 """Attach :func:`funnel_chart_png`'s bytes under this name; the embed shows it as its image."""
 
-FIELD_LIMIT = 1024
-
 
 def period_text(stats: ServerStats) -> str:
     as_of = stats.generated_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -31,7 +30,7 @@ def period_text(stats: ServerStats) -> str:
 
 def _field(lines: list[str]) -> str:
     text = "\n".join(lines) or "—"
-    return text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
+    return text if len(text) <= EMBED_FIELD_LIMIT else text[: EMBED_FIELD_LIMIT - 1] + "…"
 
 
 def _stage_label(stage: Stage) -> str:

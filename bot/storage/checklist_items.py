@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.content import Checklist, ChecklistItem, Content
-from bot.storage.database import Source, query_all
+from bot.storage.database import Source, Transaction, query_all
 from bot.storage.timestamps import to_db
 
 MAX_VISIBLE = 15
@@ -163,7 +161,7 @@ async def effective_checklist(
 
 
 async def save_edit(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     guild_id: int,
     phase: str,
     item_id: str,
@@ -188,7 +186,7 @@ async def save_edit(
 
 
 async def save_order(
-    tx: aiosqlite.Connection, guild_id: int, phase: str, order: list[str], now: datetime
+    tx: Transaction, guild_id: int, phase: str, order: list[str], now: datetime
 ) -> None:
     """Pin every item of the phase to its index in ``order`` (hidden items included)."""
     for position, item_id in enumerate(order):

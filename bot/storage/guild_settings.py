@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.business_days import HolidayCalendar
+from bot.domain.next_step import DEFAULT_MEETING_MINUTES as DEFAULT_MEETING_MINUTES
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
 from bot.holiday_calendars import holiday_calendar
-from bot.storage.database import Source, query_one
+from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import from_db, to_db
 
 DEFAULT_WORD_LIMIT = 100
-DEFAULT_MEETING_MINUTES = 20
-DEFAULT_REPORT_BACK_DAYS = 14
+DEFAULT_REPORT_BACK_DAYS = REPORT_BACK_AFTER_DAYS
 DEFAULT_DEPARTURE_GRACE_DAYS = 30
 
 RANGES: dict[str, tuple[int, int]] = {
@@ -94,7 +93,7 @@ def check_range(name: str, value: int) -> bool:
 
 
 async def update_server_settings(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     guild_id: int,
     now: datetime,
     *,
@@ -123,3 +122,14 @@ async def update_server_settings(
         f" ON CONFLICT (guild_id) DO UPDATE SET {updates}",
         insert,
     )
+
+
+async def digest_channels(source: Source) -> list[tuple[int, int]]:
+    """``(guild_id, channel_id)`` of every server whose staff chose a channel for the weekly
+    summary."""
+    rows = await query_all(
+        source,
+        "SELECT guild_id, digest_channel_id FROM guild_settings"
+        " WHERE digest_channel_id IS NOT NULL ORDER BY guild_id",
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.database import Source, query_all, query_one
+from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import from_db, to_db
 
 MAX_DETAIL = 1000  # characters of JSON; a detail is a summary, not a payload
@@ -27,7 +25,7 @@ class AuditEntry:
 
 
 async def record_staff_action(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     *,
     guild_id: int,
     staff_user_id: int,

@@ -9,14 +9,14 @@ from typing import Any
 
 import discord
 
-from bot.staff_access import require_staff
-from bot.storage.database import Database
-from bot.storage.staff_audit import AuditEntry, count_staff_actions, recent_staff_actions
+from bot.actions.staff import AuditPage, audit_log
+from bot.discord_limits import EMBED_LIMIT
+from bot.storage.staff_audit import AuditEntry
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, bot_of, ensure_owner, guild_id_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner
+from bot.ui.staff_access import require_staff
 
-PAGE_SIZE = 20
 MAX_DETAIL_SHOWN = 140
 
 
@@ -43,17 +43,13 @@ def entry_line(entry: AuditEntry) -> str:
     return f"{line} — {detail}" if detail else line
 
 
-async def audit_page(
-    db: Database, guild_id: int, owner_id: int, page: int
-) -> tuple[discord.Embed, discord.ui.View | None]:
-    total = await count_staff_actions(db, guild_id)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = max(0, min(page, pages - 1))
-    entries = await recent_staff_actions(db, guild_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    lines = [entry_line(entry) for entry in entries] or ["No staff actions recorded yet."]
+def audit_page(shown: AuditPage, owner_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
+    """One page of the audit log, with Newer/Older buttons for ``owner_id`` if there are more."""
+    page, pages, total = shown.page, shown.pages, shown.total
+    lines = [entry_line(entry) for entry in shown.entries] or ["No staff actions recorded yet."]
     description = "\n".join(lines)
-    if len(description) > 4096:
-        description = description[:4095] + "…"
+    if len(description) > EMBED_LIMIT:
+        description = description[: EMBED_LIMIT - 1] + "…"
     embed = discord.Embed(
         title="Staff actions in this server",
         description=description,
@@ -101,10 +97,9 @@ class AuditPageButton(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        await require_staff(interaction)  # a role taken away since counts at once
-        embed, view = await audit_page(
-            bot_of(interaction).db, guild_id_of(interaction), self.owner_id, self.page
-        )
+        ctx = context_of(interaction)
+        staff = await require_staff(ctx, interaction)  # a role taken away since counts at once
+        embed, view = audit_page(await audit_log(ctx, staff, self.page), self.owner_id)
         if view is None:
             await interaction.response.edit_message(embed=embed, view=None)
         else:

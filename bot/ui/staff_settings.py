@@ -1,75 +1,22 @@
-"""``/staff settings``: checking what staff typed, and showing the server's settings."""
+"""``/staff settings``: the server's settings as staff see them, the confirmation of a change,
+and the holiday calendars offered as staff type."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import discord
+from discord import app_commands
 
-from bot.errors import UserError
-from bot.holiday_calendars import NO_HOLIDAYS, country_name, normalize_country
-from bot.storage.guild_settings import RANGES, ServerSettings
-from bot.text import escape_markdown
+from bot.actions.staff import UNSETTABLE, ServerSettingsView
+from bot.discord_limits import MAX_CHOICES
+from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
+from bot.storage.guild_settings import ServerSettings
 
-LABELS: dict[str, tuple[str, str, str]] = {
-    # column: (option name, what it is, unit)
-    "word_limit": ("word-limit", "The outreach-email word limit", "words"),
-    "meeting_minutes": ("meeting-minutes", "The usual meeting length", "minutes"),
-    "report_back_days": ("report-back-days", "The report-back reminder", "days"),
-    "departure_grace_days": ("grace-days", "The grace period after a student leaves", "days"),
-}
-DEFAULTS = {
-    "word_limit": 100,
-    "meeting_minutes": 20,
-    "report_back_days": 14,
-    "departure_grace_days": 30,
-}
-RESCHEDULING = frozenset({"report_back_days", "holiday_country"})
-"""Settings the students' reminders depend on: changing one re-plans the whole server."""
-
-
-def check_number(column: str, value: int | None) -> int | None:
-    """A numeric setting within its range (the client enforces it too, but a modified client
-    need not)."""
-    if value is None:
-        return None
-    low, high = RANGES[column]
-    if not low <= value <= high:
-        option, what, unit = LABELS[column]
-        raise UserError(
-            f"{what} (`{option}`) must be from {low} to {high} {unit} (default "
-            f"{DEFAULTS[column]}); {value} is outside that range. Nothing was changed."
-        )
-    return value
-
-
-def check_country(text: str | None) -> tuple[bool, str | None]:
-    """(given, code): whether the option was used, and the code to store (None: no holidays)."""
-    if text is None:
-        return False, None
-    try:
-        return True, normalize_country(text)
-    except ValueError:
-        raise UserError(
-            f"“{escape_markdown(text.strip()[:20])}” isn't a country code the "
-            "holiday calendar knows. Use a two-letter code such as US, GB, DE or CA (pick from "
-            f"the list as you type), or `{NO_HOLIDAYS}` for weekends only. Nothing was changed."
-        ) from None
-
-
-def check_role(role: discord.Role | None) -> None:
-    if role is None:
-        return
-    if role.is_default():
-        raise UserError(
-            "@everyone can't be the staff role: every member would be staff. Pick a role only "
-            "staff have. Nothing was changed."
-        )
-    if role.managed:
-        raise UserError(
-            f"{role.mention} is managed by an integration (a bot or a subscription), so it "
-            "can't be the staff role. Nothing was changed."
-        )
+UNSET_CHOICES = [
+    app_commands.Choice(name=name, value=column) for column, name in UNSETTABLE.items()
+]
+CHOICE_NAME_LIMIT = 100
 
 
 def holidays_text(code: str | None) -> str:
@@ -87,6 +34,36 @@ OPTION_NAMES = {
     "digest_channel_id": "digest-channel",
     "departure_grace_days": "grace-days",
 }
+
+
+def saved_text(saved: ServerSettingsView) -> str:
+    """What changed, and how many contacts' reminders were re-planned for it."""
+    count = len(saved.changes)
+    lines = [
+        f"Saved. {count} setting{'s' if count != 1 else ''} changed:",
+        *(change_line(column, old, new) for column, (old, new) in saved.changes.items()),
+    ]
+    if saved.replanned is not None:
+        lines.append(
+            f"-# Reminders re-planned for {saved.replanned} contact"
+            f"{'s' if saved.replanned != 1 else ''} in this server."
+        )
+    return "\n".join(lines)
+
+
+def holiday_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete of ``holidays``: "none", then the two-letter country codes whose code or
+    name matches what was typed."""
+    needle = current.strip().lower()
+    choices = [app_commands.Choice(name="none (weekends only)", value=NO_HOLIDAYS)]
+    for code in sorted(code for code in supported_countries() if len(code) == 2):
+        name = country_name(code)
+        if not needle or code.lower().startswith(needle) or needle in name.lower():
+            name = f"{code} — {name}"[:CHOICE_NAME_LIMIT]
+            choices.append(app_commands.Choice(name=name, value=code))
+    if needle:
+        choices = choices[1:] if needle not in NO_HOLIDAYS else choices
+    return choices[:MAX_CHOICES]
 
 
 def change_line(column: str, old: Any, new: Any) -> str:

@@ -7,15 +7,16 @@ the person's name or role, notes, questions, takeaways or checklist ticks.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 
+from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT
 from bot.domain.contacts import Stage
 from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 
-EMBED_LIMIT = 4096
 DATED_STAGES: tuple[tuple[str, str], ...] = (
     ("requested", "requested_at"),
     ("replied", "replied_at"),
@@ -52,7 +53,7 @@ def contact_line(contact: ContactRecord) -> str:
     return f"{line} ({', '.join(dates)})" if dates else line
 
 
-def student_embed(member: discord.abc.User, contacts: list[ContactRecord]) -> discord.Embed:
+def student_embed(member: discord.abc.User, contacts: Sequence[ContactRecord]) -> discord.Embed:
     """The shared view: totals by stage, then one line per contact (most recently active
     first), as many as fit."""
     counts = Counter(contact.stage for contact in contacts)
@@ -73,7 +74,7 @@ def student_embed(member: discord.abc.User, contacts: list[ContactRecord]) -> di
             break
         shown.append(line)
     embed = discord.Embed(
-        title=f"Progress of {member.display_name}"[:256],
+        title=f"Progress of {member.display_name}"[:EMBED_TITLE_LIMIT],
         description="\n".join(shown),
         colour=discord.Colour.teal(),
     )

@@ -11,9 +11,11 @@ from typing import Any
 
 import discord
 
+from bot.actions.context import ActionContext
+from bot.actions.staff import StaffKey, staff_settings
 from bot.errors import UserError
-from bot.storage.guild_settings import ServerSettings, server_settings
-from bot.ui.guarded import bot_of, guild_id_of
+from bot.storage.guild_settings import ServerSettings
+from bot.ui.guarded import guild_id_of
 
 STAFF_ONLY = (
     "This is for the server's staff only (Manage Server permission or the staff role). "
@@ -40,10 +42,9 @@ def is_staff(interaction: discord.Interaction, settings: ServerSettings) -> bool
     return role is not None and role in member_role_ids(interaction.user)
 
 
-async def require_staff(interaction: discord.Interaction) -> ServerSettings:
-    """The server's settings if the user is staff; otherwise a private "staff only" error."""
+async def require_staff(ctx: ActionContext, interaction: discord.Interaction) -> StaffKey:
+    """Who is acting, if they are the server's staff; otherwise a private "staff only" error."""
     guild_id = guild_id_of(interaction)
-    settings = await server_settings(bot_of(interaction).db, guild_id)
-    if not is_staff(interaction, settings):
+    if not is_staff(interaction, await staff_settings(ctx, guild_id)):
         raise UserError(STAFF_ONLY)
-    return settings
+    return StaffKey(guild_id, interaction.user.id)
