@@ -181,7 +181,7 @@ async def dispatch_child(run: DispatchRun, workdir: Path) -> dict[str, Any]:
             execute(db_path, "CREATE INDEX bench_students_by_user ON students (user_id)")
         bot = make_bot(emu, db_path, clock=ManualClock(DISPATCH_NOW), deliver_nudges=False)
         if run.bucket_rate is not None:
-            bot.dispatcher.bucket = TokenBucket(run.bucket_rate)
+            bot.pacer = TokenBucket(run.bucket_rate)  # before start: every request shares it
         async with running(emu, bot):
             await asyncio.wait_for(bot.nudges_started.wait(), 60)
             await asyncio.sleep(1.1)  # login's requests leave the one-second window

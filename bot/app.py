@@ -19,10 +19,11 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.content import Content, load_content
-from bot.membership import purge_departed, sweep_memberships
+from bot.membership import MembershipChecker
 from bot.nudges.alarm import NudgeAlarm
 from bot.nudges.buttons import NudgeAction
-from bot.nudges.dispatcher import NudgeDispatcher
+from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispatcher
+from bot.nudges.pacing import TokenBucket
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
@@ -69,8 +70,12 @@ class InfoCoachBot(commands.Bot):
         self._db: Database | None = None
         self._planner: NudgePlanner | None = None
         self._actions: ActionContext | None = None
-        self.dispatcher = NudgeDispatcher(self)
-        self.alarm = NudgeAlarm(self.dispatcher.dispatch_due, self._next_due, clock)
+        self._membership: MembershipChecker | None = None
+        self._dispatcher: NudgeDispatcher | None = None
+        # Every request the bot makes on its own (DMs, DM channels, member lookups, staff
+        # summaries) waits for a token, to stay under Discord's global limit.
+        self.pacer = TokenBucket(NUDGES_PER_SECOND)
+        self.alarm = NudgeAlarm(self._dispatch_due, self._next_due, clock)
         self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
         self.nudges_started = asyncio.Event()  # set once delivery is running (tests wait on it)
 
@@ -94,13 +99,39 @@ class InfoCoachBot(commands.Bot):
             raise RuntimeError("the database is not open yet (call open_storage first)")
         return self._actions
 
+    @property
+    def membership(self) -> MembershipChecker:
+        if self._membership is None:
+            raise RuntimeError("the database is not open yet (call open_storage first)")
+        return self._membership
+
+    @property
+    def dispatcher(self) -> NudgeDispatcher:
+        if self._dispatcher is None:
+            raise RuntimeError("the database is not open yet (call open_storage first)")
+        return self._dispatcher
+
     async def open_storage(self) -> Database:
-        """Open and migrate the database; safe to call more than once."""
+        """Open and migrate the database, and build what works on it; safe to call more than
+        once."""
         if self._db is None:
             self._db = await Database.open(self.settings.db_path)
             self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
             self._actions = ActionContext(self._db, self.clock, self.content, self._planner)
+            self._membership = MembershipChecker(self._db, self.clock, self.pacer, self)
+            self._dispatcher = NudgeDispatcher(
+                db=self._db,
+                clock=self.clock,
+                planner=self._planner,
+                client=self,
+                membership=self._membership,
+                pacer=self.pacer,
+                wake_at=self.alarm.wake_at,
+            )
         return self._db
+
+    async def _dispatch_due(self) -> DispatchReport:
+        return await self.dispatcher.dispatch_due()
 
     async def _next_due(self) -> datetime | None:
         return await next_due_at(self.db)
@@ -128,8 +159,8 @@ class InfoCoachBot(commands.Bot):
     async def membership_housekeeping(self) -> None:
         """Hourly: check up to a batch of students not checked for a day (so each is checked
         about daily), then delete the data of those gone past their server's grace period."""
-        checked, gone = await sweep_memberships(self)
-        purged = await purge_departed(self)
+        checked, gone = await self.membership.sweep()
+        purged = await self.membership.purge_departed()
         if checked or purged:
             log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
 

@@ -38,6 +38,47 @@ class NudgeKind(StrEnum):
     """Weekly on the student's digest day, 09:00 local: what is due and overdue."""
 
 
+class NudgeStatus(StrEnum):
+    """Where a nudge row is in its life (the value is what the nudges table stores).
+
+    pending → sending → sent; or cancelled (no longer wanted), skipped (it made no sense any
+    more by the time it could go out), undeliverable (the student's DMs are closed)."""
+
+    PENDING = "pending"
+    """Planned; goes out at ``due_at``."""
+    SENDING = "sending"
+    """Claimed by the dispatcher: the DM may be on its way."""
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    UNDELIVERABLE = "undeliverable"
+
+
+LIVE_STATUSES: frozenset[NudgeStatus] = frozenset({NudgeStatus.PENDING, NudgeStatus.SENDING})
+"""At most one row per (contact, kind), or per student for the digest, is in these."""
+
+ENDED_WITHOUT_SENDING: frozenset[NudgeStatus] = frozenset(
+    {NudgeStatus.CANCELLED, NudgeStatus.SKIPPED, NudgeStatus.UNDELIVERABLE}
+)
+"""How the dispatcher may end a claimed nudge without sending it."""
+
+NUDGE_LABELS: dict[NudgeKind, str] = {
+    NudgeKind.SECOND_CONTACT: "contact a second person",
+    NudgeKind.FOLLOW_UP: "send one follow-up",
+    NudgeKind.CLOSE_NO_REPLY: "move on if still no reply",
+    NudgeKind.PREPARE: "finish preparing",
+    NudgeKind.CONFIRM: "confirm the meeting",
+    NudgeKind.TOP_QUESTIONS: "your top questions",
+    NudgeKind.THANK_YOU: "send the thank-you",
+    NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
+    NudgeKind.REFERRALS: "contact the referrals",
+    NudgeKind.REPORT_BACK: "report back",
+    NudgeKind.KEEP_WARM: "keep in touch",
+    NudgeKind.DIGEST: "weekly digest",
+}
+"""A few words on what each kind of reminder is about (how /progress names the next one)."""
+
+
 MEETING_KINDS: frozenset[NudgeKind] = frozenset(
     {NudgeKind.PREPARE, NudgeKind.CONFIRM, NudgeKind.TOP_QUESTIONS}
 )

@@ -7,22 +7,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
-from bot.actions.planner import student_prefs
+from bot.actions.planner import NudgePlanner, contact_state, occurrence_of, student_prefs
+from bot.clock import Clock
+from bot.domain.contacts import Stage
 from bot.domain.local_time import in_quiet_hours
+from bot.domain.nudge_kinds import NudgeStatus
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
-from bot.membership import still_member
+from bot.membership import MembershipChecker
 from bot.nudges.buttons import nudge_view
 from bot.nudges.pacing import TokenBucket
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
-from bot.storage.contacts import get_contact_by_id, list_contacts
-from bot.storage.guild_settings import server_settings
+from bot.storage.contacts import get_contact_by_id
+from bot.storage.database import Database, Transaction
+from bot.storage.delivery import DeliveryContext, delivery_context, forget_dm_channel
 from bot.storage.nudges import (
     NudgeRow,
     claim_due,
@@ -32,11 +36,7 @@ from bot.storage.nudges import (
     release,
     sending_rows,
 )
-from bot.storage.questions import list_questions
 from bot.storage.students import Student, get_student, set_dm_channel
-
-if TYPE_CHECKING:
-    from bot.app import InfoCoachBot
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +66,51 @@ class DispatchReport:
     retried: int = 0
     deferred: int = 0
 
+    def ended(self, status: NudgeStatus) -> None:
+        """Count a nudge ended without sending (skipped, cancelled or undeliverable)."""
+        if status is NudgeStatus.SKIPPED:
+            self.skipped += 1
+        elif status is NudgeStatus.CANCELLED:
+            self.cancelled += 1
+        elif status is NudgeStatus.UNDELIVERABLE:
+            self.undeliverable += 1
+        else:
+            raise ValueError(f"not an end without sending: {status!r}")
+
 
 class _Outcome(Exception):
     """Ends one delivery early with a status (internal control flow)."""
 
-    def __init__(self, status: str, reason: str) -> None:
+    def __init__(self, status: NudgeStatus, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
 
 
 class NudgeDispatcher:
-    def __init__(self, bot: InfoCoachBot, *, rate: float = NUDGES_PER_SECOND) -> None:
-        self.bot = bot
-        self.bucket = TokenBucket(rate)
+    """Built once in ``bot/app.py`` with what it uses: the database and clock, the planner (to
+    plan what follows a nudge), the Discord client (DM channels and the server's name), the
+    membership checker, the request pacer it shares with member lookups, and ``wake_at`` to
+    make the alarm ring for a retry."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        planner: NudgePlanner,
+        client: discord.Client,
+        membership: MembershipChecker,
+        pacer: TokenBucket,
+        wake_at: Callable[[datetime], None],
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._planner = planner
+        self._client = client
+        self._membership = membership
+        self.bucket = pacer  # every request to Discord waits for a token
+        self._wake_at = wake_at
         self._run_lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
 
@@ -93,8 +124,8 @@ class NudgeDispatcher:
             # was orphaned (a crash, or a failed mark): settle it before claiming more.
             await self._recover()
             while True:
-                now = self.bot.clock.now()
-                async with self.bot.db.transaction() as tx:
+                now = self._clock.now()
+                async with self._db.transaction() as tx:
                     rows = await claim_due(tx, now, BATCH)
                 if not rows:
                     return report
@@ -118,26 +149,34 @@ class NudgeDispatcher:
             try:
                 await self._deliver(row, now, report)
             except _Outcome as outcome:
-                async with self.bot.db.transaction() as tx:
-                    await finish(tx, row.id, outcome.status, outcome.reason, self.bot.clock.now())
-                setattr(report, outcome.status, getattr(report, outcome.status) + 1)
+                async with self._db.transaction() as tx:
+                    await finish(tx, row.id, outcome.status, outcome.reason, self._clock.now())
+                    await self._replan_if_moved(tx, row, now)
+                report.ended(outcome.status)
             except Exception as exc:  # anything unexpected: keep the nudge, try later
                 log.exception("nudge %s failed; will retry", row.id)
                 await self._retry(row, backoff(row.attempts), f"{type(exc).__name__}: {exc}")
                 report.retried += 1
 
     async def _deliver(self, row: NudgeRow, now: datetime, report: DispatchReport) -> None:
-        db = self.bot.db
-        student = await get_student(db, row.guild_id, row.user_id)
-        if student is None:
-            raise _Outcome("cancelled", "the student's data was deleted")
+        kind = NudgeKind(row.kind)
+        context = await delivery_context(
+            self._db,
+            row.guild_id,
+            row.user_id,
+            None if kind is NudgeKind.DIGEST else row.contact_id or 0,
+            with_questions=kind is NudgeKind.TOP_QUESTIONS,
+        )
+        if context is None:
+            raise _Outcome(NudgeStatus.CANCELLED, "the student's data was deleted")
+        student = context.student
         if student.unreachable_at is not None:
-            raise _Outcome("undeliverable", "the student's DMs are closed")
-        if not await still_member(self.bot, row.guild_id, row.user_id):
-            raise _Outcome("cancelled", "the student left the server")
+            raise _Outcome(NudgeStatus.UNDELIVERABLE, "the student's DMs are closed")
+        if not await self._membership.still_member(row.guild_id, row.user_id, context.membership):
+            raise _Outcome(NudgeStatus.CANCELLED, "the student left the server")
         prefs = student_prefs(student)
         if prefs is None or not prefs.nudges_enabled:
-            raise _Outcome("cancelled", "nudges are off")
+            raise _Outcome(NudgeStatus.CANCELLED, "nudges are off")
         local = now.astimezone(prefs.zone).time()
         if in_quiet_hours(local, prefs.quiet_start, prefs.quiet_end):
             await self._retry(row, defer_past_quiet_hours(now, prefs) - now, "quiet hours")
@@ -147,31 +186,30 @@ class NudgeDispatcher:
             # The last try may have reached Discord (a 5xx or a lost connection after the
             # request left): look for it before sending again, or it could arrive twice.
             try:
-                message_id = await self._find_sent(row)
+                message_id = await self._find_sent(row, student.dm_channel_id)
             except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
                 reason = f"{UNCERTAIN} history check failed: {exc}"
                 await self._retry(row, backoff(row.attempts), reason)
                 report.retried += 1
                 return
             if message_id is not None:
-                async with db.transaction() as tx:
-                    await mark_sent(tx, row.id, message_id, self.bot.clock.now())
+                async with self._db.transaction() as tx:
+                    await mark_sent(tx, row.id, message_id, self._clock.now())
+                    await self._replan_if_moved(tx, row, now)
                 report.sent += 1
                 return
-        text = await self._render(row, student, now)
+        text = self._render(row, kind, context, now)
         try:
             message = await self._send(row, student, text)
         except discord.Forbidden as exc:
-            async with db.transaction() as tx:
+            async with self._db.transaction() as tx:
                 held = await hold_for_unreachable(tx, row.user_id, f"403 {exc.code}", now)
             log.info("user %s has closed DMs; held %s nudges", row.user_id, held)
             report.undeliverable += 1
             return
         except discord.NotFound:
-            async with db.transaction() as tx:
-                await tx.execute(
-                    "UPDATE students SET dm_channel_id = NULL WHERE user_id = ?", (row.user_id,)
-                )
+            async with self._db.transaction() as tx:
+                await forget_dm_channel(tx, row.user_id)
             await self._retry(row, timedelta(seconds=5), "the DM channel no longer exists")
             report.retried += 1
             return
@@ -192,43 +230,62 @@ class NudgeDispatcher:
             return
         report.sent += 1
         try:
-            async with db.transaction() as tx:
-                await mark_sent(tx, row.id, message.id, self.bot.clock.now())
-                if row.kind == NudgeKind.DIGEST.value:
-                    await self.bot.planner.replan_digest(tx, row.guild_id, row.user_id, now)
+            async with self._db.transaction() as tx:
+                await mark_sent(tx, row.id, message.id, self._clock.now())
+                if kind is NudgeKind.DIGEST:
+                    await self._planner.replan_digest(tx, row.guild_id, row.user_id, now)
+                else:
+                    await self._replan_if_moved(tx, row, now)
         except Exception:
             # The DM went out; never release the row (that would send it twice). It stays in
             # "sending" and the next run settles it from the DM history.
             log.exception("nudge %s was sent as message %s but not marked", row.id, message.id)
 
     async def _retry(self, row: NudgeRow, wait: timedelta, reason: str) -> None:
-        now = self.bot.clock.now()
-        async with self.bot.db.transaction() as tx:
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
             await release(tx, row.id, now + wait, reason, now)
-        self.bot.alarm.wake_at(now + wait)
+            await self._replan_if_moved(tx, row, now)
+        self._wake_at(now + wait)
+
+    async def _replan_if_moved(self, tx: Transaction, row: NudgeRow, now: datetime) -> None:
+        """Call in the transaction that settles ``row``. While a row is *sending*, re-planning
+        leaves its kind alone (one live row per kind); if what the contact's nudge of that kind
+        is about changed meanwhile (the meeting moved, say), plan it now."""
+        if row.contact_id is None:
+            return
+        contact = await get_contact_by_id(tx, row.contact_id)
+        if contact is not None and occurrence_of(NudgeKind(row.kind), contact) != row.occurrence:
+            await self._planner.replan_contact(tx, contact.id, now)
 
     # -- rendering and sending ------------------------------------------------------------------
-    async def _render(self, row: NudgeRow, student: Student, now: datetime) -> str:
-        db = self.bot.db
-        prefs = student_prefs(student)
+    def _render(
+        self, row: NudgeRow, kind: NudgeKind, context: DeliveryContext, now: datetime
+    ) -> str:
+        prefs = student_prefs(context.student)
         assert prefs is not None
-        guild = self.bot.get_guild(row.guild_id)
-        kind = NudgeKind(row.kind)
+        guild = self._client.get_guild(row.guild_id)
         if kind is NudgeKind.DIGEST:
-            contacts = await list_contacts(db, row.guild_id, row.user_id)
-            days = (await server_settings(db, row.guild_id)).report_back_days
-            text = digest_text(contacts, now, prefs.zone, report_back_days=days)
+            text = digest_text(
+                context.contacts, now, prefs.zone, report_back_days=context.report_back_days
+            )
         else:
-            contact = await get_contact_by_id(db, row.contact_id or 0)
-            if contact is None or contact.nudges_stopped or contact.stage.value == "closed":
-                raise _Outcome("cancelled", "the contact is gone, closed or stopped")
-            state = await self.bot.planner.load_state(db, contact)
+            contact = context.contact
+            if contact is None or contact.nudges_stopped or contact.stage is Stage.CLOSED:
+                raise _Outcome(NudgeStatus.CANCELLED, "the contact is gone, closed or stopped")
+            # Only the stage and the meeting time decide whether a reminder went stale; the
+            # preparation checklist and the referrals play no part, so they are not read.
+            state = contact_state(contact, prepare_done=False, open_referrals=0)
             if is_stale(kind, state, now):
-                raise _Outcome("skipped", "it no longer makes sense (the meeting has started)")
-            questions = None
-            if kind is NudgeKind.TOP_QUESTIONS:
-                questions = [q.text for q in await list_questions(db, contact.id)]
-            text = contact_nudge_text(kind, contact, questions=questions)
+                raise _Outcome(
+                    NudgeStatus.SKIPPED, "it no longer makes sense (the meeting has started)"
+                )
+            text = contact_nudge_text(
+                kind,
+                contact,
+                questions=context.questions,
+                report_back_days=context.report_back_days,
+            )
         return with_frame(
             text, guild_name=guild.name if guild else None, due_at=row.planned_at, now=now
         )
@@ -237,12 +294,12 @@ class NudgeDispatcher:
         channel_id = student.dm_channel_id
         if channel_id is None:
             await self.bucket.acquire()
-            channel = await self.bot.create_dm(discord.Object(row.user_id))
+            channel = await self._client.create_dm(discord.Object(row.user_id))
             channel_id = channel.id
-            async with self.bot.db.transaction() as tx:
+            async with self._db.transaction() as tx:
                 await set_dm_channel(tx, row.user_id, channel_id)
         await self.bucket.acquire()
-        target = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        target = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         return await target.send(text, view=nudge_view(row), nonce=nonce_for(row.id))
 
     # -- start-up repair ------------------------------------------------------------------------
@@ -260,31 +317,34 @@ class NudgeDispatcher:
                 return 0
 
     async def _recover(self) -> int:
-        rows = await sending_rows(self.bot.db)
+        rows = await sending_rows(self._db)
         settled = 0
         for row in rows:
             try:
-                message_id = await self._find_sent(row)
+                student = await get_student(self._db, row.guild_id, row.user_id)
+                channel_id = student.dm_channel_id if student is not None else None
+                message_id = await self._find_sent(row, channel_id)
             except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
                 # Discord can't tell whether it went out: leave the row in "sending" (never
                 # send blindly, that could send it twice) and look again on the next run.
                 log.warning("nudge %s: cannot check the DM history yet (%s)", row.id, exc)
                 continue
-            now = self.bot.clock.now()
-            async with self.bot.db.transaction() as tx:
+            now = self._clock.now()
+            async with self._db.transaction() as tx:
                 if message_id is not None:
                     await mark_sent(tx, row.id, message_id, now)
                 else:
                     await release(tx, row.id, row.due_at, "recovered after a restart", now)
+                await self._replan_if_moved(tx, row, now)
             settled += 1
         return settled
 
-    async def _find_sent(self, row: NudgeRow) -> int | None:
-        student = await get_student(self.bot.db, row.guild_id, row.user_id)
-        if student is None or student.dm_channel_id is None:
+    async def _find_sent(self, row: NudgeRow, dm_channel_id: int | None) -> int | None:
+        """The id of the DM that carries this nudge's buttons, if it went out."""
+        if dm_channel_id is None:
             return None  # no DM channel was ever opened, so nothing was sent
-        channel = self.bot.get_partial_messageable(
-            student.dm_channel_id, type=discord.ChannelType.private
+        channel = self._client.get_partial_messageable(
+            dm_channel_id, type=discord.ChannelType.private
         )
         await self.bucket.acquire()
         async for message in channel.history(limit=RECOVERY_LOOKBACK):

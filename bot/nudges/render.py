@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from discord.utils import format_dt
 
+from bot.discord_limits import MESSAGE_LIMIT
 from bot.domain.next_step import next_step
+from bot.domain.nudge_kinds import NUDGE_LABELS
 from bot.domain.nudge_plan import NudgeKind
 from bot.storage.contacts import ContactRecord
+from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
 from bot.text import escape_markdown
 
 LATE_AFTER = timedelta(minutes=15)
-NUDGE_LABELS = {
-    NudgeKind.SECOND_CONTACT: "contact a second person",
-    NudgeKind.FOLLOW_UP: "send one follow-up",
-    NudgeKind.CLOSE_NO_REPLY: "move on if still no reply",
-    NudgeKind.PREPARE: "finish preparing",
-    NudgeKind.CONFIRM: "confirm the meeting",
-    NudgeKind.TOP_QUESTIONS: "your top questions",
-    NudgeKind.THANK_YOU: "send the thank-you",
-    NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
-    NudgeKind.REFERRALS: "contact the referrals",
-    NudgeKind.REPORT_BACK: "report back",
-    NudgeKind.KEEP_WARM: "keep in touch",
-    NudgeKind.DIGEST: "weekly digest",
-}
+_WEEKS = {7: "a week", 14: "two weeks", 21: "three weeks", 28: "four weeks"}
 
 
 def next_nudge_line(kind: str, due_at: datetime) -> str:
@@ -34,7 +25,14 @@ def next_nudge_line(kind: str, due_at: datetime) -> str:
     return f"next reminder {format_dt(due_at, 'R')}: {NUDGE_LABELS[NudgeKind(kind)]}"
 
 
-MAX_MESSAGE = 2000
+def days_in_words(days: int) -> str:
+    """A delay of whole days as a person would say it: ``a week``, ``two weeks``, ``a month``
+    (30 or 31 days), else ``10 days``."""
+    if days in _WEEKS:
+        return _WEEKS[days]
+    if days in (30, 31):
+        return "a month"
+    return "1 day" if days == 1 else f"{days} days"
 
 
 def _who(contact: ContactRecord) -> str:
@@ -48,8 +46,14 @@ def _meeting(contact: ContactRecord) -> str:
 
 
 def contact_nudge_text(
-    kind: NudgeKind, contact: ContactRecord, *, questions: list[str] | None = None
+    kind: NudgeKind,
+    contact: ContactRecord,
+    *,
+    questions: Sequence[str] | None = None,
+    report_back_days: int = DEFAULT_REPORT_BACK_DAYS,
 ) -> str:
+    """The nudge about one contact. ``report_back_days`` is the server's report-back delay (the
+    report-back nudge says how long ago the meeting was)."""
     who, org = _who(contact), escape_markdown(contact.organization)
     if kind is NudgeKind.SECOND_CONTACT:
         return (
@@ -101,8 +105,8 @@ def contact_nudge_text(
         )
     if kind is NudgeKind.REPORT_BACK:
         return (
-            f"📣 About two weeks since you met {who}. Tell them what you did with their advice; "
-            "press **Done** once you have."
+            f"📣 About {days_in_words(report_back_days)} since you met {who}. Tell them what "
+            "you did with their advice; press **Done** once you have."
         )
     if kind is NudgeKind.KEEP_WARM:
         return (
@@ -113,7 +117,7 @@ def contact_nudge_text(
 
 
 def digest_text(
-    contacts: list[ContactRecord], now: datetime, zone: ZoneInfo, *, report_back_days: int
+    contacts: Sequence[ContactRecord], now: datetime, zone: ZoneInfo, *, report_back_days: int
 ) -> str:
     """What is overdue and what is due in the coming week, soonest first."""
     week_end = now + timedelta(days=7)
@@ -152,4 +156,4 @@ def with_frame(text: str, *, guild_name: str | None, due_at: datetime, now: date
             "Sorry for the delay."
         )
     message = "\n".join(lines)
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"

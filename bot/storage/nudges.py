@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import Database, Source, query_one
+from bot.domain.nudge_kinds import ENDED_WITHOUT_SENDING, NudgeStatus
+from bot.storage.database import Database, Params, Source, Transaction, query_one
 from bot.storage.timestamps import from_db, to_db
 
 # A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
 # undeliverable one may be, when it becomes wanted or deliverable again.
-_DELIVERED = ("sent", "sending", "skipped")
+_DELIVERED = (NudgeStatus.SENT, NudgeStatus.SENDING, NudgeStatus.SKIPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ class NudgeRow:
     occurrence: str
     planned_at: datetime
     due_at: datetime
-    status: str
+    status: NudgeStatus
     attempts: int
     last_error: str | None
     claimed_at: datetime | None
@@ -51,19 +53,20 @@ class Wanted:
 
 
 def _row(row: aiosqlite.Row) -> NudgeRow:
-    values = dict(zip(_COLUMNS.split(", "), tuple(row), strict=True))
+    values: dict[str, Any] = dict(zip(_COLUMNS.split(", "), tuple(row), strict=True))
     for key in ("planned_at", "due_at", "claimed_at", "sent_at"):
         values[key] = from_db(values[key])
+    values["status"] = NudgeStatus(values["status"])
     return NudgeRow(**values)
 
 
-async def _fetch(tx: aiosqlite.Connection, sql: str, params: Iterable | dict) -> list[NudgeRow]:
+async def _fetch(tx: Transaction, sql: str, params: Params) -> list[NudgeRow]:
     async with tx.execute(sql, params) as cursor:
         return [_row(r) for r in await cursor.fetchall()]
 
 
 async def sync_nudges(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     *,
     guild_id: int,
     user_id: int,
@@ -74,34 +77,38 @@ async def sync_nudges(
 ) -> None:
     """Make the live rows of ``kinds`` for this contact (or the student's digest, when
     ``contact_id`` is None) match ``wanted``: cancel what is no longer wanted, move what the
-    planner moved, add what is new, and never re-add an occurrence already delivered."""
+    planner moved, add what is new, and never re-add an occurrence already delivered.
+
+    A kind whose row the dispatcher holds (*sending*) is left alone: only one live row per
+    kind may exist, and that row is the dispatcher's until it settles it (which re-plans the
+    contact if what it was about changed meanwhile)."""
     kinds = list(kinds)
     owner = (
         "contact_id = ?"
         if contact_id is not None
         else "contact_id IS NULL AND guild_id = ? AND user_id = ?"
     )
-    owner_params: tuple = (contact_id,) if contact_id is not None else (guild_id, user_id)
+    owner_params: tuple[int, ...] = (contact_id,) if contact_id is not None else (guild_id, user_id)
     marks = ",".join("?" * len(kinds))
-    live = {
-        r.kind: r
-        for r in await _fetch(
-            tx,
-            f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks})"
-            " AND status = 'pending'",
-            (*owner_params, *kinds),
-        )
-    }
+    rows = await _fetch(
+        tx,
+        f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks}) AND status IN (?, ?)",
+        (*owner_params, *kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+    )
+    live = {r.kind: r for r in rows if r.status is NudgeStatus.PENDING}
+    in_flight = {r.kind for r in rows if r.status is NudgeStatus.SENDING}
     stamp = to_db(now)
     wanted_kinds = {w.kind for w in wanted}
-    for kind, row in live.items():
+    for kind, unwanted in live.items():
         if kind not in wanted_kinds:
             await tx.execute(
                 "UPDATE nudges SET status = 'cancelled', updated_at = ? WHERE id = ?"
                 " AND status = 'pending'",
-                (stamp, row.id),
+                (stamp, unwanted.id),
             )
     for want in wanted:
+        if want.kind in in_flight:
+            continue
         row = live.get(want.kind)
         if row is not None:
             if row.occurrence != want.occurrence:
@@ -126,8 +133,8 @@ async def sync_nudges(
             continue
         async with tx.execute(
             f"SELECT 1 FROM nudges WHERE {owner} AND kind = ? AND occurrence = ?"
-            f" AND status IN {_DELIVERED!r} LIMIT 1",
-            (*owner_params, want.kind, want.occurrence),
+            " AND status IN (?, ?, ?) LIMIT 1",
+            (*owner_params, want.kind, want.occurrence, *_DELIVERED),
         ) as cursor:
             if await cursor.fetchone():
                 continue
@@ -148,28 +155,29 @@ async def sync_nudges(
         )
 
 
+# The two hot queries name 'pending' literally, so SQLite always matches them to the partial
+# index nudges_pending_by_due (a bound parameter would leave that to the planner's mood).
+NEXT_DUE_SQL = "SELECT due_at FROM nudges WHERE status = 'pending' ORDER BY due_at LIMIT 1"
+CLAIM_DUE_SQL = (
+    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
+    f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}"
+)
+
+
 async def next_due_at(db: Database) -> datetime | None:
     """The earliest due time among pending nudges (the alarm's next wake-up)."""
-    value = await db.fetch_value(
-        "SELECT due_at FROM nudges WHERE status = 'pending' ORDER BY due_at LIMIT 1"
-    )
-    return from_db(value)
+    return from_db(await db.fetch_value(NEXT_DUE_SQL))
 
 
-async def claim_due(tx: aiosqlite.Connection, now: datetime, limit: int) -> list[NudgeRow]:
-    """Move up to ``limit`` due pending rows to *sending* in one statement and return them."""
-    return await _fetch(
-        tx,
-        f"UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
-        f" updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
-        f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}",
-        {"now": to_db(now), "limit": limit},
-    )
+async def claim_due(tx: Transaction, now: datetime, limit: int) -> list[NudgeRow]:
+    """Move up to ``limit`` due pending rows to *sending* in one statement and return them,
+    earliest due first (ties by id)."""
+    rows = await _fetch(tx, CLAIM_DUE_SQL, {"now": to_db(now), "limit": limit})
+    return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
-async def mark_sent(
-    tx: aiosqlite.Connection, nudge_id: int, message_id: int, now: datetime
-) -> None:
+async def mark_sent(tx: Transaction, nudge_id: int, message_id: int, now: datetime) -> None:
     await tx.execute(
         "UPDATE nudges SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL,"
         " updated_at = ? WHERE id = ? AND status = 'sending'",
@@ -178,7 +186,7 @@ async def mark_sent(
 
 
 async def release(
-    tx: aiosqlite.Connection, nudge_id: int, retry_at: datetime, error: str, now: datetime
+    tx: Transaction, nudge_id: int, retry_at: datetime, error: str, now: datetime
 ) -> None:
     """Back to *pending* to be tried again at ``retry_at`` (a 429, a 5xx, a timeout)."""
     await tx.execute(
@@ -189,10 +197,11 @@ async def release(
 
 
 async def finish(
-    tx: aiosqlite.Connection, nudge_id: int, status: str, reason: str, now: datetime
+    tx: Transaction, nudge_id: int, status: NudgeStatus, reason: str, now: datetime
 ) -> None:
     """End a claimed nudge without sending it: *skipped*, *cancelled* or *undeliverable*."""
-    assert status in ("skipped", "cancelled", "undeliverable")
+    if status not in ENDED_WITHOUT_SENDING:
+        raise ValueError(f"a nudge cannot end as {status!r} without being sent")
     await tx.execute(
         "UPDATE nudges SET status = ?, last_error = ?, updated_at = ? WHERE id = ?"
         " AND status IN ('sending', 'pending')",
@@ -213,9 +222,7 @@ async def get_nudge(db: Database, nudge_id: int) -> NudgeRow | None:
     return None if row is None else _row(row)
 
 
-async def record_action(
-    tx: aiosqlite.Connection, nudge_id: int, action: str, now: datetime
-) -> bool:
+async def record_action(tx: Transaction, nudge_id: int, action: str, now: datetime) -> bool:
     """Remember what the student pressed on a sent nudge (first press wins)."""
     cursor = await tx.execute(
         "UPDATE nudges SET action = ?, acted_at = ?, updated_at = ? WHERE id = ?"
@@ -237,9 +244,7 @@ async def next_nudge_per_contact(
     return {r[0]: (r[1], from_db(r[2])) for r in rows}  # type: ignore[misc]
 
 
-async def hold_for_unreachable(
-    tx: aiosqlite.Connection, user_id: int, error: str, now: datetime
-) -> int:
+async def hold_for_unreachable(tx: Transaction, user_id: int, error: str, now: datetime) -> int:
     """The user's DMs are closed: mark every live nudge of theirs (all servers) undeliverable
     and the student rows unreachable. Returns how many nudges were held."""
     stamp = to_db(now)
@@ -256,7 +261,7 @@ async def hold_for_unreachable(
     return cursor.rowcount
 
 
-async def snooze(tx: aiosqlite.Connection, sent: NudgeRow, until: datetime, now: datetime) -> bool:
+async def snooze(tx: Transaction, sent: NudgeRow, until: datetime, now: datetime) -> bool:
     """Plan the same occurrence again at ``until`` (unless a live row of that kind exists)."""
     cursor = await tx.execute(
         "INSERT OR IGNORE INTO nudges (guild_id, user_id, contact_id, kind, occurrence,"
@@ -276,6 +281,19 @@ async def snooze(tx: aiosqlite.Connection, sent: NudgeRow, until: datetime, now:
         ),
     )
     return cursor.rowcount > 0
+
+
+async def cancel_student_nudges(
+    tx: Transaction, guild_id: int, user_id: int, reason: str, now: datetime
+) -> int:
+    """Cancel every pending nudge of the student in this server (they left it). Returns how
+    many were cancelled."""
+    cursor = await tx.execute(
+        "UPDATE nudges SET status = 'cancelled', last_error = ?, updated_at = ?"
+        " WHERE guild_id = ? AND user_id = ? AND status = 'pending'",
+        (reason[:500], to_db(now), guild_id, user_id),
+    )
+    return cursor.rowcount
 
 
 async def _earliest(source: Source, where: str, params: tuple[int, ...]) -> datetime | None:

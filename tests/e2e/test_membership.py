@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.membership import purge_departed, sweep_memberships
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, query
 
@@ -47,7 +46,7 @@ async def test_leaving_stops_nudges_now_and_deletes_data_after_the_grace_period(
 
     harness.clock.set(START + timedelta(days=1))
     lookups = emu.count_requests("GET", rf"/guilds/{world.guild.id}/members/{student.id}$")
-    _, gone = await sweep_memberships(bot)
+    _, gone = await bot.membership.sweep()
     assert gone >= 1
     assert (
         emu.count_requests("GET", rf"/guilds/{world.guild.id}/members/{student.id}$") == lookups + 1
@@ -63,9 +62,10 @@ async def test_leaving_stops_nudges_now_and_deletes_data_after_the_grace_period(
     )
     assert pending == []
 
-    assert await purge_departed(bot, START + timedelta(days=30)) == 0  # 29 days gone: kept
+    # 29 days gone: kept
+    assert await bot.membership.purge_departed(START + timedelta(days=30)) == 0
     assert rows_about(harness, student)["contacts"] == 1
-    await purge_departed(bot, START + timedelta(days=31, minutes=1))
+    await bot.membership.purge_departed(START + timedelta(days=31, minutes=1))
     assert rows_about(harness, student) == {"students": 0, "contacts": 0, "events": 0, "nudges": 0}
 
 
@@ -76,15 +76,15 @@ async def test_coming_back_within_the_grace_period_keeps_everything(
     student = await student_with_data(world, harness)
     emu.remove_member(world.guild.id, student.id)
     harness.clock.set(START + timedelta(days=1))
-    await sweep_memberships(bot)
+    await bot.membership.sweep()
     emu.add_member(world.guild.id, student.id)
     harness.clock.set(START + timedelta(days=2, minutes=1))
-    await sweep_memberships(bot)
+    await bot.membership.sweep()
     (row,) = query(
         harness.db_path, "SELECT departed_at FROM students WHERE user_id = ?", (student.id,)
     )
     assert row["departed_at"] is None
-    await purge_departed(bot, START + timedelta(days=60))
+    await bot.membership.purge_departed(START + timedelta(days=60))
     assert rows_about(harness, student)["contacts"] == 1
 
 
@@ -92,10 +92,10 @@ async def test_a_student_checked_today_is_not_looked_up_again(world: World, harn
     emu, bot = world.emulator, harness.bot
     student = await student_with_data(world, harness)
     harness.clock.set(START + timedelta(days=3))
-    await sweep_memberships(bot)
+    await bot.membership.sweep()
     lookups = emu.count_requests("GET", rf"/members/{student.id}$")
     harness.clock.set(START + timedelta(days=3, hours=5))
-    await sweep_memberships(bot)
+    await bot.membership.sweep()
     assert emu.count_requests("GET", rf"/members/{student.id}$") == lookups
 
 
@@ -143,6 +143,6 @@ async def test_staff_can_shorten_the_grace_period(world: World, harness: BotHarn
     await ix.message()
     emu.remove_member(world.other_guild.id, leaver.id)
     harness.clock.set(START + timedelta(days=1))
-    await sweep_memberships(bot)
-    assert await purge_departed(bot, START + timedelta(days=8, minutes=1)) >= 1
+    await bot.membership.sweep()
+    assert await bot.membership.purge_departed(START + timedelta(days=8, minutes=1)) >= 1
     assert rows_about(harness, leaver)["contacts"] == 0

@@ -1,0 +1,139 @@
+"""What the dispatcher reads to deliver one nudge: the student (settings, DM channel, whether
+they are reachable and still in the server), the server setting the texts depend on, and the
+contact the nudge is about with its questions (or, for the digest, all the student's contacts),
+in one query."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.contacts import _COLUMNS as CONTACT_COLUMNS
+from bot.storage.contacts import ContactRecord
+from bot.storage.contacts import _record as contact_record
+from bot.storage.database import Source, Transaction, query_all
+from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
+from bot.storage.membership import MembershipRecord
+from bot.storage.students import Student
+from bot.storage.timestamps import from_db
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    student: Student
+    membership: MembershipRecord
+    report_back_days: int
+    """The server's report-back delay (the report-back nudge and the digest say it)."""
+    contacts: tuple[ContactRecord, ...]
+    """A contact nudge: its contact (none when it was deleted). The digest: every contact of
+    the student in that server, most recently active first."""
+    questions: tuple[str, ...] = ()
+    """The contact's questions in the student's order (only when asked for)."""
+
+    @property
+    def contact(self) -> ContactRecord | None:
+        return self.contacts[0] if self.contacts else None
+
+
+_C = "c_"  # prefix of the contact's columns in the joined row
+_CONTACT_SELECT = ", ".join(f"c.{name} AS {_C}{name}" for name in CONTACT_COLUMNS.split(", "))
+_SELECT = (
+    "SELECT s.timezone, s.quiet_start, s.quiet_end, s.nudges_enabled, s.digest_day,"
+    " s.dm_channel_id, s.unreachable_at, s.unreachable_told_at, s.share_with_staff,"
+    " s.departed_at, s.membership_checked_at,"
+    " coalesce(g.report_back_days, :default_days) AS report_back_days,"
+    f" {_CONTACT_SELECT},"
+    " CASE WHEN :with_questions AND c.id IS NOT NULL THEN (SELECT"
+    " json_group_array(json_array(q.position, q.id, q.text)) FROM contact_questions q"
+    " WHERE q.contact_id = c.id) END AS questions"
+    " FROM students s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
+)
+_FOR_CONTACT = (
+    f"{_SELECT} LEFT JOIN contacts c ON c.id = :contact_id"
+    " AND c.guild_id = s.guild_id AND c.user_id = s.user_id"
+    " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
+)
+_FOR_DIGEST = (
+    f"{_SELECT} LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
+    " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
+    " ORDER BY c.updated_at DESC, c.id DESC"
+)
+
+
+class _ContactColumns:
+    """The contact's columns of a joined row under their own names (all that
+    :func:`bot.storage.contacts._record` asks of a row)."""
+
+    def __init__(self, row: aiosqlite.Row) -> None:
+        self._row = row
+
+    def __getitem__(self, key: str) -> Any:
+        return self._row[_C + key]
+
+
+def _student(guild_id: int, user_id: int, row: aiosqlite.Row) -> Student:
+    return Student(
+        guild_id=guild_id,
+        user_id=user_id,
+        timezone=row["timezone"],
+        quiet_start=time.fromisoformat(row["quiet_start"]),
+        quiet_end=time.fromisoformat(row["quiet_end"]),
+        nudges_enabled=bool(row["nudges_enabled"]),
+        digest_day=row["digest_day"],
+        dm_channel_id=row["dm_channel_id"],
+        unreachable_at=from_db(row["unreachable_at"]),
+        unreachable_told_at=from_db(row["unreachable_told_at"]),
+        share_with_staff=bool(row["share_with_staff"]),
+    )
+
+
+def _questions(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(text for _, _, text in sorted(json.loads(value)))
+
+
+async def delivery_context(
+    source: Source,
+    guild_id: int,
+    user_id: int,
+    contact_id: int | None,
+    *,
+    with_questions: bool = False,
+) -> DeliveryContext | None:
+    """Everything needed to deliver a nudge to the student, in one query: about the contact
+    ``contact_id`` (only if it is theirs), or, when None, the digest (all their contacts).
+    None when the student has no row (their data was deleted)."""
+    params = {
+        "guild_id": guild_id,
+        "user_id": user_id,
+        "contact_id": contact_id,
+        "default_days": DEFAULT_REPORT_BACK_DAYS,
+        "with_questions": with_questions,
+    }
+    rows = await query_all(source, _FOR_DIGEST if contact_id is None else _FOR_CONTACT, params)
+    if not rows:
+        return None
+    first = rows[0]
+    return DeliveryContext(
+        student=_student(guild_id, user_id, first),
+        membership=MembershipRecord(
+            from_db(first["departed_at"]), from_db(first["membership_checked_at"])
+        ),
+        report_back_days=first["report_back_days"],
+        contacts=tuple(
+            contact_record(_ContactColumns(row))  # type: ignore[arg-type]
+            for row in rows
+            if row[f"{_C}id"] is not None
+        ),
+        questions=_questions(first["questions"]),
+    )
+
+
+async def forget_dm_channel(tx: Transaction, user_id: int) -> None:
+    """Discord says the stored DM channel no longer exists: open a new one next time."""
+    await tx.execute("UPDATE students SET dm_channel_id = NULL WHERE user_id = ?", (user_id,))
