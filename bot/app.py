@@ -165,7 +165,7 @@ class InfoCoachBot(commands.Bot):
             log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
 
     async def staff_summaries(self) -> None:
-        posted = await send_weekly_staff_summaries(self.actions, self, self.dispatcher.bucket)
+        posted = await send_weekly_staff_summaries(self.actions, self, self.pacer)
         if posted:
             log.info("posted %s weekly staff summaries", posted)
 

@@ -55,8 +55,8 @@ class PrivacyCog(
             ephemeral=True,
         )
 
-    @app_commands.command(
-        name="delete", description="Delete everything InfoCoach stores about you here"
+    @app_commands.command(  # named after the method: /privacy delete
+        description="Erase everything InfoCoach stores about you here (asks first)"
     )
     async def delete(self, interaction: discord.Interaction) -> None:
         counts = await stored_data_counts(self.ctx, student_of(interaction))

@@ -1,4 +1,4 @@
-"""``/privacy delete``'s confirmation: a red "Delete my data" button and "Cancel", both
+"""``/privacy delete``'s confirmation: a red "Yes, delete my data" button and "Cancel", both
 owner-only and alive after restarts (the owner's id travels in the custom_id)."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class DeleteDataConfirm(
     def __init__(self, *, owner_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Delete my data",
+                label="Yes, delete my data",
                 style=discord.ButtonStyle.danger,
                 custom_id=f"ic:del:{owner_id}",
             )

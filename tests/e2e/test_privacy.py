@@ -369,7 +369,7 @@ async def test_confirmed_delete_removes_all_my_rows_here_and_nothing_else(
     assert "can't be undone" in text
     assert "2 contacts" in text
     assert "2 prepared questions" in text
-    confirm = warning.button(label="Delete my data")
+    confirm = warning.button(label="Yes, delete my data")
     assert confirm["style"] == DANGER
     assert warning.button(label="Cancel") is not None
 
@@ -412,7 +412,7 @@ async def test_another_student_cannot_press_my_delete_buttons(world: World, harn
     await build_journey(world, harness, alice)
     warning = await ask_to_delete(world, alice)
     before = database_snapshot(harness.db_path)
-    for label in ("Delete my data", "Cancel"):
+    for label in ("Yes, delete my data", "Cancel"):
         click = await world.emulator.click(
             mallory, warning, warning.button(label=label)["custom_id"], strict=False
         )
@@ -429,7 +429,7 @@ async def test_the_confirm_button_works_after_a_restart(world: World, harness: B
     warning = await ask_to_delete(world, alice)
     await harness.restart()
     click = await world.emulator.click(
-        alice, warning, warning.button(label="Delete my data")["custom_id"]
+        alice, warning, warning.button(label="Yes, delete my data")["custom_id"]
     )
     assert "Deleted everything" in (await click.message()).text()
     assert all(

@@ -20,10 +20,10 @@ async def test_the_summary_goes_to_the_channel_once_a_week(world: World, harness
     before = len(emu.channel_messages(channel_id))
 
     harness.clock.set(datetime(2026, 11, 30, 8, 59, tzinfo=UTC))  # Monday, before 09:00 UTC
-    assert await send_weekly_staff_summaries(bot.actions, bot, bot.dispatcher.bucket) == 0
+    assert await send_weekly_staff_summaries(bot.actions, bot, bot.pacer) == 0
 
     harness.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-    assert await send_weekly_staff_summaries(bot.actions, bot, bot.dispatcher.bucket) == 1
+    assert await send_weekly_staff_summaries(bot.actions, bot, bot.pacer) == 1
     (summary,) = emu.channel_messages(channel_id)[before:]
     assert "Weekly InfoCoach summary" in summary.text()
     assert "fewer than 5" in summary.text()  # an empty server reveals no small numbers
@@ -31,8 +31,8 @@ async def test_the_summary_goes_to_the_channel_once_a_week(world: World, harness
     assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
 
     harness.clock.set(datetime(2026, 12, 2, 12, 0, tzinfo=UTC))  # later the same week
-    assert await send_weekly_staff_summaries(bot.actions, bot, bot.dispatcher.bucket) == 0
+    assert await send_weekly_staff_summaries(bot.actions, bot, bot.pacer) == 0
     harness.clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))  # the next Monday
-    assert await send_weekly_staff_summaries(bot.actions, bot, bot.dispatcher.bucket) == 1
+    assert await send_weekly_staff_summaries(bot.actions, bot, bot.pacer) == 1
     assert len(emu.channel_messages(channel_id)) == before + 2
     assert all(not m.ephemeral for m in emu.channel_messages(channel_id)[before:])
