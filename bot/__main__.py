@@ -46,13 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", help="where backup writes the copy")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(need_token=args.verb == "run")  # only run talks to Discord
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         if args.verb == "check":
             load_content(settings.data_dir)
             print(f"settings and {settings.data_dir} are valid")
+            if not settings.discord_token:
+                print("DISCORD_TOKEN is not set yet: running the bot will need it")
         elif args.verb == "backup":
             if not args.path:
                 parser.error("backup needs a PATH, e.g. python -m bot backup backups/today.sqlite3")

@@ -1,7 +1,8 @@
 """Settings read from the environment, with an optional untracked ``.env`` file beside it.
 
-Only ``DISCORD_TOKEN`` is required. The environment wins over ``.env`` so that a deployment can
-override a developer's file without editing it.
+Only ``DISCORD_TOKEN`` is required, and only to run the bot: the admin verbs (``check``,
+``migrate``, ``backup``) never talk to Discord. The environment wins over ``.env`` so that a
+deployment can override a developer's file without editing it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True, slots=True)
 class Settings:
     discord_token: str
+    """Empty when the settings were loaded without ``need_token`` and none is set."""
     db_path: Path = DEFAULT_DB_PATH
     data_dir: Path = DEFAULT_DATA_DIR
     dev_guild_id: int | None = None
@@ -54,14 +56,20 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = None,
+    *,
+    need_token: bool = True,
 ) -> Settings:
-    """Build :class:`Settings` from ``environ`` (default ``os.environ``) over ``dotenv_path``."""
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``) over ``dotenv_path``.
+
+    ``need_token=False`` (for the verbs that never connect to Discord) accepts a missing
+    ``DISCORD_TOKEN``; the settings then carry an empty one."""
     env = dict(read_dotenv(dotenv_path if dotenv_path is not None else PROJECT_ROOT / ".env"))
     env.update(os.environ if environ is None else environ)
 
     token = env.get("DISCORD_TOKEN", "").strip()
-    if not token:
+    if not token and need_token:
         raise ConfigError(
             f"DISCORD_TOKEN is not set: put your bot token in the environment or in .env "
             f"(see {README_SETUP_SECTION})."

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.domain.email_check import EmailRules
+from bot.domain.email_check import DEFAULT_CONNECTION_WINDOW, DEFAULT_WORD_LIMIT, EmailRules
 
 PHASES: tuple[str, ...] = ("request", "prepare", "interview", "followup")
 ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -92,12 +92,12 @@ def _text(path: Path, where: str, value: Any, field: str, *, required: bool) -> 
         return None
     if not isinstance(value, str) or not value.strip():
         raise ContentError(f"{path}: {where}: “{field}” must be non-empty text")
-    value = " ".join(value.split())
-    if len(value) > MAX_ITEM_TEXT:
+    text = " ".join(value.split())
+    if len(text) > MAX_ITEM_TEXT:
         raise ContentError(
-            f"{path}: {where}: “{field}” is {len(value)} characters; the most is {MAX_ITEM_TEXT}"
+            f"{path}: {where}: “{field}” is {len(text)} characters; the most is {MAX_ITEM_TEXT}"
         )
-    return value
+    return text
 
 
 def _entry_id(
@@ -147,17 +147,18 @@ def load_checklist(path: Path) -> Checklist:
 
 
 def load_email_rules(path: Path) -> EmailRules:
+    """The outreach-email checker's settings. The word lists are required (this file is their
+    only home); ``word_limit`` and ``connection_window`` default to the checker's usual ones."""
     data = _read_toml(path)
-    defaults = EmailRules()
-    limit = data.get("word_limit", defaults.word_limit)
-    window = data.get("connection_window", defaults.connection_window)
+    limit = data.get("word_limit", DEFAULT_WORD_LIMIT)
+    window = data.get("connection_window", DEFAULT_CONNECTION_WINDOW)
     for name, value in (("word_limit", limit), ("connection_window", window)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
             raise ContentError(f"{path}: {name} must be a whole number from 1 to 1000")
     lists: dict[str, tuple[str, ...]] = {}
     for name in ("job_words", "connection_words"):
-        value = data.get(name, getattr(defaults, name))
-        if not isinstance(value, list | tuple) or not value:
+        value = data.get(name)
+        if not isinstance(value, list) or not value:
             raise ContentError(f"{path}: {name} must be a non-empty list of words")
         for word in value:
             if not isinstance(word, str) or not word.strip():

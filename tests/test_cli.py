@@ -38,6 +38,37 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: st
 def test_missing_token_names_the_variable_and_the_readme(tmp_path: Path):
     result = run_bot(tmp_path)
     assert_one_clear_line(result, "DISCORD_TOKEN", "README")
+    explicit = run_bot(tmp_path, "run")
+    assert_one_clear_line(explicit, "DISCORD_TOKEN", "README")
+    assert explicit.stderr == result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()  # stopped before touching the database
+
+
+def test_migrate_needs_no_token(tmp_path: Path):
+    result = run_bot(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout
+    assert (tmp_path / "bot.sqlite3").is_file()
+
+
+def test_check_needs_no_token_but_mentions_it(tmp_path: Path):
+    result = run_bot(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    assert "are valid" in result.stdout
+    assert "DISCORD_TOKEN is not set" in result.stdout
+    with_token = run_bot(tmp_path, "check", DISCORD_TOKEN="x")
+    assert with_token.returncode == 0, with_token.stderr
+    assert "DISCORD_TOKEN" not in with_token.stdout
+
+
+def test_check_without_a_token_still_checks_settings_and_content(tmp_path: Path):
+    bad_setting = run_bot(tmp_path, "check", INFOCOACH_DEV_GUILD="abc")
+    assert_one_clear_line(bad_setting, "INFOCOACH_DEV_GUILD")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    (data / "outreach_email.toml").write_text("word_limit = 0\n", encoding="utf-8")
+    bad_content = run_bot(tmp_path, "check", INFOCOACH_DATA_DIR=str(data))
+    assert_one_clear_line(bad_content, "outreach_email.toml", "word_limit")
 
 
 def test_malformed_content_names_file_and_item(tmp_path: Path):
@@ -65,15 +96,14 @@ def test_migrate_verb_creates_the_database(tmp_path: Path):
 
 
 def test_backup_verb_writes_a_copy(tmp_path: Path):
-    assert run_bot(tmp_path, "migrate", DISCORD_TOKEN="x").returncode == 0
-    result = run_bot(tmp_path, "backup", str(tmp_path / "b" / "copy.sqlite3"), DISCORD_TOKEN="x")
+    assert run_bot(tmp_path, "migrate").returncode == 0
+    result = run_bot(tmp_path, "backup", str(tmp_path / "b" / "copy.sqlite3"))  # no token needed
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "b" / "copy.sqlite3").is_file()
     missing = run_bot(
         tmp_path,
         "backup",
         str(tmp_path / "x.sqlite3"),
-        DISCORD_TOKEN="x",
         INFOCOACH_DB_PATH=str(tmp_path / "nope.sqlite3"),
     )
     assert_one_clear_line(missing, "no database")

@@ -14,6 +14,16 @@ def test_token_is_required(tmp_path: Path):
         load_settings({}, tmp_path / "missing.env")
 
 
+def test_token_can_be_left_out_for_the_verbs_that_do_not_connect(tmp_path: Path):
+    settings = load_settings({}, tmp_path / "missing.env", need_token=False)
+    assert settings.discord_token == ""
+    assert settings.db_path == DEFAULT_DB_PATH
+    given = load_settings({"DISCORD_TOKEN": " t "}, tmp_path / "missing.env", need_token=False)
+    assert given.discord_token == "t"
+    with pytest.raises(ConfigError, match="INFOCOACH_DEV_GUILD"):  # the rest is still checked
+        load_settings({"INFOCOACH_DEV_GUILD": "abc"}, tmp_path / "missing.env", need_token=False)
+
+
 def test_dotenv_is_read_and_environment_wins(tmp_path: Path):
     dotenv = tmp_path / ".env"
     dotenv.write_text(

@@ -45,11 +45,11 @@ class Stage(StrEnum):
 
     @property
     def rank(self) -> int:
-        """Position along the journey; closed sits outside it."""
-        return _ORDER.index(self) if self in _ORDER else -1
+        """Position along :data:`JOURNEY`; closed sits outside it (-1)."""
+        return JOURNEY.index(self) if self in JOURNEY else -1
 
 
-_ORDER = [
+JOURNEY: tuple[Stage, ...] = (
     Stage.PLANNED,
     Stage.REQUESTED,
     Stage.REPLIED,
@@ -57,7 +57,8 @@ _ORDER = [
     Stage.MET,
     Stage.THANKED,
     Stage.KEEPING_IN_TOUCH,
-]
+)
+"""The stages in the order a contact moves through them (closed sits outside the journey)."""
 
 
 class StageChangeError(ValueError):

@@ -33,6 +33,9 @@ Five rules, always reported in this order (ids are stable):
     such as "you're") are at least as many as first-person ones (I, me, my, mine,
     myself, and "I'm", "I’d"...). "We/us/our" count for neither side.
 
+The word lists (``job_words``, ``connection_words``) come from the rules object, which
+:mod:`bot.content` fills from ``data/outreach_email.toml``: they are kept there only.
+
 Matching for the word lists is case-insensitive, accent-insensitive and treats
 ’ ‘ ʼ as '. An entry may be a phrase ("graduate of"); it then matches those words
 in a row. An empty draft fails every rule with the same reason.
@@ -48,72 +51,6 @@ from typing import NamedTuple
 
 DEFAULT_WORD_LIMIT = 100
 DEFAULT_CONNECTION_WINDOW = 30
-
-DEFAULT_JOB_WORDS: tuple[str, ...] = (
-    "job",
-    "jobs",
-    "position",
-    "positions",
-    "opening",
-    "openings",
-    "open role",
-    "open roles",
-    "vacancy",
-    "vacancies",
-    "hire",
-    "hiring",
-    "internship",
-    "internships",
-    "resume",
-    "resumes",
-    "cv",
-    "cover letter",
-    "apply",
-    "applying",
-    "application",
-    "applications",
-    "employment",
-    "career opportunities",
-    "refer me",
-    "salary",
-)
-
-DEFAULT_CONNECTION_WORDS: tuple[str, ...] = (
-    "alum",
-    "alums",
-    "alumna",
-    "alumnae",
-    "alumni",
-    "alumnus",
-    "fellow",
-    "graduate of",
-    "graduated from",
-    "also studied",
-    "also attended",
-    "class of",
-    "classmate",
-    "referred",
-    "suggested I",
-    "suggested that I",
-    "suggested you",
-    "recommended",
-    "gave me your name",
-    "introduced",
-    "we met",
-    "met you",
-    "member of",
-    "mutual",
-    "friend",
-    "colleague",
-    "your talk",
-    "your article",
-    "your post",
-    "your presentation",
-    "your panel",
-    "your podcast",
-    "your webinar",
-    "heard you speak",
-)
 
 RULE_IDS: tuple[str, ...] = (
     "word_count",
@@ -181,13 +118,14 @@ _SENTENCE_END_RE = re.compile(r"[.!?…？]+[\"'”’)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "e.g", "i.e"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EmailRules:
-    """The server's settings for the checker. Defaults work without any data file."""
+    """The checker's settings. The word lists live only in ``data/outreach_email.toml``
+    (:func:`bot.content.load_email_rules` reads them); the numbers default to the usual ones."""
 
+    job_words: tuple[str, ...]
+    connection_words: tuple[str, ...]
     word_limit: int = DEFAULT_WORD_LIMIT
-    job_words: tuple[str, ...] = DEFAULT_JOB_WORDS
-    connection_words: tuple[str, ...] = DEFAULT_CONNECTION_WORDS
     connection_window: int = DEFAULT_CONNECTION_WINDOW
 
     def __post_init__(self) -> None:

@@ -6,17 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain.contacts import Stage
-
-JOURNEY: tuple[Stage, ...] = (
-    Stage.PLANNED,
-    Stage.REQUESTED,
-    Stage.REPLIED,
-    Stage.SCHEDULED,
-    Stage.MET,
-    Stage.THANKED,
-    Stage.KEEPING_IN_TOUCH,
-)
+from bot.domain.contacts import JOURNEY, Stage
 
 
 @dataclass(frozen=True, slots=True)

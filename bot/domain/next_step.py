@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
+from bot.domain.nudge_kinds import KEEP_WARM_DAYS
 from bot.domain.three_b_seven import FOLLOW_UP_AFTER
 
 THANK_YOU_WITHIN = timedelta(hours=24)
 REPORT_BACK_AFTER_DAYS = 14
 """Default days from the meeting to the report back (a server may change it later)."""
-KEEP_IN_TOUCH_EVERY_DAYS = 120
-"""Days between keep-in-touch messages: about three a year."""
+KEEP_IN_TOUCH_EVERY_DAYS = KEEP_WARM_DAYS
+"""Days between keep-in-touch messages: about three a year (the keep-warm nudge's interval)."""
 MIN_TOUCH_GAP_DAYS = 90
 """Touches closer together than this are more than "about three times a year"."""
 DEFAULT_MEETING_MINUTES = 20

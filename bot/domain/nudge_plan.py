@@ -49,6 +49,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, THANK_YOU_WITHIN
 from bot.domain.nudge_kinds import (
     CONTACT_KINDS,
     KEEP_WARM_DAYS,
@@ -94,7 +95,7 @@ CLOSE_AFTER = FOLLOW_UP_AFTER
 REFERRALS_AFTER = SECOND_CONTACT_AFTER
 """Business days after the meeting before nudging about referrals not yet contacted."""
 
-THANK_YOU_AFTER = timedelta(hours=24)
+THANK_YOU_AFTER = THANK_YOU_WITHIN
 THANK_YOU_AGAIN_AFTER = timedelta(hours=48)
 
 _MEETING_OFFSET: dict[NudgeKind, timedelta] = {
@@ -256,7 +257,7 @@ def plan_contact_nudges(
     now: datetime,
     *,
     holidays: Container[date] | None = None,
-    report_back_days: int = 14,
+    report_back_days: int = REPORT_BACK_AFTER_DAYS,
 ) -> list[PlannedNudge]:
     """Every nudge this contact wants now, sorted by ``due_at`` then kind (see the module
     docstring for the rules). ``holidays`` is the server's calendar (any container of dates)

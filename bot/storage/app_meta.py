@@ -6,7 +6,8 @@ from bot.storage.database import Database
 
 
 async def get_meta(db: Database, key: str) -> str | None:
-    return await db.fetch_value("SELECT value FROM app_meta WHERE key = ?", (key,))
+    value: str | None = await db.fetch_value("SELECT value FROM app_meta WHERE key = ?", (key,))
+    return value
 
 
 async def set_meta(db: Database, key: str, value: str) -> None:

@@ -19,7 +19,9 @@
 
 Both subclass ``aiosqlite.Connection`` and use its ``_execute`` hook (every aiosqlite call and
 cursor method goes through it; the same in aiosqlite 0.20 to 0.22), so ``tx`` stays an ordinary
-aiosqlite connection for every caller.
+aiosqlite connection for every caller. That hook and the raw ``sqlite3`` connection and cursor
+are aiosqlite internals: :mod:`bot.compat` gives them names of ours (``run_call``,
+``run_on_thread``, ``sqlite``, ``sqlite_cursor``) and checks at import that they still exist.
 """
 
 from __future__ import annotations
@@ -27,13 +29,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
-Params = Iterable[Any] | dict[str, Any]
+from bot.compat import HookedConnection, HookedCursor
+
+Params = Sequence[Any] | Mapping[str, Any]
+"""A statement's parameters: values for ``?`` in order, or by name for ``:name``."""
+
+Transaction = aiosqlite.Connection
+"""An open write transaction, as :meth:`bot.storage.database.Database.transaction` yields it:
+what every storage function that writes takes (never ``Any``)."""
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +61,27 @@ before it fails with "the database is busy": short enough that a student still h
 within Discord's 3-second deadline for an interaction."""
 
 
-class _InlineCursor(aiosqlite.Cursor):
+class _InlineCursor(HookedCursor):
     """A cursor whose fetches run inline while its connection is inline (skipping a layer)."""
 
+    def __init__(self, conn: WriteConnection, cursor: sqlite3.Cursor) -> None:
+        super().__init__(conn, cursor)
+        self._writer = conn
+
     async def fetchone(self) -> sqlite3.Row | None:
-        if self._conn.inline:  # type: ignore[attr-defined]
-            return self._cursor.fetchone()
+        if self._writer.inline:
+            row: sqlite3.Row | None = self.sqlite_cursor.fetchone()
+            return row
         return await super().fetchone()
 
     async def fetchall(self) -> list[sqlite3.Row]:
-        if self._conn.inline:  # type: ignore[attr-defined]
-            return self._cursor.fetchall()
+        if self._writer.inline:
+            return self.sqlite_cursor.fetchall()
         return list(await super().fetchall())
 
     async def close(self) -> None:
-        if self._conn.inline:  # type: ignore[attr-defined]
-            self._cursor.close()
+        if self._writer.inline:
+            self.sqlite_cursor.close()
         else:
             await super().close()
 
@@ -94,7 +110,7 @@ class _Ran:
         await self._cursor.close()
 
 
-class WriteConnection(aiosqlite.Connection):
+class WriteConnection(HookedConnection):
     """An aiosqlite connection that can run its calls inline (see the module docstring)."""
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int = 64):
@@ -102,30 +118,31 @@ class WriteConnection(aiosqlite.Connection):
         self.inline = False
         self._since_yield = 0
 
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def run_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Coroutine[Any, Any, T]:
         if not self.inline:
-            return await super()._execute(fn, *args, **kwargs)
-        if not self._running or self._connection is None:
-            raise ValueError("Connection closed")
+            return self.run_on_thread(fn, *args, **kwargs)
+        return self._run_inline(fn, *args, **kwargs)
+
+    async def _run_inline(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self.sqlite  # noqa: B018 -- raises ValueError("Connection closed") once closed
         if self._pause_due():
             await asyncio.sleep(0)
         return fn(*args, **kwargs)
 
     def execute(self, sql: str, parameters: Params | None = None) -> Any:
         """Inline: runs the statement now and returns an already-finished result (the hot
-        path: no coroutine and no thread); otherwise aiosqlite's own."""
+        path: no coroutine and no thread); otherwise aiosqlite's own. Either way the result
+        can be awaited for the cursor or used as ``async with``."""
         if not self.inline:
             return super().execute(sql, parameters)
-        if not self._running or self._connection is None:
-            raise ValueError("Connection closed")
-        cursor = self._connection.execute(sql, () if parameters is None else parameters)
+        cursor = self.sqlite.execute(sql, () if parameters is None else parameters)
         return _Ran(_InlineCursor(self, cursor), self._pause_due())
 
     def begin_now(self) -> bool:
         """``BEGIN IMMEDIATE`` inline if the write lock is free right now; False if another
         connection holds it (then BEGIN on the thread, where waiting up to the busy timeout
         does not stall the loop)."""
-        raw = self._conn
+        raw = self.sqlite
         raw.execute("PRAGMA busy_timeout = 0")
         try:
             raw.execute("BEGIN IMMEDIATE")
@@ -141,7 +158,7 @@ class WriteConnection(aiosqlite.Connection):
         """``COMMIT`` inline. In WAL mode with ``synchronous = NORMAL`` a commit appends to the
         WAL without an fsync; the checkpoint (which copies pages back and fsyncs) is switched
         off on this connection and done by a :class:`Checkpointer` on another thread."""
-        self._conn.execute("COMMIT")
+        self.sqlite.execute("COMMIT")
 
     def _pause_due(self) -> bool:
         self._since_yield += 1
@@ -154,7 +171,8 @@ class WriteConnection(aiosqlite.Connection):
 def _fetch_one(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
     cursor = conn.execute(sql, params)
     try:
-        return cursor.fetchone()
+        row: sqlite3.Row | None = cursor.fetchone()
+        return row
     finally:
         cursor.close()
 
@@ -167,14 +185,14 @@ def _fetch_all(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlit
         cursor.close()
 
 
-class ReadConnection(aiosqlite.Connection):
+class ReadConnection(HookedConnection):
     """An aiosqlite connection whose reads each take one hop (see the module docstring)."""
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        return await self._execute(_fetch_one, self._conn, sql, params)
+        return await self.run_on_thread(_fetch_one, self.sqlite, sql, params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        return await self._execute(_fetch_all, self._conn, sql, params)
+        return await self.run_on_thread(_fetch_all, self.sqlite, sql, params)
 
 
 class Checkpointer:

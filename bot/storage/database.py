@@ -9,7 +9,7 @@ writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +19,9 @@ import aiosqlite
 from bot.storage.connections import (
     WRITE_LOCK_WAIT_MS,
     Checkpointer,
+    Params,
     ReadConnection,
+    Transaction,
     connect_reader,
     connect_writer,
 )
@@ -27,7 +29,6 @@ from bot.storage.errors import StorageError
 from bot.storage.migrations import migrate
 from bot.storage.writer import BatchCommitError, GroupCommitWriter
 
-Params = Iterable[Any] | dict[str, Any]
 T = TypeVar("T")
 
 __all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError", "Transaction"]
@@ -74,7 +75,7 @@ class Database:
         finally:
             await self._reader.close()
 
-    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """``async with db.transaction() as tx:`` — the body's writes are saved when the block
         exits without error (after the COMMIT returned); on the body's error none of them are.
 
@@ -84,7 +85,7 @@ class Database:
         """
         return self.writer.transaction()
 
-    async def write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def write(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
         """``await db.write(fn)``: like ``async with db.transaction() as tx: return await fn(tx)``,
         but retried once on its own if the batch it joined failed to commit (``fn`` must be safe
         to run again)."""
@@ -107,10 +108,6 @@ class Database:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
-
-Transaction = aiosqlite.Connection
-"""An open write transaction, as :meth:`Database.transaction` yields it: what every storage
-function that writes takes (never ``Any``)."""
 
 Source = Database | Transaction
 """Where a read runs: the database's reader, or an open write transaction (to read what the

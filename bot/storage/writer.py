@@ -42,7 +42,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from bot.storage.connections import Checkpointer, WriteConnection
+from bot.storage.connections import Checkpointer, Transaction, WriteConnection
 from bot.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class _Turn:
         self.handed_on = False  # done with the connection
         self.token: Token[_Turn | None] | None = None
 
-    async def __aenter__(self) -> aiosqlite.Connection:
+    async def __aenter__(self) -> Transaction:
         writer = self.writer
         current = _current.get()
         if current is not None and current.active and current.writer is writer:
@@ -227,9 +227,7 @@ class GroupCommitWriter:
 
     # -- callers ----------------------------------------------------------------------------
 
-    def transaction(
-        self, *, solo: bool = False
-    ) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+    def transaction(self, *, solo: bool = False) -> AbstractAsyncContextManager[Transaction]:
         """Wait for a turn, run the body in a savepoint, and return only once it committed."""
         return _Turn(self, solo)
 
@@ -248,7 +246,7 @@ class GroupCommitWriter:
             raise RuntimeError("call_after_commit outside a transaction")
         turn.callbacks.append(callback)
 
-    async def write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    async def write(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
         """``await writer.write(fn)``: run ``await fn(tx)`` in a transaction and return its
         result once committed. If the batch it joined failed to commit with other callers in
         it, ``fn`` runs again in a transaction of its own (so it must be safe to re-run)."""

@@ -14,6 +14,8 @@ from typing import Any
 
 import discord
 
+from bot.compat import dispatch_modal_submit, open_modal_ids
+
 ModalFactory = Callable[[re.Match[str]], discord.ui.Modal]
 _REGISTRY: list[tuple[re.Pattern[str], ModalFactory]] = []
 _TASKS: set[asyncio.Task[Any]] = set()
@@ -38,17 +40,16 @@ def rescue_orphaned_modal(client: discord.Client, interaction: discord.Interacti
     custom_id = str(interaction.data.get("custom_id", ""))
     if not custom_id.startswith("ic:mf:"):
         return False
-    store = client._connection._view_store  # discord.py internal: where open modals live
-    if custom_id in store._modals:
+    if custom_id in open_modal_ids(client):
         return False  # still open in this process: discord.py dispatches it
     for pattern, factory in _REGISTRY:
         match = pattern.fullmatch(custom_id)
         if match is None:
             continue
         modal = factory(match)
-        data: dict[str, Any] = dict(interaction.data)  # type: ignore[arg-type]
-        task = modal._dispatch_submit(
-            interaction, data.get("components", []), data.get("resolved", {})
+        data: dict[str, Any] = dict(interaction.data)
+        task = dispatch_modal_submit(
+            modal, interaction, data.get("components", []), data.get("resolved", {})
         )
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)

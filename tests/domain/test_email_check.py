@@ -1,8 +1,10 @@
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.content import load_email_rules
 from bot.domain.email_check import (
     RULE_IDS,
     EmailRules,
@@ -12,7 +14,7 @@ from bot.domain.email_check import (
 )
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "outreach_email.toml"
-RULES = EmailRules()
+RULES = load_email_rules(DATA_FILE)  # the shipped word lists: the checker has no copy of its own
 
 GOOD = """Dear Ms. Lee,
 
@@ -58,18 +60,27 @@ def test_good_email_reasons_are_specific() -> None:
     assert verdicts["about_them"].reason.startswith("5 you/your vs 3 I/me/my")
 
 
-def test_defaults_work_standalone() -> None:
+def test_shipped_rules() -> None:
     assert RULES.word_limit == 100
     assert RULES.connection_window == 30
     assert "job" in RULES.job_words
     assert "alum" in RULES.connection_words
 
 
+def test_the_word_lists_come_only_from_the_rules() -> None:
+    with pytest.raises(TypeError):
+        EmailRules()  # type: ignore[call-arg]  # no built-in word lists
+    rules = EmailRules(job_words=("gig",), connection_words=("neighbour",))
+    assert rules.word_limit == 100  # the numbers have defaults
+    assert _failed("Hi neighbour, any gig for you?", rules).keys() == {"no_job_words"}
+    assert _failed("Hi fellow alum, any job for you?", rules).keys() == {"connection_early"}
+
+
 def test_rules_validate_and_accept_lists() -> None:
     with pytest.raises(ValueError, match="word_limit"):
-        EmailRules(word_limit=0)
+        replace(RULES, word_limit=0)
     with pytest.raises(ValueError, match="connection_window"):
-        EmailRules(connection_window=0)
+        replace(RULES, connection_window=0)
     rules = EmailRules(job_words=["gig"], connection_words=["neighbour"])  # type: ignore[arg-type]
     assert rules.job_words == ("gig",)
     hash(rules)
@@ -79,7 +90,7 @@ def test_rules_validate_and_accept_lists() -> None:
 
 
 def test_too_long_fails_only_word_count() -> None:
-    assert _failed(GOOD, EmailRules(word_limit=40)) == {
+    assert _failed(GOOD, replace(RULES, word_limit=40)) == {
         "word_count": "44 words; the limit is 40 — cut 4."
     }
 
@@ -104,7 +115,7 @@ def test_late_connection_fails_with_its_position() -> None:
     assert failed["connection_early"] == (
         "Your connection (“fellow”) first appears at word 46 — name it within the first 30 words."
     )
-    assert _failed(text, EmailRules(connection_window=46)) == {}
+    assert _failed(text, replace(RULES, connection_window=46)) == {}
 
 
 def test_job_word_fails_only_no_job_words() -> None:

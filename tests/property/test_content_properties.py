@@ -139,10 +139,20 @@ _FUZZ = settings(
 @example(name="checklists/request.toml", body=b"x = " + b"[" * 5000 + b"]" * 5000)
 @example(name="checklists/request.toml", body=b"x = " + b"{a=" * 3000 + b"1" + b"}" * 3000)
 def test_random_bytes_give_a_content_error(workspace: Path, name: str, body: bytes) -> None:
-    if name == "outreach_email.toml":  # every key has a default: an empty file is valid
-        _load(workspace, name, body)
-    else:
-        _refused(workspace, name, body)
+    _refused(workspace, name, body)  # the email rules too: their word lists are required
+
+
+def test_the_email_word_lists_are_required(workspace: Path) -> None:
+    for key in ("job_words", "connection_words"):
+        document = json.loads(json.dumps(SHIPPED["outreach_email.toml"]))
+        del document[key]
+        message = _refused(workspace, "outreach_email.toml", to_toml(document).encode())
+        assert f"{key} must be a non-empty list" in message
+    shipped = SHIPPED["outreach_email.toml"]
+    lists_only = {key: shipped[key] for key in ("job_words", "connection_words")}
+    content, message, _ = _load(workspace, "outreach_email.toml", to_toml(lists_only).encode())
+    assert content is not None, message
+    assert (content.email_rules.word_limit, content.email_rules.connection_window) == (100, 30)
 
 
 scalars = st.one_of(
@@ -218,7 +228,11 @@ def _drop_required_key(document: dict[str, Any], data: st.DataObject) -> str | N
     elif "thank_you" in document:
         del document["thank_you"]["text"]
     elif "job_words" in document:
-        document[data.draw(st.sampled_from(["job_words", "connection_words"]))] = []
+        key = data.draw(st.sampled_from(["job_words", "connection_words"]))
+        if data.draw(st.booleans()):
+            del document[key]
+        else:
+            document[key] = []
     else:
         del document[data.draw(st.sampled_from([k for k in document if k != "why"]))]
     return None

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot.config import DEFAULT_DATA_DIR
+from bot.content import load_email_rules
 from bot.domain.email_check import (
-    DEFAULT_CONNECTION_WORDS,
-    DEFAULT_JOB_WORDS,
     RULE_IDS,
     EmailRules,
     check_email,
     count_words,
 )
 
-RULES = EmailRules()
+RULES = load_email_rules(DEFAULT_DATA_DIR / "outreach_email.toml")  # the shipped word lists
+JOB_WORDS = RULES.job_words
+CONNECTION_WORDS = RULES.connection_words
 
 # Pieces a pasted draft may contain: words the rules look for, hostile characters, markdown.
 _VOCABULARY = (
-    *DEFAULT_JOB_WORDS,
-    *DEFAULT_CONNECTION_WORDS,
+    *JOB_WORDS,
+    *CONNECTION_WORDS,
     "Dear",
     "Ms.",
     "Dr.",
@@ -93,10 +96,8 @@ drafts = st.one_of(
 rules_strategy = st.builds(
     EmailRules,
     word_limit=st.integers(1, 1000),
-    job_words=st.lists(st.sampled_from(DEFAULT_JOB_WORDS) | st.text(min_size=1), min_size=1),
-    connection_words=st.lists(
-        st.sampled_from(DEFAULT_CONNECTION_WORDS) | st.text(min_size=1), min_size=1
-    ),
+    job_words=st.lists(st.sampled_from(JOB_WORDS) | st.text(min_size=1), min_size=1),
+    connection_words=st.lists(st.sampled_from(CONNECTION_WORDS) | st.text(min_size=1), min_size=1),
     connection_window=st.integers(1, 1000),
 )
 
@@ -142,7 +143,7 @@ def test_word_count_is_non_negative_and_grows_by_one_per_appended_word(
 @given(text=drafts, limit=st.integers(1, 150))
 def test_word_count_rule_passes_iff_count_within_limit(text: str, limit: int) -> None:
     words = count_words(text)
-    passed = _rule(text, "word_count", EmailRules(word_limit=limit))
+    passed = _rule(text, "word_count", replace(RULES, word_limit=limit))
     # An empty draft (no words at all) fails every rule, the word count included.
     assert passed == (0 < words <= limit)
     if words == 0:
@@ -160,7 +161,7 @@ def test_job_word_detection_ignores_case(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     text=drafts,
-    job_word=st.sampled_from(DEFAULT_JOB_WORDS),
+    job_word=st.sampled_from(JOB_WORDS),
     flips=st.lists(st.booleans(), min_size=1, max_size=8),
     at_start=st.booleans(),
 )
@@ -180,7 +181,7 @@ def test_adding_a_job_word_to_a_passing_email_fails_that_rule(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    job_word=st.sampled_from([w for w in DEFAULT_JOB_WORDS if " " in w]),
+    job_word=st.sampled_from([w for w in JOB_WORDS if " " in w]),
     separators=st.lists(st.sampled_from([" ", "  ", "\n", " \n ", "\t"]), min_size=1, max_size=6),
 )
 @example(job_word="cover letter", separators=[" ", "  "])
