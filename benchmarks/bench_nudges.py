@@ -56,7 +56,7 @@ from benchmarks.common import (
 )
 from bot.app import InfoCoachBot
 from bot.clock import ManualClock
-from bot.nudges.pacing import TokenBucket
+from bot.pacing import TokenBucket
 
 MODULE = "benchmarks.bench_nudges"
 GLOBAL_LIMIT = 50  # Discord's global REST limit, requests per second

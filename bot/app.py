@@ -23,8 +23,8 @@ from bot.membership import MembershipChecker
 from bot.nudges.alarm import NudgeAlarm
 from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispatcher
-from bot.nudges.pacing import TokenBucket
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
+from bot.pacing import TokenBucket
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.clock import Clock
-from bot.nudges.pacing import TokenBucket
+from bot.pacing import TokenBucket
 from bot.storage.database import Database
 from bot.storage.guild_settings import DEFAULT_DEPARTURE_GRACE_DAYS
 from bot.storage.membership import (

@@ -10,7 +10,7 @@ import discord
 
 from bot.actions.context import ActionContext
 from bot.actions.staff_figures import claim_summary, summaries_due
-from bot.nudges.pacing import TokenBucket
+from bot.pacing import TokenBucket
 from bot.staff_stats import CHART_FILENAME, chart_png, stats_embed
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,8 @@ kept-in-touch | close | reopen``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -23,7 +25,6 @@ from bot.actions.followup import (
     outline_thank_you,
     reopen_contact,
 )
-from bot.app import InfoCoachBot
 from bot.discord_limits import EMBED_LIMIT
 from bot.domain.next_step import MIN_TOUCH_GAP_DAYS
 from bot.domain.thank_you import copyable_block
@@ -32,6 +33,9 @@ from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
 from bot.ui.timezone_picker import student_zone
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 DATE_HELP = "When it happened, YYYY-MM-DD (default: today)"
 OUTLINE_LIMIT = EMBED_LIMIT - 96  # 4,000: room to spare inside an embed description

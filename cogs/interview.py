@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -14,7 +16,6 @@ from bot.actions.interview import (
     meeting_brief,
     meeting_to_log,
 )
-from bot.app import InfoCoachBot
 from bot.discord_limits import MODAL_TITLE_LIMIT
 from bot.domain.referrals import MAX_REFERRALS
 from bot.text import escape_markdown
@@ -23,6 +24,9 @@ from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, context_of, student_of
 from bot.ui.meeting import interview_brief
 from bot.ui.modal_rescue import modal_custom_id, register_modal
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 MODAL_TITLE = "Log your meeting"
 MODAL_TIMEOUT = 3600  # seconds the form may stay open; long enough to write notes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,7 +19,6 @@ from bot.actions.prepare import (
     schedule_meeting,
     tiara_bank,
 )
-from bot.app import InfoCoachBot
 from bot.text import escape_markdown
 from bot.ui.checklist import show_checklist
 from bot.ui.contact_option import ContactOption
@@ -25,6 +26,9 @@ from bot.ui.guarded import student_of
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
 from bot.ui.timezone_picker import student_zone
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 FIRST_CATEGORY = "trends"
 """The builder opens on Trends: easy questions first."""

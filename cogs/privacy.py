@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -10,7 +11,6 @@ from discord.ext import commands
 
 from bot.actions.context import ActionContext
 from bot.actions.privacy import export_data, set_sharing, stored_data_counts
-from bot.app import InfoCoachBot
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
@@ -19,6 +19,9 @@ from bot.ui.delete_confirmation import (
     describe_counts,
 )
 from bot.ui.guarded import student_of
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 
 @app_commands.guild_only()

@@ -3,17 +3,21 @@ contact's whole history."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.actions.context import ActionContext
 from bot.actions.progress import contact_story
-from bot.app import InfoCoachBot
 from bot.ui.contact_history import render_story
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
 from bot.ui.progress_pages import ProgressPageButton, overview_page
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 
 class ProgressCog(commands.Cog):

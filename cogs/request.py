@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -15,7 +17,6 @@ from bot.actions.request import (
     log_reply,
     log_request_sent,
 )
-from bot.app import InfoCoachBot
 from bot.domain.contacts import MAX_NAME, Connection
 from bot.domain.email_check import RuleVerdict
 from bot.domain.three_b_seven import ReplyClass
@@ -26,6 +27,9 @@ from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, context_of, student_of
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.ui.timezone_picker import student_zone
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 CONNECTION_CHOICES = [app_commands.Choice(name=c.label, value=c.value) for c in Connection]
 

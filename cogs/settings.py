@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -20,11 +21,13 @@ from bot.actions.settings import (
     set_timezone,
     show_settings,
 )
-from bot.app import InfoCoachBot
 from bot.discord_limits import MAX_CHOICES
 from bot.ui.guarded import student_of
 from bot.ui.timezone_picker import local_time_line
 from bot.validation import all_timezones
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 DIGEST_OFF = "off"
 DIGEST_CHOICES = [

@@ -11,6 +11,7 @@ data (stats, export, one student), is written to the staff audit log by the acti
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -39,10 +40,10 @@ from bot.actions.staff_checklists import (
     staff_checklist,
 )
 from bot.actions.staff_figures import export_stats, view_stats
-from bot.app import InfoCoachBot
 from bot.content import PHASES
 from bot.errors import UserError
 from bot.staff_stats import CHART_FILENAME, chart_png, stats_embed
+from bot.ui.error_handler import CheckRaised
 from bot.ui.replies import reply_private
 from bot.ui.staff_access import require_staff
 from bot.ui.staff_audit_pages import AuditPageButton, audit_page
@@ -58,6 +59,9 @@ from bot.ui.staff_checklist import (
 )
 from bot.ui.staff_settings import UNSET_CHOICES, holiday_choices, saved_text, settings_embed
 from bot.ui.staff_student import not_shared_text, student_embed
+
+if TYPE_CHECKING:
+    from bot.app import InfoCoachBot
 
 MAX_FILES_PER_MESSAGE = 10
 EXPORT_INTRO = (
@@ -94,7 +98,10 @@ class StaffCog(
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Every staff command: staff only, decided now from the interaction's member data."""
-        interaction.extras["staff"] = await require_staff(self.ctx, interaction)
+        try:
+            interaction.extras["staff"] = await require_staff(self.ctx, interaction)
+        except Exception as exc:  # only AppCommandErrors may leave a check
+            raise CheckRaised(exc) from exc
         return True
 
     # -- settings --------------------------------------------------------------------------------

@@ -102,6 +102,6 @@ class NudgeAction(
         view = nudge_view(row)
         for child in view.children:
             if isinstance(child, discord.ui.DynamicItem):
-                child.item.disabled = True  # type: ignore[attr-defined]
+                child.item.disabled = True
         content = (interaction.message.content if interaction.message else "") + f"\n✅ {reply}"
         await interaction.response.edit_message(content=content[:MESSAGE_LIMIT], view=view)

@@ -22,8 +22,8 @@ from bot.domain.nudge_kinds import NudgeStatus
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.membership import MembershipChecker
 from bot.nudges.buttons import nudge_view
-from bot.nudges.pacing import TokenBucket
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
+from bot.pacing import TokenBucket
 from bot.storage.contacts import get_contact_by_id
 from bot.storage.database import Database, Transaction
 from bot.storage.delivery import DeliveryContext, delivery_context, forget_dm_channel

@@ -10,7 +10,6 @@ from discord.utils import format_dt
 
 from bot.discord_limits import MESSAGE_LIMIT
 from bot.domain.next_step import next_step
-from bot.domain.nudge_kinds import NUDGE_LABELS
 from bot.domain.nudge_plan import NudgeKind
 from bot.storage.contacts import ContactRecord
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
@@ -18,11 +17,6 @@ from bot.text import escape_markdown
 
 LATE_AFTER = timedelta(minutes=15)
 _WEEKS = {7: "a week", 14: "two weeks", 21: "three weeks", 28: "four weeks"}
-
-
-def next_nudge_line(kind: str, due_at: datetime) -> str:
-    """How /progress shows a contact's next reminder."""
-    return f"next reminder {format_dt(due_at, 'R')}: {NUDGE_LABELS[NudgeKind(kind)]}"
 
 
 def days_in_words(days: int) -> str:

@@ -139,9 +139,20 @@ _STORAGE = {
 }
 
 
+class CheckRaised(app_commands.CheckFailure):
+    """An error raised inside a command check: discord.py lets only ``AppCommandError`` out of
+    checks, so a check wraps what it raised in this (see ``cogs/staff.py``)."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 def diagnose(error: BaseException) -> Diagnosis:
-    if isinstance(error, app_commands.CommandInvokeError):
+    if isinstance(error, app_commands.CommandInvokeError | CheckRaised):
         error = error.original
+    if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserError):
+        error = error.__cause__  # e.g. a contact option that matched no contact
     if isinstance(error, UserError):
         return Diagnosis(error.message)
     trouble = storage_trouble(error)
@@ -171,7 +182,11 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     diagnosis = diagnose(error)
     if diagnosis.level is not None:
         command = interaction.command.qualified_name if interaction.command else "component"
-        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        cause = (
+            error.original
+            if isinstance(error, app_commands.CommandInvokeError | CheckRaised)
+            else error
+        )
         if diagnosis.traceback:
             log.log(
                 diagnosis.level,

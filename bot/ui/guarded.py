@@ -33,7 +33,9 @@ class GuardedCallback:
 
 
 class GuardedModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(  # type: ignore[override]  # Modal.on_error has no item (View's has)
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
         await handle_interaction_error(interaction, error)
 
 

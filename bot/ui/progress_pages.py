@@ -17,7 +17,7 @@ from bot.actions.progress import progress_overview
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
 from bot.domain.funnel import funnel
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
-from bot.nudges.render import next_nudge_line
+from bot.domain.nudge_kinds import NUDGE_LABELS, NudgeKind
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
@@ -31,6 +31,11 @@ FIELD_NAME = EMBED_TITLE_LIMIT  # a field's name has the same limit as a title
 FIELD_VALUE = EMBED_FIELD_LIMIT
 SHORT_NAME = 40  # names in the overview are cut so ten contacts always fit
 NO_ZONE_HINT = "Dates in UTC: set your time zone with /settings timezone."
+
+
+def next_nudge_line(kind: str, due_at: datetime) -> str:
+    """How /progress shows a contact's next reminder."""
+    return f"next reminder {discord.utils.format_dt(due_at, 'R')}: {NUDGE_LABELS[NudgeKind(kind)]}"
 
 
 def clip(text: str, limit: int) -> str:

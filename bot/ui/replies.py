@@ -15,10 +15,12 @@ async def reply_private(
 ) -> None:
     """Answer privately: the first response if still open, else a private followup."""
     kwargs.setdefault("ephemeral", True)
+    if content is not None:
+        kwargs["content"] = content
     if interaction.response.is_done():
-        await interaction.followup.send(content, **kwargs)
+        await interaction.followup.send(**kwargs)
     else:
-        await interaction.response.send_message(content, **kwargs)
+        await interaction.response.send_message(**kwargs)
 
 
 async def reply_error(interaction: discord.Interaction, message: str) -> None:

@@ -13,6 +13,7 @@ import discord
 
 from bot.actions.context import ActionContext
 from bot.actions.staff import StaffKey, staff_settings
+from bot.compat import role_ids_as_sent
 from bot.errors import UserError
 from bot.storage.guild_settings import ServerSettings
 from bot.ui.guarded import guild_id_of
@@ -26,9 +27,8 @@ STAFF_ONLY = (
 def member_role_ids(user: discord.User | discord.Member | Any) -> set[int]:
     """The role ids in the interaction's member data. ``Member.roles`` would drop roles missing
     from the gateway cache, so the ids as sent are read first."""
-    raw = getattr(user, "_roles", None)
-    if raw is not None:
-        return {int(role_id) for role_id in raw}
+    if isinstance(user, discord.Member):
+        return set(role_ids_as_sent(user))
     return {role.id for role in getattr(user, "roles", ())}
 
 

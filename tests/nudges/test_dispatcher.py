@@ -16,7 +16,7 @@ from bot.domain.contacts import Connection, Stage
 from bot.domain.nudge_kinds import NudgeStatus
 from bot.membership import MembershipChecker
 from bot.nudges.dispatcher import NudgeDispatcher
-from bot.nudges.pacing import TokenBucket
+from bot.pacing import TokenBucket
 from bot.storage.contacts import add_contact, set_meeting, set_stage
 from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.domain.contacts import Connection
 from bot.membership import MembershipChecker
-from bot.nudges.pacing import TokenBucket
+from bot.pacing import TokenBucket
 from bot.storage.contacts import add_contact
 from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
