@@ -21,18 +21,14 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.membership import MembershipChecker
 from bot.nudges.alarm import NudgeAlarm
-from bot.nudges.buttons import NudgeAction
 from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispatcher
-from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.pacing import TokenBucket
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database
 from bot.storage.nudges import next_due_at
-from bot.ui.checklist import ChecklistTick
 from bot.ui.error_handler import InfoCoachTree
 from bot.ui.modal_rescue import rescue_orphaned_modal
-from bot.ui.timezone_picker import TimezoneSelect
 
 log = logging.getLogger(__name__)
 
@@ -188,14 +184,11 @@ class InfoCoachBot(commands.Bot):
             rescue_orphaned_modal(self, args[0])
         super().dispatch(event_name, *args, **kwargs)
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
-        await notify_if_unreachable(interaction)
-
     async def setup_hook(self) -> None:
         await self.open_storage()
-        self.add_dynamic_items(ChecklistTick, TimezoneSelect, NudgeAction, RetryDirectMessages)
+        # Each cog registers the persistent components it renders; the dispatcher's DM buttons
+        # are registered here, with the dispatcher.
+        self.add_dynamic_items(*NudgeDispatcher.BUTTONS)
         for extension in cog_extensions():
             await self.load_extension(extension)
         assert self.application_id is not None

@@ -29,10 +29,10 @@ from bot.discord_limits import EMBED_LIMIT
 from bot.domain.next_step import MIN_TOUCH_GAP_DAYS
 from bot.domain.thank_you import copyable_block
 from bot.text import escape_markdown, long_date
-from bot.ui.checklist import show_checklist
+from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
-from bot.ui.timezone_picker import student_zone
+from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -238,4 +238,6 @@ def closed_text(result: Closed) -> str:
 
 
 async def setup(bot: InfoCoachBot) -> None:
+    # the persistent components this cog renders (they work after a restart)
+    bot.add_dynamic_items(ChecklistTick, TimezoneSelect)
     await bot.add_cog(FollowupCog(bot.actions))

@@ -19,7 +19,7 @@ from bot.actions.interview import (
 from bot.discord_limits import MODAL_TITLE_LIMIT
 from bot.domain.referrals import MAX_REFERRALS
 from bot.text import escape_markdown
-from bot.ui.checklist import show_checklist
+from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, context_of, student_of
 from bot.ui.meeting import interview_brief
@@ -153,4 +153,6 @@ class InterviewCog(
 
 
 async def setup(bot: InfoCoachBot) -> None:
+    # the persistent components this cog renders (they work after a restart)
+    bot.add_dynamic_items(ChecklistTick)
     await bot.add_cog(InterviewCog(bot.actions))

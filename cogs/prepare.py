@@ -20,12 +20,12 @@ from bot.actions.prepare import (
     tiara_bank,
 )
 from bot.text import escape_markdown
-from bot.ui.checklist import show_checklist
+from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
-from bot.ui.timezone_picker import student_zone
+from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -111,5 +111,7 @@ def meeting_scheduled_text(result: MeetingScheduled) -> str:
 
 
 async def setup(bot: InfoCoachBot) -> None:
-    bot.add_dynamic_items(*QUESTION_BUILDER_ITEMS)
+    bot.add_dynamic_items(
+        ChecklistTick, TimezoneSelect, *QUESTION_BUILDER_ITEMS
+    )  # the components it renders
     await bot.add_cog(PrepareCog(bot.actions))

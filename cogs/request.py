@@ -22,11 +22,11 @@ from bot.domain.email_check import RuleVerdict
 from bot.domain.three_b_seven import ReplyClass
 from bot.holiday_calendars import country_name
 from bot.text import escape_markdown, long_date
-from bot.ui.checklist import show_checklist
+from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import GuardedModal, context_of, student_of
 from bot.ui.modal_rescue import modal_custom_id, register_modal
-from bot.ui.timezone_picker import student_zone
+from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -215,4 +215,6 @@ def reply_logged_text(result: ReplyLogged) -> str:
 
 
 async def setup(bot: InfoCoachBot) -> None:
+    # the persistent components this cog renders (they work after a restart)
+    bot.add_dynamic_items(ChecklistTick, TimezoneSelect)
     await bot.add_cog(RequestCog(bot.actions))

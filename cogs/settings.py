@@ -22,8 +22,9 @@ from bot.actions.settings import (
     show_settings,
 )
 from bot.discord_limits import MAX_CHOICES
+from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.ui.guarded import student_of
-from bot.ui.timezone_picker import local_time_line
+from bot.ui.timezone_picker import TimezoneSelect, local_time_line
 from bot.validation import all_timezones
 
 if TYPE_CHECKING:
@@ -63,6 +64,14 @@ class SettingsCog(
     def __init__(self, ctx: ActionContext) -> None:
         self.ctx = ctx
         super().__init__()
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        """After any command: a student whose DMs turned out closed is told once, privately,
+        with a button to try again."""
+        await notify_if_unreachable(interaction)
 
     @app_commands.command(
         name="timezone", description="Set your time zone (used for dates and reminders)"
@@ -187,4 +196,6 @@ def settings_embed(settings: StudentSettings) -> discord.Embed:
 
 
 async def setup(bot: InfoCoachBot) -> None:
+    # the persistent components this cog renders (they work after a restart)
+    bot.add_dynamic_items(TimezoneSelect, RetryDirectMessages)
     await bot.add_cog(SettingsCog(bot.actions))

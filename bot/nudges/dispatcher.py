@@ -21,7 +21,7 @@ from bot.domain.local_time import in_quiet_hours
 from bot.domain.nudge_kinds import NudgeStatus
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.membership import MembershipChecker
-from bot.nudges.buttons import nudge_view
+from bot.nudges.buttons import NudgeAction, nudge_view
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
 from bot.pacing import TokenBucket
 from bot.storage.contacts import get_contact_by_id
@@ -92,6 +92,9 @@ class NudgeDispatcher:
     plan what follows a nudge), the Discord client (DM channels and the server's name), the
     membership checker, the request pacer it shares with member lookups, and ``wake_at`` to
     make the alarm ring for a retry."""
+
+    BUTTONS = (NudgeAction,)
+    """The persistent buttons its DMs carry (registered with the client at start-up)."""
 
     def __init__(
         self,
