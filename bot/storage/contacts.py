@@ -11,7 +11,7 @@ from bot.domain.contacts import Connection, Stage
 from bot.storage.database import Database, Source, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
-_COLUMNS = (
+CONTACT_COLUMNS = (
     "id, guild_id, user_id, person, organization, role, connection, stage, referred_by,"
     " created_at, updated_at, requested_at, requested_tz, request_time_known, count_from,"
     " second_contact_on, follow_up_on, replied_at, replied_on, reply_class,"
@@ -73,7 +73,7 @@ class ContactRecord:
         return f"{self.person} ({self.organization})"
 
 
-def _record(row: aiosqlite.Row) -> ContactRecord:
+def contact_from_row(row: aiosqlite.Row) -> ContactRecord:
     return ContactRecord(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -151,26 +151,26 @@ async def get_contact(
     """The contact, only if it belongs to this student in this server."""
     row = await query_one(
         db,
-        f"SELECT {_COLUMNS} FROM contacts WHERE id = ? AND guild_id = ? AND user_id = ?",
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND guild_id = ? AND user_id = ?",
         (contact_id, guild_id, user_id),
     )
-    return None if row is None else _record(row)
+    return None if row is None else contact_from_row(row)
 
 
 async def get_contact_by_id(db: Source, contact_id: int) -> ContactRecord | None:
     """Any contact by id, whoever owns it: for internal work (planning, delivery), never for a
     student's request (use :func:`get_contact`, which checks the owner)."""
-    row = await query_one(db, f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
-    return None if row is None else _record(row)
+    row = await query_one(db, f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+    return None if row is None else contact_from_row(row)
 
 
 async def most_recent_contact(db: Database, guild_id: int, user_id: int) -> ContactRecord | None:
     row = await db.fetch_one(
-        f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " ORDER BY updated_at DESC, id DESC LIMIT 1",
         (guild_id, user_id),
     )
-    return None if row is None else _record(row)
+    return None if row is None else contact_from_row(row)
 
 
 def _like_pattern(text: str) -> str:
@@ -184,23 +184,23 @@ async def search_contacts(
     """The student's contacts whose person or organization contains ``query``, most recent first."""
     pattern = _like_pattern(query.strip())
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " AND (person LIKE ? ESCAPE '\\' OR organization LIKE ? ESCAPE '\\')"
         " ORDER BY updated_at DESC, id DESC LIMIT ?",
         (guild_id, user_id, pattern, pattern, limit),
     )
-    return [_record(row) for row in rows]
+    return [contact_from_row(row) for row in rows]
 
 
 async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> list[ContactRecord]:
     """Contacts whose person, organization or "person (organization)" equals ``text``."""
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
         " AND (person = ?3 COLLATE NOCASE OR organization = ?3 COLLATE NOCASE"
         " OR person || ' (' || organization || ')' = ?3 COLLATE NOCASE)",
         (guild_id, user_id, text.strip()),
     )
-    return [_record(row) for row in rows]
+    return [contact_from_row(row) for row in rows]
 
 
 async def touch_contact(tx: aiosqlite.Connection, contact_id: int, now: datetime) -> None:
@@ -255,19 +255,19 @@ async def record_reply(
 async def list_contacts(db: Database, guild_id: int, user_id: int) -> list[ContactRecord]:
     """All of the student's contacts in this server, most recently active first."""
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " ORDER BY updated_at DESC, id DESC",
         (guild_id, user_id),
     )
-    return [_record(row) for row in rows]
+    return [contact_from_row(row) for row in rows]
 
 
 async def referrals_of(db: Database, contact_id: int) -> list[ContactRecord]:
     """Contacts that ``contact_id`` referred the student to, oldest first."""
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM contacts WHERE referred_by = ? ORDER BY id", (contact_id,)
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE referred_by = ? ORDER BY id", (contact_id,)
     )
-    return [_record(row) for row in rows]
+    return [contact_from_row(row) for row in rows]
 
 
 async def set_stage(

@@ -12,9 +12,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.contacts import _COLUMNS as CONTACT_COLUMNS
-from bot.storage.contacts import ContactRecord
-from bot.storage.contacts import _record as contact_record
+from bot.storage.contacts import CONTACT_COLUMNS, ContactRecord
+from bot.storage.contacts import contact_from_row as contact_record
 from bot.storage.database import Source, Transaction, query_all
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
 from bot.storage.membership import MembershipRecord
@@ -66,7 +65,7 @@ _FOR_DIGEST = (
 
 class _ContactColumns:
     """The contact's columns of a joined row under their own names (all that
-    :func:`bot.storage.contacts._record` asks of a row)."""
+    :func:`bot.storage.contacts.contact_from_row` asks of a row)."""
 
     def __init__(self, row: aiosqlite.Row) -> None:
         self._row = row

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.business_days import HolidayCalendar
+from bot.domain.email_check import DEFAULT_WORD_LIMIT as DEFAULT_WORD_LIMIT
 from bot.domain.next_step import DEFAULT_MEETING_MINUTES as DEFAULT_MEETING_MINUTES
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
 from bot.holiday_calendars import holiday_calendar
 from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import from_db, to_db
 
-DEFAULT_WORD_LIMIT = 100
 DEFAULT_REPORT_BACK_DAYS = REPORT_BACK_AFTER_DAYS
 DEFAULT_DEPARTURE_GRACE_DAYS = 30
 

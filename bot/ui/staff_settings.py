@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.actions.staff import UNSETTABLE, ServerSettingsView
 from bot.discord_limits import MAX_CHOICES
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
 from bot.storage.guild_settings import ServerSettings
 
@@ -108,7 +109,10 @@ def settings_embed(settings: ServerSettings, word_limit: int) -> discord.Embed:
     )
     embed.add_field(
         name="Report-back reminder (`report-back-days`)",
-        value=f"{settings.report_back_days} days after the meeting (7–30, default 14)",
+        value=(
+            f"{settings.report_back_days} days after the meeting "
+            f"(7–30, default {REPORT_BACK_AFTER_DAYS})"
+        ),
         inline=False,
     )
     embed.add_field(
