@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import time
 from typing import Any
 
 import aiosqlite
@@ -17,7 +16,7 @@ from bot.storage.contacts import contact_from_row as contact_record
 from bot.storage.database import Source, Transaction, query_all
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
 from bot.storage.membership import MembershipRecord
-from bot.storage.students import Student
+from bot.storage.students import Student, student_from_row
 from bot.storage.timestamps import from_db
 
 
@@ -74,22 +73,6 @@ class _ContactColumns:
         return self._row[_C + key]
 
 
-def _student(guild_id: int, user_id: int, row: aiosqlite.Row) -> Student:
-    return Student(
-        guild_id=guild_id,
-        user_id=user_id,
-        timezone=row["timezone"],
-        quiet_start=time.fromisoformat(row["quiet_start"]),
-        quiet_end=time.fromisoformat(row["quiet_end"]),
-        nudges_enabled=bool(row["nudges_enabled"]),
-        digest_day=row["digest_day"],
-        dm_channel_id=row["dm_channel_id"],
-        unreachable_at=from_db(row["unreachable_at"]),
-        unreachable_told_at=from_db(row["unreachable_told_at"]),
-        share_with_staff=bool(row["share_with_staff"]),
-    )
-
-
 def _questions(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
@@ -119,7 +102,7 @@ async def delivery_context(
         return None
     first = rows[0]
     return DeliveryContext(
-        student=_student(guild_id, user_id, first),
+        student=student_from_row(first, guild_id=guild_id, user_id=user_id),
         membership=MembershipRecord(
             from_db(first["departed_at"]), from_db(first["membership_checked_at"])
         ),

@@ -51,17 +51,14 @@ async def ensure_student(
     )
 
 
-async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None:
-    row = await query_one(
-        db,
-        f"SELECT {_COLUMNS} FROM students WHERE guild_id = ? AND user_id = ?",
-        (guild_id, user_id),
-    )
-    if row is None:
-        return None
+def student_from_row(
+    row: aiosqlite.Row, *, guild_id: int | None = None, user_id: int | None = None
+) -> Student:
+    """A student from a row with the students table's columns (``guild_id``/``user_id`` given
+    when the query did not select them)."""
     return Student(
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
+        guild_id=row["guild_id"] if guild_id is None else guild_id,
+        user_id=row["user_id"] if user_id is None else user_id,
         timezone=row["timezone"],
         quiet_start=time.fromisoformat(row["quiet_start"]),
         quiet_end=time.fromisoformat(row["quiet_end"]),
@@ -72,6 +69,15 @@ async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None
         unreachable_told_at=from_db(row["unreachable_told_at"]),
         share_with_staff=bool(row["share_with_staff"]),
     )
+
+
+async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None:
+    row = await query_one(
+        db,
+        f"SELECT {_COLUMNS} FROM students WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    return None if row is None else student_from_row(row)
 
 
 async def update_settings(
