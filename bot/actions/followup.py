@@ -116,6 +116,16 @@ class KeptInTouch:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferrerTold:
+    contact: ContactRecord
+    """The referral (the person the student reached out to)."""
+    referrer: ContactRecord
+    """Who suggested them, and has now been told."""
+    day: date
+    corrected: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FollowUpSent:
     contact: ContactRecord
     day: date
@@ -418,6 +428,77 @@ async def log_follow_up_sent(
         day=step.on,
         corrected=contact.followed_up_at is not None,
         close_on=business_days_after(step.on, CLOSE_AFTER, holidays),
+    )
+
+
+# --- telling the referrer -------------------------------------------------------------------
+
+
+async def check_referrer_told(
+    ctx: ActionContext, who: StudentKey, contact: ContactRecord, day: str | None, now: datetime
+) -> tuple[DatedStep, ContactRecord]:
+    """Telling the referrer belongs to a referral whose request went out."""
+    if contact.referred_by is None:
+        raise UserError(
+            f"Nobody referred you to {contact.person} (as far as I know): there is no one to "
+            "tell. Referrals are the people you list when you log a meeting."
+        )
+    referrer = await contact_rows.get_contact(
+        ctx.db, who.guild_id, who.user_id, contact.referred_by
+    )
+    if referrer is None:
+        raise UserError("The contact who referred them no longer exists.")
+    if contact.requested_at is None:
+        raise UserError(
+            f"Reach out to {contact.person} first and log it with `/request sent`; then let "
+            f"{referrer.person} know."
+        )
+    step = await _dated(ctx, who, contact, day, now, "telling them")
+    sent_on = contact.requested_at.astimezone(step.zone).date()
+    if step.on < sent_on:
+        raise UserError(
+            f"{step.on.isoformat()} is before you reached out to {contact.person} "
+            f"({sent_on.isoformat()}). Log it on or after that day."
+        )
+    return step, referrer
+
+
+async def record_referrer_told(
+    tx: Transaction, step: DatedStep, referrer: ContactRecord, now: datetime
+) -> None:
+    """Store that the referrer was told and log ``referrer_told``; the caller re-plans."""
+    await contact_rows.mark_referrer_told(tx, step.contact.id, step.at, now)
+    await contact_rows.touch_contact(tx, referrer.id, now)
+    await log_event(
+        tx,
+        step.who,
+        "referrer_told",
+        now,
+        contact_id=step.contact.id,
+        payload={
+            "on": step.on.isoformat(),
+            "referrer": referrer.id,
+            "corrected": step.contact.referrer_told_at is not None,
+        },
+    )
+
+
+async def log_referrer_told(
+    ctx: ActionContext, who: StudentKey, contact_id: int, day: str | None = None
+) -> ReferrerTold:
+    """You let the person who referred this contact know you reached out (today, or on
+    ``day``); logging it again corrects the day."""
+    contact = await owned_contact(ctx, who, contact_id)
+    now = ctx.clock.now()
+    step, referrer = await check_referrer_told(ctx, who, contact, day, now)
+    async with student_transaction(ctx, who, now) as tx:
+        await record_referrer_told(tx, step, referrer, now)
+        await ctx.planner.replan_contact(tx, contact.id, now)
+    return ReferrerTold(
+        contact=contact,
+        referrer=referrer,
+        day=step.on,
+        corrected=contact.referrer_told_at is not None,
     )
 
 

@@ -30,6 +30,14 @@ class NudgeKind(StrEnum):
     """Meeting logged, still no thank-you: +48 hours."""
     REFERRALS = "referrals"
     """Referrals listed and not yet contacted: +3 business days after the meeting."""
+    SCHEDULE = "schedule"
+    """Replied, no meeting scheduled: +1 business day after the reply → offer two or three
+    times."""
+    SCHEDULE_AGAIN = "schedule_again"
+    """Replied, still no meeting: +3 business days after the reply; then stalled in the
+    digest."""
+    TELL_REFERRER = "tell_referrer"
+    """A referral's request was logged, the referrer not told: let them know you reached out."""
     REPORT_BACK = "report_back"
     """Meeting logged: +report_back_days (default 14) days → report back on what you did."""
     KEEP_WARM = "keep_warm"
@@ -72,6 +80,9 @@ NUDGE_LABELS: dict[NudgeKind, str] = {
     NudgeKind.THANK_YOU: "send the thank-you",
     NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
     NudgeKind.REFERRALS: "contact the referrals",
+    NudgeKind.SCHEDULE: "offer times to meet",
+    NudgeKind.SCHEDULE_AGAIN: "offer times to meet",
+    NudgeKind.TELL_REFERRER: "tell the person who referred you",
     NudgeKind.REPORT_BACK: "report back",
     NudgeKind.KEEP_WARM: "keep in touch",
     NudgeKind.DIGEST: "weekly digest",

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from bot.domain.contacts import Connection, Stage
-from bot.storage.database import Database, Source, query_all, query_one
+from bot.storage.database import Database, Source, Transaction, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
 CONTACT_COLUMNS = (
@@ -17,7 +17,7 @@ CONTACT_COLUMNS = (
     " second_contact_on, follow_up_on, replied_at, replied_on, reply_class,"
     " meeting_at, meeting_tz, meeting_minutes, scheduled_at, met_at, thanked_at,"
     " reported_back_at, kept_in_touch_at, closed_at, close_reason, stage_before_close,"
-    " followed_up_at, nudges_stopped"
+    " followed_up_at, nudges_stopped, referrer_told_at"
 )
 
 # Stage → the column that records when the contact reached it (set when the stage is logged).
@@ -67,6 +67,7 @@ class ContactRecord:
     stage_before_close: Stage | None = None
     followed_up_at: datetime | None = None
     nudges_stopped: bool = False
+    referrer_told_at: datetime | None = None
 
     @property
     def display_name(self) -> str:
@@ -110,6 +111,7 @@ def contact_from_row(row: aiosqlite.Row) -> ContactRecord:
         stage_before_close=Stage(row["stage_before_close"]) if row["stage_before_close"] else None,
         followed_up_at=from_db(row["followed_up_at"]),
         nudges_stopped=bool(row["nudges_stopped"]),
+        referrer_told_at=from_db(row["referrer_told_at"]),
     )
 
 
@@ -353,6 +355,14 @@ async def mark_followed_up(
     """The student sent the one 3B7 follow-up (starts the final 7-business-day wait)."""
     await tx.execute(
         "UPDATE contacts SET followed_up_at = ?, updated_at = ? WHERE id = ?",
+        (to_db(at), to_db(now), contact_id),
+    )
+
+
+async def mark_referrer_told(tx: Transaction, contact_id: int, at: datetime, now: datetime) -> None:
+    """The student told the person who referred this contact that they reached out."""
+    await tx.execute(
+        "UPDATE contacts SET referrer_told_at = ?, updated_at = ? WHERE id = ?",
         (to_db(at), to_db(now), contact_id),
     )
 
