@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.domain.local_time import NonexistentLocalTime, local_instant, parse_time_of_day
+from bot.domain.local_time import NonexistentLocalTime, local_instant
+from bot.domain.typed_dates import Direction, UnreadableInput, read_date, read_time
 from bot.errors import UserError
 from bot.text import escape_markdown
 
@@ -54,7 +55,18 @@ def clean_optional_text(value: str | None, field: str, *, max_length: int) -> st
     return clean_text(value, field, max_length=max_length)
 
 
-def parse_date(text: str, field: str = "date") -> date:
+def parse_date(
+    text: str, field: str = "date", *, today: date | None = None, direction: Direction = "future"
+) -> date:
+    """A date as people type it (``April 6``, ``6 Apr 2027``, ``tomorrow``, ``next Tuesday``,
+    ``2027-04-06``: see :mod:`bot.domain.typed_dates`), seen from the student's local
+    ``today``; a date without a year, or a weekday, is the nearest one in ``direction``.
+    Without ``today`` only ``YYYY-MM-DD`` is accepted (a fixed report period)."""
+    if today is not None:
+        try:
+            return read_date(text, today, direction)
+        except UnreadableInput as refused:
+            raise UserError(escape_markdown(str(refused))) from None
     value = text.strip()
     if not _DATE.match(value):
         raise UserError(
@@ -95,13 +107,11 @@ def local_start_of_day(day: date, zone: ZoneInfo) -> datetime:
 
 
 def parse_clock_time(text: str) -> time:
+    """A time of day as people type it: ``15:00``, ``3pm``, ``3:00 PM``, ``noon``."""
     try:
-        return parse_time_of_day(text)
-    except ValueError:
-        raise UserError(
-            f"{_quoted(text.strip(), 20)} isn't a time I can read. Use the 24-hour clock, HH:MM "
-            "(e.g. 14:30)."
-        ) from None
+        return read_time(text)
+    except UnreadableInput as refused:
+        raise UserError(escape_markdown(str(refused))) from None
 
 
 def local_datetime(day: date, at: time, zone: ZoneInfo) -> datetime:

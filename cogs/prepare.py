@@ -60,8 +60,8 @@ class PrepareCog(
     )
     @app_commands.describe(
         contact="Which contact",
-        day="The day, YYYY-MM-DD",
-        at="The start time in your time zone, HH:MM (24-hour clock)",
+        day="The day: tomorrow, next Tuesday, April 6 or 2027-04-06",
+        at="The start time in your time zone: 15:00, 3pm or 3:30 PM",
         duration="Length in minutes (default: the server's usual length, "
         f"{DEFAULT_MEETING_MINUTES} unless staff changed it)",
     )

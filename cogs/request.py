@@ -146,7 +146,8 @@ class RequestCog(
         name="sent", description="Log that your request went out (starts the 3B7 routine)"
     )
     @app_commands.describe(
-        contact="Which contact", sent_on="When you sent it, YYYY-MM-DD (default: today)"
+        contact="Which contact",
+        sent_on="When you sent it: yesterday, Monday, Nov 3 or 2026-11-03 (default: today)",
     )
     @app_commands.rename(sent_on="date")
     async def sent(
@@ -164,7 +165,8 @@ class RequestCog(
         name="reply", description="Log that a contact replied (stops the 3B7 routine)"
     )
     @app_commands.describe(
-        contact="Which contact", replied_on="When they replied, YYYY-MM-DD (default: today)"
+        contact="Which contact",
+        replied_on="When they replied: yesterday, Monday, Nov 3 or 2026-11-03 (default: today)",
     )
     @app_commands.rename(replied_on="date")
     async def reply(

@@ -92,11 +92,12 @@ class SettingsCog(
         return [app_commands.Choice(name=zone, value=zone) for zone in matching_zones(current)]
 
     @app_commands.command(
-        name="quiet-hours", description="When reminders must wait (your local time, HH:MM)"
+        name="quiet-hours",
+        description="When reminders must wait (your local time, e.g. 9pm to 7:30am)",
     )
     @app_commands.describe(
-        start="When quiet hours begin, HH:MM on the 24-hour clock (default 21:00)",
-        end="When they end, HH:MM (default 08:00); may be the next morning",
+        start="When quiet hours begin: 21:00 or 9pm (default 21:00)",
+        end="When they end: 08:00 or 8am (default 08:00); may be the next morning",
     )
     async def quiet_hours(
         self,

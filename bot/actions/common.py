@@ -66,7 +66,7 @@ def check_log_date(raw: str | None, zone: ZoneInfo, now: datetime, what: str) ->
     today = now.astimezone(zone).date()
     if raw is None:
         return today
-    day = parse_date(raw)
+    day = parse_date(raw, today=today, direction="past")
     if day > today:
         raise UserError(
             f"{day.isoformat()} is in the future (today is {today.isoformat()} in {zone.key}). "

@@ -140,11 +140,11 @@ async def schedule_meeting(
             f"A meeting lasts {MIN_MEETING_MINUTES} to {MAX_MEETING_MINUTES} minutes; "
             f"{usual} is a good length to ask for."
         )
-    local_day = parse_date(day)
-    local_time = parse_clock_time(at)
     zone = await student_zone(ctx, who)
-    start = local_datetime(local_day, local_time, zone)
     now = ctx.clock.now()
+    local_day = parse_date(day, today=now.astimezone(zone).date(), direction="future")
+    local_time = parse_clock_time(at)
+    start = local_datetime(local_day, local_time, zone)
     if start <= now:
         local_now = now.astimezone(zone)
         raise UserError(

@@ -1,25 +1,15 @@
-"""Wall-clock times in a student's zone: parsing HH:MM and turning a local date and time into an
+"""Wall-clock times in a student's zone (parsing what students type lives in
+:mod:`bot.domain.typed_dates`): turning a local date and time into an
 instant, with daylight-saving gaps refused and repeated hours resolved to the first one."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
-
-_HH_MM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only, unlike \d
 
 
 class NonexistentLocalTime(ValueError):
     """The local time is skipped by a daylight-saving change (02:30 on a spring-forward day)."""
-
-
-def parse_time_of_day(text: str) -> time:
-    """``"9:05"`` or ``"09:05"`` → 09:05 (24-hour clock). Raises ValueError otherwise."""
-    match = _HH_MM.match(text.strip())
-    if not match:
-        raise ValueError(f"not a 24-hour HH:MM time: {text!r}")
-    return time(int(match.group(1)), int(match.group(2)))
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:

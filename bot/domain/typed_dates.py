@@ -133,9 +133,12 @@ def read_date(text: str, today: date, direction: Direction = "future") -> date:
     shown = " ".join(text.strip().split())[:40]
     value = _clean(text)
     if not value:
-        raise UnreadableInput(f"Please type a date, e.g. {DATE_EXAMPLES}.")
+        raise UnreadableInput(f"A blank isn't a date I can read. Try e.g. {DATE_EXAMPLES}.")
     if not _only_ascii_digits(value):
-        raise UnreadableInput(f"Please type the date with the digits 0–9, e.g. {DATE_EXAMPLES}.")
+        raise UnreadableInput(
+            f"“{shown}” isn't a date I can read: please type it with the digits 0–9, "
+            f"e.g. {DATE_EXAMPLES}."
+        )
     if value in _RELATIVE:
         return today + timedelta(days=_RELATIVE[value])
     if match := _ISO.fullmatch(value):
@@ -165,16 +168,20 @@ def read_time(text: str) -> time:
     shown = " ".join(text.strip().split())[:20]
     value = _clean(text)
     if not value:
-        raise UnreadableInput(f"Please type a time, e.g. {TIME_EXAMPLES}.")
+        raise UnreadableInput(f"A blank isn't a time I can read. Try e.g. {TIME_EXAMPLES}.")
     if not _only_ascii_digits(value):
-        raise UnreadableInput(f"Please type the time with the digits 0–9, e.g. {TIME_EXAMPLES}.")
+        raise UnreadableInput(
+            f"“{shown}” isn't a time I can read: please type it with the digits 0–9, "
+            f"e.g. {TIME_EXAMPLES}."
+        )
     if value in _NAMED_TIMES:
         return _NAMED_TIMES[value]
     if match := _H12.fullmatch(value):
         hour, minute = int(match["hour"]), int(match["minute"] or 0)
         if not 1 <= hour <= 12 or minute > 59:
             raise UnreadableInput(
-                f"“{shown}” isn't a time: with am/pm the hour is 1 to 12 (e.g. {TIME_EXAMPLES})."
+                f"“{shown}” isn't a time I can read: with am/pm the hour is 1 to 12 "
+                f"(e.g. {TIME_EXAMPLES})."
             )
         pm = match["half"].startswith("p")
         return time(hour % 12 + (12 if pm else 0), minute)
@@ -182,7 +189,7 @@ def read_time(text: str) -> time:
         hour, minute = int(match["hour"]), int(match["minute"])
         if hour > 23 or minute > 59:
             raise UnreadableInput(
-                f"“{shown}” isn't a time of day: hours go 0–23 and minutes 0–59 "
+                f"“{shown}” isn't a time I can read: hours go 0–23 and minutes 0–59 "
                 f"(e.g. {TIME_EXAMPLES})."
             )
         return time(hour, minute)

@@ -192,7 +192,7 @@ async def test_rescheduling_logs_old_and_new_and_moves_the_reminders(
         ("2026-11-25", "10:00", None, "has already passed"),  # start == now
         ("2027-03-14", "02:30", None, "doesn't exist in America/New_York"),  # DST gap
         ("2027-02-30", "10:00", None, "isn't a real calendar date"),
-        ("next friday", "10:00", None, "isn't a date I can read"),
+        ("next fortnight", "10:00", None, "isn't a date I can read"),
         ("2026-12-01", "25:00", None, "isn't a time I can read"),
         ("2028-01-05", "10:00", None, "more than a year ahead"),
         ("2026-12-01", "10:00", 5, "10 to 60 minutes"),

@@ -143,7 +143,10 @@ async def test_quiet_hours_are_stored_logged_and_move_reminders_past_them(db: Da
 
 @pytest.mark.parametrize(
     ("start", "end", "message"),
-    [("22:00", "22:00", "can't start and end at the same time"), ("25:00", "07:00", "HH:MM")],
+    [
+        ("22:00", "22:00", "can't start and end at the same time"),
+        ("25:00", "07:00", "isn't a time I can read"),
+    ],
 )
 async def test_bad_quiet_hours_change_nothing(db: Database, start: str, end: str, message: str):
     ctx = make_ctx(db)

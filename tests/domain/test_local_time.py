@@ -9,23 +9,9 @@ from bot.domain.local_time import (
     NonexistentLocalTime,
     in_quiet_hours,
     local_instant,
-    parse_time_of_day,
 )
 
 NY = ZoneInfo("America/New_York")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"), [("9:05", time(9, 5)), ("23:59", time(23, 59)), (" 00:00 ", time(0, 0))]
-)
-def test_parse_time_of_day(text: str, expected: time):
-    assert parse_time_of_day(text) == expected
-
-
-@pytest.mark.parametrize("text", ["24:00", "12:60", "9am", "", "12:5", "1230"])
-def test_parse_time_of_day_rejects(text: str):
-    with pytest.raises(ValueError, match="HH:MM"):
-        parse_time_of_day(text)
 
 
 def test_spring_forward_gap_is_refused():

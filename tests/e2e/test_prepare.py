@@ -196,7 +196,7 @@ async def test_rescheduling_replaces_the_earlier_time(world: World, harness: Bot
         ("2026-11-25", "10:00", "has already passed"),  # start == now
         ("2027-03-14", "02:30", "doesn't exist in America/New_York"),  # DST gap
         ("2027-02-30", "10:00", "isn't a real calendar date"),
-        ("next friday", "10:00", "isn't a date I can read"),
+        ("next fortnight", "10:00", "isn't a date I can read"),
         ("2026-12-01", "25:00", "isn't a time I can read"),
         ("2028-01-05", "10:00", "more than a year ahead"),
     ],

@@ -72,9 +72,9 @@ async def test_quiet_hours_are_stored_and_shown(world: World, harness: BotHarnes
     ("start", "end", "needle"),
     [
         ("24:00", "08:00", "isn't a time I can read"),
-        ("21:00", "8pm", "isn't a time I can read"),
+        ("21:00", "8", "isn't a time I can read"),
         ("21:60", "08:00", "isn't a time I can read"),
-        ("tonight", "08:00", "HH:MM"),
+        ("tonight", "08:00", "3pm"),
         ("21:00", "21:00", "/settings nudges"),
     ],
 )

@@ -87,13 +87,17 @@ def test_every_clock_time_is_accepted(at: time, padded: bool, before: str, after
 @example(text="０９:３０")
 @example(text="9:5")
 @example(text="09:05\n")
-def test_parse_clock_time_accepts_exactly_hh_mm(text: str) -> None:
+def test_parse_clock_time_accepts_hh_mm_and_refuses_the_rest_plainly(text: str) -> None:
+    # The full grammar (3pm, 3:00 PM, noon) is tested in test_typed_dates.py; here: a 24-hour
+    # HH:MM reads as itself, and anything refused is a UserError with an example.
     try:
-        parsed = parse_clock_time(text)
-    except UserError:
-        return
-    assert _ASCII_HH_MM.fullmatch(text.strip())
-    assert f"{parsed:%H:%M}" == text.strip().zfill(5)
+        parsed: time | str = parse_clock_time(text)
+    except UserError as refused:
+        parsed = refused.message
+    if isinstance(parsed, str):
+        assert "e.g." in parsed
+    elif _ASCII_HH_MM.fullmatch(text.strip()):
+        assert f"{parsed:%H:%M}" == text.strip().zfill(5)
 
 
 # --- parse_timezone ---------------------------------------------------------------------------
