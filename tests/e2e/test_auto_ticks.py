@@ -184,6 +184,28 @@ async def test_the_prepare_reminder_is_not_planned_when_only_day_of_items_are_op
     assert pending(harness, contact_id)["prepare"] == "2026-12-07T19:00:00.000000+00:00"
 
 
+async def test_preparing_before_scheduling_means_no_prepare_reminder_at_all(
+    world: World, harness: BotHarness
+):
+    emu = world.emulator
+    sam = world.student("sam")
+    await run(world, sam, "settings timezone", name="America/New_York")
+    contact_id = await new_contact(world, harness, sam, person="Alan Turing")
+    await add_bank_questions(
+        world, sam, contact_id, ["trends-skills", "trends-excited", "trends-changes"]
+    )
+    checklist = await run(world, sam, "prepare checklist")
+    for label in ("2", "3", "5", "6", "7", "10"):
+        checklist = await (
+            await emu.click(sam, checklist, checklist.button(label=label)["custom_id"])
+        ).message()
+    await run(
+        world, sam, "prepare schedule", contact=str(contact_id), date="2026-12-10", time="14:00"
+    )
+    kinds = query(harness.db_path, "SELECT kind FROM nudges WHERE contact_id = ?", (contact_id,))
+    assert sorted(r["kind"] for r in kinds) == ["confirm", "top_questions"]
+
+
 async def test_a_staff_added_item_can_tick_itself(world: World, harness: BotHarness):
     server = new_server(world)
     (staff_command,) = [c for c in world.emulator.commands() if c["name"] == "staff"]
