@@ -1,4 +1,5 @@
-"""Loads and validates the editable content in ``data/``: checklists and outreach-email rules.
+"""Loads and validates the editable content in ``data/``: the checklists, the search-wide
+guidance (``search.toml``), the outreach-email rules, the TIARA question bank and the templates.
 
 A malformed file stops start-up with :class:`ContentError`, whose one-line message names the file
 and the item, so a non-programmer who edited it can find the mistake.
@@ -13,12 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.domain.auto_ticks import DoneBy
 from bot.domain.email_check import DEFAULT_CONNECTION_WINDOW, DEFAULT_WORD_LIMIT, EmailRules
 
 PHASES: tuple[str, ...] = ("request", "prepare", "interview", "followup")
 ITEM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_ITEM_TEXT = 200
 MAX_ITEMS = 15
+MAX_SEARCH_ITEMS = 8
+BEFORE_MEETING_PHASE = "prepare"
+"""The one phase whose items may say ``before_meeting = false`` (done on the day itself)."""
 
 
 class ContentError(Exception):
@@ -30,6 +35,11 @@ class ChecklistItem:
     id: str
     text: str
     why: str | None = None
+    done_by: DoneBy | None = None
+    """The action that ticks this item by itself (see :mod:`bot.domain.auto_ticks`)."""
+    before_meeting: bool = True
+    """False for a preparation item done on the day itself ("confirm the day before"): the
+    "finish preparing" reminder three days before does not wait for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +68,21 @@ class BankQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchGuide:
+    """Guidance about the whole search (the LAMP list, the top five), shown on the student's
+    overview rather than on each contact's checklists."""
+
+    title: str
+    items: tuple[ChecklistItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     checklists: dict[str, Checklist]
     email_rules: EmailRules
     questions: tuple[BankQuestion, ...] = ()
     templates: dict[str, str] = field(default_factory=dict)
+    search: SearchGuide = SearchGuide("Your search", ())
 
     def questions_in(self, category: str) -> list[BankQuestion]:
         return [q for q in self.questions if q.category == category]
@@ -120,30 +140,73 @@ def _entry_id(
     return entry_id, where
 
 
+CHECKLIST_KEYS = frozenset({"id", "text", "why", "done_by", "before_meeting"})
+SEARCH_KEYS = frozenset({"id", "text", "why"})
+
+
+def _done_by(path: Path, where: str, value: Any) -> DoneBy | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return DoneBy(value)
+    except ValueError:
+        known = ", ".join(action.value for action in DoneBy)
+        raise ContentError(
+            f"{path}: {where}: done_by {value!r} is not an action the bot knows; use one of "
+            f"{known}, or leave the line out"
+        ) from None
+
+
+def _items(
+    path: Path, raw_items: Any, *, limit: int, keys: frozenset[str], phase: str | None
+) -> tuple[ChecklistItem, ...]:
+    if not isinstance(raw_items, list) or not raw_items:
+        raise ContentError(f"{path}: needs at least one [[items]] entry")
+    if len(raw_items) > limit:
+        raise ContentError(f"{path}: has {len(raw_items)} items; the most is {limit}")
+    items: list[ChecklistItem] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(raw_items, start=1):
+        item_id, where = _entry_id(path, "item", number, raw, seen, "id and text")
+        unknown = set(raw) - keys
+        if unknown:
+            raise ContentError(f"{path}: {where}: unknown key(s) {', '.join(sorted(unknown))}")
+        text = _text(path, where, raw.get("text"), "text", required=True)
+        why = _text(path, where, raw.get("why"), "why", required=False)
+        before = raw.get("before_meeting", True)
+        if not isinstance(before, bool):
+            raise ContentError(f"{path}: {where}: before_meeting must be true or false")
+        if not before and phase != BEFORE_MEETING_PHASE:
+            raise ContentError(
+                f"{path}: {where}: before_meeting applies only to the "
+                f"{BEFORE_MEETING_PHASE} checklist"
+            )
+        done_by = _done_by(path, where, raw.get("done_by"))
+        assert text is not None
+        items.append(ChecklistItem(item_id, text, why, done_by, before))
+    return tuple(items)
+
+
 def load_checklist(path: Path) -> Checklist:
     data = _read_toml(path)
     phase = data.get("phase")
     if phase not in PHASES:
         raise ContentError(f"{path}: phase must be one of {', '.join(PHASES)}, got {phase!r}")
     title = _text(path, "header", data.get("title"), "title", required=True)
-    raw_items = data.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        raise ContentError(f"{path}: needs at least one [[items]] entry")
-    if len(raw_items) > MAX_ITEMS:
-        raise ContentError(f"{path}: has {len(raw_items)} items; the most is {MAX_ITEMS}")
-    items: list[ChecklistItem] = []
-    seen: set[str] = set()
-    for number, raw in enumerate(raw_items, start=1):
-        item_id, where = _entry_id(path, "item", number, raw, seen, "id and text")
-        unknown = set(raw) - {"id", "text", "why"}
-        if unknown:
-            raise ContentError(f"{path}: {where}: unknown key(s) {', '.join(sorted(unknown))}")
-        text = _text(path, where, raw.get("text"), "text", required=True)
-        why = _text(path, where, raw.get("why"), "why", required=False)
-        assert text is not None
-        items.append(ChecklistItem(item_id, text, why))
+    items = _items(path, data.get("items"), limit=MAX_ITEMS, keys=CHECKLIST_KEYS, phase=phase)
     assert title is not None
-    return Checklist(phase, title, tuple(items))
+    return Checklist(phase, title, items)
+
+
+def load_search_guide(path: Path) -> SearchGuide:
+    """The search-wide steps shown on the student's overview (no ticks, no actions)."""
+    data = _read_toml(path)
+    title = _text(path, "header", data.get("title"), "title", required=True)
+    items = _items(path, data.get("items"), limit=MAX_SEARCH_ITEMS, keys=SEARCH_KEYS, phase=None)
+    assert title is not None
+    return SearchGuide(title, items)
 
 
 def load_email_rules(path: Path) -> EmailRules:
@@ -232,8 +295,8 @@ def load_templates(path: Path) -> dict[str, str]:
 
 
 def load_content(data_dir: Path) -> Content:
-    """Load every checklist (one file per phase), the email rules, the TIARA question bank and
-    the message templates from ``data_dir``."""
+    """Load every checklist (one file per phase), the search guidance, the email rules, the
+    TIARA question bank and the message templates from ``data_dir``."""
     checklists: dict[str, Checklist] = {}
     for phase in PHASES:
         path = data_dir / "checklists" / f"{phase}.toml"
@@ -248,4 +311,5 @@ def load_content(data_dir: Path) -> Content:
         load_email_rules(data_dir / "outreach_email.toml"),
         load_question_bank(data_dir / "questions.toml"),
         load_templates(data_dir / "templates.toml"),
+        load_search_guide(data_dir / "search.toml"),
     )

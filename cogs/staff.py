@@ -48,6 +48,7 @@ from bot.ui.replies import reply_private
 from bot.ui.staff_access import require_staff
 from bot.ui.staff_audit_pages import AuditPageButton, audit_page
 from bot.ui.staff_checklist import (
+    DONE_BY_CHOICES,
     PHASE_CHOICES,
     added_note,
     hidden_note,
@@ -276,17 +277,26 @@ class StaffCog(
         phase="Which phase",
         text=f"What students should do (at most {MAX_ITEM_TEXT} characters)",
         why="Optional: one line on why it matters",
+        done_by="Optional: the logged action that ticks it by itself for each student",
     )
-    @app_commands.choices(phase=PHASE_CHOICES)
+    @app_commands.choices(phase=PHASE_CHOICES, done_by=DONE_BY_CHOICES)
     async def checklist_add(
         self,
         interaction: discord.Interaction,
         phase: app_commands.Choice[str],
         text: app_commands.Range[str, 1, MAX_ITEM_TEXT],
         why: app_commands.Range[str, 1, MAX_ITEM_TEXT] | None = None,
+        done_by: app_commands.Choice[str] | None = None,
     ) -> None:
         await self._defer_if_replanning(interaction, phase.value)
-        edit = await add_item(self.ctx, staff_of(interaction), phase.value, text, why)
+        edit = await add_item(
+            self.ctx,
+            staff_of(interaction),
+            phase.value,
+            text,
+            why,
+            done_by.value if done_by else None,
+        )
         await show_edit(interaction, edit, added_note(edit))
 
     @checklist.command(name="reword", description="Change an item's text (ticks are kept)")

@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import DEFAULT_DATA_DIR
 from bot.content import PHASES, ContentError, load_checklist, load_content
+from bot.domain.auto_ticks import DoneBy
 
 
 def test_shipped_content_is_valid():
@@ -47,6 +48,19 @@ HEADER = 'phase = "request"\ntitle = "Making a request"\n'
         (HEADER + '[[items]]\nid = "a"\ntext = "' + "x" * 201 + '"\n', "201 characters"),
         (HEADER, "at least one [[items]]"),
         ("phase = ", "not valid TOML"),
+        (
+            HEADER + '[[items]]\nid = "a"\ntext = "x"\ndone_by = "sent"\n',
+            "item 1 (id “a”): done_by 'sent' is not an action the bot knows; use one of "
+            "email_checked, request_sent,",
+        ),
+        (
+            HEADER + '[[items]]\nid = "a"\ntext = "x"\ndone_by = 3\n',
+            "item 1 (id “a”): done_by 3 is not an action",
+        ),
+        (
+            HEADER + '[[items]]\nid = "a"\ntext = "x"\nbefore_meeting = false\n',
+            "item 1 (id “a”): before_meeting applies only to the prepare checklist",
+        ),
     ],
 )
 def test_malformed_checklists(tmp_path: Path, body: str, message: str):
@@ -123,6 +137,74 @@ def test_malformed_question_bank(tmp_path: Path, body: str, message: str):
 def test_malformed_templates(tmp_path: Path, text: str, message: str):
     data = _data_copy(tmp_path)
     (data / "templates.toml").write_text(f'[thank_you]\ntext = """{text}"""\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(data)
+    assert message in str(info.value)
+
+
+def test_shipped_checklists_tie_items_to_actions_and_mark_day_of_items():
+    content = load_content(DEFAULT_DATA_DIR)
+    tied = {
+        (phase, item.id): item.done_by
+        for phase, checklist in content.checklists.items()
+        for item in checklist.items
+        if item.done_by is not None
+    }
+    assert tied == {
+        ("request", "check-email"): DoneBy.EMAIL_CHECKED,
+        ("request", "log-sent"): DoneBy.REQUEST_SENT,
+        ("request", "log-reply"): DoneBy.REPLY_LOGGED,
+        ("prepare", "schedule"): DoneBy.MEETING_SCHEDULED,
+        ("prepare", "tiara-questions"): DoneBy.QUESTIONS_CHOSEN,
+        ("followup", "debrief"): DoneBy.MEETING_LOGGED,
+        ("followup", "thank-you"): DoneBy.THANKED,
+        ("followup", "contact-referrals"): DoneBy.REFERRALS_CONTACTED,
+        ("followup", "tell-referrer"): DoneBy.REFERRER_TOLD,
+        ("followup", "report-back"): DoneBy.REPORTED_BACK,
+        ("followup", "keep-in-touch"): DoneBy.KEPT_IN_TOUCH,
+    }
+    assert set(tied.values()) == set(DoneBy)  # every action ticks something by default
+    day_of = [item.id for item in content.checklists["prepare"].items if not item.before_meeting]
+    assert day_of == ["confirm-day-before", "arrive-early"]
+
+
+def test_search_wide_steps_are_in_search_toml_not_on_the_contact_checklists():
+    content = load_content(DEFAULT_DATA_DIR)
+    search = [item.id for item in content.search.items]
+    assert search[:2] == ["lamp-list", "top-five"]
+    assert content.search.title == "Your search"
+    on_checklists = {item.id for c in content.checklists.values() for item in c.items}
+    assert not on_checklists & set(search)
+    texts = " ".join(item.text for c in content.checklists.values() for item in c.items)
+    assert "LAMP" not in texts
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (None, "search.toml: file is missing"),
+        ('title = "Your search"\n', "search.toml: needs at least one [[items]] entry"),
+        (
+            'title = "S"\n[[items]]\nid = "a"\ntext = "x"\ndone_by = "thanked"\n',
+            "search.toml: item 1 (id “a”): unknown key(s) done_by",
+        ),
+        (
+            'title = "S"\n' + '[[items]]\nid = "a{n}"\ntext = "x"\n' * 1,
+            "id 'a{n}' must be",
+        ),
+        (
+            'title = "S"\n' + "".join(f'[[items]]\nid = "a{n}"\ntext = "x"\n' for n in range(9)),
+            "search.toml: has 9 items; the most is 8",
+        ),
+        ('[[items]]\nid = "a"\ntext = "x"\n', "search.toml: header: “title” must be"),
+    ],
+)
+def test_malformed_search_guide(tmp_path: Path, body: str | None, message: str):
+    data = _data_copy(tmp_path)
+    if body is None:
+        (data / "search.toml").unlink()
+    else:
+        (data / "search.toml").write_text(body, encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_content(data)
     assert message in str(info.value)

@@ -1,9 +1,20 @@
-"""Checklists: what a contact's checklist for a phase looks like on this server, and ticking."""
+"""Checklists: what a contact's checklist for a phase looks like on this server, and ticking.
+
+An item tied to an action (``done_by``) is ticked by that action: derived from the contact's
+record whenever the checklist is read, never written. The student may still tick any item by
+hand. Once the action is logged its tick wins: pressing the item then changes nothing (its
+button is shown greyed out), so the checklist never says undone what the log says done.
+
+A tick button works in the server and in a direct message (a reminder may carry the
+checklist): a DM has no server, so :func:`press_tick` takes it from the contact, which must be
+the presser's.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.actions.checklist_ticks import derived_ticks
 from bot.actions.common import log_event, student_transaction
 from bot.actions.contacts import CONTACT_GONE
 from bot.actions.context import ActionContext, StudentKey
@@ -11,7 +22,7 @@ from bot.content import PHASES, Checklist
 from bot.errors import UserError
 from bot.storage.checklist_items import effective_checklist, server_checklist
 from bot.storage.checklists import ticked_items, toggle_tick
-from bot.storage.contacts import ContactRecord, get_contact, touch_contact
+from bot.storage.contacts import ContactRecord, get_contact, get_contact_by_id, touch_contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +31,13 @@ class ChecklistState:
 
     contact: ContactRecord
     checklist: Checklist
-    ticked: frozenset[str]
+    manual: frozenset[str]  # ticked by hand (stored; may include items no longer shown)
+    auto: frozenset[str] = frozenset()  # ticked by a logged action (derived)
+
+    @property
+    def ticked(self) -> frozenset[str]:
+        """Every item shown as done, by hand or by a logged action."""
+        return self.manual | self.auto
 
     @property
     def complete(self) -> bool:
@@ -32,20 +49,23 @@ async def contact_checklist(
 ) -> ChecklistState:
     """The contact's checklist for ``phase`` with the server's staff edits applied."""
     checklist = await effective_checklist(ctx.db, ctx.content, contact.guild_id, phase)
-    ticked = await ticked_items(ctx.db, contact.id, phase)
-    return ChecklistState(contact, checklist, frozenset(ticked))
+    manual = await ticked_items(ctx.db, contact.id, phase)
+    auto = await derived_ticks(ctx.db, contact, checklist)
+    return ChecklistState(contact, checklist, frozenset(manual), auto)
 
 
 async def toggle_item(
     ctx: ActionContext, who: StudentKey, contact_id: int, phase: str, item_id: str
 ) -> ChecklistState:
     """Tick or untick one item (``checklist_ticked`` / ``checklist_unticked``). A finished
-    preparation checklist cancels the "finish preparing" reminder, so ``prepare`` re-plans."""
+    preparation checklist cancels the "finish preparing" reminder, so ``prepare`` re-plans.
+    An item a logged action ticked stays ticked: nothing is written and the current checklist
+    comes back."""
     if phase not in PHASES:
         raise UserError("That checklist no longer exists.")
     server = await server_checklist(ctx.db, ctx.content, who.guild_id, phase)
     entry = server.find(item_id)
-    reopen = f"Open it again with `/{phase} checklist` to see the current one."
+    reopen = f"Open it again with `/{phase} checklist` in the server to see the current one."
     if entry is None:
         raise UserError(f"That item is no longer on this checklist. {reopen}")
     if entry.hidden:
@@ -56,6 +76,11 @@ async def toggle_item(
     contact = await get_contact(ctx.db, who.guild_id, who.user_id, contact_id)
     if contact is None:
         raise UserError(CONTACT_GONE)
+    checklist = server.checklist()
+    auto = await derived_ticks(ctx.db, contact, checklist)
+    if item_id in auto:
+        manual = await ticked_items(ctx.db, contact.id, phase)
+        return ChecklistState(contact, checklist, frozenset(manual), auto)
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         ticked = await toggle_tick(tx, contact.id, phase, item_id, now)
@@ -70,4 +95,25 @@ async def toggle_item(
         )
         if phase == "prepare":
             await ctx.planner.replan_contact(tx, contact.id, now)
-    return ChecklistState(contact, server.checklist(), frozenset(ticked))
+    return ChecklistState(contact, checklist, frozenset(ticked), auto)
+
+
+async def press_tick(
+    ctx: ActionContext,
+    user_id: int,
+    guild_id: int | None,
+    contact_id: int,
+    phase: str,
+    item_id: str,
+) -> ChecklistState:
+    """A checklist button pressed in a server (``guild_id``) or in a direct message (None):
+    the contact says which server, and it must be ``user_id``'s (in that server, if given)."""
+    contact = await get_contact_by_id(ctx.db, contact_id)
+    if (
+        contact is None
+        or contact.user_id != user_id
+        or (guild_id is not None and contact.guild_id != guild_id)
+    ):
+        raise UserError(CONTACT_GONE)
+    who = StudentKey(contact.guild_id, user_id)
+    return await toggle_item(ctx, who, contact_id, phase, item_id)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.actions.checklist_ticks import preparation_finished
 from bot.content import Content
 from bot.domain.nudge_plan import (
     ContactState,
@@ -134,7 +135,8 @@ class NudgePlanner:
         ticked = await ticked_items(tx, contact.id, "prepare")
         return contact_state(
             contact,
-            prepare_done=prepare_items <= ticked,
+            prepare_done=prepare_items <= ticked
+            or await preparation_finished(tx, self.content, contact, ticked),
             open_referrals=await count_unrequested_referrals(tx, contact.id),
         )
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.actions.contacts import NO_CONTACTS, owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.settings import known_zone
+from bot.content import SearchGuide
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.guild_settings import server_settings
@@ -43,6 +44,7 @@ class Overview:
     report_back_days: int  # the server's setting
     zone: ZoneInfo | None  # None until the student sets one (shown in UTC)
     now: datetime
+    search: SearchGuide  # the search-wide steps ("Your search": the LAMP list, the top five)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
         report_back_days=settings.report_back_days,
         zone=zone,
         now=ctx.clock.now(),
+        search=ctx.content.search,
     )
 
 

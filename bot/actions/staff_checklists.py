@@ -1,9 +1,10 @@
 """Staff edit their server's checklists: add, reword, hide, restore and move items.
 
-Ticks are stored by item id, so no edit loses a student's progress. Each edit is audited
-(``checklist_item_added`` … ``checklist_item_moved``) in the same transaction; adding, hiding or
-restoring a preparation item re-plans the server's reminders after the commit ("preparation
-finished" depends on its items).
+Ticks are stored by item id, so no edit loses a student's progress. An added item may be tied
+to an action that ticks it by itself (``done_by``, see :mod:`bot.domain.auto_ticks`). Each edit
+is audited (``checklist_item_added`` … ``checklist_item_moved``) in the same transaction;
+adding, hiding or restoring a preparation item re-plans the server's reminders after the commit
+("preparation finished" depends on its items).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from bot.actions.context import ActionContext
 from bot.actions.staff import StaffKey, record_audit
 from bot.content import PHASES
+from bot.domain.auto_ticks import DoneBy
 from bot.errors import UserError
 from bot.storage.checklist_items import (
     MAX_CUSTOM,
@@ -145,12 +147,32 @@ async def _save(
     return await server_checklist(ctx.db, ctx.content, staff.guild_id, phase)
 
 
+def check_done_by(value: str | None) -> DoneBy | None:
+    """The action an added item is tied to (None: ticked by hand only)."""
+    if value is None:
+        return None
+    try:
+        return DoneBy(value)
+    except ValueError:
+        raise UserError(
+            f"“{escape_markdown(value[:40])}” isn't an action the bot logs; pick one from the "
+            "list, or leave it out. Nothing was changed."
+        ) from None
+
+
 async def add_item(
-    ctx: ActionContext, staff: StaffKey, phase: str, text: str, why: str | None = None
+    ctx: ActionContext,
+    staff: StaffKey,
+    phase: str,
+    text: str,
+    why: str | None = None,
+    done_by: str | None = None,
 ) -> ChecklistEdited:
-    """Add an item at the end of the phase's visible items (``checklist_item_added``)."""
+    """Add an item at the end of the phase's visible items (``checklist_item_added``); with
+    ``done_by``, the action that ticks it by itself for every student who logged it."""
     item_text = _item_text(text)
     item_why = _why(why)
+    action = check_done_by(done_by)
     server = await staff_checklist(ctx, staff, phase)
     if len(server.visible) >= MAX_VISIBLE:
         raise UserError(
@@ -164,13 +186,22 @@ async def add_item(
             "time, the most it may. Reword or restore one of them instead."
         )
     item_id = new_custom_id(server, edits)
-    fields = {"text": item_text, "why": item_why, "custom": True, "hidden": False}
+    fields = {
+        "text": item_text,
+        "why": item_why,
+        "custom": True,
+        "hidden": False,
+        "done_by": action,
+    }
+    detail: dict[str, Any] = {"item": item_id, "text": item_text}
+    if action is not None:
+        detail["done_by"] = action.value
     after = await _save(
         ctx,
         staff,
         phase,
         "checklist_item_added",
-        {"item": item_id, "text": item_text},
+        detail,
         [(item_id, fields)],
         replan=True,
     )

@@ -3,7 +3,8 @@ staff's edits (``checklist_items``: reworded, added, hidden, moved items).
 
 Ticks are stored by item id, so rewording or moving an item keeps every student's progress on
 it; hiding takes it out of the checklist (and its progress bar) without deleting any tick, and
-restoring brings the ticks back. Items added by staff get ids ``s-<n>``, never reused.
+restoring brings the ticks back. Items added by staff get ids ``s-<n>``, never reused, and may
+be tied to an action that ticks them by itself (``done_by``, see :mod:`bot.domain.auto_ticks`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.content import Checklist, ChecklistItem, Content
+from bot.domain.auto_ticks import DoneBy
 from bot.storage.database import Source, Transaction, query_all
 from bot.storage.timestamps import to_db
 
@@ -23,7 +25,7 @@ MAX_CUSTOM = 30
 """The most items staff may add to one phase over time (hidden ones included)."""
 CUSTOM_PREFIX = "s-"
 _CUSTOM_NUMBER = re.compile(r"^s-(\d+)$")
-_EDIT_FIELDS = frozenset({"text", "why", "hidden", "position", "custom"})
+_EDIT_FIELDS = frozenset({"text", "why", "hidden", "position", "custom", "done_by"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class ItemEdit:
     hidden: bool = False
     position: int | None = None  # None: the default place
     custom: bool = False
+    done_by: DoneBy | None = None  # None: the default item's own (an added item: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ def merge_checklist(default: Checklist, edits: list[ItemEdit]) -> ServerChecklis
             item.id,
             edit.text if edit.text is not None else item.text,
             edit.why if edit.why is not None else item.why,
+            edit.done_by if edit.done_by is not None else item.done_by,
+            item.before_meeting,
         )
         entries.append((ServerItem(shown, item, edit.hidden), edit.position))
     defaults = {item.id for item in default.items}
@@ -109,7 +114,7 @@ def merge_checklist(default: Checklist, edits: list[ItemEdit]) -> ServerChecklis
     )
     for edit in added:
         assert edit.text is not None
-        shown = ChecklistItem(edit.item_id, edit.text, edit.why)
+        shown = ChecklistItem(edit.item_id, edit.text, edit.why, edit.done_by)
         entries.append((ServerItem(shown, None, edit.hidden), edit.position))
     positioned = sorted(
         ((pos, index, entry) for index, (entry, pos) in enumerate(entries) if pos is not None),
@@ -125,10 +130,20 @@ def merge_checklist(default: Checklist, edits: list[ItemEdit]) -> ServerChecklis
 # -- storage -----------------------------------------------------------------------------------
 
 
+def _done_by(value: str | None) -> DoneBy | None:
+    """A stored action name; one this version no longer knows ticks nothing (None)."""
+    if value is None:
+        return None
+    try:
+        return DoneBy(value)
+    except ValueError:
+        return None
+
+
 async def item_edits(source: Source, guild_id: int, phase: str) -> list[ItemEdit]:
     rows = await query_all(
         source,
-        "SELECT item_id, text, why, hidden, position, custom FROM checklist_items"
+        "SELECT item_id, text, why, hidden, position, custom, done_by FROM checklist_items"
         " WHERE guild_id = ? AND phase = ?",
         (guild_id, phase),
     )
@@ -140,6 +155,7 @@ async def item_edits(source: Source, guild_id: int, phase: str) -> list[ItemEdit
             hidden=bool(row["hidden"]),
             position=row["position"],
             custom=bool(row["custom"]),
+            done_by=_done_by(row["done_by"]),
         )
         for row in rows
     ]
@@ -172,7 +188,10 @@ async def save_edit(
     unknown = set(fields) - _EDIT_FIELDS
     if unknown or not fields:
         raise ValueError(f"unknown or no fields: {sorted(unknown)}")
-    values = {key: int(v) if isinstance(v, bool) else v for key, v in fields.items()}
+    values = {
+        key: int(v) if isinstance(v, bool) else str(v) if isinstance(v, DoneBy) else v
+        for key, v in fields.items()
+    }
     row = {**values, "guild_id": guild_id, "phase": phase, "item_id": item_id}
     row["updated_at"] = to_db(now)
     names = ", ".join(row)

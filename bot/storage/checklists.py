@@ -1,4 +1,5 @@
-"""Checklist progress: which items a student ticked, per contact and phase."""
+"""Checklist progress: which items a student ticked, per contact and phase, and what the
+contact's automatic ticks are derived from."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import Source, query_all
+from bot.domain.auto_ticks import TickFacts
+from bot.storage.contacts import ContactRecord
+from bot.storage.database import Source, query_all, query_one
 from bot.storage.timestamps import to_db
 
 
@@ -38,3 +41,44 @@ async def toggle_tick(
         (contact_id, phase),
     ) as rows:
         return {row[0] for row in await rows.fetchall()}
+
+
+async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
+    """What the contact's automatic ticks are derived from: its record, plus one query for its
+    question list, its referrals and whether the student checked an email since adding it."""
+    row = await query_one(
+        source,
+        "SELECT"
+        " (SELECT count(*) FROM contact_questions WHERE contact_id = :id) AS questions,"
+        " EXISTS (SELECT 1 FROM events WHERE guild_id = :guild AND user_id = :user"
+        "  AND at >= :since AND kind = 'email_checked') AS email_checked,"
+        " count(r.id) AS referrals,"
+        " coalesce(sum(r.stage = 'planned'), 0) AS planned,"
+        " coalesce(sum(r.referrer_told_at IS NOT NULL), 0) AS told,"
+        " coalesce(sum(r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL), 0) AS untold"
+        " FROM contacts AS r WHERE r.referred_by = :id",
+        {
+            "id": contact.id,
+            "guild": contact.guild_id,
+            "user": contact.user_id,
+            "since": to_db(contact.created_at),
+        },
+    )
+    assert row is not None  # an aggregate always returns one row
+    return TickFacts(
+        stage=contact.stage,
+        stage_before_close=contact.stage_before_close,
+        requested=contact.requested_at is not None,
+        replied=contact.replied_at is not None,
+        scheduled=contact.meeting_at is not None,
+        met=contact.met_at is not None,
+        thanked=contact.thanked_at is not None,
+        reported_back=contact.reported_back_at is not None,
+        kept_in_touch=contact.kept_in_touch_at is not None,
+        email_checked=bool(row["email_checked"]),
+        questions=int(row["questions"]),
+        referrals=int(row["referrals"]),
+        referrals_planned=int(row["planned"]),
+        referrals_told=int(row["told"]),
+        referrals_untold=int(row["untold"]),
+    )

@@ -1,4 +1,6 @@
-"""Interactive checklists: one numbered button per item, ticked in place, alive after restarts."""
+"""Interactive checklists: one numbered button per item, ticked in place, alive after restarts,
+in the server and in direct messages. An item a logged action ticked says so, and its button is
+greyed out (the action's tick wins over a manual untick)."""
 
 from __future__ import annotations
 
@@ -7,54 +9,66 @@ from typing import Any
 
 import discord
 
-from bot.actions.checklists import contact_checklist, toggle_item
+from bot.actions.checklists import ChecklistState, contact_checklist, press_tick
 from bot.actions.context import ActionContext
-from bot.content import Checklist
+from bot.content import ChecklistItem
 from bot.discord_limits import EMBED_LIMIT
+from bot.domain.auto_ticks import DONE_BY_TEXT
 from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner
 from bot.ui.progress_bar import progress_bar
 
 TICKED = "✅"
 UNTICKED = "⬜"
 
 
-def _lines(checklist: Checklist, ticked: set[str], *, with_why: bool, cut: int | None) -> list[str]:
+def _hint(item: ChecklistItem, auto: frozenset[str]) -> str:
+    """What ticks an item tied to an action: " · ticks itself when you log it with …", or
+    " · ticked automatically when you logged it with …" once it did."""
+    if item.done_by is None:
+        return ""
+    words = DONE_BY_TEXT[item.done_by]
+    return f" · {words.done if item.id in auto else words.todo}"
+
+
+def _lines(state: ChecklistState, *, with_why: bool, cut: int | None) -> list[str]:
     lines: list[str] = []
-    for number, item in enumerate(checklist.items, start=1):
+    ticked = state.ticked
+    for number, item in enumerate(state.checklist.items, start=1):
         text = item.text if cut is None or len(item.text) <= cut else item.text[: cut - 1] + "…"
         mark = TICKED if item.id in ticked else UNTICKED
-        lines.append(f"{mark} **{number}.** {escape_markdown(text)}")
+        lines.append(f"{mark} **{number}.** {escape_markdown(text)}{_hint(item, state.auto)}")
         if with_why and item.why:
             lines.append(f"-# {escape_markdown(item.why)}")
     return lines
 
 
-def checklist_description(checklist: Checklist, ticked: set[str]) -> str:
+def checklist_description(state: ChecklistState) -> str:
     """Progress bar and items, shortened (why-lines first, then item text) to fit an embed."""
-    done = sum(1 for item in checklist.items if item.id in ticked)
-    head = progress_bar(done, len(checklist.items))
+    items = state.checklist.items
+    done = sum(1 for item in items if item.id in state.ticked)
+    head = progress_bar(done, len(items))
     for with_why, cut in ((True, None), (False, None), (False, 120), (False, 60)):
-        body = "\n".join([head, "", *_lines(checklist, ticked, with_why=with_why, cut=cut)])
+        body = "\n".join([head, "", *_lines(state, with_why=with_why, cut=cut)])
         if len(body) <= EMBED_LIMIT:
             return body
     return body[: EMBED_LIMIT - 1] + "…"
 
 
-def render_checklist(
-    checklist: Checklist, ticked: set[str], contact: ContactRecord
-) -> tuple[discord.Embed, discord.ui.View]:
+def render_checklist(state: ChecklistState) -> tuple[discord.Embed, discord.ui.View]:
+    checklist, contact = state.checklist, state.contact
     title = f"{checklist.title} · {contact.person} ({contact.organization})"
     embed = discord.Embed(
         title=title[:256],
-        description=checklist_description(checklist, ticked),
-        colour=discord.Colour.green()
-        if all(item.id in ticked for item in checklist.items)
-        else discord.Colour.blurple(),
+        description=checklist_description(state),
+        colour=discord.Colour.green() if state.complete else discord.Colour.blurple(),
     )
-    embed.set_footer(text="Tap a number to tick or untick it. Only you can see this.")
+    footer = "Tap a number to tick or untick it. Only you can see this."
+    if state.auto & {item.id for item in checklist.items}:
+        footer += " Greyed-out numbers were ticked by what you logged."
+    embed.set_footer(text=footer)
     view = dynamic_view()
     for number, item in enumerate(checklist.items, start=1):
         view.add_item(
@@ -64,7 +78,8 @@ def render_checklist(
                 phase=checklist.phase,
                 item_id=item.id,
                 number=number,
-                ticked=item.id in ticked,
+                ticked=item.id in state.ticked,
+                automatic=item.id in state.auto,
             )
         )
     return embed, view
@@ -74,8 +89,7 @@ async def show_checklist(
     ctx: ActionContext, contact: ContactRecord, phase: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The contact's checklist for ``phase`` as this server has it (staff edits applied)."""
-    state = await contact_checklist(ctx, contact, phase)
-    return render_checklist(state.checklist, set(state.ticked), contact)
+    return render_checklist(await contact_checklist(ctx, contact, phase))
 
 
 class ChecklistTick(
@@ -92,12 +106,14 @@ class ChecklistTick(
         item_id: str,
         number: int = 0,
         ticked: bool = False,
+        automatic: bool = False,
     ) -> None:
         super().__init__(
             discord.ui.Button(
                 label=str(number),
                 style=discord.ButtonStyle.success if ticked else discord.ButtonStyle.secondary,
                 custom_id=f"ic:ck:{owner_id}:{contact_id}:{phase}:{item_id}",
+                disabled=automatic,
             )
         )
         self.owner_id = owner_id
@@ -117,13 +133,15 @@ class ChecklistTick(
         )
 
     async def run(self, interaction: discord.Interaction) -> None:
+        """In a server or a DM (no server there: the contact names it)."""
         ensure_owner(interaction, self.owner_id)
-        state = await toggle_item(
+        state = await press_tick(
             context_of(interaction),
-            student_of(interaction),
+            interaction.user.id,
+            interaction.guild_id,
             self.contact_id,
             self.phase,
             self.item_id,
         )
-        embed, view = render_checklist(state.checklist, set(state.ticked), state.contact)
+        embed, view = render_checklist(state)
         await interaction.response.edit_message(embed=embed, view=view)

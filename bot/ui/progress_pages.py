@@ -14,6 +14,7 @@ import discord
 
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.progress import progress_overview
+from bot.content import SearchGuide
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
 from bot.domain.funnel import funnel
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
@@ -122,6 +123,13 @@ def funnel_block(contacts: list[ContactRecord]) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
+def search_block(search: SearchGuide) -> str:
+    """ "Your search": the steps about the whole search, one line each."""
+    lines = [f"**{esc(search.title)}**"]
+    lines += [f"• {esc(item.text)}" for item in search.items]
+    return "\n".join(lines)
+
+
 def _field(row: ProgressRow, number: int, today: date) -> tuple[str, str]:
     contact = row.contact
     tag = contact.stage.label + (f" · {contact.reply_class}" if contact.reply_class else "")
@@ -141,19 +149,23 @@ def render_overview(
     zone: ZoneInfo | None,
     next_nudges: dict[int, str] | None = None,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
+    search: SearchGuide | None = None,
 ) -> tuple[discord.Embed, discord.ui.View | None, int]:
     """The embed for one page (clamped to the pages that exist), its buttons (None when one
-    page is enough) and the page actually shown."""
+    page is enough) and the page actually shown. The first page also shows ``search``, the
+    steps about the whole search."""
     rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"), next_nudges, report_back_days)
     today = now.astimezone(zone or ZoneInfo("UTC")).date()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    description = "**Your funnel**\n" + funnel_block(contacts)
+    if search is not None and search.items and page == 0:
+        description += "\n" + search_block(search) + "\n"
+    description += "\nWhat is due first comes first."
     embed = discord.Embed(
         title=f"Your progress: {len(rows)} contact{'s' if len(rows) != 1 else ''}",
-        description="**Your funnel**\n"
-        + funnel_block(contacts)
-        + "\nWhat is due first comes first.",
+        description=description,
         colour=discord.Colour.blurple(),
     )
     footer = f"Page {page + 1} of {pages} · Only you can see this."
@@ -195,6 +207,7 @@ async def overview_page(
             for cid, nudge in overview.next_nudges.items()
         },
         report_back_days=overview.report_back_days,
+        search=overview.search,
     )
     return embed, view
 

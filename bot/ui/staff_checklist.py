@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.actions.staff_checklists import HIDDEN_PREFIX, ChecklistEdited, cut, item_label
 from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT, MAX_CHOICES
+from bot.domain.auto_ticks import DONE_BY_TEXT
 from bot.storage.checklist_items import MAX_VISIBLE, ServerChecklist, ServerItem
 from bot.text import escape_markdown
 
@@ -19,14 +20,18 @@ PHASE_CHOICES = [
     app_commands.Choice(name="4 · following up", value="followup"),
 ]
 CHOICE_NAME_LIMIT = 100
+DONE_BY_CHOICES = [
+    app_commands.Choice(name=f"Ticks itself: {words.label}"[:CHOICE_NAME_LIMIT], value=action.value)
+    for action, words in DONE_BY_TEXT.items()
+]
+"""``/staff checklist add done_by:``: the actions an added item can be ticked by."""
 
 
 def _mark(entry: ServerItem) -> str:
-    if entry.custom:
-        return " · *added*"
-    if entry.reworded:
-        return " · *reworded*"
-    return ""
+    mark = " · *added*" if entry.custom else " · *reworded*" if entry.reworded else ""
+    if entry.item.done_by is not None:
+        mark += f" · ticks itself: {DONE_BY_TEXT[entry.item.done_by].label}"
+    return mark
 
 
 def _lines(server: ServerChecklist, *, detail: bool, limit: int | None) -> list[str]:
@@ -73,7 +78,14 @@ def quote(text: str, limit: int = 80) -> str:
 
 
 def added_note(edit: ChecklistEdited) -> str:
-    return f"Added item {edit.label}: {quote(edit.text)}."
+    note = f"Added item {edit.label}: {quote(edit.text)}."
+    entry = edit.checklist.find(edit.item_id)
+    if entry is not None and entry.item.done_by is not None:
+        note += (
+            f" It ticks itself for each student once they log it: "
+            f"{DONE_BY_TEXT[entry.item.done_by].label}."
+        )
+    return note
 
 
 def reworded_note(edit: ChecklistEdited) -> str:

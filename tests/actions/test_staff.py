@@ -438,7 +438,7 @@ async def full_request_checklist(ctx: ActionContext) -> None:
         (lambda ctx: add_item(ctx, STAFF, "nope", "Fine text"), "isn't a phase"),
         (lambda ctx: reword_item(ctx, STAFF, "request", "nope", "x"), "no item “nope”"),
         (lambda ctx: hide_item(ctx, STAFF, "request", "99"), "no item “99”"),
-        (lambda ctx: move_item(ctx, STAFF, "request", "1", 12), "from 1 to 10"),
+        (lambda ctx: move_item(ctx, STAFF, "request", "1", 12), "from 1 to 8"),
         (lambda ctx: restore_item(ctx, STAFF, "request", "1"), "isn't hidden"),
         (lambda ctx: staff_checklist(ctx, STAFF, "nope"), "isn't a phase"),
     ],

@@ -250,7 +250,7 @@ async def test_a_full_disk_is_explained_nothing_is_half_written_and_the_retry_wo
                 assert_plain_storage_reply(ticked)
                 assert stored == []
             else:
-                assert "1/10" in ticked.text()
+                assert "1/8" in ticked.text()
                 assert len(stored) == 1
 
         # Space is available again: the very same form goes through.

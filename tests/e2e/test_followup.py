@@ -85,11 +85,11 @@ async def test_checklist_is_the_followup_one_and_ticks_in_place(world: World, ha
     second = await add_contact(world, alice, person="Second")
     message = await run(world, alice, "followup checklist")
     assert "Following up · Second (Acme)" in message.text()
-    assert "0/8" in message.text()
+    assert "0/7" in message.text()
     click = await world.emulator.click(alice, message, message.buttons()[1]["custom_id"])
     updated = await click.message()
     assert updated.id == message.id
-    assert "1/8" in updated.text()
+    assert "1/7" in updated.text()
     ticks = query(
         harness.db_path,
         "SELECT phase, item_id FROM checklist_ticks WHERE contact_id = ?",

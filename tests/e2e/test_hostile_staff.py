@@ -101,11 +101,11 @@ async def test_a_full_checklist_of_the_longest_markdown_still_renders(
     hostile = next(h for h in HOSTILE if h.id == "max-markdown")
     text = hostile(ITEM)
     watch = SentWatch(world.emulator)
-    for number in range(1, 11):  # the ten default items, reworded
+    for number in range(1, 9):  # the eight default items, reworded
         options = {"phase": "request", "item": "1", "text": f"{number}{text}"[:ITEM], "why": text}
         options["item"] = str(number)
         assert_ok(await run(server, server.admin, "staff checklist reword", **options))
-    for number in range(11, 16):
+    for number in range(9, 16):
         options = {"phase": "request", "text": f"{number}{text}"[:ITEM], "why": text}
         assert_ok(await run(server, server.admin, "staff checklist add", **options))
     refused = await run(server, server.admin, "staff checklist add", phase="request", text=text)

@@ -101,8 +101,11 @@ async def test_new_contact_is_stored_and_shows_the_checklist(world: World, harne
     text = message.text()
     assert "Ada Lovelace (Acme)" in text
     assert "Making a request" in text
-    assert "0/10" in text
-    assert len(message.buttons()) == 10
+    assert "0/8" in text
+    assert len(message.buttons()) == 8
+    # Search-wide steps live on the /progress overview, not on each contact's checklist.
+    assert "LAMP" not in text
+    assert "ticks itself when you log it with `/request sent`" in text
     (row,) = query(harness.db_path, "SELECT * FROM contacts WHERE user_id = ?", (alice.id,))
     assert (row["person"], row["organization"], row["role"], row["connection"], row["stage"]) == (
         "Ada Lovelace",
@@ -160,16 +163,16 @@ async def test_ticking_updates_the_same_message_in_place(world: World, harness: 
     assert (await click.response()).type == 7
     updated = await click.message()
     assert updated.id == message.id
-    assert "1/10" in updated.text()
+    assert "1/8" in updated.text()
     assert updated.buttons()[0]["style"] == 3  # success: ticked
     (contact_id,) = contact_ids(harness, alice)
     ticks = query(
         harness.db_path, "SELECT item_id FROM checklist_ticks WHERE contact_id = ?", (contact_id,)
     )
-    assert [t["item_id"] for t in ticks] == ["lamp-list"]
+    assert [t["item_id"] for t in ticks] == ["draft-email"]
 
     again = await world.emulator.click(alice, updated, first["custom_id"])
-    assert "0/10" in (await again.message()).text()
+    assert "0/8" in (await again.message()).text()
     assert (
         query(harness.db_path, "SELECT * FROM checklist_ticks WHERE contact_id = ?", (contact_id,))
         == []
@@ -185,7 +188,7 @@ async def test_another_student_cannot_tick_my_checklist(world: World, harness: B
     )
     await assert_private_error(click, "belongs to someone else")
     assert database_snapshot(harness.db_path) == before
-    assert "0/10" in message.text()
+    assert "0/8" in message.text()
 
 
 async def test_checklist_defaults_to_the_most_recent_contact(world: World, harness: BotHarness):
@@ -212,7 +215,7 @@ async def test_checklist_buttons_work_after_a_restart(world: World, harness: Bot
     await harness.restart()
     click = await world.emulator.click(alice, rendered, rendered.buttons()[2]["custom_id"])
     assert (await click.response()).type == 7
-    assert "1/10" in (await click.message()).text()
+    assert "1/8" in (await click.message()).text()
 
 
 # --- contact option ---------------------------------------------------------------------------

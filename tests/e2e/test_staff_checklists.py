@@ -67,9 +67,13 @@ async def test_show_lists_the_default_items_numbered(server: Server, harness):
     text = message.text()
     assert "Making a request" in text
     assert "**1.**" in text
-    assert "**10.**" in text
+    assert "**8.**" in text
+    assert "**9.**" not in text
     assert "Hidden" not in text
-    assert "10 of at most 15" in text
+    assert "8 of at most 15" in text
+    # Items tied to an action say which one ticks them.
+    assert "ticks itself: Request logged (/request sent)" in text
+    assert "LAMP" not in text  # search-wide steps are on the student's overview
 
 
 async def test_add_reword_move_hide_restore_keep_students_ticks(server: Server, harness):
@@ -77,67 +81,67 @@ async def test_add_reword_move_hide_restore_keep_students_ticks(server: Server, 
     await server.run(sam, "request new", person="Ada Lovelace", organization="Acme")
     contact_id = latest_contact(harness, sam)
     first = await request_checklist(server, sam)
-    # Sam ticks item 2 ("top-five").
+    # Sam ticks item 2 ("no-job-words").
     click = await server.emu.click(sam, first, first.buttons()[1]["custom_id"])
-    assert "1/10" in (await click.message()).text()
+    assert "1/8" in (await click.message()).text()
 
     # Added: a custom item shows at the end, and ticks like any other.
     added = await server.staff(
         "checklist add", phase="request", text="Book a CV review with us", why="We help."
     )
-    assert "Added item 11" in added.text()
+    assert "Added item 9" in added.text()
     assert "*added*" in added.text()
     checklist = await request_checklist(server, sam)
-    assert "1/11" in checklist.text()
+    assert "1/9" in checklist.text()
     assert "Book a CV review with us" in checklist.text()
-    custom_button = checklist.buttons()[10]
+    custom_button = checklist.buttons()[8]
     assert custom_button["custom_id"].endswith(":request:s-1")
     click = await server.emu.click(sam, checklist, custom_button["custom_id"])
-    assert "2/11" in (await click.message()).text()
-    assert ticks(harness, contact_id) == {("request", "top-five"), ("request", "s-1")}
+    assert "2/9" in (await click.message()).text()
+    assert ticks(harness, contact_id) == {("request", "no-job-words"), ("request", "s-1")}
 
     # Reworded: new text, same tick.
-    top_five = await item_value(server, "request", "top", command="reword")
-    assert top_five == "top-five"
+    no_jobs = await item_value(server, "request", "jobs", command="reword")
+    assert no_jobs == "no-job-words"
     reworded = await server.staff(
-        "checklist reword", phase="request", item=top_five, text="Pick your top 5 employers"
+        "checklist reword", phase="request", item=no_jobs, text="Ask for advice, never a job"
     )
     assert "*reworded*" in reworded.text()
     checklist = await request_checklist(server, sam)
-    assert "Pick your top 5 employers" in checklist.text()
-    assert "2/11" in checklist.text()
+    assert "Ask for advice, never a job" in checklist.text()
+    assert "2/9" in checklist.text()
     assert checklist.buttons()[1]["style"] == SUCCESS
 
     # Moved: item 2 becomes item 5, still ticked; others shift up.
     await server.staff("checklist move", phase="request", item="2", position=5)
     checklist = await request_checklist(server, sam)
     buttons = checklist.buttons()
-    assert buttons[4]["custom_id"].endswith(":request:top-five")
+    assert buttons[4]["custom_id"].endswith(":request:no-job-words")
     assert buttons[4]["style"] == SUCCESS
-    assert buttons[1]["custom_id"].endswith(":request:find-contact")
-    assert "**5.** Pick your top 5 employers" in checklist.text()
-    assert "2/11" in checklist.text()
+    assert buttons[1]["custom_id"].endswith(":request:end-with-question")
+    assert "**5.** Ask for advice, never a job" in checklist.text()
+    assert "2/9" in checklist.text()
 
     # Hidden: out of the list and the progress bar; the tick row stays.
-    await server.staff("checklist hide", phase="request", item="top-five")
+    await server.staff("checklist hide", phase="request", item="no-job-words")
     hidden_view = await request_checklist(server, sam)
-    assert "1/10" in hidden_view.text()
-    assert "Pick your top 5" not in hidden_view.text()
-    assert ("request", "top-five") in ticks(harness, contact_id)
+    assert "1/8" in hidden_view.text()
+    assert "never a job" not in hidden_view.text()
+    assert ("request", "no-job-words") in ticks(harness, contact_id)
     # A button rendered before it was hidden can't tick it any more.
     before = database_snapshot(harness.db_path)
     stale = await server.emu.click(sam, checklist, buttons[4]["custom_id"])
     await assert_private_error(await stale.message(), "hid that item", "/request checklist")
     assert database_snapshot(harness.db_path) == before
     shown = (await server.staff("checklist show", phase="request")).text()
-    assert "**H1.** Pick your top 5 employers" in shown
+    assert "**H1.** Ask for advice, never a job" in shown
 
     # Restored: back in its place with Sam's tick.
     hidden_choice = await item_value(server, "request", "", command="restore")
-    assert hidden_choice == "top-five"
+    assert hidden_choice == "no-job-words"
     await server.staff("checklist restore", phase="request", item=hidden_choice)
     checklist = await request_checklist(server, sam)
-    assert "2/11" in checklist.text()
+    assert "2/9" in checklist.text()
     assert checklist.buttons()[4]["style"] == SUCCESS
 
     actions = [r["action"] for r in audit_rows(harness, server.guild)]
@@ -150,7 +154,7 @@ async def test_add_reword_move_hide_restore_keep_students_ticks(server: Server, 
     ]
     # Other servers keep the default checklist.
     other = new_server(server.world)
-    assert "10 of at most 15" in (await other.staff("checklist show", phase="request")).text()
+    assert "8 of at most 15" in (await other.staff("checklist show", phase="request")).text()
 
 
 async def test_edits_apply_to_every_phase_command(server: Server, harness):
@@ -168,7 +172,7 @@ async def test_edits_apply_to_every_phase_command(server: Server, harness):
 
 
 async def test_the_sixteenth_visible_item_is_refused(server: Server, harness):
-    for number in range(5):  # 10 default items + 5 = 15
+    for number in range(7):  # 8 default items + 7 = 15
         await server.staff("checklist add", phase="request", text=f"Extra step {number}")
     before = database_snapshot(harness.db_path)
     refused = await server.staff("checklist add", phase="request", text="One too many")
@@ -186,7 +190,7 @@ async def test_the_sixteenth_visible_item_is_refused(server: Server, harness):
     [
         ("checklist reword", {"item": "nope", "text": "x"}, "no item “nope”"),
         ("checklist hide", {"item": "99"}, "no item “99”"),
-        ("checklist move", {"item": "1", "position": 12}, "from 1 to 10"),
+        ("checklist move", {"item": "1", "position": 12}, "from 1 to 8"),
         ("checklist restore", {"item": "1"}, "isn't hidden"),
         ("checklist add", {"text": "x" * 201}, "the most is 200"),
         ("checklist add", {"text": "   "}, "can't be empty"),
@@ -204,7 +208,7 @@ async def test_bad_checklist_edits_change_nothing(
 
 
 async def test_a_checklist_keeps_at_least_one_item(server: Server, harness):
-    for _ in range(8):  # the follow-up checklist has 8 items
+    for _ in range(6):  # the follow-up checklist has 7 items
         await server.staff("checklist hide", phase="followup", item="1")
     message = await server.staff("checklist hide", phase="followup", item="1")
     await assert_private_error(message, "at least one item")
@@ -231,9 +235,12 @@ async def test_adding_a_prepare_item_reopens_the_preparation_reminder(server: Se
 
     assert prepare_pending()
     checklist = await server.run(sam, "prepare checklist")
+    (scheduled,) = [b for b in checklist.buttons() if b["disabled"]]  # ticked by the schedule
+    assert scheduled["custom_id"].endswith(":prepare:schedule")
     for button in checklist.buttons():
-        click = await server.emu.click(sam, checklist, button["custom_id"])
-        checklist = await click.message()
+        if not button["disabled"]:
+            click = await server.emu.click(sam, checklist, button["custom_id"])
+            checklist = await click.message()
     assert "10/10" in checklist.text()
     assert not prepare_pending()  # preparation finished: no reminder
 
@@ -249,5 +256,5 @@ async def test_custom_items_survive_a_restart(server: Server, harness):
     await server.staff("checklist add", phase="request", text="Tell your adviser")
     checklist = await request_checklist(server, sam)
     await harness.restart()
-    click = await server.emu.click(sam, checklist, checklist.buttons()[10]["custom_id"])
-    assert "1/11" in (await click.message()).text()
+    click = await server.emu.click(sam, checklist, checklist.buttons()[8]["custom_id"])
+    assert "1/9" in (await click.message()).text()
