@@ -252,6 +252,8 @@ async def add_bank_questions(
         now = ctx.clock.now()
         async with student_transaction(ctx, who, now) as tx:
             await _append(tx, who, listing.contact, [(q.category, q.id, q.text) for q in new], now)
+            # "at least 3 questions" may finish the preparation: its reminder is re-planned
+            await ctx.planner.replan_contact(tx, listing.contact.id, now)
             questions = await list_questions(tx, listing.contact.id)
         listing = QuestionList(listing.contact, tuple(questions))
     return QuestionsAdded(listing, len(new), len(picked) - len(new))
@@ -267,6 +269,7 @@ async def add_own_question(
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         await _append(tx, who, contact, [(OWN, None, question)], now)
+        await ctx.planner.replan_contact(tx, contact.id, now)
         questions = await list_questions(tx, contact.id)
     return QuestionList(contact, tuple(questions))
 
@@ -299,5 +302,6 @@ async def remove_questions(
             )
         if removed:
             await touch_contact(tx, contact.id, now)
+            await ctx.planner.replan_contact(tx, contact.id, now)
         questions = await list_questions(tx, contact.id)
     return QuestionsRemoved(QuestionList(contact, tuple(questions)), removed)

@@ -444,3 +444,29 @@ async def test_reads_for_the_builder(ctx: ActionContext, db: Database):
         await question_list(ctx, BOB, contact_id)
     with pytest.raises(UserError):
         tiara_bank(ctx, "own")
+
+
+async def test_the_third_question_finishes_preparing_and_cancels_its_reminder(
+    ctx: ActionContext, db: Database
+) -> None:
+    """With every other before-the-meeting item ticked, choosing the third question is what
+    finishes the preparation: the "finish preparing" reminder goes; removing one brings it back."""
+    from bot.actions.checklists import contact_checklist, toggle_item
+    from bot.actions.contacts import owned_contact
+
+    await set_zone(ctx, ALICE, "America/New_York")
+    contact_id = await new_contact(ctx, ALICE)
+    await schedule_meeting(ctx, ALICE, contact_id, "2026-12-10", "15:00")
+    state = await contact_checklist(ctx, await owned_contact(ctx, ALICE, contact_id), "prepare")
+    for item in state.checklist.items:
+        if item.id not in state.ticked and item.id != "tiara-questions":
+            await toggle_item(ctx, ALICE, contact_id, "prepare", item.id)
+    assert "prepare" in {kind for kind, _, _ in await nudges(db, contact_id)}
+    bank = [q.id for q in tiara_bank(ctx, "trends")][:3]
+    await add_bank_questions(ctx, ALICE, contact_id, "trends", bank[:2])
+    assert "prepare" in {kind for kind, _, _ in await nudges(db, contact_id)}
+    await add_bank_questions(ctx, ALICE, contact_id, "trends", bank[2:])
+    assert "prepare" not in {kind for kind, _, _ in await nudges(db, contact_id)}
+    first = (await question_list(ctx, ALICE, contact_id)).questions[0].id
+    await remove_questions(ctx, ALICE, contact_id, [first])
+    assert "prepare" in {kind for kind, _, _ in await nudges(db, contact_id)}
