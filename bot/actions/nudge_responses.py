@@ -1,10 +1,14 @@
-"""Done, Snooze and Stop on a nudge DM.
+"""Answering a nudge DM: Done (and the steps its buttons name), They replied, Snooze, Stop.
 
 A direct message has no server, so each response starts from the nudge row: it must belong to
-the user who pressed (``who`` is that user in the nudge's server), and only the first press
+the user who pressed (``who`` is that user in the nudge's server), and only the first answer
 counts. "Done" on a reminder about a follow-up step records that step with the same checks,
-writes and event as the slash command (``/followup thanked`` and Done on a thank-you reminder
-both log ``thanked``), alongside the ``nudge_done`` event.
+writes and event as the slash command (``/followup thanked`` and "I sent the thank-you" on a
+thank-you reminder both log ``thanked``), alongside the ``nudge_done`` event. "They replied"
+logs the reply exactly as ``/request reply`` does, and counts as Done.
+
+Acting on the reminder's contact without answering it (the forms and lists a DM opens) lives in
+:mod:`bot.actions.dm_steps`.
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.actions import followup
 from bot.actions.common import log_event, student_transaction
 from bot.actions.contacts import owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.planner import student_prefs
+from bot.actions.request import ReplyLogged, log_reply
 from bot.domain.contacts import Stage
-from bot.domain.nudge_kinds import NudgeKind
-from bot.domain.nudge_snooze import snooze_until
+from bot.domain.nudge_kinds import MEETING_KINDS, NudgeKind
+from bot.domain.nudge_snooze import SnoozeChoice, local_moment, snooze_choices, snooze_deadline
 from bot.errors import NOT_YOURS, UserError
 from bot.storage.contacts import ContactRecord, set_nudges_stopped
 from bot.storage.database import Transaction
@@ -28,14 +34,41 @@ from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
 from bot.storage.students import get_student, update_settings
 
+__all__ = [
+    "GONE",
+    "HANDLED",
+    "NOT_YOURS",
+    "STEP_EVENTS",
+    "NudgeDone",
+    "NudgeReplied",
+    "NudgeSnoozed",
+    "NudgeStopped",
+    "SnoozeOptions",
+    "count_as_done",
+    "nudge_contact",
+    "own_nudge",
+    "respond_done",
+    "respond_replied",
+    "snooze_nudge",
+    "snooze_options",
+    "stop_nudge",
+]
+
 GONE = "This reminder no longer exists (its data may have been deleted)."
 HANDLED = "This reminder was already handled."
+NOT_ABOUT_A_CONTACT = "This reminder isn't about one contact."
+_ALREADY = {
+    "done": "This reminder is already done.",
+    "snoozed": "You already snoozed this reminder: it comes back by itself.",
+    "stopped": "You already stopped this reminder.",
+}
 
 STEP_EVENTS: dict[NudgeKind, str] = {
     NudgeKind.FOLLOW_UP: "follow_up_sent",
     NudgeKind.CLOSE_NO_REPLY: "closed",
     NudgeKind.THANK_YOU: "thanked",
     NudgeKind.THANK_YOU_AGAIN: "thanked",
+    NudgeKind.TELL_REFERRER: "referrer_told",
     NudgeKind.REPORT_BACK: "reported_back",
     NudgeKind.KEEP_WARM: "kept_in_touch",
 }
@@ -52,6 +85,33 @@ class NudgeDone:
     step: str | None
     """The follow-up event logged with it (see :data:`STEP_EVENTS`); None when there was no
     step to record or it had been logged already."""
+    contact: ContactRecord | None = None
+    """What the reminder is about, as it was before the press (None for the digest)."""
+    referrer: ContactRecord | None = None
+    """Who was told, for a tell-the-referrer reminder."""
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeReplied:
+    nudge: NudgeRow
+    kind: NudgeKind
+    reply: ReplyLogged
+    answered: bool
+    """False when another press answered the reminder meanwhile (the reply is logged anyway)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SnoozeOptions:
+    """When a reminder may come back, before the student picks."""
+
+    nudge: NudgeRow
+    kind: NudgeKind
+    choices: tuple[SnoozeChoice, ...]
+    deadline: datetime | None
+    """The moment it is about, which no choice passes (see
+    :func:`bot.domain.nudge_snooze.snooze_deadline`)."""
+    zone: ZoneInfo | None
+    """The student's zone, to show the times in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +119,13 @@ class NudgeSnoozed:
     nudge: NudgeRow
     kind: NudgeKind
     until: datetime
+    zone: ZoneInfo | None = None
+    """The student's zone, to show ``until`` in (None: they have none yet)."""
+
+    @property
+    def until_text(self) -> str:
+        """``Tuesday 8 December, 09:00 (America/New_York)``."""
+        return local_moment(self.until, self.zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +136,29 @@ class NudgeStopped:
     """True when the weekly digest was turned off, False when one contact's reminders were."""
 
 
-async def _own_nudge(
-    ctx: ActionContext, user_id: int, nudge_id: int
+async def own_nudge(
+    ctx: ActionContext, user_id: int, nudge_id: int, *, unanswered: bool = True
 ) -> tuple[NudgeRow, StudentKey]:
-    """The nudge, if ``user_id`` may still answer it, and who that is (in the nudge's server)."""
+    """The nudge, if ``user_id`` may use it (and, with ``unanswered``, may still answer it),
+    and who that is: the user in the nudge's server."""
     row = await get_nudge(ctx.db, nudge_id)
     if row is None:
         raise UserError(GONE)
     if row.user_id != user_id:
         raise UserError(NOT_YOURS)
-    if row.action is not None:
-        raise UserError(f"You already {row.action} this reminder.")
+    if unanswered and row.action is not None:
+        raise UserError(_ALREADY.get(row.action, HANDLED))
     return row, StudentKey(row.guild_id, row.user_id)
+
+
+async def nudge_contact(ctx: ActionContext, who: StudentKey, row: NudgeRow) -> ContactRecord:
+    """The contact the nudge is about (a private error for the digest, or when it is gone)."""
+    if row.contact_id is None:
+        raise UserError(NOT_ABOUT_A_CONTACT)
+    try:
+        return await owned_contact(ctx, who, row.contact_id)
+    except UserError:
+        raise UserError(GONE) from None
 
 
 async def _claim(tx: Transaction, row: NudgeRow, action: str, now: datetime) -> None:
@@ -100,13 +178,16 @@ async def _finish(
         await ctx.planner.replan_digest(tx, row.guild_id, row.user_id, now)
 
 
-async def _contact_of(ctx: ActionContext, who: StudentKey, row: NudgeRow) -> ContactRecord | None:
-    if row.contact_id is None:
-        return None
-    try:
-        return await owned_contact(ctx, who, row.contact_id)
-    except UserError:
-        raise UserError(GONE) from None
+async def count_as_done(ctx: ActionContext, who: StudentKey, row: NudgeRow) -> bool:
+    """The student did what the reminder asked through one of its forms or lists (the action
+    that did it has committed): note it as Done (``nudge_done``) unless the reminder was
+    answered already. Returns whether this answered it."""
+    now = ctx.clock.now()
+    async with student_transaction(ctx, who, now) as tx:
+        if not await record_action(tx, row.id, "done", now):
+            return False
+        await _finish(ctx, tx, who, row, "nudge_done", now)
+    return True
 
 
 async def _done_step(
@@ -115,74 +196,164 @@ async def _done_step(
     kind: NudgeKind,
     contact: ContactRecord,
     now: datetime,
-) -> _Record | None:
+) -> tuple[_Record, ContactRecord | None] | None:
     """Check the follow-up step Done stands for (today, like the slash command without a
-    date) and return how to record it; None when there is none or it is logged already."""
+    date) and return how to record it (and, for telling the referrer, who was told); None
+    when there is none or it is logged already."""
     if kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
         if contact.stage.rank >= Stage.THANKED.rank:
             return None
         thanked = await followup.check_thanked(ctx, who, contact, None, now)
-        return lambda tx: followup.record_thanked(tx, thanked, now)
+        return (lambda tx: followup.record_thanked(tx, thanked, now)), None
+    if kind is NudgeKind.TELL_REFERRER:
+        if contact.referrer_told_at is not None:
+            return None
+        told, referrer = await followup.check_referrer_told(ctx, who, contact, None, now)
+        return (lambda tx: followup.record_referrer_told(tx, told, referrer, now)), referrer
     if kind is NudgeKind.REPORT_BACK:
         if contact.reported_back_at is not None:
             return None
         reported = await followup.check_reported_back(ctx, who, contact, None, now)
-        return lambda tx: followup.record_reported_back(tx, reported, now)
+        return (lambda tx: followup.record_reported_back(tx, reported, now)), None
     if kind is NudgeKind.KEEP_WARM:
         touched = await followup.check_kept_in_touch(ctx, who, contact, None, now)
-        return lambda tx: followup.record_kept_in_touch(tx, touched, now)
+        return (lambda tx: followup.record_kept_in_touch(tx, touched, now)), None
     if kind is NudgeKind.FOLLOW_UP:
         if contact.followed_up_at is not None:
             return None
         followed = await followup.check_follow_up_sent(ctx, who, contact, None, now)
-        return lambda tx: followup.record_follow_up_sent(tx, followed, now)
+        return (lambda tx: followup.record_follow_up_sent(tx, followed, now)), None
     if kind is NudgeKind.CLOSE_NO_REPLY:
         if contact.stage is Stage.CLOSED:
             return None
         followup.check_close(contact)
         reason = followup.CloseReason.NO_REPLY
-        return lambda tx: followup.record_close(tx, who, contact, reason, now)
+        return (lambda tx: followup.record_close(tx, who, contact, reason, now)), None
     return None
 
 
 async def respond_done(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeDone:
-    """Done: the student did what the nudge asked. For a follow-up step (see
+    """Done (or the button naming the step: "I sent the thank-you", "I told them", "Close as
+    no reply"…): the student did what the nudge asked. For a follow-up step (see
     :data:`STEP_EVENTS`) that records the step as its slash command does, then
     ``nudge_done``."""
-    row, who = await _own_nudge(ctx, user_id, nudge_id)
+    row, who = await own_nudge(ctx, user_id, nudge_id)
     kind = NudgeKind(row.kind)
-    contact = await _contact_of(ctx, who, row)
+    contact = await nudge_contact(ctx, who, row) if row.contact_id is not None else None
     now = ctx.clock.now()
-    record = await _done_step(ctx, who, kind, contact, now) if contact is not None else None
+    step = await _done_step(ctx, who, kind, contact, now) if contact is not None else None
     async with student_transaction(ctx, who, now) as tx:
         await _claim(tx, row, "done", now)
-        if record is not None:
-            await record(tx)
+        if step is not None:
+            await step[0](tx)
         await _finish(ctx, tx, who, row, "nudge_done", now)
-    return NudgeDone(row, kind, STEP_EVENTS[kind] if record is not None else None)
+    return NudgeDone(
+        row,
+        kind,
+        STEP_EVENTS[kind] if step is not None else None,
+        contact,
+        step[1] if step is not None else None,
+    )
 
 
-async def snooze_nudge(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeSnoozed:
-    """Snooze: the same reminder again on the next business day (3B7 steps and referrals) or
-    a day later past quiet hours (the rest); ``nudge_snoozed``."""
-    row, who = await _own_nudge(ctx, user_id, nudge_id)
+async def respond_replied(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeReplied:
+    """They replied (on a follow-up or close-as-no-reply reminder): log the reply as
+    ``/request reply`` does (today; ``reply_logged``, the 3B7 reminders cancelled, the
+    scheduling ones planned), then count the reminder as Done.
+
+    Two transactions: ``log_reply`` is one use case with its own. A crash between them leaves
+    the reply logged and the reminder unanswered, which a second press settles (the reply is
+    refused as logged already, nothing is written twice)."""
+    row, who = await own_nudge(ctx, user_id, nudge_id)
+    contact = await nudge_contact(ctx, who, row)
+    reply = await log_reply(ctx, who, contact.id)
+    answered = await count_as_done(ctx, who, row)
+    return NudgeReplied(row, NudgeKind(row.kind), reply, answered)
+
+
+async def snooze_options(ctx: ActionContext, user_id: int, nudge_id: int) -> SnoozeOptions:
+    """The times this reminder may come back if snoozed now (reads only). A meeting or
+    thank-you reminder offers the times that end before what it is about; the others offer
+    one (see :mod:`bot.domain.nudge_snooze`). No time left is a private error."""
+    row, who = await own_nudge(ctx, user_id, nudge_id)
     kind = NudgeKind(row.kind)
+    contact = await nudge_contact(ctx, who, row) if row.contact_id is not None else None
     student = await get_student(ctx.db, row.guild_id, row.user_id)
     prefs = student_prefs(student) if student is not None else None
     holidays = (await server_settings(ctx.db, row.guild_id)).holidays
     now = ctx.clock.now()
-    until = snooze_until(kind, now, prefs, holidays)
+    meeting_at = contact.meeting_at if contact is not None else None
+    met_at = contact.met_at if contact is not None else None
+    choices = snooze_choices(kind, now, prefs, holidays, meeting_at=meeting_at, met_at=met_at)
+    zone = prefs.zone if prefs is not None else None
+    deadline = snooze_deadline(kind, meeting_at=meeting_at, met_at=met_at)
+    if not choices:
+        raise UserError(_no_time_left(kind, contact, deadline, now, zone))
+    return SnoozeOptions(row, kind, choices, deadline, zone)
+
+
+def _no_time_left(
+    kind: NudgeKind,
+    contact: ContactRecord | None,
+    deadline: datetime | None,
+    now: datetime,
+    zone: ZoneInfo | None,
+) -> str:
+    person = contact.person if contact is not None else "them"
+    if kind in MEETING_KINDS:
+        if deadline is None or deadline <= now:
+            return (
+                f"Your meeting with {person} has started (or is no longer scheduled): there is "
+                "nothing left to snooze."
+            )
+        return (
+            f"Your meeting with {person} is at {local_moment(deadline, zone)}: too soon to snooze "
+            "this (and I don't message you during your quiet hours). Do it now, then press "
+            "**Done**; or press **Stop**."
+        )
+    when = local_moment(deadline, zone) if deadline is not None else "soon"
+    return (
+        f"The 24 hours after your meeting with {person} are up at {when}: too soon to snooze "
+        "this (and I don't message you during your quiet hours). Send your thank-you now, then "
+        "press **I sent the thank-you**."
+    )
+
+
+async def snooze_nudge(
+    ctx: ActionContext, user_id: int, nudge_id: int, choice: str | None = None
+) -> NudgeSnoozed:
+    """Snooze: the same reminder again at the chosen time (a key of :func:`snooze_options`;
+    None when there is only one, e.g. the next business day for 3B7 steps), checked again
+    now; ``nudge_snoozed``."""
+    options = await snooze_options(ctx, user_id, nudge_id)
+    row = options.nudge
+    who = StudentKey(row.guild_id, row.user_id)
+    picked = _picked(options, choice)
+    now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         await _claim(tx, row, "snoozed", now)
-        await snooze(tx, row, until, now)
+        await snooze(tx, row, picked.until, now)
         await _finish(ctx, tx, who, row, "nudge_snoozed", now)
-    return NudgeSnoozed(row, kind, until)
+    return NudgeSnoozed(row, options.kind, picked.until, options.zone)
+
+
+def _picked(options: SnoozeOptions, choice: str | None) -> SnoozeChoice:
+    if choice is None and len(options.choices) == 1:
+        return options.choices[0]
+    for offered in options.choices:
+        if offered.key == choice:
+            return offered
+    times = "; ".join(
+        f"{c.label.lower()}: {local_moment(c.until, options.zone)}" for c in options.choices
+    )
+    first = "Pick when" if choice is None else "That time no longer fits. Still possible"
+    raise UserError(f"{first}: {times}. Press **Back**, then **Snooze**, for the current choices.")
 
 
 async def stop_nudge(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeStopped:
     """Stop: no more reminders for this contact (or no more weekly digests); ``nudge_stopped``.
     ``/settings nudges`` and ``/settings digest`` turn them back on."""
-    row, who = await _own_nudge(ctx, user_id, nudge_id)
+    row, who = await own_nudge(ctx, user_id, nudge_id)
     kind = NudgeKind(row.kind)
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:

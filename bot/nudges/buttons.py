@@ -1,107 +1,458 @@
-"""Done / Snooze / Stop on every nudge DM. Persistent DynamicItems: the custom_id carries the
-nudge id (also the marker start-up recovery looks for), so they work after a restart."""
+"""The buttons on every reminder DM: the reminder's own step ("I sent the follow-up", "They
+replied", "Schedule the meeting", "Open my checklist", "I reached out to …"), Snooze and Stop.
+
+All of them are one persistent DynamicItem whose custom_id carries the nudge id,
+``ic:nd:<action>:<nudge id>`` (the marker start-up recovery looks for), so they work after a
+restart with no stored state; every action checks that the presser owns the nudge. Snooze on
+a meeting or thank-you reminder, and "I reached out to …", swap the message's buttons for a
+short menu in place (``ic:nd:<action>:<nudge id>:<choice>``, with a Back button): a time that
+ends before what the reminder is about, or the referral reached. Answering a reminder (Done or
+its named step, They replied, Snooze, Stop) greys out the answers; the buttons that act on the
+contact stay live, so the DM never ends in a dead end.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.actions.nudge_responses import respond_done, snooze_nudge, stop_nudge
-from bot.discord_limits import MESSAGE_LIMIT
+from bot.actions.dm_steps import (
+    ReferralReached,
+    log_referral_reached,
+    open_referrals,
+    reminder_questions,
+    reminder_subject,
+    schedule_form,
+)
+from bot.actions.nudge_responses import (
+    NudgeDone,
+    NudgeReplied,
+    own_nudge,
+    respond_done,
+    respond_replied,
+    snooze_nudge,
+    snooze_options,
+    stop_nudge,
+)
+from bot.discord_limits import BUTTONS_PER_ROW, MESSAGE_LIMIT, ROWS_PER_MESSAGE
 from bot.domain.nudge_kinds import NudgeKind
-from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS
+from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS, DEADLINE_KINDS, SnoozeChoice
+from bot.domain.three_b_seven import ReplyClass
+from bot.text import escape_markdown, long_date
+from bot.ui.checklist import show_checklist
+from bot.ui.dm_forms import MeetingForm, SecondPersonForm, register_dm_forms, where
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of
+from bot.ui.meeting import interview_brief
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from bot.storage.nudges import NudgeRow
 
-# The reply to Done, per kind (what Done records is up to bot/actions/nudge_responses.py).
-DONE_REPLY = {
-    NudgeKind.SECOND_CONTACT: "Noted: you contacted a second person. Add them with `/request new`.",
-    NudgeKind.FOLLOW_UP: "Follow-up logged. I'll check back in 7 business days.",
-    NudgeKind.CLOSE_NO_REPLY: "Closed as no reply. On to the next employer on your list!",
-    NudgeKind.PREPARE: "Good. Tick the rest with `/prepare checklist` in the server.",
-    NudgeKind.CONFIRM: "Meeting confirmed. Good luck!",
-    NudgeKind.TOP_QUESTIONS: "You're ready. Listen more than you talk.",
-    NudgeKind.THANK_YOU: "Thank-you logged. Well done!",
-    NudgeKind.THANK_YOU_AGAIN: "Thank-you logged. Well done!",
-    NudgeKind.REFERRALS: "Noted: you contacted the referrals.",
-    NudgeKind.REPORT_BACK: "Report back logged.",
-    NudgeKind.KEEP_WARM: "Logged: you kept in touch.",
+LABEL_LIMIT = 80
+"""Characters in a button's label."""
+
+ANSWERS = frozenset({"done", "reply", "snooze", "stop"})
+"""Buttons that answer the reminder (one answer per reminder); the others act on its contact."""
+
+LAYOUTS: dict[NudgeKind, tuple[str, ...]] = {
+    NudgeKind.SECOND_CONTACT: ("add", "done", "snooze", "stop"),
+    NudgeKind.FOLLOW_UP: ("done", "reply", "snooze", "stop"),
+    NudgeKind.CLOSE_NO_REPLY: ("done", "reply", "snooze", "stop"),
+    NudgeKind.SCHEDULE: ("schedule", "snooze", "stop"),
+    NudgeKind.SCHEDULE_AGAIN: ("schedule", "snooze", "stop"),
+    NudgeKind.PREPARE: ("checklist", "done", "snooze", "stop"),
+    NudgeKind.CONFIRM: ("done", "snooze", "stop"),
+    NudgeKind.TOP_QUESTIONS: ("questions", "done", "snooze", "stop"),
+    NudgeKind.THANK_YOU: ("done", "snooze", "stop"),
+    NudgeKind.THANK_YOU_AGAIN: ("done", "snooze", "stop"),
+    NudgeKind.REFERRALS: ("refs", "snooze", "stop"),
+    NudgeKind.TELL_REFERRER: ("done", "snooze", "stop"),
+    NudgeKind.REPORT_BACK: ("done", "snooze", "stop"),
+    NudgeKind.KEEP_WARM: ("done", "snooze", "stop"),
+    NudgeKind.DIGEST: ("snooze", "stop"),
 }
+"""The buttons each kind of reminder carries, in order (at most five: one row)."""
 
+DONE_LABELS: dict[NudgeKind, str] = {
+    NudgeKind.FOLLOW_UP: "I sent the follow-up",
+    NudgeKind.CLOSE_NO_REPLY: "Close as no reply",
+    NudgeKind.CONFIRM: "Confirmed",
+    NudgeKind.THANK_YOU: "I sent the thank-you",
+    NudgeKind.THANK_YOU_AGAIN: "I sent the thank-you",
+    NudgeKind.TELL_REFERRER: "I told them",
+}
+"""Done, named after the step it logs (plain "Done" elsewhere)."""
 
-def nudge_view(row: NudgeRow) -> discord.ui.View:
-    kind = NudgeKind(row.kind)
-    view = dynamic_view()
-    if kind is not NudgeKind.DIGEST:
-        view.add_item(NudgeAction(action="done", nudge_id=row.id))
-    snooze_label = "Snooze to next business day" if kind in BUSINESS_DAY_KINDS else "Snooze 1 day"
-    view.add_item(NudgeAction(action="snooze", nudge_id=row.id, label=snooze_label))
-    view.add_item(
-        NudgeAction(
-            action="stop",
-            nudge_id=row.id,
-            label="Stop digests" if kind is NudgeKind.DIGEST else "Stop for this contact",
-        )
-    )
-    return view
-
-
-_STYLES = {
+_FIXED: dict[str, tuple[discord.ButtonStyle, str]] = {
+    "add": (discord.ButtonStyle.primary, "Add the second person"),
+    "schedule": (discord.ButtonStyle.primary, "Schedule the meeting"),
+    "checklist": (discord.ButtonStyle.primary, "Open my checklist"),
+    "questions": (discord.ButtonStyle.primary, "Show my questions"),
+    "refs": (discord.ButtonStyle.primary, "I reached out to …"),
+    "reply": (discord.ButtonStyle.primary, "They replied"),
     "done": (discord.ButtonStyle.success, "Done"),
     "snooze": (discord.ButtonStyle.secondary, "Snooze"),
     "stop": (discord.ButtonStyle.danger, "Stop"),
+    "snoozeat": (discord.ButtonStyle.secondary, "Snooze"),
+    "ref": (discord.ButtonStyle.primary, "This one"),
+    "back": (discord.ButtonStyle.secondary, "Back"),
 }
+
+
+def snooze_label(kind: NudgeKind) -> str:
+    if kind in DEADLINE_KINDS:
+        return "Snooze…"  # a choice of times that end in time
+    return "Snooze to next business day" if kind in BUSINESS_DAY_KINDS else "Snooze 1 day"
+
+
+def _label(kind: NudgeKind, action: str) -> str | None:
+    if action == "done":
+        return DONE_LABELS.get(kind)
+    if action == "snooze":
+        return snooze_label(kind)
+    if action == "stop":
+        return "Stop digests" if kind is NudgeKind.DIGEST else "Stop for this contact"
+    return None
+
+
+def nudge_view(
+    row: NudgeRow, *, answered: bool = False, extra: Iterable[str] = ()
+) -> discord.ui.View:
+    """The reminder's buttons; once ``answered``, its answers greyed out and ``extra`` act
+    buttons added (e.g. Schedule after They replied)."""
+    kind = NudgeKind(row.kind)
+    view = dynamic_view()
+    for action in (*LAYOUTS[kind], *extra):
+        view.add_item(
+            NudgeAction(
+                action=action,
+                nudge_id=row.id,
+                label=_label(kind, action),
+                disabled=answered and action in ANSWERS,
+            )
+        )
+    return view
+
+
+def _short_local(choice: SnoozeChoice, zone: ZoneInfo | None) -> str:
+    local = choice.until.astimezone(zone) if zone is not None else choice.until
+    return f"{local:%a} {local:%H:%M}"
+
+
+def snooze_menu(
+    nudge_id: int, choices: Iterable[SnoozeChoice], zone: ZoneInfo | None
+) -> discord.ui.View:
+    """The times a reminder may come back (each with its local day and time), and Back."""
+    items = [
+        NudgeAction(
+            action="snoozeat",
+            nudge_id=nudge_id,
+            arg=choice.key,
+            label=f"{choice.label} ({_short_local(choice, zone)})",
+        )
+        for choice in choices
+    ]
+    return _menu(nudge_id, items)
+
+
+def _menu(nudge_id: int, items: Iterable[NudgeAction]) -> discord.ui.View:
+    """``items`` and a Back button to the reminder's own buttons."""
+    view = dynamic_view()
+    for item in (*items, NudgeAction(action="back", nudge_id=nudge_id)):
+        view.add_item(item)
+    return view
 
 
 class NudgeAction(
     GuardedCallback,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"ic:nd:(?P<action>done|snooze|stop):(?P<nudge>\d+)",
+    template=r"ic:nd:(?P<action>[a-z]+):(?P<nudge>\d+)(?::(?P<arg>[a-z0-9]+))?",
 ):
-    def __init__(self, *, action: str, nudge_id: int, label: str | None = None) -> None:
-        style, default_label = _STYLES[action]
+    def __init__(
+        self,
+        *,
+        action: str,
+        nudge_id: int,
+        arg: str | None = None,
+        label: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        style, default_label = _FIXED.get(action, (discord.ButtonStyle.secondary, action))
+        custom_id = f"ic:nd:{action}:{nudge_id}" + (f":{arg}" if arg else "")
+        text = label or default_label
         super().__init__(
             discord.ui.Button(
-                style=style, label=label or default_label, custom_id=f"ic:nd:{action}:{nudge_id}"
+                style=style,
+                label=text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…",
+                custom_id=custom_id,
+                disabled=disabled,
             )
         )
         self.action = action
         self.nudge_id = nudge_id
+        self.arg = arg
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> NudgeAction:
-        label = getattr(item, "label", None)
-        return cls(action=match["action"], nudge_id=int(match["nudge"]), label=label)
+        return cls(
+            action=match["action"],
+            nudge_id=int(match["nudge"]),
+            arg=match["arg"],
+            label=getattr(item, "label", None),
+        )
 
     async def run(self, interaction: discord.Interaction) -> None:
-        ctx, user_id = context_of(interaction), interaction.user.id
-        if self.action == "done":
-            done = await respond_done(ctx, user_id, self.nudge_id)
-            row = done.nudge
-            reply = "Done." if row.contact_id is None else DONE_REPLY.get(done.kind, "Done.")
-        elif self.action == "snooze":
-            snoozed = await snooze_nudge(ctx, user_id, self.nudge_id)
-            row = snoozed.nudge
-            reply = f"Snoozed until {discord.utils.format_dt(snoozed.until, 'F')}."
-        else:
-            stopped = await stop_nudge(ctx, user_id, self.nudge_id)
-            row = stopped.nudge
-            reply = (
-                "Weekly digests are off. Turn them back on with `/settings digest`."
-                if stopped.digest
-                else "No more reminders for this contact. `/settings nudges enabled:True` "
-                "turns them back on for all your contacts."
+        handler = _HANDLERS.get(self.action)
+        if handler is None:
+            await interaction.response.send_message(
+                "This button is from an older version of InfoCoach and no longer does anything.",
+                ephemeral=True,
             )
-        view = nudge_view(row)
-        for child in view.children:
-            if isinstance(child, discord.ui.DynamicItem):
-                child.item.disabled = True
-        content = (interaction.message.content if interaction.message else "") + f"\n✅ {reply}"
-        await interaction.response.edit_message(content=content[:MESSAGE_LIMIT], view=view)
+            return
+        await handler(self, interaction)
+
+
+# --- what each button does -------------------------------------------------------------------
+
+
+def with_reply(content: str, line: str) -> str:
+    """The DM's text with ``✅ line`` added; when too long, earlier replies make room."""
+    combined = f"{content}\n✅ {line}"
+    if len(combined) > MESSAGE_LIMIT:
+        combined = f"{content.split(chr(10) + '✅ ', 1)[0]}\n✅ {line}"
+    return combined if len(combined) <= MESSAGE_LIMIT else combined[: MESSAGE_LIMIT - 1] + "…"
+
+
+async def _reply_in_place(
+    interaction: discord.Interaction, line: str, view: discord.ui.View
+) -> None:
+    """Add the reply under the reminder and show ``view`` as its buttons."""
+    if interaction.message is None:  # not expected: DM components always carry their message
+        await interaction.response.send_message(line, view=view)
+        return
+    content = with_reply(interaction.message.content, line)
+    await interaction.response.edit_message(content=content, view=view)
+
+
+async def finish_form(
+    interaction: discord.Interaction, row: NudgeRow, line: str, answered: bool
+) -> None:
+    """A form opened from a reminder was saved: the reply goes under the reminder."""
+    await _reply_in_place(interaction, line, nudge_view(row, answered=answered))
+
+
+register_dm_forms(finish_form)
+
+
+async def _done(item: NudgeAction, interaction: discord.Interaction) -> None:
+    done = await respond_done(context_of(interaction), interaction.user.id, item.nudge_id)
+    line = done_reply(done, where(interaction, done.nudge.guild_id))
+    await _reply_in_place(interaction, line, nudge_view(done.nudge, answered=True))
+
+
+async def _reply(item: NudgeAction, interaction: discord.Interaction) -> None:
+    replied = await respond_replied(context_of(interaction), interaction.user.id, item.nudge_id)
+    view = nudge_view(replied.nudge, answered=True, extra=("schedule",))
+    await _reply_in_place(interaction, replied_text(replied), view)
+
+
+async def _snooze(item: NudgeAction, interaction: discord.Interaction) -> None:
+    ctx = context_of(interaction)
+    options = await snooze_options(ctx, interaction.user.id, item.nudge_id)
+    if options.kind in DEADLINE_KINDS:
+        menu = snooze_menu(item.nudge_id, options.choices, options.zone)
+        await interaction.response.edit_message(view=menu)
+        return
+    await _snooze_at(item, interaction, options.choices[0].key)
+
+
+async def _snooze_at(
+    item: NudgeAction, interaction: discord.Interaction, choice: str | None = None
+) -> None:
+    snoozed = await snooze_nudge(
+        context_of(interaction), interaction.user.id, item.nudge_id, choice or item.arg
+    )
+    line = f"Snoozed until {snoozed.until_text}."
+    await _reply_in_place(interaction, line, nudge_view(snoozed.nudge, answered=True))
+
+
+async def _stop(item: NudgeAction, interaction: discord.Interaction) -> None:
+    stopped = await stop_nudge(context_of(interaction), interaction.user.id, item.nudge_id)
+    in_server = where(interaction, stopped.nudge.guild_id)
+    line = (
+        f"Weekly digests are off. Turn them back on with `/settings digest` {in_server}."
+        if stopped.digest
+        else "No more reminders for this contact. To turn reminders back on for all your "
+        f"contacts, run `/settings nudges enabled:True` {in_server}."
+    )
+    await _reply_in_place(interaction, line, nudge_view(stopped.nudge, answered=True))
+
+
+async def _back(item: NudgeAction, interaction: discord.Interaction) -> None:
+    row, _ = await own_nudge(
+        context_of(interaction), interaction.user.id, item.nudge_id, unanswered=False
+    )
+    await interaction.response.edit_message(view=nudge_view(row, answered=row.action is not None))
+
+
+async def _add(item: NudgeAction, interaction: discord.Interaction) -> None:
+    subject = await reminder_subject(context_of(interaction), interaction.user.id, item.nudge_id)
+    form = SecondPersonForm(item.nudge_id, finish_form, organization=subject.contact.organization)
+    await interaction.response.send_modal(form)
+
+
+async def _schedule(item: NudgeAction, interaction: discord.Interaction) -> None:
+    ready = await schedule_form(context_of(interaction), interaction.user.id, item.nudge_id)
+    form = MeetingForm(
+        item.nudge_id,
+        finish_form,
+        person=ready.subject.contact.person,
+        zone=ready.zone.key,
+        usual_minutes=ready.usual_minutes,
+    )
+    await interaction.response.send_modal(form)
+
+
+async def _checklist(item: NudgeAction, interaction: discord.Interaction) -> None:
+    ctx = context_of(interaction)
+    subject = await reminder_subject(ctx, interaction.user.id, item.nudge_id)
+    embed, view = await show_checklist(ctx, subject.contact, "prepare")
+    await interaction.response.send_message(embed=embed, view=view)
+
+
+async def _questions(item: NudgeAction, interaction: discord.Interaction) -> None:
+    brief = await reminder_questions(context_of(interaction), interaction.user.id, item.nudge_id)
+    if brief.questions:
+        text = interview_brief(brief.contact, brief.questions, brief.minutes)
+    else:
+        text = (
+            f"No questions on your list for **{escape_markdown(brief.contact.display_name)}** "
+            f"yet. Build it with `/prepare questions` {where(interaction, brief.contact.guild_id)}"
+            " (TIARA: trends, insights, advice, resources, assignments); three good ones are "
+            "plenty for 20 minutes."
+        )
+    await interaction.response.send_message(text)
+
+
+async def _refs(item: NudgeAction, interaction: discord.Interaction) -> None:
+    found = await open_referrals(context_of(interaction), interaction.user.id, item.nudge_id)
+    room = BUTTONS_PER_ROW * ROWS_PER_MESSAGE - 1
+    picks = [
+        NudgeAction(
+            action="ref", nudge_id=item.nudge_id, arg=str(referral.id), label=referral.display_name
+        )
+        for referral in found.referrals[:room]
+    ]
+    await interaction.response.edit_message(view=_menu(item.nudge_id, picks))
+
+
+async def _ref(item: NudgeAction, interaction: discord.Interaction) -> None:
+    if item.arg is None or not item.arg.isdigit():
+        await _back(item, interaction)
+        return
+    reached = await log_referral_reached(
+        context_of(interaction), interaction.user.id, item.nudge_id, int(item.arg)
+    )
+    view = nudge_view(reached.subject.nudge, answered=reached.answered)
+    await _reply_in_place(interaction, referral_text(reached), view)
+
+
+_Handler = Callable[[NudgeAction, discord.Interaction], Awaitable[None]]
+_HANDLERS: dict[str, _Handler] = {
+    "done": _done,
+    "reply": _reply,
+    "snooze": _snooze,
+    "snoozeat": _snooze_at,
+    "stop": _stop,
+    "back": _back,
+    "add": _add,
+    "schedule": _schedule,
+    "checklist": _checklist,
+    "questions": _questions,
+    "refs": _refs,
+    "ref": _ref,
+}
+
+
+# --- the replies -------------------------------------------------------------------------------
+
+
+def done_reply(done: NudgeDone, in_server: str) -> str:
+    """What Done (or the button naming its step) says once logged; ``in_server`` names the
+    server for a slash command."""
+    contact = done.contact
+    if contact is None:
+        return "Done."
+    person, org = escape_markdown(contact.person), escape_markdown(contact.organization)
+    kind = done.kind
+    if kind is NudgeKind.SECOND_CONTACT:
+        return (
+            f"Noted: you reached out to a second person at {org}. If you haven't yet, add them "
+            "with **Add the second person** so I can follow up on them too."
+        )
+    if kind is NudgeKind.FOLLOW_UP:
+        return (
+            f"Follow-up logged. If {person} still hasn't replied in 7 business days, I'll remind "
+            "you to close it and move on."
+        )
+    if kind is NudgeKind.CLOSE_NO_REPLY:
+        return (
+            "Closed as no reply. On to the next employer on your list! If "
+            f"{person} writes back later, run `/followup reopen` {in_server}."
+        )
+    if kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
+        return (
+            "Thank-you logged. Well done! In a couple of weeks I'll remind you to tell "
+            f"{person} what you did with their advice."
+        )
+    if kind is NudgeKind.TELL_REFERRER:
+        told = escape_markdown(done.referrer.person) if done.referrer else "them"
+        return f"Logged: you told {told} that you reached out to {person}."
+    return _PLAIN_DONE.get(kind, "Done.")
+
+
+_PLAIN_DONE = {
+    NudgeKind.PREPARE: "Good. Anything still unticked is on **Open my checklist**.",
+    NudgeKind.CONFIRM: "Meeting confirmed. Plan to join a few minutes early. Good luck!",
+    NudgeKind.TOP_QUESTIONS: "You're ready. Listen more than you talk, and never ask for a job.",
+    NudgeKind.REPORT_BACK: "Report back logged.",
+    NudgeKind.KEEP_WARM: "Logged: you kept in touch.",
+}
+
+
+def replied_text(replied: NudgeReplied) -> str:
+    reply = replied.reply
+    name = escape_markdown(reply.contact.display_name)
+    kind = (
+        "a **booster**: they answered within 3 business days, so they're likely to help"
+        if reply.reply_class is ReplyClass.BOOSTER
+        else "an **obligate**: they answered after 3 business days, so they may help out of "
+        "duty; keep going with your other employers too"
+    )
+    return (
+        f"Reply logged: **{name}** is {kind}. The 3B7 routine for them stops here. Next: offer "
+        "two or three times to meet; once one is agreed, press **Schedule the meeting**."
+    )
+
+
+def referral_text(reached: ReferralReached) -> str:
+    sent = reached.sent
+    referrer = escape_markdown(reached.subject.contact.person)
+    lines = [
+        f"Logged: you reached out to **{escape_markdown(sent.contact.display_name)}** on "
+        f"{long_date(sent.day)}. No reply by {long_date(sent.dates.second_contact_on)}? I'll "
+        f"remind you. Let {referrer} know you did: they'll want to hear it."
+    ]
+    if reached.remaining:
+        names = ", ".join(escape_markdown(r.person) for r in reached.remaining)
+        lines.append(f"Still to contact from {referrer}'s list: {names}.")
+    else:
+        lines.append(f"That's everyone {referrer} suggested.")
+    return " ".join(lines)

@@ -13,6 +13,7 @@ import discord
 
 from bot.actions.context import ActionContext, StudentKey
 from bot.errors import NOT_YOURS, UserError
+from bot.text import escape_markdown
 from bot.ui.error_handler import handle_interaction_error
 
 if TYPE_CHECKING:
@@ -61,5 +62,15 @@ def ensure_owner(interaction: discord.Interaction, owner_id: int) -> None:
 
 def guild_id_of(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
-        raise UserError("This works inside a server, not in direct messages.")
+        guilds = interaction.client.guilds
+        server = (
+            f"**{escape_markdown(guilds[0].name)}**"
+            if len(guilds) == 1
+            else "the server where you use InfoCoach (each reminder names it on its first line)"
+        )
+        raise UserError(
+            f"This works inside {server}, not in direct messages. Open that server from your "
+            "server list (the icons down the left side; on a phone, swipe right to see them), "
+            "then use the command in any of its channels."
+        )
     return interaction.guild_id

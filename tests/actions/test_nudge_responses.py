@@ -21,25 +21,29 @@ from bot.actions.followup import (
     close_contact,
     log_follow_up_sent,
     log_kept_in_touch,
+    log_referrer_told,
     log_reported_back,
     log_thanked,
 )
 from bot.actions.nudge_responses import (
     GONE,
     NOT_YOURS,
+    count_as_done,
     respond_done,
+    respond_replied,
     snooze_nudge,
+    snooze_options,
     stop_nudge,
 )
-from bot.actions.planner import NudgePlanner
-from bot.actions.request import log_request_sent
+from bot.actions.planner import NudgePlanner, occurrence_of
+from bot.actions.request import log_reply, log_request_sent
 from bot.clock import ManualClock
 from bot.content import Content, load_content
 from bot.domain.contacts import Connection, Stage
 from bot.domain.nudge_kinds import NudgeKind, StudentPrefs
 from bot.domain.nudge_snooze import snooze_until
 from bot.errors import UserError
-from bot.storage.contacts import add_contact, get_contact_by_id, set_stage
+from bot.storage.contacts import add_contact, get_contact_by_id, set_meeting, set_stage
 from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
 from bot.storage.nudges import NudgeRow, claim_due, get_nudge, mark_sent
@@ -519,3 +523,239 @@ async def test_stop_on_a_digest_turns_digests_off(
         ("digest_day_set", {"day": None}),
         ("nudge_stopped", {"nudge": "digest"}),
     ]
+
+
+# --- the steps the new buttons name ----------------------------------------------------------
+
+
+async def sent_nudge(db: Database, contact_id: int, kind: NudgeKind, at: datetime) -> int:
+    """A reminder already delivered at ``at``, made by hand (for kinds the planner may not plan
+    yet, such as telling the referrer, or at times it does not plan them); a live row of that
+    kind the planner made is cancelled, as delivering it would have."""
+    stamp = at.isoformat()
+    contact = await get_contact_by_id(db, contact_id)
+    assert contact is not None
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE nudges SET status = 'cancelled' WHERE contact_id = ? AND kind = ?"
+            " AND status = 'pending'",
+            (contact_id, kind.value),
+        )
+        cursor = await tx.execute(
+            "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence, planned_at,"
+            " due_at, status, sent_at, message_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1, ?, ?)",
+            (
+                GUILD,
+                ALICE,
+                contact_id,
+                kind.value,
+                occurrence_of(kind, contact),
+                stamp,
+                stamp,
+                stamp,
+                stamp,
+                stamp,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+async def referred(ctx: ActionContext, clock: ManualClock, referrer: int, person: str) -> int:
+    """A referral of ``referrer`` whose request went out on the follow-up day."""
+    async with ctx.db.transaction() as tx:
+        cid = await add_contact(
+            tx,
+            guild_id=GUILD,
+            user_id=ALICE,
+            person=person,
+            organization="Initech",
+            role=None,
+            connection=None,
+            now=MET,
+            referred_by=referrer,
+        )
+    await log_request_sent(ctx, ME, cid)
+    return cid
+
+
+async def test_i_told_them_records_exactly_what_log_referrer_told_records(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    dana = await new_contact(ctx, Stage.MET, MET, person="Dana")
+    by_button = await referred(ctx, clock, dana, "Priya")
+    by_command = await referred(ctx, clock, dana, "Tom")
+    nudge_id = await sent_nudge(db, by_button, NudgeKind.TELL_REFERRER, clock.now())
+    clock.advance(PRESSED_AFTER)
+
+    done = await respond_done(ctx, ALICE, nudge_id)
+    await log_referrer_told(ctx, ME, by_command)
+
+    assert (done.kind, done.step) == (NudgeKind.TELL_REFERRER, "referrer_told")
+    assert done.referrer is not None
+    assert done.referrer.person == "Dana"
+    payload = {"on": "2026-12-10", "referrer": dana, "corrected": False}
+    assert (await events(db, by_button))[-2:] == [
+        ("referrer_told", payload),
+        ("nudge_done", {"nudge": "tell_referrer"}),
+    ]
+    assert (await events(db, by_command))[-1] == ("referrer_told", payload)
+    told = await get_contact_by_id(db, by_button)
+    assert told is not None
+    assert told.referrer_told_at == clock.now()
+    # Pressed again (another copy of the reminder): logged once.
+    again = await sent_nudge(db, by_button, NudgeKind.TELL_REFERRER, clock.now())
+    assert (await respond_done(ctx, ALICE, again)).step is None
+
+
+async def test_i_told_them_before_the_request_is_refused_and_changes_nothing(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    dana = await new_contact(ctx, Stage.MET, MET, person="Dana")
+    async with db.transaction() as tx:
+        priya = await add_contact(
+            tx,
+            guild_id=GUILD,
+            user_id=ALICE,
+            person="Priya",
+            organization="Initech",
+            role=None,
+            connection=None,
+            now=MET,
+            referred_by=dana,
+        )
+    nudge_id = await sent_nudge(db, priya, NudgeKind.TELL_REFERRER, clock.now())
+    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "Reach out to Priya first")
+
+
+async def test_they_replied_logs_exactly_what_request_reply_logs(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    by_button = await requested(ctx, clock, "Ada")
+    by_command = await requested(ctx, clock, "Grace")
+    nudge_id = await deliver(ctx, clock, by_button, "follow_up")
+    clock.advance(PRESSED_AFTER)
+
+    replied = await respond_replied(ctx, ALICE, nudge_id)
+    await log_reply(ctx, ME, by_command)
+
+    assert replied.answered
+    assert replied.reply.reply_class == "obligate"
+    payload = {"replied_on": "2026-12-09", "reply_class": "obligate"}
+    assert (await events(db, by_button))[-2:] == [
+        ("reply_logged", payload),
+        ("nudge_done", {"nudge": "follow_up"}),
+    ]
+    assert (await events(db, by_command))[-1] == ("reply_logged", payload)
+    assert await journey(db, by_button) == await journey(db, by_command)
+    assert await pending(db, by_button) == await pending(db, by_command)
+    assert (await nudge(db, nudge_id)).action == "done"
+    await refused(db, lambda: respond_replied(ctx, ALICE, nudge_id), "already done")
+
+
+async def test_they_replied_on_a_closed_contact_is_refused_and_the_reminder_stays_open(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await requested(ctx, clock)
+    nudge_id = await deliver(ctx, clock, cid, "follow_up")
+    await close_contact(ctx, ME, cid, CloseReason.DECLINED)
+    await refused(db, lambda: respond_replied(ctx, ALICE, nudge_id), "closed")
+    assert (await nudge(db, nudge_id)).action is None
+
+
+async def test_count_as_done_answers_once(ctx: ActionContext, db: Database, clock: ManualClock):
+    await new_student(db)
+    cid = await requested(ctx, clock)
+    nudge_id = await deliver(ctx, clock, cid, "second_contact")
+    row = await nudge(db, nudge_id)
+    assert await count_as_done(ctx, ME, row)
+    assert not await count_as_done(ctx, ME, row)
+    assert [kind for kind, _ in await events(db, cid)].count("nudge_done") == 1
+
+
+# --- snoozes that fit -------------------------------------------------------------------------
+
+MEETING = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York
+
+
+async def with_meeting(ctx: ActionContext, at: datetime = MEETING) -> int:
+    cid = await new_contact(ctx, Stage.REPLIED, MET)
+    async with ctx.db.transaction() as tx:
+        await set_meeting(tx, cid, meeting_at=at, zone=NEW_YORK, minutes=20, now=ctx.clock.now())
+        await ctx.planner.replan_contact(tx, cid, ctx.clock.now())
+    return cid
+
+
+async def test_a_confirm_reminder_offers_times_before_the_meeting_and_keeps_the_one_picked(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await with_meeting(ctx)
+    nudge_id = await deliver(ctx, clock, cid, "confirm")  # Monday 10:00 New York
+    options = await snooze_options(ctx, ALICE, nudge_id)
+    assert options.deadline == MEETING
+    assert [(c.key, c.label, c.until) for c in options.choices] == [
+        ("in1h", "In 1 hour", datetime(2026, 12, 14, 16, 0, tzinfo=UTC)),
+        ("in3h", "In 3 hours", datetime(2026, 12, 14, 18, 0, tzinfo=UTC)),
+        ("before2h", "2 hours before", datetime(2026, 12, 15, 13, 0, tzinfo=UTC)),
+    ]
+
+    snoozed = await snooze_nudge(ctx, ALICE, nudge_id, "before2h")
+    assert snoozed.until == MEETING - timedelta(hours=2)
+    assert snoozed.until_text == "Tuesday 15 December, 08:00 (America/New_York)"
+    assert (await pending(db, cid))["confirm"] == MEETING - timedelta(hours=2)
+    # Anything re-planned before then (a tick, a question…) keeps the snoozed reminder.
+    clock.set(MEETING - timedelta(hours=2, minutes=10))
+    async with db.transaction() as tx:
+        await ctx.planner.replan_contact(tx, cid, clock.now())
+    assert (await pending(db, cid))["confirm"] == MEETING - timedelta(hours=2)
+
+
+async def test_a_snooze_time_that_no_longer_fits_is_refused(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await with_meeting(ctx)
+    nudge_id = await deliver(ctx, clock, cid, "top_questions")
+    await refused(db, lambda: snooze_nudge(ctx, ALICE, nudge_id, "in1h"), "no longer fits")
+    await refused(db, lambda: snooze_nudge(ctx, ALICE, nudge_id), "Pick when")
+    clock.advance(timedelta(minutes=56))  # 4 minutes before: nothing fits any more
+    await refused(
+        db,
+        lambda: snooze_nudge(ctx, ALICE, nudge_id, "before5"),
+        "Your meeting with Ada Lovelace is at Tuesday 15 December, 10:00 (America/New_York): "
+        "too soon to snooze",
+    )
+    assert (await nudge(db, nudge_id)).action is None
+
+
+async def test_top_questions_snoozed_to_15_minutes_before(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await with_meeting(ctx)
+    nudge_id = await deliver(ctx, clock, cid, "top_questions")
+    assert clock.now() == MEETING - timedelta(hours=1)
+    result = await snooze_nudge(ctx, ALICE, nudge_id, "before15")
+    assert result.until == MEETING - timedelta(minutes=15)
+    assert (await pending(db, cid))["top_questions"] == MEETING - timedelta(minutes=15)
+
+
+async def test_a_thank_you_reminder_is_snoozed_inside_the_24_hours(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await new_contact(ctx, Stage.MET, MET)
+    nudge_id = await sent_nudge(db, cid, NudgeKind.THANK_YOU, MET + timedelta(hours=3))
+    clock.set(MET + timedelta(hours=3))  # Wednesday 17:30 New York
+    options = await snooze_options(ctx, ALICE, nudge_id)
+    assert [c.key for c in options.choices] == ["in1h", "in3h", "morning", "lastcall"]
+    assert all(c.until <= MET + timedelta(hours=23) for c in options.choices)
+    result = await snooze_nudge(ctx, ALICE, nudge_id, "morning")
+    assert result.until == datetime(2026, 12, 10, 14, 0, tzinfo=UTC)  # Thursday 09:00
+    assert (await pending(db, cid))["thank_you"] == result.until
