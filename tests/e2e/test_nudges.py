@@ -81,6 +81,7 @@ async def test_friday_afternoon_request_nudges_on_thursday_and_wednesday(
     assert "Ada Lovelace" in dm.text()
     assert "should have reached you" not in dm.text()
     assert [b["label"] for b in dm.buttons()] == [
+        "Add the second person",
         "Done",
         "Snooze to next business day",
         "Stop for this contact",
@@ -143,7 +144,9 @@ async def test_done_snooze_and_stop_work_after_a_restart(world: World, harness: 
         ("second_contact", "2026-12-10T14:00:00.000000+00:00")  # Thursday 09:00 New York
     ]
 
-    done = await emu.click(student, follow, follow.button(label="Done")["custom_id"])
+    done = await emu.click(
+        student, follow, follow.button(label="I sent the follow-up")["custom_id"]
+    )
     assert "Follow-up logged" in (await done.message()).text()
     (contact,) = query(
         harness.db_path, "SELECT followed_up_at FROM contacts WHERE id = ?", (contact_id,)
@@ -151,7 +154,9 @@ async def test_done_snooze_and_stop_work_after_a_restart(world: World, harness: 
     assert contact["followed_up_at"] == "2026-12-09T14:00:00.000000+00:00"
     kinds = {n["kind"] for n in nudges_of(harness, student) if n["status"] == "pending"}
     assert kinds == {"second_contact", "close_no_reply"}
-    again = await emu.click(student, follow, follow.button(label="Done")["custom_id"], strict=False)
+    again = await emu.click(
+        student, follow, follow.button(label="I sent the follow-up")["custom_id"], strict=False
+    )
     assert "already done" in (await again.message()).text()
 
     await deliver_at(harness, datetime(2026, 12, 10, 14, 0, tzinfo=UTC))  # the snoozed one
