@@ -157,8 +157,9 @@ def read_date(text: str, today: date, direction: Direction = "future") -> date:
         return _weekday(match["which"], _WEEKDAYS[match["weekday"]], today, direction)
     if _NUMERIC.fullmatch(value):
         raise UnreadableInput(
-            f"“{shown}” could mean two different days (month/day or day/month). Write the "
-            f"month as a word or use year-month-day, e.g. {DATE_EXAMPLES}."
+            f"“{shown}” isn't a date I can read safely: numbers alone mean month/day in some "
+            f"countries and day/month in others. Write the month as a word or use "
+            f"year-month-day, e.g. {DATE_EXAMPLES}."
         )
     raise UnreadableInput(f"“{shown}” isn't a date I can read. Try e.g. {DATE_EXAMPLES}.")
 

@@ -94,6 +94,6 @@ async def test_an_ambiguous_numeric_date_is_refused_with_an_example(
     assert reply.ephemeral
     text = reply.text()
     assert text.startswith("⚠️")
-    assert "two different days" in text
+    assert "month/day in some countries" in text
     assert "April 6" in text
     assert database_snapshot(harness.db_path) == before

@@ -219,11 +219,14 @@ def _entries(document: dict[str, Any]) -> list[dict[str, Any]]:
     return document.get("items") or document.get("questions") or []
 
 
+OPTIONAL_ENTRY_KEYS = frozenset({"why", "done_by", "before_meeting"})
+
+
 def _drop_required_key(document: dict[str, Any], data: st.DataObject) -> str | None:
     entries = _entries(document)
     if entries and data.draw(st.booleans()):
         entry = data.draw(st.sampled_from(entries))
-        required = [k for k in entry if k != "why"]
+        required = [k for k in entry if k not in OPTIONAL_ENTRY_KEYS]
         del entry[data.draw(st.sampled_from(required))]
     elif "thank_you" in document:
         del document["thank_you"]["text"]
