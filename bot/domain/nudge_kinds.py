@@ -81,7 +81,7 @@ NUDGE_LABELS: dict[NudgeKind, str] = {
     NudgeKind.CONFIRM: "confirm the meeting",
     NudgeKind.TOP_QUESTIONS: "your top questions",
     NudgeKind.THANK_YOU: "send the thank-you",
-    NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
+    NudgeKind.THANK_YOU_AGAIN: "last call for the thank-you",
     NudgeKind.REFERRALS: "contact the referrals",
     NudgeKind.SCHEDULE: "offer times to meet",
     NudgeKind.SCHEDULE_AGAIN: "offer times to meet",

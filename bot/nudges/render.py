@@ -106,7 +106,7 @@ def _thank_you_text(
             "(`/followup thank-you` drafts it), send it, then press **Done**."
         )
     return (
-        f"⏳ Last call for your thank-you to {who}: the 24 hours since your meeting end at "
+        f"⏳ Last call for your thank-you to {who}: the 24 hours after your meeting end at "
         f"{_until(deadline, now, zone)}. Three or four sentences with one specific takeaway "
         "are enough (`/followup thank-you` drafts it): send it now, then press **Done**."
     )
@@ -121,9 +121,10 @@ def _referrals_text(contact: ContactRecord, referrals: Sequence[ReferralName]) -
             f"let {person} know you did."
         )
     return (
-        f"🤝 {who} suggested {names(waiting)}: reach out to them now. Name {person} in your "
-        f"first line (“{person} suggested I contact you”), keep it under 100 words, and log "
-        f"each request with `/request sent`. Then let {person} know you did."
+        f"🤝 {who} suggested {names(waiting)}: reach out to them now (they're already in your "
+        f"contacts). Name {person} in your first line (“{person} suggested I contact you”), "
+        "check your draft with `/request check-email`, and log each request with "
+        f"`/request sent`. Then let {person} know you did."
     )
 
 
@@ -138,7 +139,7 @@ def _tell_referrer_text(contact: ContactRecord, referrer: Named | None) -> str:
     name = escape_markdown(referrer.person)
     return (
         f"📨 Let {_who(referrer)} know you reached out to {who}. Two lines are enough "
-        f"(“I wrote to {person} today, thank you again for suggesting them”): it keeps {name} "
+        f"(“I've written to {person}, thank you again for suggesting them”): it keeps {name} "
         "in the loop and glad they helped. Then log it with `/followup told-referrer`."
     )
 

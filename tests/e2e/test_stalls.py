@@ -210,7 +210,7 @@ async def test_referrals_are_named_and_the_referrer_is_told(world: World, harnes
     assert told == [
         "-# InfoCoach · Career Club\n"
         "📨 Let **Dana Reyes** (Globex) know you reached out to **Priya Shah** (Fabrikam). Two "
-        "lines are enough (“I wrote to Priya Shah today, thank you again for suggesting "
+        "lines are enough (“I've written to Priya Shah, thank you again for suggesting "
         "them”): it keeps Dana Reyes in the loop and glad they helped. Then log it with "
         "`/followup told-referrer`."
     ]
@@ -220,8 +220,8 @@ async def test_referrals_are_named_and_the_referrer_is_told(world: World, harnes
     await deliver_at(harness, at(referrals_at))
     (named,) = [t for t in texts(world, sam)[before:] if "🤝" in t]
     assert (
-        "🤝 **Dana Reyes** (Globex) suggested **Tom Ruiz** (Contoso): reach out to them now. "
-        "Name Dana Reyes in your first line" in named
+        "🤝 **Dana Reyes** (Globex) suggested **Tom Ruiz** (Contoso): reach out to them now "
+        "(they're already in your contacts). Name Dana Reyes in your first line" in named
     )
     assert "Priya" not in named
 

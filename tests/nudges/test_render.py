@@ -138,9 +138,9 @@ def test_referrals_names_each_one_not_yet_contacted():
     text = contact_nudge_text(NudgeKind.REFERRALS, DANA, referrals=referrals)
     assert text == (
         "🤝 **Dana** (Contoso) suggested **Priya Shah** (Fabrikam) and **Tom Ruiz** (Contoso): "
-        "reach out to them now. Name Dana in your first line (“Dana suggested I contact "
-        "you”), keep it under 100 words, and log each request with `/request sent`. Then let "
-        "Dana know you did."
+        "reach out to them now (they're already in your contacts). Name Dana in your first "
+        "line (“Dana suggested I contact you”), check your draft with `/request check-email`, "
+        "and log each request with `/request sent`. Then let Dana know you did."
     )
 
 
@@ -161,7 +161,7 @@ def test_tell_referrer_names_both():
     )
     assert text == (
         "📨 Let **Dana** (Contoso) know you reached out to **Priya Shah** (Fabrikam). Two "
-        "lines are enough (“I wrote to Priya Shah today, thank you again for suggesting "
+        "lines are enough (“I've written to Priya Shah, thank you again for suggesting "
         "them”): it keeps Dana in the loop and glad they helped. Then log it with "
         "`/followup told-referrer`."
     )
@@ -195,7 +195,7 @@ def test_the_last_call_says_today():
     now = datetime(2026, 12, 11, 11, 30, tzinfo=NY)
     text = contact_nudge_text(NudgeKind.THANK_YOU_AGAIN, MET_DANA, now=now, zone=NY)
     assert text.startswith(
-        "⏳ Last call for your thank-you to **Dana** (Contoso): the 24 hours since your meeting "
+        "⏳ Last call for your thank-you to **Dana** (Contoso): the 24 hours after your meeting "
         f"end at about {ts(DEADLINE, 't')} today ({ts(DEADLINE, 'R')})."
     )
 
