@@ -245,8 +245,7 @@ def find_stalls(
             referrer_not_told_since(contact, zone, holidays),
             (referrer,) if referrer is not None else (),
         )
-    order = {id(stall): n for n, stall in enumerate(found)}
-    return sorted(found, key=lambda stall: (stall.since, order[id(stall)]))
+    return sorted(found, key=lambda stall: stall.since)  # stable: ties keep their order
 
 
 def digest_contents(
