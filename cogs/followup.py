@@ -1,5 +1,5 @@
-"""Phase 4, following up: ``/followup checklist | thank-you | thanked | reported-back |
-kept-in-touch | close | reopen``."""
+"""Phase 4, following up: ``/followup checklist | thank-you | thanked | told-referrer |
+reported-back | kept-in-touch | close | reopen``."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from bot.actions.followup import (
     Closed,
     CloseReason,
     KeptInTouch,
+    ReferrerTold,
     ReportedBack,
     Thanked,
     ThankYouOutline,
     close_contact,
     log_kept_in_touch,
+    log_referrer_told,
     log_reported_back,
     log_thanked,
     outline_thank_you,
@@ -98,6 +100,25 @@ class FollowupCog(
             return  # asked for their time zone first
         result = await log_thanked(self.ctx, student_of(interaction), contact.id, day)
         await interaction.response.send_message(thanked_text(result), ephemeral=True)
+
+    @app_commands.command(
+        name="told-referrer",
+        description="Log that you told whoever suggested a contact that you reached out",
+    )
+    @app_commands.describe(
+        contact="The person you were referred to (not the one who referred you)", day=DATE_HELP
+    )
+    @app_commands.rename(day="date")
+    async def told_referrer(
+        self,
+        interaction: discord.Interaction,
+        contact: ContactOption,
+        day: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        if await student_zone(interaction) is None:
+            return
+        result = await log_referrer_told(self.ctx, student_of(interaction), contact.id, day)
+        await interaction.response.send_message(told_referrer_text(result), ephemeral=True)
 
     @app_commands.command(
         name="reported-back", description="Log that you told them what you did with their advice"
@@ -195,6 +216,17 @@ def thanked_text(result: Thanked) -> str:
             1, "-# That was more than a day after the meeting; next time aim for 24 hours."
         )
     return "\n".join(lines)
+
+
+def told_referrer_text(result: ReferrerTold) -> str:
+    referrer, contact = result.referrer, result.contact
+    return (
+        f"{'Updated' if result.corrected else 'Logged'}: you let "
+        f"**{esc(referrer.display_name)}** know on {long_date(result.day)} that you reached "
+        f"out to **{esc(contact.display_name)}**. Referrers like to hear how it goes: once "
+        f"you've talked to {esc(contact.person)}, tell {esc(referrer.person)} what you "
+        "learned."
+    )
 
 
 def reported_back_text(result: ReportedBack) -> str:

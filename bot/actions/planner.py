@@ -78,6 +78,11 @@ def contact_state(
         prepare_done=prepare_done,
         open_referrals=open_referrals,
         nudges_stopped=contact.nudges_stopped,
+        replied_at=contact.replied_at,
+        replied_on=contact.replied_on,
+        meeting_minutes=contact.meeting_minutes,
+        referred=contact.referred_by is not None,
+        referrer_told_at=contact.referrer_told_at,
     )
 
 
@@ -96,6 +101,10 @@ def occurrence_of(kind: NudgeKind, contact: ContactRecord) -> str:
         return _iso(contact.followed_up_at)
     if kind in (NudgeKind.PREPARE, NudgeKind.CONFIRM, NudgeKind.TOP_QUESTIONS):
         return _iso(contact.meeting_at)
+    if kind in (NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN):
+        return _iso(contact.replied_at)
+    if kind is NudgeKind.TELL_REFERRER:
+        return _iso(contact.requested_at)
     if kind is NudgeKind.KEEP_WARM:
         touches = [
             t

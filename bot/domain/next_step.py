@@ -1,8 +1,9 @@
 """What a student should do next with one contact, and by when.
 
-Pure rules from the method (no Discord, no SQL): the 3B7 routine while a request waits, the
-meeting and its confirmation, a thank-you within 24 hours, a report back about two weeks after
-the meeting, then keeping in touch about every 120 days (at most about three times a year).
+Pure rules from the method (no Discord, no SQL): the 3B7 routine while a request waits, offering
+times once they replied, the meeting and its confirmation, a thank-you within 24 hours of the
+meeting's end, a report back about two weeks after the meeting, then keeping in touch about
+every 120 days (at most about three times a year).
 
 The step's ``text`` is plain text (no markdown): the caller escapes it for display.
 """
@@ -14,9 +15,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.business_days import business_days_after
+from bot.domain.business_days import HolidayCalendar, business_days_after
 from bot.domain.contacts import Stage
-from bot.domain.nudge_kinds import KEEP_WARM_DAYS
+from bot.domain.nudge_kinds import KEEP_WARM_DAYS, SCHEDULE_AFTER
 from bot.domain.three_b_seven import FOLLOW_UP_AFTER
 
 THANK_YOU_WITHIN = timedelta(hours=24)
@@ -38,6 +39,10 @@ class ContactTimeline(Protocol):
     def organization(self) -> str: ...
     @property
     def stage(self) -> Stage: ...
+    @property
+    def replied_at(self) -> datetime | None: ...
+    @property
+    def replied_on(self) -> date | None: ...
     @property
     def second_contact_on(self) -> date | None: ...
     @property
@@ -77,15 +82,49 @@ class NextStep:
         return None
 
 
+def meeting_end(
+    meeting_at: datetime | None, meeting_minutes: int | None, met_at: datetime | None
+) -> datetime | None:
+    """When the meeting ended: its scheduled start plus its length (default
+    :data:`DEFAULT_MEETING_MINUTES`) when the start is known and not after ``met_at`` (when the
+    meeting was logged), else ``met_at`` itself (logged with no time scheduled, or before the
+    scheduled time). None when neither is known."""
+    if meeting_at is not None and (met_at is None or meeting_at <= met_at):
+        return meeting_at + timedelta(minutes=meeting_minutes or DEFAULT_MEETING_MINUTES)
+    return met_at
+
+
+def thank_you_deadline(
+    meeting_at: datetime | None, meeting_minutes: int | None, met_at: datetime | None
+) -> datetime | None:
+    """The end of the thank-you window: 24 hours after the meeting ended (None until the
+    meeting is logged)."""
+    if met_at is None:
+        return None
+    end = meeting_end(meeting_at, meeting_minutes, met_at)
+    assert end is not None
+    return end + THANK_YOU_WITHIN
+
+
+def reply_day(replied_on: date | None, replied_at: datetime | None, zone: ZoneInfo) -> date | None:
+    """The local date of the reply: as logged, else the reply's instant read in ``zone``."""
+    if replied_on is not None:
+        return replied_on
+    if replied_at is not None:
+        return replied_at.astimezone(zone).date()
+    return None
+
+
 def next_step(
     contact: ContactTimeline,
     now: datetime,
     zone: ZoneInfo,
     *,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
+    holidays: HolidayCalendar = None,
 ) -> NextStep | None:
     """The next step for ``contact`` at ``now`` (aware) for a student in ``zone``; None when
-    the contact is closed."""
+    the contact is closed. ``holidays`` is the server's calendar for business-day counts."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     today = now.astimezone(zone).date()
@@ -95,12 +134,9 @@ def next_step(
     if stage is Stage.PLANNED:
         return NextStep("Write your request email and send it, then log it with /request sent")
     if stage is Stage.REQUESTED:
-        return _while_waiting(contact, today, zone)
+        return _while_waiting(contact, today, zone, holidays)
     if stage is Stage.REPLIED:
-        return NextStep(
-            f"Agree on a day and time with {contact.person}, then schedule the meeting "
-            "with /prepare schedule"
-        )
+        return _offer_times(contact, today, zone, holidays)
     if stage is Stage.SCHEDULED:
         return _around_the_meeting(contact, now, zone)
     if stage is Stage.MET:
@@ -110,11 +146,13 @@ def next_step(
     return _keep_in_touch(contact, today, zone)
 
 
-def _while_waiting(contact: ContactTimeline, today: date, zone: ZoneInfo) -> NextStep:
+def _while_waiting(
+    contact: ContactTimeline, today: date, zone: ZoneInfo, holidays: HolidayCalendar
+) -> NextStep:
     if contact.followed_up_at is not None:
         # The one follow-up went out: 7 more business days, then close and move on.
         close_on = business_days_after(
-            contact.followed_up_at.astimezone(zone).date(), FOLLOW_UP_AFTER
+            contact.followed_up_at.astimezone(zone).date(), FOLLOW_UP_AFTER, holidays
         )
         if today < close_on:
             return NextStep(
@@ -150,6 +188,20 @@ def _while_waiting(contact: ContactTimeline, today: date, zone: ZoneInfo) -> Nex
     )
 
 
+def _offer_times(
+    contact: ContactTimeline, today: date, zone: ZoneInfo, holidays: HolidayCalendar
+) -> NextStep:
+    text = (
+        f"Offer {contact.person} two or three times that suit you (in their time zone too); "
+        "once you agree on one, schedule it with /prepare schedule"
+    )
+    replied = reply_day(contact.replied_on, contact.replied_at, zone)
+    if replied is None:
+        return NextStep(text)
+    due = business_days_after(replied, SCHEDULE_AFTER, holidays)
+    return NextStep(text, due_on=due, overdue=today > due)
+
+
 def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo) -> NextStep:
     start = contact.meeting_at
     if start is None:
@@ -179,10 +231,16 @@ def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo)
 
 def _thank_you(contact: ContactTimeline, now: datetime) -> NextStep:
     text = "Send your thank-you, naming one specific takeaway (/followup thank-you)"
-    if contact.met_at is None:
+    deadline = thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
+    if deadline is None:
         return NextStep(text)
-    deadline = contact.met_at + THANK_YOU_WITHIN
-    return NextStep(text, due_at=deadline, overdue=now > deadline)
+    if now > deadline:
+        return NextStep(
+            "Send your thank-you today anyway: a late one beats none (/followup thank-you)",
+            due_at=deadline,
+            overdue=True,
+        )
+    return NextStep(text, due_at=deadline)
 
 
 def _report_back(

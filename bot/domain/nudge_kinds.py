@@ -25,9 +25,11 @@ class NudgeKind(StrEnum):
     TOP_QUESTIONS = "top_questions"
     """Meeting scheduled: 1 hour before → your top questions."""
     THANK_YOU = "thank_you"
-    """Meeting logged, no thank-you: +24 hours."""
+    """Meeting logged, no thank-you: about 3 hours after the meeting ended (the next morning
+    if that is in quiet hours), always inside the 24 hours."""
     THANK_YOU_AGAIN = "thank_you_again"
-    """Meeting logged, still no thank-you: +48 hours."""
+    """Meeting logged, still no thank-you: a last call about 20 hours after the meeting ended,
+    before the 24 hours pass."""
     REFERRALS = "referrals"
     """Referrals listed and not yet contacted: +3 business days after the meeting."""
     SCHEDULE = "schedule"
@@ -37,7 +39,8 @@ class NudgeKind(StrEnum):
     """Replied, still no meeting: +3 business days after the reply; then stalled in the
     digest."""
     TELL_REFERRER = "tell_referrer"
-    """A referral's request was logged, the referrer not told: let them know you reached out."""
+    """A referral's request was logged, the referrer not told: +1 business day after the
+    request → let them know you reached out."""
     REPORT_BACK = "report_back"
     """Meeting logged: +report_back_days (default 14) days → report back on what you did."""
     KEEP_WARM = "keep_warm"
@@ -78,7 +81,7 @@ NUDGE_LABELS: dict[NudgeKind, str] = {
     NudgeKind.CONFIRM: "confirm the meeting",
     NudgeKind.TOP_QUESTIONS: "your top questions",
     NudgeKind.THANK_YOU: "send the thank-you",
-    NudgeKind.THANK_YOU_AGAIN: "thank-you reminder",
+    NudgeKind.THANK_YOU_AGAIN: "last call for the thank-you",
     NudgeKind.REFERRALS: "contact the referrals",
     NudgeKind.SCHEDULE: "offer times to meet",
     NudgeKind.SCHEDULE_AGAIN: "offer times to meet",
@@ -103,6 +106,14 @@ NUDGE_HOUR = time(9, 0)
 
 KEEP_WARM_DAYS = 120
 """Calendar days from the last touch with a booster to the keep-warm nudge (~3 times a year)."""
+
+SCHEDULE_AFTER = 1
+"""Business days after the reply's local date: offer times to meet (the ``schedule`` nudge)."""
+SCHEDULE_AGAIN_AFTER = 3
+"""Business days after the reply's local date: still no meeting (``schedule_again``); past
+it, a replied contact is stalled."""
+TELL_REFERRER_AFTER = 1
+"""Business days after a referral's request went out: tell the referrer (``tell_referrer``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,15 @@ class ContactState:
     """Referrals of this contact still at stage ``planned``."""
     nudges_stopped: bool
     """The student pressed Stop for this contact."""
+    replied_at: datetime | None = None
+    replied_on: date | None = None
+    """The local date of the reply in the student's zone when it was logged."""
+    meeting_minutes: int | None = None
+    """The meeting's length as scheduled (None: the default length)."""
+    referred: bool = False
+    """Someone the student met suggested this contact (it has a referrer to tell)."""
+    referrer_told_at: datetime | None = None
+    """When the student told the referrer that they reached out to this contact."""
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,19 @@ second_contact   09:00 Z on ``second_contact_on``; stage ``requested``
 follow_up        09:00 Z on ``follow_up_on``; stage ``requested``, not yet followed up
 close_no_reply   09:00 Z on the 7th business day after the local date of ``followed_up_at``;
                  stage ``requested``
+schedule         09:00 Z on the 1st business day after the reply's local date; stage ``replied``
+schedule_again   09:00 Z on the 3rd business day after the reply's local date; stage ``replied``
 prepare          the meeting minus 3 local days (same wall time); stage ``scheduled``,
                  preparation unfinished
 confirm          the meeting minus 1 local day (same wall time); stage ``scheduled``
 top_questions    the meeting minus 1 hour; stage ``scheduled``
-thank_you        ``met_at`` + 24 h; stage ``met`` and no ``thanked_at``
-thank_you_again  ``met_at`` + 48 h; same condition
+thank_you        3 h after the meeting ended (:func:`thank_you_times`); stage ``met``, not
+                 thanked
+thank_you_again  the last call, 20 h after the meeting ended; same condition, only when it
+                 comes after ``thank_you``
 referrals        09:00 Z on the 3rd business day after ``met_at``'s local date; open referrals
+tell_referrer    09:00 Z on the 1st business day after the local date of ``requested_at``; a
+                 referral whose request was logged, its referrer not yet told
 report_back      09:00 Z on ``met_at``'s local date + ``report_back_days``; not reported back
 keep_warm        09:00 Z on the last touch's local date + 120 days; a booster at ``thanked`` or
                  ``keeping_in_touch``
@@ -40,6 +46,11 @@ that time has passed, and the dispatcher delivers it late. A meeting reminder is
   (e.g. 20:45 the evening before an 08:00 meeting), or ``now`` if that has passed too;
 * if even ``now`` is too late, it is not planned. Once the meeting starts it is stale
   (:func:`is_stale`).
+
+The thank-you reminders must land inside the 24 hours after the meeting ended, so they follow
+the same rule without looking at ``now``: when quiet hours would push one past the end of the
+window, it goes out :data:`~bot.domain.quiet_hours.BEFORE_QUIET` before those quiet hours
+begin instead (see :func:`thank_you_times`).
 """
 
 from __future__ import annotations
@@ -49,12 +60,20 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
-from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, THANK_YOU_WITHIN
+from bot.domain.next_step import (
+    REPORT_BACK_AFTER_DAYS,
+    THANK_YOU_WITHIN,
+    meeting_end,
+    reply_day,
+)
 from bot.domain.nudge_kinds import (
     CONTACT_KINDS,
     KEEP_WARM_DAYS,
     MEETING_KINDS,
     NUDGE_HOUR,
+    SCHEDULE_AFTER,
+    SCHEDULE_AGAIN_AFTER,
+    TELL_REFERRER_AFTER,
     ContactState,
     NudgeKind,
     PlannedNudge,
@@ -77,6 +96,13 @@ __all__ = [
     "MEETING_LEAD",
     "NUDGE_HOUR",
     "REFERRALS_AFTER",
+    "SCHEDULE_AFTER",
+    "SCHEDULE_AGAIN_AFTER",
+    "TELL_REFERRER_AFTER",
+    "THANK_YOU_AFTER",
+    "THANK_YOU_KINDS",
+    "THANK_YOU_LAST_CALL",
+    "THANK_YOU_LEAD",
     "ContactState",
     "NudgeKind",
     "PlannedNudge",
@@ -87,6 +113,10 @@ __all__ = [
     "nudge_time_on",
     "plan_contact_nudges",
     "plan_digest",
+    "referrals_time",
+    "schedule_times",
+    "tell_referrer_time",
+    "thank_you_times",
 ]
 
 CLOSE_AFTER = FOLLOW_UP_AFTER
@@ -95,8 +125,19 @@ CLOSE_AFTER = FOLLOW_UP_AFTER
 REFERRALS_AFTER = SECOND_CONTACT_AFTER
 """Business days after the meeting before nudging about referrals not yet contacted."""
 
-THANK_YOU_AFTER = THANK_YOU_WITHIN
-THANK_YOU_AGAIN_AFTER = timedelta(hours=48)
+THANK_YOU_AFTER = timedelta(hours=3)
+"""From the end of the meeting to the thank-you reminder (the student is home, it's fresh)."""
+THANK_YOU_LAST_CALL = timedelta(hours=20)
+"""From the end of the meeting to the last call, a few hours before :data:`THANK_YOU_WITHIN`
+(24 h) pass."""
+
+THANK_YOU_LEAD = timedelta(hours=1)
+"""A thank-you reminder goes out at least this long before the 24 hours pass (else there is
+no time left to write it)."""
+
+THANK_YOU_KINDS: frozenset[NudgeKind] = frozenset({NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN})
+"""Reminders that may go out before their planned-for time (before quiet hours, to stay inside
+the 24 hours)."""
 
 _MEETING_OFFSET: dict[NudgeKind, timedelta] = {
     NudgeKind.PREPARE: timedelta(days=3),  # local calendar days, same wall time
@@ -140,11 +181,6 @@ def nudge_time_on(day: date, prefs: StudentPrefs) -> datetime:
 
 def _on_day(kind: NudgeKind, day: date, prefs: StudentPrefs) -> PlannedNudge:
     planned_for = _nudge_hour_on(day, prefs)
-    return PlannedNudge(kind, defer_past_quiet_hours(planned_for, prefs), planned_for)
-
-
-def _after(kind: NudgeKind, planned_for: datetime, prefs: StudentPrefs) -> PlannedNudge:
-    planned_for = planned_for.astimezone(UTC)
     return PlannedNudge(kind, defer_past_quiet_hours(planned_for, prefs), planned_for)
 
 
@@ -196,6 +232,91 @@ def _plan_requested(
     return planned
 
 
+def schedule_times(
+    state: ContactState, prefs: StudentPrefs, holidays: Container[date] | None = None
+) -> tuple[PlannedNudge, PlannedNudge] | None:
+    """``schedule`` and ``schedule_again``: 09:00 local on the 1st and 3rd business days after
+    the reply's local date (None without a logged reply), whatever the stage."""
+    replied = reply_day(state.replied_on, state.replied_at, prefs.zone)
+    if replied is None:
+        return None
+    first = business_days_after(replied, SCHEDULE_AFTER, holidays)
+    again = business_days_after(replied, SCHEDULE_AGAIN_AFTER, holidays)
+    return (
+        _on_day(NudgeKind.SCHEDULE, first, prefs),
+        _on_day(NudgeKind.SCHEDULE_AGAIN, again, prefs),
+    )
+
+
+def referrals_time(
+    state: ContactState, prefs: StudentPrefs, holidays: Container[date] | None = None
+) -> PlannedNudge | None:
+    """``referrals``: 09:00 local on the 3rd business day after the meeting's local date
+    (None until the meeting is logged), whatever the referrals."""
+    if state.met_at is None:
+        return None
+    day = business_days_after(_local_date(state.met_at, prefs), REFERRALS_AFTER, holidays)
+    return _on_day(NudgeKind.REFERRALS, day, prefs)
+
+
+def tell_referrer_time(
+    state: ContactState, prefs: StudentPrefs, holidays: Container[date] | None = None
+) -> PlannedNudge | None:
+    """``tell_referrer``: 09:00 local on the 1st business day after the local date the
+    request went out (None until it did), whether or not the contact is a referral."""
+    if state.requested_at is None:
+        return None
+    sent_on = _local_date(state.requested_at, prefs)
+    day = business_days_after(sent_on, TELL_REFERRER_AFTER, holidays)
+    return _on_day(NudgeKind.TELL_REFERRER, day, prefs)
+
+
+def _inside_window(
+    planned_for: datetime, not_before: datetime, latest: datetime, prefs: StudentPrefs
+) -> datetime:
+    """``planned_for`` moved past quiet hours, unless that would take it past ``latest`` while
+    ``planned_for`` itself is before it: then before those quiet hours begin (but not before
+    ``not_before``). A ``planned_for`` already past ``latest`` is only deferred."""
+    due = defer_past_quiet_hours(planned_for, prefs)
+    if due <= latest or planned_for >= latest:
+        return due
+    return max(before_quiet_hours(planned_for, prefs), not_before)
+
+
+def thank_you_times(state: ContactState, prefs: StudentPrefs) -> list[PlannedNudge]:
+    """The thank-you reminders for a logged meeting (empty without ``met_at``), whatever the
+    stage. The window is the 24 hours after the meeting ended
+    (:func:`bot.domain.next_step.meeting_end`):
+
+    * ``thank_you`` is planned for 3 hours after the end, or 3 hours after the meeting was
+      logged when that came later (a student who logs it late is not reminded the moment they
+      log it); quiet hours move it to the morning, or, if that morning leaves less than
+      :data:`THANK_YOU_LEAD` of the window, to :data:`~bot.domain.quiet_hours.BEFORE_QUIET`
+      before they begin (never before the end, nor before the meeting was logged);
+    * ``thank_you_again``, the last call, is planned for 20 hours after the end with the same
+      rule, and only when it is due after ``thank_you``.
+    """
+    met_at = state.met_at
+    if met_at is None:
+        return []
+    end = meeting_end(state.meeting_at, state.meeting_minutes, met_at)
+    assert end is not None
+    end = end.astimezone(UTC)
+    latest = end + THANK_YOU_WITHIN - THANK_YOU_LEAD
+    logged = max(end, met_at.astimezone(UTC))  # nothing is due before the student logs it
+    first_for = end + THANK_YOU_AFTER
+    if first_for <= met_at:
+        first_for = logged + THANK_YOU_AFTER
+    first = PlannedNudge(
+        NudgeKind.THANK_YOU, _inside_window(first_for, logged, latest, prefs), first_for
+    )
+    last_for = end + THANK_YOU_LAST_CALL
+    last = PlannedNudge(
+        NudgeKind.THANK_YOU_AGAIN, _inside_window(last_for, logged, latest, prefs), last_for
+    )
+    return [first, last] if last.due_at > first.due_at else [first]
+
+
 def _plan_meeting(state: ContactState, prefs: StudentPrefs, now: datetime) -> list[PlannedNudge]:
     meeting_at = state.meeting_at
     if meeting_at is None or meeting_at <= now:
@@ -227,12 +348,12 @@ def _plan_after_meeting(
     met_at = state.met_at
     if met_at is not None:
         if stage is Stage.MET and state.thanked_at is None:
-            planned.append(_after(NudgeKind.THANK_YOU, met_at + THANK_YOU_AFTER, prefs))
-            planned.append(_after(NudgeKind.THANK_YOU_AGAIN, met_at + THANK_YOU_AGAIN_AFTER, prefs))
+            planned += thank_you_times(state, prefs)
         met_on = _local_date(met_at, prefs)
         if state.open_referrals > 0:
-            day = business_days_after(met_on, REFERRALS_AFTER, holidays)
-            planned.append(_on_day(NudgeKind.REFERRALS, day, prefs))
+            referrals = referrals_time(state, prefs, holidays)
+            assert referrals is not None
+            planned.append(referrals)
         if state.reported_back_at is None:
             day = met_on + timedelta(days=report_back_days)
             planned.append(_on_day(NudgeKind.REPORT_BACK, day, prefs))
@@ -272,6 +393,14 @@ def plan_contact_nudges(
     planned: list[PlannedNudge] = []
     if stage is Stage.REQUESTED:
         planned += _plan_requested(state, prefs, holidays)
+    if stage is Stage.REPLIED:
+        times = schedule_times(state, prefs, holidays)
+        if times is not None:
+            planned += times
+    if state.referred and state.referrer_told_at is None and stage is not Stage.PLANNED:
+        tell = tell_referrer_time(state, prefs, holidays)
+        if tell is not None:
+            planned.append(tell)
     if stage is Stage.SCHEDULED:
         planned += _plan_meeting(state, prefs, now)
     planned += _plan_after_meeting(state, stage, prefs, holidays, report_back_days)

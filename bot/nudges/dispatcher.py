@@ -20,6 +20,7 @@ from bot.domain.contacts import Stage
 from bot.domain.local_time import in_quiet_hours
 from bot.domain.nudge_kinds import NudgeStatus
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
+from bot.domain.stalls import digest_contents
 from bot.membership import MembershipChecker
 from bot.nudges.buttons import NudgeAction, nudge_view
 from bot.nudges.render import contact_nudge_text, digest_text, with_frame
@@ -154,7 +155,11 @@ class NudgeDispatcher:
             except _Outcome as outcome:
                 async with self._db.transaction() as tx:
                     await finish(tx, row.id, outcome.status, outcome.reason, self._clock.now())
-                    await self._replan_if_moved(tx, row, now)
+                    if row.contact_id is None and outcome.status is NudgeStatus.SKIPPED:
+                        # An empty digest: next week's is still wanted.
+                        await self._planner.replan_digest(tx, row.guild_id, row.user_id, now)
+                    else:
+                        await self._replan_if_moved(tx, row, now)
                 report.ended(outcome.status)
             except Exception as exc:  # anything unexpected: keep the nudge, try later
                 log.exception("nudge %s failed; will retry", row.id)
@@ -169,6 +174,7 @@ class NudgeDispatcher:
             row.user_id,
             None if kind is NudgeKind.DIGEST else row.contact_id or 0,
             with_questions=kind is NudgeKind.TOP_QUESTIONS,
+            with_referrals=kind is NudgeKind.REFERRALS,
         )
         if context is None:
             raise _Outcome(NudgeStatus.CANCELLED, "the student's data was deleted")
@@ -269,9 +275,16 @@ class NudgeDispatcher:
         assert prefs is not None
         guild = self._client.get_guild(row.guild_id)
         if kind is NudgeKind.DIGEST:
-            text = digest_text(
-                context.contacts, now, prefs.zone, report_back_days=context.report_back_days
+            contents = digest_contents(
+                context.contacts,
+                now,
+                prefs.zone,
+                holidays=context.holidays,
+                report_back_days=context.report_back_days,
             )
+            if contents.empty:
+                raise _Outcome(NudgeStatus.SKIPPED, "nothing due and nothing stalled")
+            text = digest_text(contents)
         else:
             contact = context.contact
             if contact is None or contact.nudges_stopped or contact.stage is Stage.CLOSED:
@@ -283,11 +296,17 @@ class NudgeDispatcher:
                 raise _Outcome(
                     NudgeStatus.SKIPPED, "it no longer makes sense (the meeting has started)"
                 )
+            _check_still_wanted(kind, context)
             text = contact_nudge_text(
                 kind,
                 contact,
                 questions=context.questions,
                 report_back_days=context.report_back_days,
+                meeting_minutes=context.meeting_minutes,
+                referrer=context.referrer,
+                referrals=context.referrals,
+                now=now,
+                zone=prefs.zone,
             )
         return with_frame(
             text, guild_name=guild.name if guild else None, due_at=row.planned_at, now=now
@@ -354,6 +373,27 @@ class NudgeDispatcher:
             if row.id in _nudge_ids(message):
                 return message.id
         return None
+
+
+def _check_still_wanted(kind: NudgeKind, context: DeliveryContext) -> None:
+    """The dispatcher's last look at what a reminder asks, read with its names: re-planning
+    normally cancels it first, this catches what changed while it was on its way."""
+    contact = context.contact
+    assert contact is not None
+    if (
+        kind in (NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN)
+        and contact.stage is not Stage.REPLIED
+    ):
+        raise _Outcome(NudgeStatus.SKIPPED, "the meeting is scheduled already")
+    if kind is NudgeKind.REFERRALS and not any(
+        referral.stage is Stage.PLANNED for referral in context.referrals
+    ):
+        raise _Outcome(NudgeStatus.SKIPPED, "every referral has been contacted")
+    if kind is NudgeKind.TELL_REFERRER:
+        if context.referrer is None:
+            raise _Outcome(NudgeStatus.CANCELLED, "the referrer is gone")
+        if contact.referrer_told_at is not None:
+            raise _Outcome(NudgeStatus.SKIPPED, "the referrer was told already")
 
 
 def _nudge_ids(message: discord.Message) -> set[int]:

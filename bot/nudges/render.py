@@ -1,22 +1,46 @@
-"""The text of each nudge DM. Plain functions of the nudge, its contact and the student."""
+"""The text of each nudge DM. Plain functions of the nudge, its contact and the student: every
+reminder says what to do next, concretely, with names."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from discord.utils import format_dt
 
 from bot.discord_limits import MESSAGE_LIMIT
-from bot.domain.next_step import next_step
+from bot.domain.contacts import Stage
+from bot.domain.next_step import DEFAULT_MEETING_MINUTES, meeting_end, thank_you_deadline
 from bot.domain.nudge_plan import NudgeKind
+from bot.domain.stalls import DigestContents, DigestLine, Stall, StallKind
 from bot.storage.contacts import ContactRecord
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
 from bot.text import escape_markdown
 
 LATE_AFTER = timedelta(minutes=15)
 _WEEKS = {7: "a week", 14: "two weeks", 21: "three weeks", 28: "four weeks"}
+NAMES_SHOWN = 5
+"""Referrals named in one line; the rest are counted."""
+DIGEST_BUDGET = MESSAGE_LIMIT - 200
+"""The digest's own text stays under this (room for the frame and the late line)."""
+
+
+class Named(Protocol):
+    """Anyone with a name and an organization: a contact, a referrer, a referral."""
+
+    @property
+    def person(self) -> str: ...
+    @property
+    def organization(self) -> str: ...
+
+
+class ReferralName(Named, Protocol):
+    """A referral as the reminder reads it: named, and where it is in the method."""
+
+    @property
+    def stage(self) -> Stage: ...
 
 
 def days_in_words(days: int) -> str:
@@ -29,8 +53,95 @@ def days_in_words(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def _who(contact: ContactRecord) -> str:
+def _who(contact: Named) -> str:
     return f"**{escape_markdown(contact.person)}** ({escape_markdown(contact.organization)})"
+
+
+def _and(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def names(people: Sequence[Named], limit: int = NAMES_SHOWN) -> str:
+    """``**Priya Shah** (Fabrikam) and **Tom Ruiz** (Contoso)``; past ``limit``, the rest are
+    counted ("and 2 more")."""
+    shown = [_who(p) for p in people[:limit]]
+    if len(people) > limit:
+        shown.append(f"{len(people) - limit} more")
+    return _and(shown)
+
+
+def _day_word(deadline: datetime, now: datetime, zone: ZoneInfo) -> str:
+    days = (deadline.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return "today" if days <= 0 else "tomorrow" if days == 1 else f"on {format_dt(deadline, 'D')}"
+
+
+def _until(deadline: datetime, now: datetime | None, zone: ZoneInfo | None) -> str:
+    """``about <15:20> tomorrow (<in 20 hours>)`` (Discord shows the times in the reader's
+    clock)."""
+    when = f"about {format_dt(deadline, 't')}"
+    if now is not None and zone is not None:
+        when += f" {_day_word(deadline, now, zone)}"
+    return f"{when} ({format_dt(deadline, 'R')})"
+
+
+def _thank_you_text(
+    kind: NudgeKind, contact: ContactRecord, now: datetime | None, zone: ZoneInfo | None
+) -> str:
+    who = _who(contact)
+    end = meeting_end(contact.meeting_at, contact.meeting_minutes, contact.met_at)
+    deadline = thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
+    if deadline is None or end is None or (now is not None and now >= deadline):
+        return (
+            f"🙏 Your thank-you to {who} isn't logged yet, and the 24 hours since your meeting "
+            "have passed. A late thank-you is still far better than none: send it today, "
+            "naming one specific takeaway (`/followup thank-you` drafts it), then press "
+            "**Done**."
+        )
+    if kind is NudgeKind.THANK_YOU:
+        return (
+            f"🙏 You met {who} {format_dt(end, 'R')}: send your thank-you while it's fresh. "
+            f"You have until {_until(deadline, now, zone)}. Name one specific takeaway "
+            "(`/followup thank-you` drafts it), send it, then press **Done**."
+        )
+    return (
+        f"⏳ Last call for your thank-you to {who}: the 24 hours after your meeting end at "
+        f"{_until(deadline, now, zone)}. Three or four sentences with one specific takeaway "
+        "are enough (`/followup thank-you` drafts it): send it now, then press **Done**."
+    )
+
+
+def _referrals_text(contact: ContactRecord, referrals: Sequence[ReferralName]) -> str:
+    who, person = _who(contact), escape_markdown(contact.person)
+    waiting = [r for r in referrals if r.stage is Stage.PLANNED]
+    if not waiting:
+        return (
+            f"🤝 {who} suggested people to talk to. Contact them now (see `/progress`), and "
+            f"let {person} know you did."
+        )
+    return (
+        f"🤝 {who} suggested {names(waiting)}: reach out to them now (they're already in your "
+        f"contacts). Name {person} in your first line (“{person} suggested I contact you”), "
+        "check your draft with `/request check-email`, and log each request with "
+        f"`/request sent`. Then let {person} know you did."
+    )
+
+
+def _tell_referrer_text(contact: ContactRecord, referrer: Named | None) -> str:
+    who, person = _who(contact), escape_markdown(contact.person)
+    if referrer is None:
+        return (
+            f"📨 You reached out to {who}: let the person who suggested them know. Two lines "
+            "keep them in the loop and glad they helped; then log it with "
+            "`/followup told-referrer`."
+        )
+    name = escape_markdown(referrer.person)
+    return (
+        f"📨 Let {_who(referrer)} know you reached out to {who}. Two lines are enough "
+        f"(“I've written to {person}, thank you again for suggesting them”): it keeps {name} "
+        "in the loop and glad they helped. Then log it with `/followup told-referrer`."
+    )
 
 
 def _meeting(contact: ContactRecord) -> str:
@@ -45,9 +156,17 @@ def contact_nudge_text(
     *,
     questions: Sequence[str] | None = None,
     report_back_days: int = DEFAULT_REPORT_BACK_DAYS,
+    meeting_minutes: int = DEFAULT_MEETING_MINUTES,
+    referrer: Named | None = None,
+    referrals: Sequence[ReferralName] = (),
+    now: datetime | None = None,
+    zone: ZoneInfo | None = None,
 ) -> str:
     """The nudge about one contact. ``report_back_days`` is the server's report-back delay (the
-    report-back nudge says how long ago the meeting was)."""
+    report-back nudge says how long ago the meeting was), ``meeting_minutes`` its usual meeting
+    length (what to ask for when offering times); ``referrer`` and ``referrals`` are who
+    suggested this contact and whom it suggested, read at delivery; ``now`` and the student's
+    ``zone`` let the thank-you reminders say how long is left."""
     who, org = _who(contact), escape_markdown(contact.organization)
     if kind is NudgeKind.SECOND_CONTACT:
         return (
@@ -65,6 +184,22 @@ def contact_nudge_text(
             "press **Done** to close this contact as no reply, and work the next employer on "
             "your list."
         )
+    if kind is NudgeKind.SCHEDULE:
+        return (
+            f"📆 {who} replied: offer two or three times that suit you, in their time zone "
+            f"too, for a {meeting_minutes}-minute conversation (for example two mornings and an "
+            "afternoon in the next week). Once you agree on one, log it with "
+            "`/prepare schedule`."
+        )
+    if kind is NudgeKind.SCHEDULE_AGAIN:
+        replied = f" {format_dt(contact.replied_at, 'R')}" if contact.replied_at else ""
+        return (
+            f"📆 Still no meeting with {who}, who replied{replied}. Don't let it go cold: "
+            "answer today with two or three times that suit you (in their time zone too), "
+            "then log the one they pick with `/prepare schedule`."
+        )
+    if kind is NudgeKind.TELL_REFERRER:
+        return _tell_referrer_text(contact, referrer)
     if kind is NudgeKind.PREPARE:
         return (
             f"🗓️ You meet {who} on {_meeting(contact)}. Your preparation checklist isn't "
@@ -82,21 +217,10 @@ def contact_nudge_text(
             lines += [f"{n}. {escape_markdown(q)}" for n, q in enumerate(questions[:3], 1)]
         lines.append("Listen more than you talk, reflect back what you hear, never ask for a job.")
         return "\n".join(lines)
-    if kind is NudgeKind.THANK_YOU:
-        return (
-            f"🙏 You met {who} about a day ago. Send your thank-you today, naming one specific "
-            "takeaway (`/followup thank-you` drafts it), then press **Done**."
-        )
-    if kind is NudgeKind.THANK_YOU_AGAIN:
-        return (
-            f"🙏 Your thank-you to {who} isn't logged yet. A late thank-you is still far better "
-            "than none: send it now, then press **Done**."
-        )
+    if kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
+        return _thank_you_text(kind, contact, now, zone)
     if kind is NudgeKind.REFERRALS:
-        return (
-            f"🤝 {who} suggested people to talk to. Contact them now (see `/progress`), and let "
-            f"{escape_markdown(contact.person)} know you did."
-        )
+        return _referrals_text(contact, referrals)
     if kind is NudgeKind.REPORT_BACK:
         return (
             f"📣 About {days_in_words(report_back_days)} since you met {who}. Tell them what "
@@ -110,33 +234,85 @@ def contact_nudge_text(
     raise ValueError(f"not a contact nudge: {kind}")
 
 
-def digest_text(
-    contacts: Sequence[ContactRecord], now: datetime, zone: ZoneInfo, *, report_back_days: int
-) -> str:
-    """What is overdue and what is due in the coming week, soonest first."""
-    week_end = now + timedelta(days=7)
-    overdue: list[tuple[datetime, str]] = []
-    upcoming: list[tuple[datetime, str]] = []
-    for contact in contacts:
-        step = next_step(contact, now, zone, report_back_days=report_back_days)
-        due = step.due_instant(zone) if step else None
-        if step is None or due is None:
-            continue
-        line = f"• {_who(contact)}: {escape_markdown(step.text)}"
-        if step.overdue:
-            overdue.append((due, line))
-        elif due <= week_end:
-            upcoming.append((due, f"{line} ({format_dt(due, 'D')})"))
+def _ago(instant: datetime | None) -> str:
+    return f" {format_dt(instant, 'R')}" if instant is not None else ""
+
+
+def stall_line(stall: Stall[ContactRecord]) -> str:
+    """One stalled contact and what to do about it."""
+    contact = stall.contact
+    who, person = _who(contact), escape_markdown(contact.person)
+    if stall.kind is StallKind.NO_REPLY:
+        if contact.followed_up_at is not None:
+            return (
+                f"• {who}: no reply, even to your follow-up{_ago(contact.followed_up_at)}. "
+                "The 3B7 routine is done: close it (`/followup close`, no reply) and put that "
+                "energy into the next employer on your list."
+            )
+        return (
+            f"• {who}: no reply since your request{_ago(contact.requested_at)}, and no "
+            "follow-up logged. Send one short follow-up today, or close it (`/followup close`, "
+            "no reply) and move on to the next employer on your list."
+        )
+    if stall.kind is StallKind.NOT_SCHEDULED:
+        return (
+            f"• {who} replied{_ago(contact.replied_at)} and no meeting is set: offer two or "
+            "three times that suit you (in their time zone too), then log the one they pick "
+            "with `/prepare schedule`."
+        )
+    if stall.kind is StallKind.NO_THANK_YOU:
+        end = meeting_end(contact.meeting_at, contact.meeting_minutes, contact.met_at)
+        return (
+            f"• {who}: you met{_ago(end)} and no thank-you is logged. Send it today anyway, a "
+            "late one beats none (`/followup thank-you` drafts it), then log it with "
+            "`/followup thanked`."
+        )
+    if stall.kind is StallKind.REFERRALS_WAITING:
+        return (
+            f"• {who} suggested {names(stall.others)}, not contacted yet: reach out to them, "
+            f"naming {person} in your first line, and log each with `/request sent`."
+        )
+    referrer = stall.others[0] if stall.others else None
+    told = _who(referrer) if referrer is not None else "the person who suggested them"
+    return (
+        f"• {who}: you reached out{_ago(contact.requested_at)}; let {told} know you did, then "
+        "log it with `/followup told-referrer`."
+    )
+
+
+def _step_line(line: DigestLine[ContactRecord], *, dated: bool) -> str:
+    text = f"• {_who(line.contact)}: {escape_markdown(line.step.text)}"
+    return f"{text} ({format_dt(line.due, 'D')})" if dated else text
+
+
+def digest_text(contents: DigestContents[ContactRecord]) -> str:
+    """The weekly digest: stalled contacts and what to do for each, then what is overdue and
+    what is due in the coming week, soonest first. Lines past :data:`DIGEST_BUDGET` are
+    counted, not shown. Only for a digest that is not empty (an empty one is not sent)."""
+    sections = [
+        ("**Stalled: get these moving again**", [stall_line(s) for s in contents.stalled]),
+        ("**Overdue**", [_step_line(line, dated=False) for line in contents.overdue]),
+        ("**Due this week**", [_step_line(line, dated=True) for line in contents.upcoming]),
+    ]
     parts = ["🗒️ **Your weekly InfoCoach digest**"]
-    if overdue:
-        parts += ["", "**Overdue**", *[line for _, line in sorted(overdue)]]
-    if upcoming:
-        parts += ["", "**Due this week**", *[line for _, line in sorted(upcoming)]]
-    if not overdue and not upcoming:
-        parts += [
-            "",
-            "Nothing is due this week. A good moment to add a contact with `/request new`.",
-        ]
+    size = len(parts[0])
+    left_out = 0
+    for title, lines in sections:
+        if not lines:
+            continue
+        if left_out or size + len(title) + len(lines[0]) + 4 > DIGEST_BUDGET:
+            left_out += len(lines)
+            continue
+        parts += ["", title]
+        size += len(title) + 2
+        for n, line in enumerate(lines):
+            if size + len(line) + 1 > DIGEST_BUDGET:
+                left_out += len(lines) - n
+                break
+            parts.append(line)
+            size += len(line) + 1
+    if left_out:
+        parts += ["", f"…and {left_out} more: see `/progress` in the server."]
     return "\n".join(parts)
 
 

@@ -64,6 +64,7 @@ NUDGE_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("acted_on", "Acted on (Done)"),
     ("snoozed", "Snoozed"),
     ("stopped", "Stopped"),
+    ("skipped", "Skipped, no DM (empty digest or out of date)"),
     ("undeliverable", "Undeliverable (DMs closed)"),
 )
 

@@ -1,7 +1,8 @@
 """What the dispatcher reads to deliver one nudge: the student (settings, DM channel, whether
-they are reachable and still in the server), the server setting the texts depend on, and the
-contact the nudge is about with its questions (or, for the digest, all the student's contacts),
-in one query."""
+they are reachable and still in the server), the server settings the texts depend on, and the
+contact the nudge is about with its questions, the person who referred it and the people it
+referred (or, for the digest, all the student's contacts), in one query. Names are read here,
+at delivery, so a reminder always says them as they are now."""
 
 from __future__ import annotations
 
@@ -11,13 +12,26 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.business_days import HolidayCalendar
+from bot.domain.contacts import Stage
+from bot.holiday_calendars import holiday_calendar
 from bot.storage.contacts import CONTACT_COLUMNS, ContactRecord
 from bot.storage.contacts import contact_from_row as contact_record
 from bot.storage.database import Source, Transaction, query_all
-from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
+from bot.storage.guild_settings import DEFAULT_MEETING_MINUTES, DEFAULT_REPORT_BACK_DAYS
 from bot.storage.membership import MembershipRecord
 from bot.storage.students import Student, student_from_row
 from bot.storage.timestamps import from_db
+
+
+@dataclass(frozen=True, slots=True)
+class ContactName:
+    """Who another contact is (a referrer, a referral) and where they are in the method."""
+
+    id: int
+    person: str
+    organization: str
+    stage: Stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +45,22 @@ class DeliveryContext:
     the student in that server, most recently active first."""
     questions: tuple[str, ...] = ()
     """The contact's questions in the student's order (only when asked for)."""
+    meeting_minutes: int = DEFAULT_MEETING_MINUTES
+    """The server's usual meeting length (what to ask for when offering times)."""
+    holiday_country: str | None = None
+    """The server's public-holiday calendar (None: weekends only)."""
+    referrer: ContactName | None = None
+    """A contact nudge: who referred its contact, if anyone (and they still exist)."""
+    referrals: tuple[ContactName, ...] = ()
+    """A contact nudge: the people its contact suggested, oldest first (only when asked for)."""
 
     @property
     def contact(self) -> ContactRecord | None:
         return self.contacts[0] if self.contacts else None
+
+    @property
+    def holidays(self) -> HolidayCalendar:
+        return holiday_calendar(self.holiday_country)
 
 
 _C = "c_"  # prefix of the contact's columns in the joined row
@@ -44,19 +70,29 @@ _SELECT = (
     " s.dm_channel_id, s.unreachable_at, s.unreachable_told_at, s.share_with_staff,"
     " s.departed_at, s.membership_checked_at,"
     " coalesce(g.report_back_days, :default_days) AS report_back_days,"
-    f" {_CONTACT_SELECT},"
+    " coalesce(g.meeting_minutes, :default_minutes) AS server_minutes,"
+    " g.holiday_country,"
+    f" {_CONTACT_SELECT}"
+)
+_FROM = " FROM students s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
+_FOR_CONTACT = (
+    f"{_SELECT},"
     " CASE WHEN :with_questions AND c.id IS NOT NULL THEN (SELECT"
     " json_group_array(json_array(q.position, q.id, q.text)) FROM contact_questions q"
-    " WHERE q.contact_id = c.id) END AS questions"
-    " FROM students s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
-)
-_FOR_CONTACT = (
-    f"{_SELECT} LEFT JOIN contacts c ON c.id = :contact_id"
+    " WHERE q.contact_id = c.id) END AS questions,"
+    " r.id AS r_id, r.person AS r_person, r.organization AS r_organization, r.stage AS r_stage,"
+    " CASE WHEN :with_referrals AND c.id IS NOT NULL THEN (SELECT"
+    " json_group_array(json_array(x.id, x.person, x.organization, x.stage)) FROM contacts x"
+    " WHERE x.referred_by = c.id AND x.guild_id = s.guild_id AND x.user_id = s.user_id)"
+    " END AS referrals"
+    f"{_FROM} LEFT JOIN contacts c ON c.id = :contact_id"
     " AND c.guild_id = s.guild_id AND c.user_id = s.user_id"
+    " LEFT JOIN contacts r ON r.id = c.referred_by"
+    " AND r.guild_id = s.guild_id AND r.user_id = s.user_id"
     " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
 )
 _FOR_DIGEST = (
-    f"{_SELECT} LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
+    f"{_SELECT}{_FROM} LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
     " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
     " ORDER BY c.updated_at DESC, c.id DESC"
 )
@@ -79,6 +115,21 @@ def _questions(value: str | None) -> tuple[str, ...]:
     return tuple(text for _, _, text in sorted(json.loads(value)))
 
 
+def _referrals(value: str | None) -> tuple[ContactName, ...]:
+    if not value:
+        return ()
+    return tuple(
+        ContactName(id_, person, organization, Stage(stage))
+        for id_, person, organization, stage in sorted(json.loads(value))
+    )
+
+
+def _referrer(row: aiosqlite.Row) -> ContactName | None:
+    if row["r_id"] is None:
+        return None
+    return ContactName(row["r_id"], row["r_person"], row["r_organization"], Stage(row["r_stage"]))
+
+
 async def delivery_context(
     source: Source,
     guild_id: int,
@@ -86,18 +137,23 @@ async def delivery_context(
     contact_id: int | None,
     *,
     with_questions: bool = False,
+    with_referrals: bool = False,
 ) -> DeliveryContext | None:
     """Everything needed to deliver a nudge to the student, in one query: about the contact
-    ``contact_id`` (only if it is theirs), or, when None, the digest (all their contacts).
-    None when the student has no row (their data was deleted)."""
+    ``contact_id`` (only if it is theirs) with who referred it, or, when None, the digest
+    (all their contacts). ``with_questions`` adds the contact's questions, ``with_referrals``
+    the people it suggested. None when the student has no row (their data was deleted)."""
     params = {
         "guild_id": guild_id,
         "user_id": user_id,
         "contact_id": contact_id,
         "default_days": DEFAULT_REPORT_BACK_DAYS,
+        "default_minutes": DEFAULT_MEETING_MINUTES,
         "with_questions": with_questions,
+        "with_referrals": with_referrals,
     }
-    rows = await query_all(source, _FOR_DIGEST if contact_id is None else _FOR_CONTACT, params)
+    digest = contact_id is None
+    rows = await query_all(source, _FOR_DIGEST if digest else _FOR_CONTACT, params)
     if not rows:
         return None
     first = rows[0]
@@ -112,7 +168,11 @@ async def delivery_context(
             for row in rows
             if row[f"{_C}id"] is not None
         ),
-        questions=_questions(first["questions"]),
+        questions=() if digest else _questions(first["questions"]),
+        meeting_minutes=first["server_minutes"],
+        holiday_country=first["holiday_country"],
+        referrer=None if digest else _referrer(first),
+        referrals=() if digest else _referrals(first["referrals"]),
     )
 
 

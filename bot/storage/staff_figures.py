@@ -96,19 +96,21 @@ async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
 
 
 # outcome → the nudges it counts. Sent nudges (and what students pressed on them) count in the
-# period by when they were sent; undeliverable ones by when they were marked so.
+# period by when they were sent; skipped ones (an empty weekly digest, a reminder out of date by
+# the time it could go out: no DM) and undeliverable ones by when they were marked so.
 _NUDGE_OUTCOMES = {
     "sent": "status = 'sent' AND sent_at >= :cutoff",
     "acted_on": "status = 'sent' AND sent_at >= :cutoff AND action = 'done'",
     "snoozed": "status = 'sent' AND sent_at >= :cutoff AND action = 'snoozed'",
     "stopped": "status = 'sent' AND sent_at >= :cutoff AND action = 'stopped'",
+    "skipped": "status = 'skipped' AND updated_at >= :cutoff",
     "undeliverable": "status = 'undeliverable' AND updated_at >= :cutoff",
 }
 
 
 async def nudge_outcomes(source: Source, guild_id: int, start: datetime | None) -> dict[str, Tally]:
-    """For each outcome (sent, acted_on, snoozed, stopped, undeliverable), the server's
-    nudges with it in the period."""
+    """For each outcome (sent, acted_on, snoozed, stopped, skipped, undeliverable), the
+    server's nudges with it in the period."""
     union = " UNION ALL ".join(
         f"SELECT '{outcome}' AS outcome, user_id FROM nudges"
         f" WHERE guild_id = :guild AND {condition}"

@@ -157,8 +157,9 @@ async def test_logging_marks_met_saves_notes_adds_linked_referrals_and_plans(
         *[("contact_added", r[0], {"referred_by": contact_id}) for r in referrals],
     ]
     assert await pending(db, contact_id) == [
-        ("thank_you", "2026-11-26T15:00:00.000000+00:00"),  # 24 hours after
-        ("thank_you_again", "2026-11-27T15:00:00.000000+00:00"),
+        ("thank_you", "2026-11-25T18:00:00.000000+00:00"),  # 3 hours after, 13:00 local
+        # The last call, 20 hours after (06:00, quiet hours), waits for 08:00: still in time.
+        ("thank_you_again", "2026-11-26T13:00:00.000000+00:00"),
         ("referrals", "2026-11-30T14:00:00.000000+00:00"),  # 09:00 on the 3rd business day
         ("report_back", "2026-12-09T14:00:00.000000+00:00"),  # 09:00 two weeks later
     ]

@@ -233,8 +233,9 @@ async def _close_no_reply(ctx: ActionContext, who: StudentKey, cid: int) -> obje
 
 
 SAME_AS_SLASH: list[tuple[NudgeKind, Setup, Slash, str, dict[str, Any]]] = [
-    (NudgeKind.THANK_YOU, _met, log_thanked, "thanked", {"on": "2026-12-10"}),
-    (NudgeKind.THANK_YOU_AGAIN, _met, log_thanked, "thanked", {"on": "2026-12-11"}),
+    # Met Wednesday 14:30 New York: the thank-you comes at 17:30, the last call Thursday 10:30.
+    (NudgeKind.THANK_YOU, _met, log_thanked, "thanked", {"on": "2026-12-09"}),
+    (NudgeKind.THANK_YOU_AGAIN, _met, log_thanked, "thanked", {"on": "2026-12-10"}),
     (
         NudgeKind.REPORT_BACK,
         _thanked,

@@ -167,9 +167,15 @@ async def test_log_reply_classifies_stops_3b7_and_logs(ctx: ActionContext) -> No
         "reply_logged",
         {"replied_on": "2026-12-10", "reply_class": "obligate"},
     )
-    statuses = {k: status for k, (_, status) in (await _nudges(ctx, contact.id)).items()}
+    nudges = await _nudges(ctx, contact.id)
+    statuses = {k: status for k, (_, status) in nudges.items()}
     assert statuses.get("follow_up") == "cancelled"
-    assert "pending" not in statuses.values()
+    assert statuses.get("second_contact") == "cancelled"
+    # 3B7 stops; offering times starts: Friday 09:00 New York, then Tuesday (3 business days).
+    assert {k: v for k, v in nudges.items() if v[1] == "pending"} == {
+        "schedule": ("2026-12-11T14:00:00.000000+00:00", "pending"),
+        "schedule_again": ("2026-12-15T14:00:00.000000+00:00", "pending"),
+    }
 
 
 async def test_log_reply_before_the_request_is_refused(ctx: ActionContext) -> None:

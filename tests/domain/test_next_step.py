@@ -10,7 +10,14 @@ import pytest
 
 from bot.domain.contacts import Stage
 from bot.domain.funnel import funnel
-from bot.domain.next_step import NextStep, last_touch, next_step, touch_too_soon
+from bot.domain.next_step import (
+    NextStep,
+    last_touch,
+    meeting_end,
+    next_step,
+    thank_you_deadline,
+    touch_too_soon,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -21,6 +28,8 @@ class Contact:
     stage: Stage
     person: str = "Ada"
     organization: str = "Acme"
+    replied_at: datetime | None = None
+    replied_on: date | None = None
     second_contact_on: date | None = None
     follow_up_on: date | None = None
     followed_up_at: datetime | None = None
@@ -105,12 +114,43 @@ def test_requested_without_stored_dates_just_waits():
     assert result.due_on is None
 
 
-def test_replied_means_schedule_the_meeting():
+def test_replied_means_offer_two_or_three_times():
     result = step(Contact(Stage.REPLIED), ny(2026, 12, 1, 9))
-    assert "schedule the meeting" in result.text
-    assert "Ada" in result.text
-    assert result.due_on is None
-    assert result.due_at is None
+    assert result is not None
+    assert result.text == (
+        "Offer Ada two or three times that suit you (in their time zone too); once you agree "
+        "on one, schedule it with /prepare schedule"
+    )
+    assert (result.due_on, result.due_at, result.overdue) == (None, None, False)
+
+
+# Replied Friday 27 November 2026: the next business day is Monday 30 November.
+REPLIED = Contact(Stage.REPLIED, replied_at=ny(2026, 11, 27, 16, 0), replied_on=date(2026, 11, 27))
+
+
+@pytest.mark.parametrize(
+    ("local_now", "overdue"),
+    [(ny(2026, 11, 28, 10, 0), False), (ny(2026, 11, 30, 23, 59), False), (ny(2026, 12, 1), True)],
+)
+def test_replied_is_due_the_next_business_day(local_now, overdue):
+    result = step(REPLIED, local_now)
+    assert "two or three times" in result.text
+    assert (result.due_on, result.overdue) == (date(2026, 11, 30), overdue)
+
+
+def test_replied_skips_the_servers_holidays():
+    holidays = {date(2026, 11, 30)}
+    result = next_step(REPLIED, ny(2026, 11, 28, 10, 0), NEW_YORK, holidays=holidays)
+    assert result is not None
+    assert result.due_on == date(2026, 12, 1)
+
+
+def test_replied_without_a_stored_date_uses_the_local_date_of_the_reply():
+    # Thursday 23:30 in New York is already Friday in Tokyo: the next business day is
+    # Friday in New York, Monday in Tokyo.
+    contact = Contact(Stage.REPLIED, replied_at=ny(2026, 11, 26, 23, 30))
+    assert step(contact, ny(2026, 11, 26, 23, 45)).due_on == date(2026, 11, 27)
+    assert step(contact, ny(2026, 11, 26, 23, 45), TOKYO).due_on == date(2026, 11, 30)
 
 
 MEETING = ny(2026, 12, 10, 14, 0)
@@ -150,13 +190,48 @@ def test_met_means_thank_you_within_24_hours():
     contact = Contact(Stage.MET, met_at=MET_AT)
     deadline = MET_AT + timedelta(hours=24)
     on_time = step(contact, deadline)
-    assert "thank-you" in on_time.text
+    assert on_time.text == "Send your thank-you, naming one specific takeaway (/followup thank-you)"
     assert (on_time.due_at, on_time.overdue) == (deadline, False)
     late = step(contact, deadline + timedelta(seconds=1))
+    assert late.text == (
+        "Send your thank-you today anyway: a late one beats none (/followup thank-you)"
+    )
     assert (late.due_at, late.overdue) == (deadline, True)
     unknown = step(Contact(Stage.MET), deadline)
     assert unknown.due_at is None
     assert not unknown.overdue
+
+
+def test_the_thank_you_window_runs_from_the_end_of_the_scheduled_meeting():
+    # Met 14:00–14:30 New York, logged at 16:00: the 24 hours end at 14:30 the next day.
+    contact = Contact(
+        Stage.MET,
+        meeting_at=ny(2026, 12, 10, 14, 0),
+        meeting_minutes=30,
+        met_at=ny(2026, 12, 10, 16),
+    )
+    assert step(contact, ny(2026, 12, 10, 17)).due_at == ny(2026, 12, 11, 14, 30)
+    # Without a length, the default 20 minutes.
+    default = Contact(Stage.MET, meeting_at=ny(2026, 12, 10, 14, 0), met_at=ny(2026, 12, 10, 16))
+    assert step(default, ny(2026, 12, 10, 17)).due_at == ny(2026, 12, 11, 14, 20)
+
+
+def test_a_meeting_logged_before_its_scheduled_time_counts_from_the_log():
+    contact = Contact(
+        Stage.MET, meeting_at=ny(2026, 12, 10, 14, 0), meeting_minutes=30, met_at=ny(2026, 12, 9, 9)
+    )
+    assert step(contact, ny(2026, 12, 9, 10)).due_at == ny(2026, 12, 10, 9, 0)
+
+
+def test_meeting_end_and_thank_you_deadline():
+    start = ny(2026, 12, 10, 14, 0)
+    assert meeting_end(start, 45, start + timedelta(hours=2)) == start + timedelta(minutes=45)
+    assert meeting_end(start, None, None) == start + timedelta(minutes=20)
+    assert meeting_end(None, 30, start) == start
+    assert meeting_end(start, 30, start - timedelta(minutes=1)) == start - timedelta(minutes=1)
+    assert meeting_end(None, None, None) is None
+    assert thank_you_deadline(start, 30, None) is None
+    assert thank_you_deadline(start, 30, start) == start + timedelta(hours=24, minutes=30)
 
 
 def test_thanked_means_report_back_two_weeks_after_the_meeting():

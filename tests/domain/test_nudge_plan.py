@@ -10,6 +10,7 @@ import pytest
 from bot.domain.nudge_plan import (
     KEEP_WARM_DAYS,
     MEETING_KINDS,
+    THANK_YOU_KINDS,
     ContactState,
     NudgeKind,
     PlannedNudge,
@@ -72,7 +73,8 @@ def _plan(
     for nudge in planned:
         assert nudge.due_at.tzinfo is UTC
         assert nudge.planned_for.tzinfo is UTC
-        assert nudge.due_at >= nudge.planned_for or nudge.kind in MEETING_KINDS
+        pulled_earlier_kinds = MEETING_KINDS | THANK_YOU_KINDS
+        assert nudge.due_at >= nudge.planned_for or nudge.kind in pulled_earlier_kinds
     return by_kind
 
 
@@ -299,17 +301,112 @@ def test_meeting_reminder_time_refuses_other_kinds() -> None:
 # --- meeting logged ---------------------------------------------------------------------
 
 
-def test_thank_you_at_24_and_48_hours() -> None:
-    plan = _plan(_state("met", met_at=MET))
-    assert plan[NudgeKind.THANK_YOU].due_at == _utc(2026, 12, 12, 20, 0)
-    assert plan[NudgeKind.THANK_YOU_AGAIN].due_at == _utc(2026, 12, 13, 20, 0)
+def _met(
+    end: datetime, *, minutes: int = 30, logged_after: timedelta = timedelta(minutes=30)
+) -> ContactState:
+    """Met from ``end - minutes`` to ``end`` as scheduled, logged ``logged_after`` the end."""
+    start = end - timedelta(minutes=minutes)
+    return _state("met", meeting_at=start, meeting_minutes=minutes, met_at=end + logged_after)
 
 
-def test_thank_you_after_a_late_meeting_waits_for_the_morning() -> None:
-    plan = _plan(_state("met", met_at=_ny(2026, 12, 11, 22, 0)))
-    assert plan[NudgeKind.THANK_YOU].planned_for == _ny(2026, 12, 12, 22, 0)
-    assert plan[NudgeKind.THANK_YOU].due_at == _ny(2026, 12, 13, 8, 0)
-    assert plan[NudgeKind.THANK_YOU_AGAIN].due_at == _ny(2026, 12, 14, 8, 0)
+def _thank_yous(
+    state: ContactState, prefs: StudentPrefs = PREFS
+) -> list[tuple[NudgeKind, datetime, datetime]]:
+    planned = plan_contact_nudges(state, prefs, NOW)
+    return [(n.kind, n.due_at, n.planned_for) for n in planned if n.kind in THANK_YOU_KINDS]
+
+
+def test_thank_you_three_hours_after_the_meeting_ends_and_a_last_call_at_twenty() -> None:
+    # Thursday 15:00–15:30 New York, logged at 16:00: 18:30 the same day, 11:30 Friday.
+    end = _ny(2026, 12, 10, 15, 30)
+    assert _thank_yous(_met(end)) == [
+        (NudgeKind.THANK_YOU, _utc(2026, 12, 10, 23, 30), _utc(2026, 12, 10, 23, 30)),
+        (NudgeKind.THANK_YOU_AGAIN, _utc(2026, 12, 11, 16, 30), _utc(2026, 12, 11, 16, 30)),
+    ]
+
+
+def test_thank_you_uses_the_default_length_and_else_the_moment_the_meeting_was_logged() -> None:
+    # No length stored: 20 minutes.
+    state = dataclasses.replace(_met(_ny(2026, 12, 10, 15, 30)), meeting_minutes=None)
+    assert _thank_yous(state)[0][1] == _ny(2026, 12, 10, 18, 20)
+    # No meeting time (or one after the log): from the log.
+    assert _thank_yous(_state("met", met_at=MET))[:2] == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 11, 18, 0), _ny(2026, 12, 11, 18, 0)),
+        (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 12, 11, 0), _ny(2026, 12, 12, 11, 0)),
+    ]
+    early_log = _state("met", meeting_at=MET + timedelta(hours=2), met_at=MET)
+    assert _thank_yous(early_log)[0][1] == _ny(2026, 12, 11, 18, 0)
+
+
+def test_thank_you_in_quiet_hours_waits_for_the_morning_still_inside_24_hours() -> None:
+    # 19:00–19:20, logged 19:30: 22:20 is quiet, so 08:00; the last call 15:20 the next day.
+    end = _ny(2026, 12, 10, 19, 20)
+    assert _thank_yous(_met(end, minutes=20, logged_after=timedelta(minutes=10))) == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 11, 8, 0), _ny(2026, 12, 10, 22, 20)),
+        (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 11, 15, 20), _ny(2026, 12, 11, 15, 20)),
+    ]
+
+
+def test_an_early_meetings_last_call_goes_out_before_quiet_hours_instead() -> None:
+    # 07:00–07:30: the last call (03:30 the next night) would wait until 08:00, after the 24
+    # hours end at 07:30, so it goes out at 20:45 the evening before, before quiet hours.
+    end = _ny(2026, 12, 10, 7, 30)
+    assert _thank_yous(_met(end)) == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 10, 10, 30), _ny(2026, 12, 10, 10, 30)),
+        (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 10, 20, 45), _ny(2026, 12, 11, 3, 30)),
+    ]
+
+
+def test_the_last_call_needs_an_hour_before_the_window_closes() -> None:
+    # Ends 09:00: the morning (08:00) leaves exactly the hour. Ends 08:30: only 30 minutes,
+    # so the evening before quiet hours instead.
+    on_time = _thank_yous(_met(_ny(2026, 12, 10, 9, 0)))
+    assert on_time[1][:2] == (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 11, 8, 0))
+    pulled = _thank_yous(_met(_ny(2026, 12, 10, 8, 30)))
+    assert pulled[1][:2] == (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 10, 20, 45))
+
+
+def test_when_the_next_morning_is_past_the_window_the_thank_you_comes_before_quiet_hours() -> None:
+    # Free only 17:00–19:00. Met 16:00–16:30 (logged 16:40): 19:30 is quiet until 17:00 the
+    # next day, after the 24 hours end at 16:30, so it comes at 18:45 today. The last call
+    # (12:30 tomorrow, quiet) would come back to the same 18:45: it is not planned.
+    prefs = StudentPrefs(zone=NY, quiet_start=time(19, 0), quiet_end=time(17, 0))
+    state = _met(_ny(2026, 12, 10, 16, 30), logged_after=timedelta(minutes=10))
+    assert _thank_yous(state, prefs) == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 10, 18, 45), _ny(2026, 12, 10, 19, 30)),
+    ]
+
+
+def test_a_meeting_logged_late_gets_its_thank_you_three_hours_after_the_log() -> None:
+    # Ended 15:30, logged at 19:00 (after 18:30): 22:00 is quiet, so 08:00; the last call at
+    # 11:30 still comes after it.
+    state = _met(_ny(2026, 12, 10, 15, 30), logged_after=timedelta(hours=3, minutes=30))
+    assert _thank_yous(state) == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 11, 8, 0), _ny(2026, 12, 10, 22, 0)),
+        (NudgeKind.THANK_YOU_AGAIN, _ny(2026, 12, 11, 11, 30), _ny(2026, 12, 11, 11, 30)),
+    ]
+    # Logged the next day at 13:00: one reminder at 16:00, after the 24 hours (no last call).
+    next_day = _met(_ny(2026, 12, 10, 15, 30), logged_after=timedelta(hours=21, minutes=30))
+    assert _thank_yous(next_day) == [
+        (NudgeKind.THANK_YOU, _ny(2026, 12, 11, 16, 0), _ny(2026, 12, 11, 16, 0)),
+    ]
+
+
+def test_thank_you_hours_are_real_hours_across_daylight_saving_changes() -> None:
+    # Fall back (1 Nov 2026, 02:00 EDT → 01:00 EST): ended Saturday 19:00 EDT (23:00 UTC);
+    # 22:00 is quiet → Sunday 08:00 EST; the last call 20 real hours later is 14:00 EST.
+    fall = _met(_ny(2026, 10, 31, 19, 0))
+    assert [due for _, due, _ in _thank_yous(fall)] == [
+        _utc(2026, 11, 1, 13, 0),
+        _utc(2026, 11, 1, 19, 0),
+    ]
+    # Spring forward (8 Mar 2026, 02:00 EST → 03:00 EDT): ended Saturday 23:30 EST; the first
+    # waits for 08:00 EDT, the last call is 20 real hours later, 20:30 EDT.
+    spring = _met(_ny(2026, 3, 7, 23, 30))
+    assert [due for _, due, _ in _thank_yous(spring)] == [
+        _utc(2026, 3, 8, 12, 0),
+        _utc(2026, 3, 9, 0, 30),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -418,6 +515,116 @@ _EVERYTHING = _state(
     open_referrals=1,
     reply_class="booster",
 )
+
+
+# --- replied, no meeting: offer times ----------------------------------------------------
+
+
+def _replied(replied_at: datetime, **changes: object) -> ContactState:
+    return _state(
+        "replied",
+        replied_at=replied_at,
+        replied_on=replied_at.astimezone(NY).date(),
+        **changes,
+    )
+
+
+def test_replied_gets_offer_times_the_next_business_day_and_again_on_the_third() -> None:
+    # Replied Friday 11 December: Monday 14 and Wednesday 16, 09:00 EST.
+    plan = _plan(_replied(_ny(2026, 12, 11, 16, 0)))
+    assert set(plan) == {NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN}
+    assert plan[NudgeKind.SCHEDULE].due_at == _utc(2026, 12, 14, 14, 0)
+    assert plan[NudgeKind.SCHEDULE_AGAIN].due_at == _utc(2026, 12, 16, 14, 0)
+    assert plan[NudgeKind.SCHEDULE].planned_for == _utc(2026, 12, 14, 14, 0)
+
+
+def test_offer_times_skips_weekends_and_holidays() -> None:
+    # Replied Wednesday 25 November, before Thanksgiving (26th): Friday 27, then 27, 30,
+    # 1 December → Tuesday.
+    state = _replied(_ny(2026, 11, 25, 11, 0))
+    plan = _plan(state, holidays=US_2026)
+    assert plan[NudgeKind.SCHEDULE].due_at == _utc(2026, 11, 27, 14, 0)
+    assert plan[NudgeKind.SCHEDULE_AGAIN].due_at == _utc(2026, 12, 1, 14, 0)
+    # Replied on a Saturday: Monday, then Wednesday.
+    weekend = _plan(_replied(_ny(2026, 12, 12, 10, 0)))
+    assert weekend[NudgeKind.SCHEDULE].due_at == _utc(2026, 12, 14, 14, 0)
+    assert weekend[NudgeKind.SCHEDULE_AGAIN].due_at == _utc(2026, 12, 16, 14, 0)
+
+
+def test_offer_times_counts_from_the_logged_local_date_of_the_reply() -> None:
+    # 23:30 Friday in New York is Saturday in UTC; the stored local date (Friday) counts.
+    late = _ny(2026, 12, 11, 23, 30)
+    assert _due(_replied(late), NudgeKind.SCHEDULE) == _utc(2026, 12, 14, 14, 0)
+    # Without a stored date: the reply's local date in the student's zone.
+    unstored = _state("replied", replied_at=late)
+    assert _due(unstored, NudgeKind.SCHEDULE) == _utc(2026, 12, 14, 14, 0)
+    # Nothing without a reply logged at all.
+    assert _plan(_state("replied")) == {}
+
+
+def test_offer_times_at_nine_local_across_daylight_saving() -> None:
+    # Replied Friday 30 October (EDT): Monday 2 November 09:00 is EST (14:00 UTC).
+    plan = _plan(_replied(_ny(2026, 10, 30, 12, 0)))
+    assert plan[NudgeKind.SCHEDULE].due_at == _utc(2026, 11, 2, 14, 0)
+    assert plan[NudgeKind.SCHEDULE_AGAIN].due_at == _utc(2026, 11, 4, 14, 0)
+    # Replied Friday 6 March (EST): Monday 9 March 09:00 is EDT (13:00 UTC).
+    spring = _plan(_replied(_ny(2026, 3, 6, 12, 0)))
+    assert spring[NudgeKind.SCHEDULE].due_at == _utc(2026, 3, 9, 13, 0)
+
+
+def test_offer_times_waits_past_quiet_hours_covering_nine() -> None:
+    prefs = StudentPrefs(zone=NY, quiet_start=time(21, 0), quiet_end=time(10, 0))
+    plan = _plan(_replied(_ny(2026, 12, 11, 16, 0)), prefs=prefs)
+    assert plan[NudgeKind.SCHEDULE].due_at == _ny(2026, 12, 14, 10, 0)
+    assert plan[NudgeKind.SCHEDULE].planned_for == _ny(2026, 12, 14, 9, 0)
+
+
+@pytest.mark.parametrize("stage", ["requested", "scheduled", "met", "thanked", "closed"])
+def test_offer_times_only_while_replied(stage: str) -> None:
+    plan = _plan(dataclasses.replace(_replied(_ny(2026, 12, 11, 16, 0)), stage=stage))
+    assert not {NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN} & set(plan)
+
+
+# --- a referral's request went out: tell the referrer -------------------------------------
+
+
+def _referral(sent_at: datetime, holidays_: object = None, **changes: object) -> ContactState:
+    return _requested(sent_at, holidays_, referred=True, **changes)
+
+
+def test_tell_referrer_the_next_business_day_after_the_request() -> None:
+    # Sent Friday 27 November afternoon: Monday 30 November 09:00 EST.
+    plan = _plan(_referral(FRIDAY_AFTERNOON), now=FRIDAY_AFTERNOON)
+    assert plan[NudgeKind.TELL_REFERRER].due_at == _utc(2026, 11, 30, 14, 0)
+    # Sent Wednesday 25 November: Thanksgiving is skipped → Friday 27.
+    wednesday = _referral(_ny(2026, 11, 25, 10, 0), US_2026)
+    assert _due(wednesday, NudgeKind.TELL_REFERRER, holidays=US_2026) == _utc(2026, 11, 27, 14, 0)
+    # Sent on a Sunday: Monday.
+    sunday = _referral(_ny(2026, 11, 29, 10, 0))
+    assert _due(sunday, NudgeKind.TELL_REFERRER) == _utc(2026, 11, 30, 14, 0)
+
+
+def test_tell_referrer_stays_planned_as_the_referral_moves_on() -> None:
+    replied = dataclasses.replace(
+        _referral(FRIDAY_AFTERNOON), stage="replied", replied_at=_ny(2026, 11, 30, 10, 0)
+    )
+    plan = _plan(replied)
+    assert plan[NudgeKind.TELL_REFERRER].due_at == _utc(2026, 11, 30, 14, 0)
+    assert NudgeKind.SCHEDULE in plan
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        _requested(FRIDAY_AFTERNOON),  # not a referral
+        _referral(FRIDAY_AFTERNOON, referrer_told_at=_ny(2026, 11, 28, 10, 0)),  # told
+        _state("planned", referred=True),  # not requested yet
+        dataclasses.replace(_referral(FRIDAY_AFTERNOON), stage="closed"),
+        dataclasses.replace(_referral(FRIDAY_AFTERNOON), nudges_stopped=True),
+    ],
+)
+def test_no_tell_referrer_when_there_is_nothing_to_tell(state: ContactState) -> None:
+    assert NudgeKind.TELL_REFERRER not in _plan(state)
 
 
 def test_everything_planned_for_a_met_contact_is_sorted_by_due_time() -> None:

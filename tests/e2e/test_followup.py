@@ -69,6 +69,7 @@ async def test_followup_commands_are_registered(world: World, harness: BotHarnes
         "checklist",
         "thank-you",
         "thanked",
+        "told-referrer",
         "reported-back",
         "kept-in-touch",
         "close",

@@ -58,7 +58,8 @@ async def test_a_whole_journey_for_one_contact(world: World, harness: BotHarness
     c = contact_row(harness, row["id"])
     assert (c["stage"], c["reply_class"]) == ("replied", "booster")
     assert c["replied_at"] == "2026-11-24T15:00:00.000000+00:00"
-    assert live_nudges(harness, row["id"]) == set()  # the reply stopped 3B7
+    # The reply stopped 3B7 and started "offer two or three times" (Wednesday, then Friday).
+    assert live_nudges(harness, row["id"]) == {"schedule", "schedule_again"}
 
     # Phase 2: schedule the meeting for Friday 10:00 New York.
     await run(world, sam, "prepare schedule", contact=cid, date="2026-12-04", time="10:00")

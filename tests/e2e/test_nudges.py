@@ -105,7 +105,14 @@ async def test_logging_the_reply_cancels_the_3b7_nudges(world: World, harness: B
     )
     await ix.message()
     statuses = {n["kind"]: n["status"] for n in nudges_of(harness, student)}
-    assert statuses == {"second_contact": "cancelled", "follow_up": "cancelled"}
+    assert statuses == {
+        "second_contact": "cancelled",
+        "follow_up": "cancelled",
+        "schedule": "pending",  # now: offer times to meet
+        "schedule_again": "pending",
+    }
+    async with harness.bot.db.transaction() as tx:  # keep this test about 3B7 only
+        await tx.execute("UPDATE nudges SET status = 'cancelled' WHERE kind LIKE 'schedule%'")
     await deliver_at(harness, datetime.fromisoformat(FOLLOW_UP_AT) + timedelta(days=1))
     assert emu.dms(student.id) == []
 

@@ -4,7 +4,7 @@ migrated SQLite file."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.domain.contacts import Connection
@@ -145,3 +145,58 @@ async def test_a_vanished_dm_channel_is_forgotten_in_every_server(db: Database):
         context = await delivery_context(db, guild, ALICE, None)
         assert context is not None
         assert context.student.dm_channel_id is None
+
+
+async def test_a_contact_nudge_reads_its_referrer_and_referrals_in_the_same_query(db: Database):
+    dana = await _contact(db, ALICE, "Dana")
+    async with db.transaction() as tx:
+        await update_server_settings(tx, GUILD, NOW, meeting_minutes=30, holiday_country="US")
+        ids = {}
+        for person, stage in (("Tom Ruiz", "planned"), ("Priya Shah", "requested")):
+            ids[person] = await add_contact(
+                tx,
+                guild_id=GUILD,
+                user_id=ALICE,
+                person=person,
+                organization="Fabrikam",
+                role=None,
+                connection=Connection.MUTUAL,
+                now=NOW,
+                referred_by=dana,
+            )
+            await tx.execute("UPDATE contacts SET stage = ? WHERE id = ?", (stage, ids[person]))
+        # Another student's contact pointing at Dana (forged) is never read.
+        await ensure_student(tx, GUILD, BOB, NOW)
+        forged = await add_contact(
+            tx,
+            guild_id=GUILD,
+            user_id=BOB,
+            person="Not Alice's",
+            organization="Acme",
+            role=None,
+            connection=None,
+            now=NOW,
+            referred_by=dana,
+        )
+    reads = _count_reads(db)
+    context = await delivery_context(db, GUILD, ALICE, dana, with_referrals=True)
+    assert len(reads) == 1
+    assert context is not None
+    assert [(r.id, r.person, r.stage.value) for r in context.referrals] == [
+        (ids["Tom Ruiz"], "Tom Ruiz", "planned"),
+        (ids["Priya Shah"], "Priya Shah", "requested"),
+    ]
+    assert context.referrer is None
+    assert (context.meeting_minutes, context.holiday_country) == (30, "US")
+    assert date(2026, 11, 26) in context.holidays  # Thanksgiving
+
+    priya = await delivery_context(db, GUILD, ALICE, ids["Priya Shah"])
+    assert priya is not None
+    assert priya.referrer is not None
+    assert (priya.referrer.id, priya.referrer.person) == (dana, "Dana")
+    assert priya.referrals == ()  # only when asked for
+    assert (await delivery_context(db, GUILD, BOB, forged)).referrer is None  # type: ignore[union-attr]
+
+    digest = await delivery_context(db, GUILD, ALICE, None)
+    assert digest is not None
+    assert (digest.referrer, digest.referrals, digest.meeting_minutes) == (None, (), 30)

@@ -169,3 +169,131 @@ async def test_a_retry_rings_the_alarm_and_keeps_the_nudge(setup: Setup):
     assert row is not None
     assert (row[0], row[1]) == (NudgeStatus.PENDING, 1)
     assert row[2].startswith("uncertain: TimeoutError")
+
+
+# --- issue 10: empty digests, names read at delivery ------------------------------------------
+
+
+async def _digest_due(s: Setup) -> datetime:
+    value = await s.db.fetch_value(
+        "SELECT due_at FROM nudges WHERE kind = 'digest' AND status = 'pending'"
+    )
+    return datetime.fromisoformat(value)
+
+
+async def test_an_empty_digest_is_skipped_not_sent_and_next_weeks_is_planned(setup: Setup):
+    s = setup
+    await _contact(s)  # a planned contact: nothing due, nothing stalled
+    async with s.db.transaction() as tx:
+        await s.planner.replan_digest(tx, GUILD, ALICE, START)
+    due = await _digest_due(s)
+    assert due == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 09:00 London
+    s.clock.set(due)
+    report = await s.dispatcher.dispatch_due()
+    assert (report.sent, report.skipped) == (0, 1)
+    assert s.client.texts(ALICE) == []
+    assert s.client.opened == []  # not even a DM channel
+    rows = await s.db.fetch_all(
+        "SELECT occurrence, status, last_error, sent_at FROM nudges WHERE kind = 'digest'"
+        " ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("2026-W49", "skipped", "nothing due and nothing stalled", None),
+        ("2026-W50", "pending", None, None),
+    ]
+    assert await _digest_due(s) == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert s.woken[-1] == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+async def test_a_digest_with_a_stalled_contact_is_sent(setup: Setup):
+    s = setup
+    contact = await _contact(s)
+    async with s.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE contacts SET stage = 'replied', replied_at = ?, replied_on = ? WHERE id = ?",
+            ("2026-11-24T10:00:00.000000+00:00", "2026-11-24", contact),
+        )
+        await s.planner.replan_digest(tx, GUILD, ALICE, START)
+    s.clock.set(await _digest_due(s))
+    report = await s.dispatcher.dispatch_due()
+    assert report.sent == 1
+    (text,) = s.client.texts(ALICE)
+    assert "**Stalled: get these moving again**" in text
+    assert "• **Ada** (Acme) replied" in text
+
+
+async def _referrer_with_referrals(s: Setup) -> tuple[int, int, int]:
+    referrer = await _contact(s)
+    met = START - timedelta(days=5)
+    ids = []
+    async with s.db.transaction() as tx:
+        await set_stage(tx, referrer, Stage.MET, met, START)
+        for person, org in (("Priya Shah", "Fabrikam"), ("Tom Ruiz", "Contoso")):
+            ids.append(
+                await add_contact(
+                    tx,
+                    guild_id=GUILD,
+                    user_id=ALICE,
+                    person=person,
+                    organization=org,
+                    role=None,
+                    connection=Connection.MUTUAL,
+                    now=START,
+                    referred_by=referrer,
+                )
+            )
+        await s.planner.replan_contact(tx, referrer, START)
+    return referrer, ids[0], ids[1]
+
+
+async def test_the_referrals_reminder_names_them_as_they_are_at_delivery(setup: Setup):
+    s = setup
+    _, priya, _ = await _referrer_with_referrals(s)
+    (occurrence,) = [o for o, status in await _nudges(s, "referrals") if status == "pending"]
+    assert "Priya" not in occurrence  # names are not stored with the reminder
+    async with s.db.transaction() as tx:  # renamed after it was planned
+        await tx.execute("UPDATE contacts SET person = 'Priya Shah-Ng' WHERE id = ?", (priya,))
+    s.clock.set(await _due_of(s, "referrals"))
+    await s.dispatcher.dispatch_due()
+    (text,) = [t for t in s.client.texts(ALICE) if "🤝" in t]
+    assert (
+        "🤝 **Ada** (Acme) suggested **Priya Shah-Ng** (Fabrikam) and **Tom Ruiz** (Contoso)"
+        in (text)
+    )
+
+
+async def test_a_referrals_reminder_with_every_referral_contacted_is_skipped(setup: Setup):
+    """Re-planning cancels it when the last referral's request is logged; a request logged
+    while the reminder was on its way is caught at delivery."""
+    s = setup
+    _, priya, tom = await _referrer_with_referrals(s)
+    async with s.db.transaction() as tx:  # contacted without re-planning (a race)
+        await tx.execute("UPDATE contacts SET stage = 'requested' WHERE id IN (?, ?)", (priya, tom))
+    s.clock.set(await _due_of(s, "referrals"))
+    report = await s.dispatcher.dispatch_due()
+    statuses = dict(await _nudges(s, "referrals"))
+    assert list(statuses.values()) == ["skipped"]
+    assert report.skipped >= 1
+    assert not any("🤝" in t for t in s.client.texts(ALICE))
+
+
+async def test_tell_referrer_is_planned_on_the_referral_and_names_the_referrer(setup: Setup):
+    s = setup
+    _, priya, _ = await _referrer_with_referrals(s)
+    sent = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # Friday, London
+    async with s.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE contacts SET stage = 'requested', requested_at = ? WHERE id = ?",
+            ("2026-11-27T10:00:00.000000+00:00", priya),
+        )
+        await s.planner.replan_contact(tx, priya, START)
+    due = await _due_of(s, "tell_referrer")
+    assert due == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 09:00 London
+    rows = await s.db.fetch_all(
+        "SELECT contact_id, occurrence FROM nudges WHERE kind = 'tell_referrer'"
+    )
+    assert [tuple(r) for r in rows] == [(priya, sent.isoformat())]
+    s.clock.set(due)
+    await s.dispatcher.dispatch_due()
+    (text,) = [t for t in s.client.texts(ALICE) if "📨" in t]
+    assert "📨 Let **Ada** (Acme) know you reached out to **Priya Shah** (Fabrikam)." in text

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.discord_limits import MESSAGE_LIMIT
 from bot.domain.contacts import Stage
 from bot.domain.nudge_plan import NudgeKind
-from bot.nudges.render import contact_nudge_text, days_in_words
+from bot.domain.stalls import digest_contents
+from bot.nudges.render import contact_nudge_text, days_in_words, digest_text
 from bot.storage.contacts import ContactRecord
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
@@ -80,3 +84,196 @@ def test_top_questions_lists_the_first_three_in_order():
     text = contact_nudge_text(NudgeKind.TOP_QUESTIONS, ADA, questions=questions)
     assert "Your top questions:\n1. One?\n2. Two?\n3. Three?\nListen more" in text
     assert "Four?" not in text
+
+
+# --- issue 10: offering times, referrals by name, telling the referrer, the thank-you window ---
+
+NY = ZoneInfo("America/New_York")
+DANA = dataclasses.replace(
+    ADA,
+    id=2,
+    person="Dana",
+    organization="Contoso",
+    stage=Stage.REPLIED,
+    replied_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+    met_at=None,
+)
+
+
+def ts(instant: datetime, style: str) -> str:
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def test_schedule_asks_for_two_or_three_times_with_the_servers_length():
+    text = contact_nudge_text(NudgeKind.SCHEDULE, DANA, meeting_minutes=30)
+    assert text == (
+        "📆 **Dana** (Contoso) replied: offer two or three times that suit you, in their time "
+        "zone too, for a 30-minute conversation (for example two mornings and an afternoon in "
+        "the next week). Once you agree on one, log it with `/prepare schedule`."
+    )
+
+
+def test_schedule_again_says_when_they_replied():
+    text = contact_nudge_text(NudgeKind.SCHEDULE_AGAIN, DANA)
+    assert text.startswith(
+        f"📆 Still no meeting with **Dana** (Contoso), who replied {ts(DANA.replied_at, 'R')}. "
+        "Don't let it go cold: answer today with two or three times"
+    )
+    assert "`/prepare schedule`" in text
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    person: str
+    organization: str
+    stage: Stage = Stage.PLANNED
+
+
+def test_referrals_names_each_one_not_yet_contacted():
+    referrals = [
+        Person("Priya Shah", "Fabrikam"),
+        Person("Lee", "Initech", Stage.REQUESTED),  # already contacted: not named
+        Person("Tom Ruiz", "Contoso"),
+    ]
+    text = contact_nudge_text(NudgeKind.REFERRALS, DANA, referrals=referrals)
+    assert text == (
+        "🤝 **Dana** (Contoso) suggested **Priya Shah** (Fabrikam) and **Tom Ruiz** (Contoso): "
+        "reach out to them now (they're already in your contacts). Name Dana in your first "
+        "line (“Dana suggested I contact you”), check your draft with `/request check-email`, "
+        "and log each request with `/request sent`. Then let Dana know you did."
+    )
+
+
+def test_referrals_escape_names_and_count_past_five():
+    referrals = [Person(f"P_{n}*", "Org") for n in range(7)]
+    text = contact_nudge_text(NudgeKind.REFERRALS, DANA, referrals=referrals)
+    assert "**P\\_0\\*** (Org), " in text
+    assert "**P\\_4\\*** (Org) and 2 more: reach out" in text
+    assert "P\\_5" not in text
+    # Read at delivery without referrals (none left): a general reminder, no names.
+    assert "suggested people to talk to" in contact_nudge_text(NudgeKind.REFERRALS, DANA)
+
+
+def test_tell_referrer_names_both():
+    priya = dataclasses.replace(DANA, person="Priya Shah", organization="Fabrikam")
+    text = contact_nudge_text(
+        NudgeKind.TELL_REFERRER, priya, referrer=Person("Dana", "Contoso", Stage.THANKED)
+    )
+    assert text == (
+        "📨 Let **Dana** (Contoso) know you reached out to **Priya Shah** (Fabrikam). Two "
+        "lines are enough (“I've written to Priya Shah, thank you again for suggesting "
+        "them”): it keeps Dana in the loop and glad they helped. Then log it with "
+        "`/followup told-referrer`."
+    )
+    nobody = contact_nudge_text(NudgeKind.TELL_REFERRER, priya)
+    assert "let the person who suggested them know" in nobody
+
+
+# Met 15:00–15:30 New York on Thursday 10 December, logged at 16:00: the window ends Friday 15:30.
+MET_DANA = dataclasses.replace(
+    DANA,
+    stage=Stage.MET,
+    meeting_at=datetime(2026, 12, 10, 15, 0, tzinfo=NY),
+    meeting_minutes=30,
+    met_at=datetime(2026, 12, 10, 16, 0, tzinfo=NY),
+)
+END = datetime(2026, 12, 10, 15, 30, tzinfo=NY)
+DEADLINE = datetime(2026, 12, 11, 15, 30, tzinfo=NY)
+
+
+def test_thank_you_says_how_long_is_left():
+    now = datetime(2026, 12, 10, 18, 30, tzinfo=NY)
+    text = contact_nudge_text(NudgeKind.THANK_YOU, MET_DANA, now=now, zone=NY)
+    assert text == (
+        f"🙏 You met **Dana** (Contoso) {ts(END, 'R')}: send your thank-you while it's fresh. "
+        f"You have until about {ts(DEADLINE, 't')} tomorrow ({ts(DEADLINE, 'R')}). Name one "
+        "specific takeaway (`/followup thank-you` drafts it), send it, then press **Done**."
+    )
+
+
+def test_the_last_call_says_today():
+    now = datetime(2026, 12, 11, 11, 30, tzinfo=NY)
+    text = contact_nudge_text(NudgeKind.THANK_YOU_AGAIN, MET_DANA, now=now, zone=NY)
+    assert text.startswith(
+        "⏳ Last call for your thank-you to **Dana** (Contoso): the 24 hours after your meeting "
+        f"end at about {ts(DEADLINE, 't')} today ({ts(DEADLINE, 'R')})."
+    )
+
+
+@pytest.mark.parametrize("kind", [NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN])
+def test_a_thank_you_reminder_delivered_after_the_window_says_so(kind: NudgeKind):
+    text = contact_nudge_text(kind, MET_DANA, now=DEADLINE, zone=NY)
+    assert text.startswith(
+        "🙏 Your thank-you to **Dana** (Contoso) isn't logged yet, and the 24 hours since your "
+        "meeting have passed. A late thank-you is still far better than none"
+    )
+
+
+# --- the digest ---------------------------------------------------------------------------
+
+
+def test_the_digest_lists_stalls_with_what_to_do_then_overdue_and_due():
+    now = datetime(2026, 12, 21, 9, 0, tzinfo=NY)
+    replied = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 1))
+    sam = dataclasses.replace(
+        ADA,
+        id=10,
+        person="Sam",
+        organization="Globex",
+        stage=Stage.THANKED,
+        met_at=datetime(2026, 12, 11, 15, 0, tzinfo=NY),
+        thanked_at=datetime(2026, 12, 11, 20, 0, tzinfo=NY),
+    )
+    priya = dataclasses.replace(
+        ADA,
+        id=12,
+        person="Priya Shah",
+        organization="Fabrikam",
+        stage=Stage.PLANNED,
+        referred_by=10,
+        met_at=None,
+    )
+    tom = dataclasses.replace(
+        priya,
+        id=11,
+        person="Tom Ruiz",
+        organization="Contoso",
+        stage=Stage.REQUESTED,
+        requested_at=datetime(2026, 12, 14, 10, 0, tzinfo=NY),
+        second_contact_on=date(2026, 12, 17),
+        follow_up_on=date(2026, 12, 23),
+    )
+    contents = digest_contents([replied, sam, priya, tom], now, NY)
+    text = digest_text(contents)
+    day7, report_day = datetime(2026, 12, 23, tzinfo=NY), datetime(2026, 12, 25, tzinfo=NY)
+    assert text.splitlines() == [
+        "🗒️ **Your weekly InfoCoach digest**",
+        "",
+        "**Stalled: get these moving again**",
+        f"• **Dana** (Contoso) replied {ts(replied.replied_at, 'R')} and no meeting is set: "
+        "offer two or three times that suit you (in their time zone too), then log the one "
+        "they pick with `/prepare schedule`.",
+        f"• **Tom Ruiz** (Contoso): you reached out {ts(tom.requested_at, 'R')}; let **Sam** "
+        "(Globex) know you did, then log it with `/followup told-referrer`.",
+        "• **Sam** (Globex) suggested **Priya Shah** (Fabrikam), not contacted yet: reach out "
+        "to them, naming Sam in your first line, and log each with `/request sent`.",
+        "",
+        "**Due this week**",
+        "• **Tom Ruiz** (Contoso): No reply yet: contact a second person at Contoso; follow up "
+        f"with Tom Ruiz if there is still no reply by then ({ts(day7, 'D')})",
+        "• **Sam** (Globex): Report back to Sam on what you did with their advice "
+        f"({ts(report_day, 'D')})",
+    ]
+
+
+def test_a_long_digest_counts_what_it_leaves_out():
+    now = datetime(2026, 12, 21, 9, 0, tzinfo=NY)
+    many = [
+        dataclasses.replace(DANA, id=n, person=f"Person number {n:03}" + "x" * 40)
+        for n in range(40)
+    ]
+    text = digest_text(digest_contents(many, now, NY))
+    assert len(text) <= MESSAGE_LIMIT - 200
+    shown = text.count("• ")
+    assert 0 < shown < 40
+    assert text.endswith(f"…and {40 - shown} more: see `/progress` in the server.")

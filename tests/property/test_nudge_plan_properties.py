@@ -12,8 +12,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.contacts import Stage
+from bot.domain.next_step import THANK_YOU_WITHIN, meeting_end
 from bot.domain.nudge_kinds import MEETING_KINDS, ContactState, NudgeKind, StudentPrefs
-from bot.domain.nudge_plan import MEETING_LEAD, is_stale, plan_contact_nudges, plan_digest
+from bot.domain.nudge_plan import (
+    MEETING_LEAD,
+    THANK_YOU_KINDS,
+    THANK_YOU_LEAD,
+    is_stale,
+    plan_contact_nudges,
+    plan_digest,
+)
 from bot.domain.quiet_hours import (
     before_quiet_hours,
     defer_past_quiet_hours,
@@ -144,6 +152,7 @@ _FOLLOW_UP_LAG = st.none() | st.integers(0, 10)
 _STAGES = st.sampled_from([stage.value for stage in Stage])
 _REPLY_CLASSES = st.none() | st.sampled_from([c.value for c in ReplyClass])
 _REFERRALS = st.integers(0, 3)
+_MINUTES = st.none() | st.integers(10, 60)
 
 
 @st.composite
@@ -190,6 +199,13 @@ def contact_states(draw: st.DrawFn, now: datetime, prefs: StudentPrefs) -> Conta
         prepare_done=draw(st.booleans()),
         open_referrals=draw(_REFERRALS),
         nudges_stopped=False,
+        replied_at=(replied_at := maybe(30 * _DAY)),
+        replied_on=replied_at.astimezone(zone).date()
+        if replied_at is not None and draw(st.booleans())
+        else None,
+        meeting_minutes=draw(_MINUTES),
+        referred=draw(st.booleans()),
+        referrer_told_at=maybe(30 * _DAY),
     )
 
 
@@ -321,7 +337,7 @@ def test_planned_nudges_are_sorted_aware_and_outside_quiet_hours(
     for nudge in planned:
         assert nudge.due_at.tzinfo is UTC
         assert nudge.planned_for.tzinfo is UTC
-        if nudge.kind in MEETING_KINDS:
+        if nudge.kind in MEETING_KINDS | THANK_YOU_KINDS:
             continue
         assert not is_quiet(nudge.due_at, prefs), nudge
         assert nudge.due_at == defer_past_quiet_hours(nudge.planned_for, prefs)
@@ -392,6 +408,56 @@ def test_meeting_reminders_are_never_in_the_past_nor_too_late(
             assert _offset_changed_in_day_before(nudge.due_at, prefs.zone), nudge
         # The dispatcher would send it: it is not stale at its due time.
         assert not is_stale(nudge.kind, state, nudge.due_at, planned_for=nudge.planned_for)
+
+
+@st.composite
+def met_cases(draw: st.DrawFn) -> tuple[ContactState, StudentPrefs, datetime]:
+    state, prefs, now = draw(planning_cases())
+    met_at = state.met_at or now
+    meeting_at = met_at - timedelta(minutes=draw(st.integers(-120, 48 * 60)))
+    state = dataclasses.replace(
+        state, stage=Stage.MET.value, thanked_at=None, met_at=met_at, meeting_at=meeting_at
+    )
+    return state, prefs, now
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=met_cases())
+@example(  # an early meeting: the last call would wait past the window, so the evening before
+    case=(
+        dataclasses.replace(
+            _scheduled(datetime(2026, 12, 10, 7, 0, tzinfo=NY)),
+            stage="met",
+            meeting_minutes=30,
+            met_at=datetime(2026, 12, 10, 8, 0, tzinfo=NY),
+        ),
+        StudentPrefs(zone=NY),
+        datetime(2026, 12, 10, 8, 0, tzinfo=NY).astimezone(UTC),
+    )
+)
+def test_thank_you_reminders_land_inside_the_24_hours_when_they_can(
+    case: tuple[ContactState, StudentPrefs, datetime],
+) -> None:
+    state, prefs, now = case
+    planned = [n for n in plan_contact_nudges(state, prefs, now) if n.kind in THANK_YOU_KINDS]
+    assert state.met_at is not None
+    end = meeting_end(state.meeting_at, state.meeting_minutes, state.met_at)
+    assert end is not None
+    latest = end + THANK_YOU_WITHIN - THANK_YOU_LEAD
+    assert [n.kind for n in planned][:1] == [NudgeKind.THANK_YOU]
+    assert [n.due_at for n in planned] == sorted({n.due_at for n in planned})  # strictly later
+    for nudge in planned:
+        # Never before the meeting ended nor before it was logged, unless it was planned
+        # for then (a last call planned before a late log): it goes out late, not early.
+        assert nudge.due_at >= min(max(end, state.met_at), nudge.planned_for)
+        if nudge.planned_for < latest:
+            assert nudge.due_at <= latest, nudge  # inside the window, with time to write it
+            if nudge.due_at != defer_past_quiet_hours(nudge.planned_for, prefs):
+                # Pulled before quiet hours (or left as it is when a daylight-saving change
+                # skipped all the free time before them: see before_quiet_hours).
+                assert nudge.due_at <= nudge.planned_for
+        else:
+            assert nudge.due_at == defer_past_quiet_hours(nudge.planned_for, prefs)
 
 
 @settings(max_examples=200, deadline=None)

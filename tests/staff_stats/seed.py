@@ -192,6 +192,8 @@ async def seed_server(db: Database) -> None:
         await nudge(tx, GUILD, u6, None, status="undeliverable", at=day(11), kind="digest")
         await nudge(tx, GUILD, u1, planned, status="pending", at=day(40))
         await nudge(tx, GUILD, u2, None, status="cancelled", at=day(5), kind="digest")
+        # An empty weekly digest: skipped, never sent.
+        await nudge(tx, GUILD, u3, None, status="skipped", at=day(11), kind="digest")
         # Another server, with the same people: must not leak into GUILD's figures.
         for user in USERS[:5]:
             await student(tx, OTHER_GUILD, user)

@@ -81,6 +81,7 @@ async def test_all_time_figures_match_the_hand_built_server(seeded: Database):
         "acted_on": Figure(5, 5),
         "snoozed": Figure(1, 1),
         "stopped": Figure(0, 0),
+        "skipped": Figure(1, 1),  # the empty digest: skipped, not sent
         "undeliverable": Figure(1, 1),
     }
 
@@ -131,6 +132,7 @@ async def test_since_counts_only_activity_on_or_after_that_utc_date(seeded: Data
     assert nudges["sent"] == Figure(5, 5)  # U1's was sent on day 1
     assert nudges["acted_on"] == Figure(4, 4)
     assert nudges["undeliverable"] == Figure(1, 1)
+    assert nudges["skipped"] == Figure(1, 1)
 
     phases = {p.phase: p for p in stats.checklists}
     assert phases["request"].eligible == Figure(1, 1)

@@ -78,6 +78,7 @@ def test_embed_shows_the_figures_within_discord_limits(stats: ServerStats):
         "Acted on (Done): 5",
         f"Snoozed: {FEWER_THAN}",
         f"Stopped: {FEWER_THAN}",
+        f"Skipped, no DM (empty digest or out of date): {FEWER_THAN}",
         f"Undeliverable (DMs closed): {FEWER_THAN}",
     ]
     assert fields["Checklists fully ticked"].splitlines() == [
@@ -163,6 +164,7 @@ def test_csv_files_have_the_documented_columns_and_known_values(stats: ServerSta
         "acted_on": "5",
         "snoozed": FEWER_THAN,
         "stopped": FEWER_THAN,
+        "skipped": FEWER_THAN,
         "undeliverable": FEWER_THAN,
     }
     checklists = {r["phase"]: r for r in tables["checklists.csv"]}
