@@ -22,8 +22,8 @@ from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
 from bot.domain.next_step import (
     KEEP_IN_TOUCH_EVERY_DAYS,
-    THANK_YOU_WITHIN,
     last_touch,
+    thank_you_deadline,
     touch_too_soon,
 )
 from bot.domain.nudge_plan import CLOSE_AFTER
@@ -212,7 +212,7 @@ async def outline_thank_you(
             contact_id=contact.id,
             payload={"with_takeaway": bool(takeaway)},
         )
-    deadline = contact.met_at + THANK_YOU_WITHIN if contact.met_at is not None else None
+    deadline = thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
     thanked_on = contact.thanked_at.astimezone(zone or UTC).date() if contact.thanked_at else None
     return ThankYouOutline(
         contact=contact,
@@ -263,7 +263,11 @@ async def log_thanked(
         contact=contact,
         day=step.on,
         report_on=anchor.astimezone(step.zone).date() + timedelta(days=report_back_days),
-        late=thanked_late(contact.met_at, step.on, step.zone),
+        late=thanked_late(
+            thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at),
+            step.on,
+            step.zone,
+        ),
     )
 
 

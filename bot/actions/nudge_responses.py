@@ -284,9 +284,12 @@ async def snooze_options(ctx: ActionContext, user_id: int, nudge_id: int) -> Sno
     now = ctx.clock.now()
     meeting_at = contact.meeting_at if contact is not None else None
     met_at = contact.met_at if contact is not None else None
-    choices = snooze_choices(kind, now, prefs, holidays, meeting_at=meeting_at, met_at=met_at)
+    minutes = contact.meeting_minutes if contact is not None else None
+    choices = snooze_choices(
+        kind, now, prefs, holidays, meeting_at=meeting_at, met_at=met_at, meeting_minutes=minutes
+    )
     zone = prefs.zone if prefs is not None else None
-    deadline = snooze_deadline(kind, meeting_at=meeting_at, met_at=met_at)
+    deadline = snooze_deadline(kind, meeting_at=meeting_at, met_at=met_at, meeting_minutes=minutes)
     if not choices:
         raise UserError(_no_time_left(kind, contact, deadline, now, zone))
     return SnoozeOptions(row, kind, choices, deadline, zone)

@@ -11,6 +11,7 @@ from bot.actions.contacts import NO_CONTACTS, owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.settings import known_zone
 from bot.content import SearchGuide
+from bot.domain.business_days import HolidayCalendar
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.guild_settings import server_settings
@@ -45,6 +46,7 @@ class Overview:
     zone: ZoneInfo | None  # None until the student sets one (shown in UTC)
     now: datetime
     search: SearchGuide  # the search-wide steps ("Your search": the LAMP list, the top five)
+    holidays: HolidayCalendar = None  # the server's calendar, for business-day due dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class ContactStory:
     report_back_days: int  # the server's setting
     zone: ZoneInfo | None
     now: datetime
+    holidays: HolidayCalendar = None  # the server's calendar, for business-day due dates
 
 
 async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
@@ -78,6 +81,7 @@ async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
         zone=zone,
         now=ctx.clock.now(),
         search=ctx.content.search,
+        holidays=settings.holidays,
     )
 
 
@@ -85,6 +89,7 @@ async def contact_story(ctx: ActionContext, who: StudentKey, contact_id: int) ->
     """One of the student's contacts with its events, notes, questions and referrals."""
     contact = await owned_contact(ctx, who, contact_id)
     db = ctx.db
+    settings = await server_settings(db, who.guild_id)
     return ContactStory(
         contact=contact,
         referrer=await referrer_of(db, contact),
@@ -93,7 +98,8 @@ async def contact_story(ctx: ActionContext, who: StudentKey, contact_id: int) ->
         total_events=await count_contact_events(db, who.guild_id, who.user_id, contact.id),
         notes=await get_notes(db, contact.id),
         questions=await list_questions(db, contact.id),
-        report_back_days=(await server_settings(db, who.guild_id)).report_back_days,
+        report_back_days=settings.report_back_days,
         zone=await known_zone(ctx, who),
         now=ctx.clock.now(),
+        holidays=settings.holidays,
     )

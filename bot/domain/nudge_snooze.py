@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.business_days import HolidayCalendar, next_business_day
-from bot.domain.next_step import THANK_YOU_WITHIN
+from bot.domain.next_step import thank_you_deadline
 from bot.domain.nudge_kinds import MEETING_KINDS, NudgeKind, StudentPrefs
 from bot.domain.nudge_plan import MEETING_LEAD, meeting_reminder_time, nudge_time_on
 from bot.domain.quiet_hours import defer_past_quiet_hours, is_quiet, wall_clock_instant
@@ -114,15 +114,20 @@ def snooze_until(
 
 
 def snooze_deadline(
-    kind: NudgeKind, *, meeting_at: datetime | None, met_at: datetime | None
+    kind: NudgeKind,
+    *,
+    meeting_at: datetime | None,
+    met_at: datetime | None,
+    meeting_minutes: int | None = None,
 ) -> datetime | None:
     """The moment a reminder is about, which no snooze may pass: the meeting's start for a
-    meeting reminder, the end of the 24 hours after the meeting for a thank-you reminder; None
-    for the rest (or when that moment is unknown)."""
+    meeting reminder, the end of the 24 hours after the meeting ended for a thank-you reminder
+    (:func:`~bot.domain.next_step.thank_you_deadline`); None for the rest (or when that moment
+    is unknown)."""
     if kind in MEETING_KINDS:
         return meeting_at
-    if kind in THANK_YOU_KINDS and met_at is not None:
-        return met_at + THANK_YOU_WITHIN
+    if kind in THANK_YOU_KINDS:
+        return thank_you_deadline(meeting_at, meeting_minutes, met_at)
     return None
 
 
@@ -202,6 +207,7 @@ def snooze_choices(
     *,
     meeting_at: datetime | None = None,
     met_at: datetime | None = None,
+    meeting_minutes: int | None = None,
 ) -> tuple[SnoozeChoice, ...]:
     """The times a reminder snoozed at ``now`` may come back, soonest first (see the module
     docstring). A reminder with nothing to pass has exactly one (:func:`default_snooze`); a
@@ -219,7 +225,9 @@ def snooze_choices(
             latest=meeting_at - MEETING_LEAD[kind],
             before=meeting_at,
         )
-    deadline = snooze_deadline(kind, meeting_at=meeting_at, met_at=met_at)
+    deadline = snooze_deadline(
+        kind, meeting_at=meeting_at, met_at=met_at, meeting_minutes=meeting_minutes
+    )
     if kind in THANK_YOU_KINDS and deadline is not None and now < deadline:
         return _fitting(
             _thank_you_candidates(now, deadline, prefs),

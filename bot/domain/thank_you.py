@@ -9,8 +9,6 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.next_step import THANK_YOU_WITHIN
-
 PLACEHOLDER_TAKEAWAY = "[one specific thing you learned]"
 MAX_TAKEAWAY = 200
 FENCE = "```"
@@ -52,10 +50,11 @@ def meeting_day_phrase(when: datetime | None, zone: ZoneInfo | None, now: dateti
     return f"on {day.day} {day:%B}"
 
 
-def thanked_late(met_at: datetime | None, on: date, zone: ZoneInfo) -> bool:
-    """Whether a thank-you sent on the local day ``on`` came later than the day the 24 hours
-    after the meeting ended (unknown meeting: never late)."""
-    return met_at is not None and on > (met_at + THANK_YOU_WITHIN).astimezone(zone).date()
+def thanked_late(deadline: datetime | None, on: date, zone: ZoneInfo) -> bool:
+    """Whether a thank-you sent on the local day ``on`` came later than the day the thank-you
+    window closed (``deadline``: 24 hours after the meeting ended, see
+    :func:`~bot.domain.next_step.thank_you_deadline`; unknown: never late)."""
+    return deadline is not None and on > deadline.astimezone(zone).date()
 
 
 def thank_you_outline(

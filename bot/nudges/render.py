@@ -103,12 +103,13 @@ def _thank_you_text(
         return (
             f"🙏 You met {who} {format_dt(end, 'R')}: send your thank-you while it's fresh. "
             f"You have until {_until(deadline, now, zone)}. Name one specific takeaway "
-            "(`/followup thank-you` drafts it), send it, then press **Done**."
+            "(`/followup thank-you` drafts it), send it, then press **I sent the thank-you**."
         )
     return (
         f"⏳ Last call for your thank-you to {who}: the 24 hours after your meeting end at "
         f"{_until(deadline, now, zone)}. Three or four sentences with one specific takeaway "
-        "are enough (`/followup thank-you` drafts it): send it now, then press **Done**."
+        "are enough (`/followup thank-you` drafts it): send it now, then press "
+        "**I sent the thank-you**."
     )
 
 
@@ -123,8 +124,8 @@ def _referrals_text(contact: ContactRecord, referrals: Sequence[ReferralName]) -
     return (
         f"🤝 {who} suggested {names(waiting)}: reach out to them now (they're already in your "
         f"contacts). Name {person} in your first line (“{person} suggested I contact you”), "
-        "check your draft with `/request check-email`, and log each request with "
-        f"`/request sent`. Then let {person} know you did."
+        "check your draft with `/request check-email`, and press **I reached out to …** for "
+        f"each one you write to. Then let {person} know you did."
     )
 
 
@@ -133,14 +134,13 @@ def _tell_referrer_text(contact: ContactRecord, referrer: Named | None) -> str:
     if referrer is None:
         return (
             f"📨 You reached out to {who}: let the person who suggested them know. Two lines "
-            "keep them in the loop and glad they helped; then log it with "
-            "`/followup told-referrer`."
+            "keep them in the loop and glad they helped; then press **I told them**."
         )
     name = escape_markdown(referrer.person)
     return (
         f"📨 Let {_who(referrer)} know you reached out to {who}. Two lines are enough "
         f"(“I've written to {person}, thank you again for suggesting them”): it keeps {name} "
-        "in the loop and glad they helped. Then log it with `/followup told-referrer`."
+        "in the loop and glad they helped. Then press **I told them**."
     )
 
 
@@ -171,44 +171,45 @@ def contact_nudge_text(
     if kind is NudgeKind.SECOND_CONTACT:
         return (
             f"📬 3 business days and no reply from {who}. Contact a second person at {org} "
-            "now (an alum or someone in a similar role), and add them with `/request new`."
+            "now (an alum or someone in a similar role): press **Add the second person** to "
+            "add them, then send them your short email."
         )
     if kind is NudgeKind.FOLLOW_UP:
         return (
             f"⏰ 7 business days and still no reply from {who}. Send them one short, friendly "
-            "follow-up, then press **Done**."
+            "follow-up, then press **I sent the follow-up**. If they answered, press "
+            "**They replied**."
         )
     if kind is NudgeKind.CLOSE_NO_REPLY:
         return (
             f"🔚 7 business days since your follow-up to {who}, and no reply. Time to move on: "
-            "press **Done** to close this contact as no reply, and work the next employer on "
-            "your list."
+            "press **Close as no reply**, and work the next employer on your list. If they did "
+            "answer, press **They replied**."
         )
     if kind is NudgeKind.SCHEDULE:
         return (
             f"📆 {who} replied: offer two or three times that suit you, in their time zone "
             f"too, for a {meeting_minutes}-minute conversation (for example two mornings and an "
-            "afternoon in the next week). Once you agree on one, log it with "
-            "`/prepare schedule`."
+            "afternoon in the next week). Once you agree on one, press **Schedule the meeting**."
         )
     if kind is NudgeKind.SCHEDULE_AGAIN:
         replied = f" {format_dt(contact.replied_at, 'R')}" if contact.replied_at else ""
         return (
             f"📆 Still no meeting with {who}, who replied{replied}. Don't let it go cold: "
             "answer today with two or three times that suit you (in their time zone too), "
-            "then log the one they pick with `/prepare schedule`."
+            "then press **Schedule the meeting** for the one they pick."
         )
     if kind is NudgeKind.TELL_REFERRER:
         return _tell_referrer_text(contact, referrer)
     if kind is NudgeKind.PREPARE:
         return (
             f"🗓️ You meet {who} on {_meeting(contact)}. Your preparation checklist isn't "
-            "finished yet: open it with `/prepare checklist` in the server."
+            "finished yet: press **Open my checklist** and tick what you have done."
         )
     if kind is NudgeKind.CONFIRM:
         return (
             f"📅 Tomorrow you meet {who}: {_meeting(contact)}. Send a short note to confirm the "
-            "day and time, time zone included, and plan to be early."
+            "day and time, time zone included, and plan to be early. Then press **Confirmed**."
         )
     if kind is NudgeKind.TOP_QUESTIONS:
         lines = [f"⏳ In about an hour: {who}, {_meeting(contact)}."]

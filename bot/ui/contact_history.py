@@ -139,7 +139,9 @@ def detail_lines(story: ContactStory, now: datetime, zone: ZoneInfo) -> list[str
     ):
         if instant is not None:
             lines.append(f"**{label}:** {short_date(instant.astimezone(zone).date(), today)}")
-    step = next_step(contact, now, zone, report_back_days=story.report_back_days)
+    step = next_step(
+        contact, now, zone, report_back_days=story.report_back_days, holidays=story.holidays
+    )
     lines.append(f"**Next:** {step_text(step, today)}")
     return lines
 

@@ -16,6 +16,7 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.actions.progress import progress_overview
 from bot.content import SearchGuide
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
+from bot.domain.business_days import HolidayCalendar
 from bot.domain.funnel import funnel
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
 from bot.domain.nudge_kinds import NUDGE_LABELS, NudgeKind
@@ -93,6 +94,7 @@ def progress_rows(
     zone: ZoneInfo,
     next_nudges: dict[int, str] | None = None,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
+    holidays: HolidayCalendar = None,
 ) -> list[ProgressRow]:
     """Every contact with its next step (and next reminder); what is due first comes first,
     closed ones last."""
@@ -104,7 +106,7 @@ def progress_rows(
             person=clip(contact.person, SHORT_NAME),
             organization=clip(contact.organization, SHORT_NAME),
         )
-        step = next_step(shown, now, zone, report_back_days=report_back_days)
+        step = next_step(shown, now, zone, report_back_days=report_back_days, holidays=holidays)
         rows.append(ProgressRow(shown, step, next_nudges.get(contact.id)))
 
     def order(row: ProgressRow) -> tuple[int, float, int]:
@@ -150,11 +152,14 @@ def render_overview(
     next_nudges: dict[int, str] | None = None,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
     search: SearchGuide | None = None,
+    holidays: HolidayCalendar = None,
 ) -> tuple[discord.Embed, discord.ui.View | None, int]:
     """The embed for one page (clamped to the pages that exist), its buttons (None when one
     page is enough) and the page actually shown. The first page also shows ``search``, the
     steps about the whole search."""
-    rows = progress_rows(contacts, now, zone or ZoneInfo("UTC"), next_nudges, report_back_days)
+    rows = progress_rows(
+        contacts, now, zone or ZoneInfo("UTC"), next_nudges, report_back_days, holidays
+    )
     today = now.astimezone(zone or ZoneInfo("UTC")).date()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
@@ -208,6 +213,7 @@ async def overview_page(
         },
         report_back_days=overview.report_back_days,
         search=overview.search,
+        holidays=overview.holidays,
     )
     return embed, view
 

@@ -219,7 +219,8 @@ async def test_each_referral_reached_is_logged_as_its_request_and_the_last_answe
     assert kinds == ("request_sent",)
     assert payloads[0]["sent_on"] == "2026-12-14"
     assert (await nudge(db, nudge_id)).action is None
-    assert set(await pending(db, priya)) == {"second_contact", "follow_up"}  # 3B7 runs
+    # 3B7 runs, and the student is reminded to tell the referrer they reached out
+    assert set(await pending(db, priya)) == {"second_contact", "follow_up", "tell_referrer"}
 
     last = await log_referral_reached(ctx, ALICE, nudge_id, tom)
     assert last.remaining == ()

@@ -368,7 +368,8 @@ async def test_a_reminder_is_answered_once(ctx: ActionContext, db: Database, clo
     await new_student(db)
     cid = await new_contact(ctx, Stage.MET, MET)
     nudge_id = await deliver(ctx, clock, cid, "thank_you")
-    await snooze_nudge(ctx, ALICE, nudge_id)
+    first = (await snooze_options(ctx, ALICE, nudge_id)).choices[0].key
+    await snooze_nudge(ctx, ALICE, nudge_id, first)
     for respond in (respond_done, snooze_nudge, stop_nudge):
         await refused(
             db, lambda respond=respond: respond(ctx, ALICE, nudge_id), "You already snoozed"

@@ -423,7 +423,8 @@ async def test_i_sent_the_thank_you_after_a_restart(world: World, harness: BotHa
     emu = world.emulator
     student, cid = await met_with_referrals(world, harness, "thanks")
     await deliver_at(harness, MEETING + timedelta(minutes=40, hours=24))
-    (thanks,) = [dm for dm in emu.dms(student.id) if "thank-you" in dm.text()]
+    # the first thank-you reminder (3 hours after the meeting ended; the last call follows)
+    thanks = next(dm for dm in emu.dms(student.id) if "thank-you" in dm.text())
     assert labels(thanks) == ["I sent the thank-you", "Snooze…", "Stop for this contact"]
     await harness.restart()
     done = await press(world, student, thanks, "I sent the thank-you")
@@ -442,7 +443,7 @@ async def test_i_reached_out_logs_each_referral_request(world: World, harness: B
     }
     # The referrals reminder: 09:00 on the 3rd business day after the meeting (Friday).
     await deliver_at(harness, datetime(2026, 12, 11, 14, 0, tzinfo=UTC))
-    (dm,) = [m for m in emu.dms(student.id) if "suggested people" in m.text()]
+    (dm,) = [m for m in emu.dms(student.id) if "suggested **Priya Shah**" in m.text()]
     assert labels(dm) == [
         "I reached out to …",
         "Snooze to next business day",
@@ -540,7 +541,7 @@ async def test_nobody_else_can_use_my_reminder_buttons_menus_or_forms(
     emu = world.emulator
     student, _ = await met_with_referrals(world, harness, "owner")
     await deliver_at(harness, datetime(2026, 12, 11, 14, 0, tzinfo=UTC))
-    (dm,) = [m for m in emu.dms(student.id) if "suggested people" in m.text()]
+    (dm,) = [m for m in emu.dms(student.id) if "suggested **Priya Shah**" in m.text()]
     await press(world, student, dm, "I reached out to …")
     mallory = world.student("mallory")
     before = database_snapshot(harness.db_path)

@@ -105,7 +105,7 @@ async def test_a_reply_with_no_meeting_is_reminded_twice_then_listed_as_stalled(
         "📆 **Dana Lee** (Contoso) replied: offer two or three times that suit you, in their "
         "time zone too, for a 20-minute conversation" in first
     )
-    assert "`/prepare schedule`" in first
+    assert "press **Schedule the meeting**" in first
     assert "should have reached you" not in first
 
     await deliver_at(harness, at(SCHEDULE_AGAIN_AT) - timedelta(seconds=1))
@@ -211,8 +211,8 @@ async def test_referrals_are_named_and_the_referrer_is_told(world: World, harnes
         "-# InfoCoach · Career Club\n"
         "📨 Let **Dana Reyes** (Globex) know you reached out to **Priya Shah** (Fabrikam). Two "
         "lines are enough (“I've written to Priya Shah, thank you again for suggesting "
-        "them”): it keeps Dana Reyes in the loop and glad they helped. Then log it with "
-        "`/followup told-referrer`."
+        "them”): it keeps Dana Reyes in the loop and glad they helped. Then press "
+        "**I told them**."
     ]
 
     # Tuesday 09:00: the referrals reminder names who is still to contact, read now: Tom.

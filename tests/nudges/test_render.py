@@ -109,7 +109,7 @@ def test_schedule_asks_for_two_or_three_times_with_the_servers_length():
     assert text == (
         "📆 **Dana** (Contoso) replied: offer two or three times that suit you, in their time "
         "zone too, for a 30-minute conversation (for example two mornings and an afternoon in "
-        "the next week). Once you agree on one, log it with `/prepare schedule`."
+        "the next week). Once you agree on one, press **Schedule the meeting**."
     )
 
 
@@ -119,7 +119,7 @@ def test_schedule_again_says_when_they_replied():
         f"📆 Still no meeting with **Dana** (Contoso), who replied {ts(DANA.replied_at, 'R')}. "
         "Don't let it go cold: answer today with two or three times"
     )
-    assert "`/prepare schedule`" in text
+    assert "press **Schedule the meeting** for the one they pick" in text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +140,7 @@ def test_referrals_names_each_one_not_yet_contacted():
         "🤝 **Dana** (Contoso) suggested **Priya Shah** (Fabrikam) and **Tom Ruiz** (Contoso): "
         "reach out to them now (they're already in your contacts). Name Dana in your first "
         "line (“Dana suggested I contact you”), check your draft with `/request check-email`, "
-        "and log each request with `/request sent`. Then let Dana know you did."
+        "and press **I reached out to …** for each one you write to. Then let Dana know you did."
     )
 
 
@@ -162,8 +162,7 @@ def test_tell_referrer_names_both():
     assert text == (
         "📨 Let **Dana** (Contoso) know you reached out to **Priya Shah** (Fabrikam). Two "
         "lines are enough (“I've written to Priya Shah, thank you again for suggesting "
-        "them”): it keeps Dana in the loop and glad they helped. Then log it with "
-        "`/followup told-referrer`."
+        "them”): it keeps Dana in the loop and glad they helped. Then press **I told them**."
     )
     nobody = contact_nudge_text(NudgeKind.TELL_REFERRER, priya)
     assert "let the person who suggested them know" in nobody
@@ -187,7 +186,8 @@ def test_thank_you_says_how_long_is_left():
     assert text == (
         f"🙏 You met **Dana** (Contoso) {ts(END, 'R')}: send your thank-you while it's fresh. "
         f"You have until about {ts(DEADLINE, 't')} tomorrow ({ts(DEADLINE, 'R')}). Name one "
-        "specific takeaway (`/followup thank-you` drafts it), send it, then press **Done**."
+        "specific takeaway (`/followup thank-you` drafts it), send it, then press "
+        "**I sent the thank-you**."
     )
 
 
