@@ -472,9 +472,9 @@ async def pin_employer(
                     f"Every contact at {name} is closed, so it can't be in your top five. Add "
                     "someone new there with `/request new` first."
                 )
-            already = [e for e in lamp.employers.values() if e.pinned and not e.done]
-            if len(already) >= MAX_PINNED:
-                names = ", ".join(escape_markdown(e.name) for e in already)
+            already = [s for s in lamp.standings if s.pinned and not s.exhausted]
+            if len(already) >= MAX_PINNED:  # a pin on an exhausted employer holds no place
+                names = ", ".join(escape_markdown(s.name) for s in already)
                 raise UserError(
                     f"You have pinned {MAX_PINNED} employers already ({names}): that is your "
                     "whole top five. Unpin one first with `/employers unpin`."

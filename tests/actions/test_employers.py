@@ -360,9 +360,17 @@ async def test_pin_puts_an_employer_in_the_five_and_at_most_five_are_pinned(ctx:
     await refused(
         ctx, pin_employer(ctx, ALICE, ids[0]), "pinned 5 employers already (B, C, D, E, G)"
     )
+    # a pinned employer whose every contact is closed holds no place in the five
+    ada = await add_new_contact(ctx, ALICE, NewContact("Ada", "B"))
+    async with ctx.db.transaction() as tx:
+        await close_contact(tx, ada.id, "declined", NOW, NOW)
+    assert (await pin_employer(ctx, ALICE, ids[0])).employer.pinned
+    await refused(
+        ctx, pin_employer(ctx, ALICE, ids[5]), "pinned 5 employers already (Contoso Energy, C,"
+    )
     unpinned = await pin_employer(ctx, ALICE, ids[6], pinned=False)
     assert not unpinned.employer.pinned
-    assert [e.name for e in unpinned.moves.entered] == ["Contoso Energy"]
+    assert [e.name for e in unpinned.moves.entered] == ["Fabrikam"]
     await refused(ctx, pin_employer(ctx, ALICE, ids[6], pinned=False), "isn't pinned")
 
 
