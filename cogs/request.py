@@ -8,7 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.actions.contacts import NewContact, add_new_contact, contact_or_latest
+from bot.actions.contacts import (
+    ContactAdded,
+    NewContact,
+    add_contact_at_employer,
+    contact_or_latest,
+)
 from bot.actions.context import ActionContext
 from bot.actions.request import (
     ReplyLogged,
@@ -24,6 +29,7 @@ from bot.holiday_calendars import country_name
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
+from bot.ui.employer_option import organization_choices
 from bot.ui.guarded import GuardedModal, context_of, student_of
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 from bot.ui.timezone_picker import TimezoneSelect, student_zone
@@ -94,7 +100,7 @@ class RequestCog(
     )
     @app_commands.describe(
         person="Their name (no e-mail addresses or phone numbers)",
-        organization="Where they work",
+        organization="Where they work: pick one of your employers or type a new one",
         role="Their job title, if you know it",
         connection="How you are connected to them",
     )
@@ -108,11 +114,12 @@ class RequestCog(
         connection: app_commands.Choice[str] | None = None,
     ) -> None:
         link = Connection(connection.value) if connection else None
-        contact = await add_new_contact(
+        added = await add_contact_at_employer(
             self.ctx,
             student_of(interaction),
             NewContact(person, organization, role, link),
         )
+        contact = added.contact
         embed, view = await show_checklist(self.ctx, contact, "request")
         details = ", ".join(part for part in (contact.role, link.label if link else None) if part)
         summary = f"Added **{escape_markdown(contact.display_name)}**"
@@ -121,7 +128,16 @@ class RequestCog(
         summary += (
             ". Here is your request checklist; log the email with `/request sent` once it's out."
         )
+        employer_note = employer_text(added)
+        if employer_note:
+            summary += "\n" + employer_note
         await interaction.response.send_message(summary, embed=embed, view=view, ephemeral=True)
+
+    @new.autocomplete("organization")
+    async def organization_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await organization_choices(interaction, current)
 
     @app_commands.command(name="checklist", description="Your request checklist for a contact")
     @app_commands.describe(contact="Which contact (default: the one you worked on last)")
@@ -177,6 +193,21 @@ class RequestCog(
     ) -> None:
         result = await log_reply(self.ctx, student_of(interaction), contact.id, replied_on)
         await interaction.response.send_message(reply_logged_text(result), ephemeral=True)
+
+
+def employer_text(added: ContactAdded) -> str:
+    """What adding the contact did to the student's employer list (empty: nothing new)."""
+    link = added.employer
+    name = escape_markdown(link.employer.name)
+    if link.created:
+        text = f"**{name}** is new on your employer list, not scored yet: `/employers score`."
+    elif link.reopened:
+        text = f"**{name}** was marked done; with a new contact there it is back on your list."
+    else:
+        return ""
+    if link.active:
+        text += " It is in your top five ⭐."
+    return text
 
 
 def request_sent_text(result: RequestSent) -> str:

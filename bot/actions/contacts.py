@@ -7,6 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.actions.common import log_event, student_transaction
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import (
+    EmployerLink,
+    employer_for_organization,
+    link_payload,
+    link_to_employer,
+)
 from bot.domain.contacts import MAX_NAME, Connection
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, most_recent_contact
@@ -61,30 +67,50 @@ async def student_zone(ctx: ActionContext, who: StudentKey) -> ZoneInfo:
     return ZoneInfo(student.timezone)
 
 
+@dataclass(frozen=True, slots=True)
+class ContactAdded:
+    contact: ContactRecord
+    employer: EmployerLink  # the employer it belongs to (created or opened again if need be)
+
+
 async def add_new_contact(ctx: ActionContext, who: StudentKey, new: NewContact) -> ContactRecord:
-    """``/request new``: validate the names, store the contact (stage planned), log
-    ``contact_added``."""
+    """``/request new``: see :func:`add_contact_at_employer`; the contact only."""
+    return (await add_contact_at_employer(ctx, who, new)).contact
+
+
+async def add_contact_at_employer(
+    ctx: ActionContext, who: StudentKey, new: NewContact
+) -> ContactAdded:
+    """``/request new``: validate the names, find the student's employer of that organization
+    (case and spaces aside) or create it unscored, store the contact there (stage planned, the
+    organization written as the employer's name), log ``contact_added`` (its payload says
+    whether the employer was added or opened again)."""
     person = clean_text(new.person, "person's name", max_length=MAX_NAME)
     organization = clean_text(new.organization, "organization", max_length=MAX_NAME)
     role = clean_optional_text(new.role, "role", max_length=MAX_NAME)
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
+        link = await employer_for_organization(tx, who, organization, now)
         contact_id = await add_contact(
             tx,
             guild_id=who.guild_id,
             user_id=who.user_id,
             person=person,
-            organization=organization,
+            organization=link.employer.name,
             role=role,
             connection=new.connection,
             now=now,
         )
+        link = await link_to_employer(tx, who, contact_id, link)
         await log_event(
             tx,
             who,
             "contact_added",
             now,
             contact_id=contact_id,
-            payload={"connection": new.connection.value if new.connection else None},
+            payload={
+                "connection": new.connection.value if new.connection else None,
+                **link_payload(link),
+            },
         )
-    return await owned_contact(ctx, who, contact_id)
+    return ContactAdded(await owned_contact(ctx, who, contact_id), link)

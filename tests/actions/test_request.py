@@ -78,7 +78,14 @@ async def test_add_new_contact_stores_it_planned_and_logs_contact_added(
         "Contoso Energy",
         Stage.PLANNED,
     )
-    assert await _events(ctx) == [("contact_added", contact.id, {"connection": "alumni"})]
+    (employer_id,) = [r[0] for r in await ctx.db.fetch_all("SELECT id FROM employers")]
+    assert await _events(ctx) == [
+        (
+            "contact_added",
+            contact.id,
+            {"connection": "alumni", "employer_id": employer_id, "employer_added": True},
+        )
+    ]
     student = await ctx.db.fetch_one("SELECT user_id FROM students WHERE guild_id = 10")
     assert student is not None
     assert student[0] == ALICE.user_id

@@ -81,3 +81,88 @@ async def test_unwritable_path_gives_one_clear_error(tmp_path: Path):
     blocker.write_text("a file where a folder should be")
     with pytest.raises(StorageError, match="not-a-dir"):
         await Database.open(blocker / "db.sqlite3")
+
+
+def _employers_version() -> int:
+    (version,) = [m.version for m in available_migrations() if m.name.endswith("_employers.sql")]
+    return version
+
+
+async def test_contacts_only_database_gets_one_employer_per_organization(tmp_path: Path):
+    """Each student's organization texts become employers, grouped without case and with runs
+    of whitespace as one space, per student and server; every contact is kept, linked, with
+    its own organization text."""
+    path = tmp_path / "contacts-only.sqlite3"
+    stamp = "2026-01-0{day}T00:00:00.000000+00:00"
+    contacts = [  # (guild, user, person, organization, day created)
+        (1, 2, "Ada", "Contoso Energy", 1),
+        (1, 2, "Ben", "contoso  energy", 2),
+        (1, 2, "Cy", "CONTOSO\tEnergy", 3),
+        (1, 2, "Dee", "Fabrikam", 4),
+        (1, 2, "Eve", "Contoso\u00a0Energy", 5),
+        (1, 3, "Fay", "contoso energy", 6),  # another student
+        (9, 2, "Gus", "Contoso Energy", 7),  # the same student in another server
+    ]
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await migrate(conn, target=_employers_version() - 1)
+        for guild, user in {(c[0], c[1]) for c in contacts}:
+            await conn.execute(
+                "INSERT INTO students (guild_id, user_id, created_at, last_active_at)"
+                " VALUES (?, ?, ?, ?)",
+                (guild, user, stamp.format(day=1), stamp.format(day=1)),
+            )
+        for guild, user, person, organization, day in contacts:
+            await conn.execute(
+                "INSERT INTO contacts (guild_id, user_id, person, organization, stage,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, 'requested', ?, ?)",
+                (guild, user, person, organization, stamp.format(day=day), stamp.format(day=day)),
+            )
+
+    db = await Database.open(path)
+    try:
+        employers = await db.fetch_all(
+            "SELECT id, guild_id, user_id, name, alumni, motivation, posting, pinned, done_at,"
+            " created_at FROM employers ORDER BY guild_id, user_id, id"
+        )
+        assert [tuple(e)[1:] for e in employers] == [
+            (1, 2, "Contoso Energy", None, None, None, 0, None, stamp.format(day=1)),
+            (1, 2, "Fabrikam", None, None, None, 0, None, stamp.format(day=4)),
+            (1, 3, "contoso energy", None, None, None, 0, None, stamp.format(day=6)),
+            (9, 2, "Contoso Energy", None, None, None, 0, None, stamp.format(day=7)),
+        ]
+        ids = {(e["guild_id"], e["user_id"], e["name"]): e["id"] for e in employers}
+        rows = await db.fetch_all(
+            "SELECT person, organization, stage, employer_id FROM contacts ORDER BY id"
+        )
+        contoso, fabrikam = ids[1, 2, "Contoso Energy"], ids[1, 2, "Fabrikam"]
+        assert [tuple(r) for r in rows] == [
+            ("Ada", "Contoso Energy", "requested", contoso),
+            ("Ben", "contoso  energy", "requested", contoso),
+            ("Cy", "CONTOSO\tEnergy", "requested", contoso),
+            ("Dee", "Fabrikam", "requested", fabrikam),
+            ("Eve", "Contoso\u00a0Energy", "requested", contoso),
+            ("Fay", "contoso energy", "requested", ids[1, 3, "contoso energy"]),
+            ("Gus", "Contoso Energy", "requested", ids[9, 2, "Contoso Energy"]),
+        ]
+        # no helper table is left behind (on the connection that migrated), and new employers
+        # get fresh ids
+        async with db.transaction() as tx:
+            async with tx.execute("SELECT count(*) FROM temp.sqlite_master") as cursor:
+                assert (await cursor.fetchone())[0] == 0
+            cursor = await tx.execute(
+                "INSERT INTO employers (guild_id, user_id, name, created_at, updated_at)"
+                " VALUES (1, 2, 'Northwind', 'x', 'x')"
+            )
+            assert cursor.lastrowid not in ids.values()
+    finally:
+        await db.close()
+
+
+async def test_employers_migration_on_an_empty_database(tmp_path: Path):
+    db = await Database.open(tmp_path / "empty.sqlite3")
+    try:
+        assert await db.fetch_value("SELECT count(*) FROM employers") == 0
+        columns = {r[1] for r in await db.fetch_all("PRAGMA table_info(contacts)")}
+        assert "employer_id" in columns
+    finally:
+        await db.close()
