@@ -17,7 +17,7 @@ CONTACT_COLUMNS = (
     " second_contact_on, follow_up_on, replied_at, replied_on, reply_class,"
     " meeting_at, meeting_tz, meeting_minutes, scheduled_at, met_at, thanked_at,"
     " reported_back_at, kept_in_touch_at, closed_at, close_reason, stage_before_close,"
-    " followed_up_at, nudges_stopped, referrer_told_at"
+    " followed_up_at, nudges_stopped, referrer_told_at, employer_id"
 )
 
 # Stage → the column that records when the contact reached it (set when the stage is logged).
@@ -68,6 +68,7 @@ class ContactRecord:
     followed_up_at: datetime | None = None
     nudges_stopped: bool = False
     referrer_told_at: datetime | None = None
+    employer_id: int | None = None
 
     @property
     def display_name(self) -> str:
@@ -112,6 +113,7 @@ def contact_from_row(row: aiosqlite.Row) -> ContactRecord:
         followed_up_at=from_db(row["followed_up_at"]),
         nudges_stopped=bool(row["nudges_stopped"]),
         referrer_told_at=from_db(row["referrer_told_at"]),
+        employer_id=row["employer_id"],
     )
 
 

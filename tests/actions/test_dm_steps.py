@@ -85,7 +85,12 @@ async def test_adding_the_second_person_adds_a_contact_at_the_same_organization(
         ("Ada", "Acme", None, "requested"),
         ("Ben Ortiz", "Acme", "Data analyst", "planned"),
     ]
-    assert (await events(db, result.added.id)) == [("contact_added", {"connection": None})]
+    ((kind, payload),) = await events(db, result.added.id)
+    assert (kind, payload["connection"]) == ("contact_added", None)
+    linked = await db.fetch_value(
+        "SELECT employer_id FROM contacts WHERE id = ?", (result.added.id,)
+    )
+    assert payload["employer_id"] == linked is not None
     assert (await events(db, cid))[-1] == ("nudge_done", {"nudge": "second_contact"})
     assert (await nudge(db, nudge_id)).action == "done"
     # A third person works too; the reminder was answered once.

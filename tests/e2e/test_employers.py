@@ -120,7 +120,7 @@ async def test_in_direct_messages_it_says_to_use_a_server(world: World, harness:
     ix = await world.emulator.slash(
         alice, None, "employers add", options={"name": "Contoso"}, strict=False
     )
-    assert "inside a server" in (await ix.message()).text()
+    assert "inside the server where you use InfoCoach" in (await ix.message()).text()
 
 
 # --- add and the board ------------------------------------------------------------------------
