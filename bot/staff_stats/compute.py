@@ -45,6 +45,7 @@ def contact_facts(row: ContactRow) -> ContactFacts:
         closed_at=row.closed_at,
         reply_class=row.reply_class,
         ticks=row.ticks,
+        done=row.done,
     )
 
 

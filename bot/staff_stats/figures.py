@@ -16,7 +16,8 @@ Rules (for one server; ``since`` is a UTC date, the period starts at its midnigh
   curmudgeon, the closing).
 - Checklist completion: among contacts that reached a phase's stage in the period (request →
   requested, prepare and interview → met, followup → thanked), the share with every item of the
-  phase's checklist ticked.
+  phase's checklist ticked, by hand or by the logged action the item is tied to (``done_by``,
+  :mod:`bot.domain.auto_ticks`): the same ticks the student's checklist shows.
 - A figure drawn from fewer than :data:`MIN_GROUP` distinct students shows as "fewer than 5";
   a rate, share or median derived from two figures takes the smaller student count, so it is
   hidden when either side is. Zero is drawn from zero students, so it is hidden too.
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from bot.content import Checklist
+from bot.domain.auto_ticks import DoneBy
 from bot.domain.contacts import Stage
 
 MIN_GROUP = 5
@@ -126,6 +128,16 @@ class ContactFacts:
     closed_at: datetime | None = None
     reply_class: str | None = None
     ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # phase → ticked item ids
+    done: frozenset[DoneBy] = frozenset()  # the actions that tick their items by themselves
+
+    def ticked(self, phase: str, checklist: Checklist) -> frozenset[str]:
+        """The phase's checklist items ticked on this contact, by hand or by a logged action."""
+        manual = self.ticks.get(phase, frozenset())
+        return frozenset(
+            item.id
+            for item in checklist.items
+            if item.id in manual or (item.done_by is not None and item.done_by in self.done)
+        )
 
     @property
     def furthest(self) -> Stage:
@@ -276,7 +288,7 @@ def checklist_completion(
             continue
         items = {item.id for item in checklist.items}
         eligible = [c for c in contacts if _in_period(c.reached_at(stage), start)]
-        done = [c for c in eligible if items <= c.ticks.get(phase, frozenset())]
+        done = [c for c in eligible if items <= c.ticked(phase, checklist)]
         eligible_figure, done_figure = count(eligible), count(done)
         result.append(
             PhaseCompletion(
