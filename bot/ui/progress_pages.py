@@ -42,7 +42,7 @@ NO_ZONE_HINT = "Dates in UTC: set your time zone with /settings timezone."
 NO_EMPLOYER = "Not on your employer list"
 GROUPED = (
     f"Grouped by employer: {ACTIVE_MARK} your top five first, then your other employers, then "
-    "contacts without one. In each, what is due first comes first."
+    "contacts on no list. What is due first comes first."
 )
 
 
