@@ -3,17 +3,20 @@ Reads only: nothing is written, logged or created."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.actions.contacts import NO_CONTACTS, owned_contact
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import read_lamp
 from bot.actions.settings import known_zone
 from bot.content import SearchGuide
 from bot.domain.business_days import HolidayCalendar
+from bot.domain.employers import board_order
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, list_contacts
+from bot.storage.employers import EmployerRecord
 from bot.storage.guild_settings import server_settings
 from bot.storage.history import (
     ContactEvent,
@@ -36,6 +39,15 @@ class NextNudge:
 
 
 @dataclass(frozen=True, slots=True)
+class EmployerGroup:
+    """One of the student's employers, as the overview groups contacts under it."""
+
+    employer: EmployerRecord
+    active: bool  # in the active five
+    exhausted: bool  # every contact there closed, or marked done
+
+
+@dataclass(frozen=True, slots=True)
 class Overview:
     """Every contact of the student in this server (most recently active first) and what the
     overview needs to order and date them."""
@@ -47,6 +59,9 @@ class Overview:
     now: datetime
     search: SearchGuide  # the search-wide steps ("Your search": the LAMP list, the top five)
     holidays: HolidayCalendar = None  # the server's calendar, for business-day due dates
+    employers: list[EmployerGroup] = field(default_factory=list)
+    """Every employer on the student's list in board order: the active five first, then the
+    others by rank, the exhausted last (contacts name theirs by ``employer_id``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,8 @@ async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
     zone = await known_zone(ctx, who)
     upcoming = await next_nudge_per_contact(ctx.db, who.guild_id, who.user_id)
     settings = await server_settings(ctx.db, who.guild_id)
+    lamp = await read_lamp(ctx.db, who)
+    five = set(lamp.five)
     return Overview(
         contacts=contacts,
         next_nudges={cid: NextNudge(kind, due) for cid, (kind, due) in upcoming.items()},
@@ -82,6 +99,10 @@ async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
         now=ctx.clock.now(),
         search=ctx.content.search,
         holidays=settings.holidays,
+        employers=[
+            EmployerGroup(lamp.employers[standing.id], standing.id in five, standing.exhausted)
+            for standing in board_order(lamp.standings)
+        ],
     )
 
 

@@ -18,6 +18,7 @@ from bot.staff_stats.figures import (
     start_of,
 )
 from bot.storage.database import Source
+from bot.storage.employers import server_standings
 from bot.storage.staff_figures import (
     ContactRow,
     nudge_outcomes,
@@ -45,6 +46,7 @@ def contact_facts(row: ContactRow) -> ContactFacts:
         closed_at=row.closed_at,
         reply_class=row.reply_class,
         ticks=row.ticks,
+        done=row.done,
     )
 
 
@@ -72,4 +74,5 @@ async def compute_stats(
         contacts=[contact_facts(row) for row in await server_contacts(source, guild_id)],
         nudges={outcome: Figure(tally.rows, tally.students) for outcome, tally in nudges.items()},
         checklists=checklists if checklists is not None else default_checklists(),
+        employers=await server_standings(source, guild_id),
     )

@@ -2,7 +2,9 @@
 
 Every file starts with ``since`` (YYYY-MM-DD, or ``all`` for all time) and ``generated_at`` (ISO
 8601, UTC). A figure hidden by the minimum group rule reads ``fewer than 5``; a cell with nothing
-to say (the first funnel step's conversion) is empty. Percentages have one decimal; so do days.
+to say (the first funnel step's conversion) is empty. Percentages have one decimal; so do days
+and medians. ``employers.csv`` counts the students' LAMP lists as they stand at
+``generated_at``, whatever ``since`` says.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "median_days.csv": (*COMMON, "from_stage", "to_stage", "median_days"),
     "reply_classes.csv": (*COMMON, "reply_class", "contacts", "share_percent"),
     "nudges.csv": (*COMMON, "outcome", "nudges"),
+    "employers.csv": (*COMMON, "figure", "value"),
     "checklists.csv": (
         *COMMON,
         "phase",
@@ -50,6 +53,11 @@ def _days(figure: Figure) -> str:
     return FEWER_THAN if value is None else f"{value:.1f}"
 
 
+def _median(figure: Figure) -> str:
+    value = visible(figure)
+    return FEWER_THAN if value is None else f"{value:.1f}"
+
+
 def _rows(stats: ServerStats) -> dict[str, Iterable[tuple[str, ...]]]:
     return {
         "overview.csv": [
@@ -67,6 +75,12 @@ def _rows(stats: ServerStats) -> dict[str, Iterable[tuple[str, ...]]]:
             (r.reply_class, _number(r.contacts), _percent(r.share)) for r in stats.reply_classes
         ],
         "nudges.csv": [(n.outcome, _number(n.nudges)) for n in stats.nudges],
+        "employers.csv": [
+            ("students_with_employer_list", _number(stats.employers.students_listing)),
+            ("students_with_full_active_five", _number(stats.employers.students_with_five)),
+            ("median_employers_per_student", _median(stats.employers.median_per_student)),
+            ("employers_fully_scored_percent", _percent(stats.employers.scored_share)),
+        ],
         "checklists.csv": [
             (
                 p.phase,

@@ -16,7 +16,12 @@ Rules (for one server; ``since`` is a UTC date, the period starts at its midnigh
   curmudgeon, the closing).
 - Checklist completion: among contacts that reached a phase's stage in the period (request →
   requested, prepare and interview → met, followup → thanked), the share with every item of the
-  phase's checklist ticked.
+  phase's checklist ticked, by hand or by the logged action the item is tied to (``done_by``,
+  :mod:`bot.domain.auto_ticks`): the same ticks the student's checklist shows.
+- Employers (the students' LAMP lists) are counted as they stand now, whatever the period:
+  students with a list (one employer or more), students whose active five is full (five
+  employers not exhausted: :func:`bot.domain.employers.active_five`), the median number of
+  employers per student with a list, and the share of employers with all three scores.
 - A figure drawn from fewer than :data:`MIN_GROUP` distinct students shows as "fewer than 5";
   a rate, share or median derived from two figures takes the smaller student count, so it is
   hidden when either side is. Zero is drawn from zero students, so it is hidden too.
@@ -25,12 +30,14 @@ Rules (for one server; ``since`` is a UTC date, the period starts at its midnigh
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from bot.content import Checklist
+from bot.domain.auto_ticks import DoneBy
 from bot.domain.contacts import Stage
+from bot.domain.employers import ACTIVE_SIZE, Standing, active_five
 
 MIN_GROUP = 5
 FEWER_THAN = f"fewer than {MIN_GROUP}"
@@ -96,6 +103,11 @@ def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
+def one_decimal(value: float) -> str:
+    """12 → "12", 12.5 → "12.5" (a median of counts)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 def days(value: float) -> str:
     return f"{value:.1f} days"
 
@@ -126,6 +138,16 @@ class ContactFacts:
     closed_at: datetime | None = None
     reply_class: str | None = None
     ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # phase → ticked item ids
+    done: frozenset[DoneBy] = frozenset()  # the actions that tick their items by themselves
+
+    def ticked(self, phase: str, checklist: Checklist) -> frozenset[str]:
+        """The phase's checklist items ticked on this contact, by hand or by a logged action."""
+        manual = self.ticks.get(phase, frozenset())
+        return frozenset(
+            item.id
+            for item in checklist.items
+            if item.id in manual or (item.done_by is not None and item.done_by in self.done)
+        )
 
     @property
     def furthest(self) -> Stage:
@@ -204,6 +226,19 @@ class PhaseCompletion:
 
 
 @dataclass(frozen=True, slots=True)
+class EmployerFigures:
+    """The students' LAMP lists, as they stand now."""
+
+    students_listing: Figure  # students with one employer or more
+    students_with_five: Figure  # students whose active five is full
+    median_per_student: Figure  # employers per student, over the students with a list
+    scored_share: Figure  # employers with all three scores, of all employers
+
+
+NO_EMPLOYERS = EmployerFigures(Figure(0, 0), Figure(0, 0), Figure(None, 0), Figure(None, 0))
+
+
+@dataclass(frozen=True, slots=True)
 class ServerStats:
     since: date | None
     generated_at: datetime
@@ -215,6 +250,7 @@ class ServerStats:
     reply_classes: tuple[ReplyShare, ...]
     nudges: tuple[NudgeOutcome, ...]
     checklists: tuple[PhaseCompletion, ...]
+    employers: EmployerFigures = NO_EMPLOYERS
 
 
 def stage_counts(contacts: list[ContactFacts], start: datetime | None) -> tuple[StageCount, ...]:
@@ -276,7 +312,7 @@ def checklist_completion(
             continue
         items = {item.id for item in checklist.items}
         eligible = [c for c in contacts if _in_period(c.reached_at(stage), start)]
-        done = [c for c in eligible if items <= c.ticks.get(phase, frozenset())]
+        done = [c for c in eligible if items <= c.ticked(phase, checklist)]
         eligible_figure, done_figure = count(eligible), count(done)
         result.append(
             PhaseCompletion(
@@ -291,6 +327,29 @@ def checklist_completion(
     return tuple(result)
 
 
+def employer_figures(lists: Mapping[int, Sequence[Standing]]) -> EmployerFigures:
+    """The aggregate of every student's employers (user id → their employers)."""
+    listing = {user: employers for user, employers in lists.items() if employers}
+    if not listing:
+        return NO_EMPLOYERS
+    five = [
+        user for user, employers in listing.items() if len(active_five(employers)) >= ACTIVE_SIZE
+    ]
+    scored = {
+        user: sum(1 for e in employers if e.scores.complete) for user, employers in listing.items()
+    }
+    sizes = [len(employers) for employers in listing.values()]
+    return EmployerFigures(
+        students_listing=Figure(len(listing), len(listing)),
+        students_with_five=Figure(len(five), len(five)),
+        median_per_student=Figure(statistics.median(sizes), len(listing)),
+        scored_share=ratio(
+            Figure(sum(scored.values()), sum(1 for n in scored.values() if n)),
+            Figure(sum(sizes), len(listing)),
+        ),
+    )
+
+
 def build_stats(
     *,
     since: date | None,
@@ -299,6 +358,7 @@ def build_stats(
     contacts: list[ContactFacts],
     nudges: Mapping[str, Figure],
     checklists: Mapping[str, Checklist],
+    employers: Mapping[int, Sequence[Standing]] | None = None,
 ) -> ServerStats:
     """Everything but the SQL: turn one server's rows into its figures."""
     start = start_of(since)
@@ -315,4 +375,5 @@ def build_stats(
             NudgeOutcome(key, label, nudges.get(key, Figure(0, 0))) for key, label in NUDGE_OUTCOMES
         ),
         checklists=checklist_completion(contacts, start, checklists),
+        employers=employer_figures(employers or {}),
     )

@@ -13,6 +13,7 @@ from bot.staff_stats.figures import (
     ServerStats,
     days,
     display,
+    one_decimal,
     percent,
     shown,
 )
@@ -40,6 +41,18 @@ def _stage_label(stage: Stage) -> str:
 def _reply_share(share: Figure, contacts: Figure) -> str:
     text = display(share, percent)
     return f"{text} ({display(contacts)} contacts)" if shown(share) else text
+
+
+def employer_lines(stats: ServerStats) -> list[str]:
+    """The LAMP-list figures, one line each (counted now, whatever the period)."""
+    employers = stats.employers
+    return [
+        f"Students with an employer list: {display(employers.students_listing)}",
+        f"Students working a full top five: {display(employers.students_with_five)}",
+        "Median employers per student with a list: "
+        + display(employers.median_per_student, one_decimal),
+        f"Employers with all three scores: {display(employers.scored_share, percent)}",
+    ]
 
 
 def stats_embed(stats: ServerStats) -> discord.Embed:
@@ -89,6 +102,11 @@ def stats_embed(stats: ServerStats) -> discord.Embed:
     embed.add_field(
         name="Reminders (nudges)",
         value=_field([f"{n.label}: {display(n.nudges)}" for n in stats.nudges]),
+        inline=False,
+    )
+    embed.add_field(
+        name="Employers (LAMP lists, as of now)",
+        value=_field(employer_lines(stats)),
         inline=False,
     )
     if stats.checklists:

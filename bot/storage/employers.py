@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.contacts import Stage
-from bot.domain.employers import ContactAtEmployer, Scores
+from bot.domain.employers import ContactAtEmployer, Scores, Standing
 from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
@@ -191,3 +191,38 @@ async def contacts_by_employer(
             )
         )
     return grouped
+
+
+# --- staff aggregates (read only) -------------------------------------------------------------
+
+
+async def server_standings(source: Source, guild_id: int) -> dict[int, list[Standing]]:
+    """Every student's employers in the server as the active five reads them, by user id. For
+    the staff's aggregate figures only: the user ids are counted, never shown."""
+    rows = await query_all(
+        source,
+        "SELECT e.id, e.user_id, e.name, e.alumni, e.motivation, e.posting, e.pinned,"
+        " e.done_at IS NOT NULL AS done, count(c.id) AS contacts,"
+        " coalesce(sum(c.stage != 'closed'), 0) AS open_contacts"
+        " FROM employers AS e LEFT JOIN contacts AS c ON c.employer_id = e.id"
+        " WHERE e.guild_id = ? GROUP BY e.id ORDER BY e.id",
+        (guild_id,),
+    )
+    standings: dict[int, list[Standing]] = {}
+    for row in rows:
+        standings.setdefault(int(row["user_id"]), []).append(
+            Standing(
+                id=row["id"],
+                name=row["name"],
+                scores=Scores(
+                    alumni=None if row["alumni"] is None else bool(row["alumni"]),
+                    motivation=row["motivation"],
+                    posting=row["posting"],
+                ),
+                pinned=bool(row["pinned"]),
+                done=bool(row["done"]),
+                contacts=int(row["contacts"]),
+                open_contacts=int(row["open_contacts"]),
+            )
+        )
+    return standings

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import aiosqlite
+
+from bot.domain.auto_ticks import DoneBy, TickFacts, done_actions
 from bot.domain.contacts import Stage
 from bot.storage.contacts import STAGE_TIMESTAMP
 from bot.storage.database import Source, query_all, query_one
@@ -31,6 +34,9 @@ class ContactRow:
     closed_at: datetime | None
     reply_class: str | None
     ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # phase → ticked item ids
+    done: frozenset[DoneBy] = frozenset()
+    """The actions the contact's record shows as done: they tick the checklist items tied to
+    them (``done_by``) as the student's checklist shows them (:mod:`bot.domain.auto_ticks`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +62,67 @@ async def students_with_events(source: Source, guild_id: int, start: datetime | 
     return int(row[0]) if row else 0
 
 
+async def _by_id(source: Source, sql: str, guild_id: int) -> dict[int, aiosqlite.Row]:
+    return {row[0]: row for row in await query_all(source, sql, (guild_id,))}
+
+
+async def _server_done_actions(
+    source: Source, guild_id: int, rows: list[aiosqlite.Row]
+) -> dict[int, frozenset[DoneBy]]:
+    """Each contact's :func:`done_actions`, from the same facts as
+    :func:`bot.storage.checklists.tick_facts` reads for one contact, in three server-wide
+    queries instead of one per contact."""
+    questions = await _by_id(
+        source,
+        "SELECT q.contact_id, count(*) FROM contact_questions AS q"
+        " JOIN contacts AS c ON c.id = q.contact_id WHERE c.guild_id = ? GROUP BY q.contact_id",
+        guild_id,
+    )
+    referrals = await _by_id(
+        source,
+        "SELECT referred_by, count(*), coalesce(sum(stage = 'planned'), 0),"
+        " coalesce(sum(referrer_told_at IS NOT NULL), 0),"
+        " coalesce(sum(requested_at IS NOT NULL AND referrer_told_at IS NULL), 0)"
+        " FROM contacts WHERE guild_id = ? AND referred_by IS NOT NULL GROUP BY referred_by",
+        guild_id,
+    )
+    last_check = await _by_id(
+        source,
+        "SELECT user_id, max(at) FROM events WHERE guild_id = ? AND kind = 'email_checked'"
+        " GROUP BY user_id",
+        guild_id,
+    )
+    done: dict[int, frozenset[DoneBy]] = {}
+    for row in rows:
+        referral = referrals.get(row["id"])
+        checked = last_check.get(row["user_id"])
+        facts = TickFacts(
+            stage=Stage(row["stage"]),
+            stage_before_close=Stage(row["stage_before_close"])
+            if row["stage_before_close"]
+            else None,
+            requested=row["requested_at"] is not None,
+            replied=row["replied_at"] is not None,
+            scheduled=row["meeting_at"] is not None,
+            met=row["met_at"] is not None,
+            thanked=row["thanked_at"] is not None,
+            reported_back=row["reported_back_at"] is not None,
+            kept_in_touch=row["kept_in_touch_at"] is not None,
+            # Any check since the contact was added counts (the checker names no contact).
+            email_checked=checked is not None and checked[1] >= row["created_at"],
+            questions=int(questions[row["id"]][1]) if row["id"] in questions else 0,
+            referrals=int(referral[1]) if referral else 0,
+            referrals_planned=int(referral[2]) if referral else 0,
+            referrals_told=int(referral[3]) if referral else 0,
+            referrals_untold=int(referral[4]) if referral else 0,
+        )
+        done[row["id"]] = done_actions(facts)
+    return done
+
+
 async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
-    """Every contact in the server with its checklist ticks (the period is applied later)."""
+    """Every contact in the server with its checklist ticks, the stored ones and the actions
+    that tick items by themselves (the period is applied later)."""
     ticks: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in await query_all(
         source,
@@ -69,10 +134,11 @@ async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
     columns = ", ".join(STAMPED_COLUMNS.values())
     rows = await query_all(
         source,
-        "SELECT id, user_id, stage, stage_before_close, updated_at, closed_at, reply_class,"
-        f" {columns} FROM contacts WHERE guild_id = ?",
+        "SELECT id, user_id, stage, stage_before_close, created_at, updated_at, closed_at,"
+        f" reply_class, meeting_at, reported_back_at, {columns} FROM contacts WHERE guild_id = ?",
         (guild_id,),
     )
+    done = await _server_done_actions(source, guild_id, rows)
     contacts: list[ContactRow] = []
     for row in rows:
         contact_ticks = ticks.get(row["id"], {})
@@ -90,6 +156,7 @@ async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
                 closed_at=from_db(row["closed_at"]),
                 reply_class=row["reply_class"],
                 ticks={phase: frozenset(ids) for phase, ids in contact_ticks.items()},
+                done=done[row["id"]],
             )
         )
     return contacts

@@ -16,10 +16,12 @@ from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 _LABELS: dict[str, tuple[str, str]] = {
     "students": ("your settings", "your settings"),
     "contacts": ("contact", "contacts"),
+    "employers": ("employer", "employers"),
     "checklist_ticks": ("checklist tick", "checklist ticks"),
     "contact_questions": ("prepared question", "prepared questions"),
     "interview_notes": ("set of interview notes", "sets of interview notes"),
     "events": ("activity-log entry", "activity-log entries"),
+    "nudges": ("reminder", "reminders"),
 }
 _ORDER = tuple(_LABELS)
 

@@ -13,6 +13,8 @@ import pytest
 from bot.actions.contact_lookup import NOT_FOUND, resolve_contact, suggest_contacts
 from bot.actions.contacts import CONTACT_GONE, NO_CONTACTS, NewContact, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import NewEmployer, add_new_employer
+from bot.actions.followup import CloseReason, close_contact
 from bot.actions.planner import NudgePlanner
 from bot.actions.progress import NextNudge, contact_story, progress_overview
 from bot.actions.request import log_request_sent
@@ -20,6 +22,7 @@ from bot.actions.settings import set_timezone
 from bot.clock import ManualClock
 from bot.content import Content, load_content
 from bot.domain.contacts import Stage
+from bot.domain.employers import Scores
 from bot.errors import UserError
 from bot.storage.contacts import add_contact
 from bot.storage.database import Database
@@ -94,6 +97,36 @@ async def test_the_overview_has_the_contacts_their_next_reminders_and_the_server
     assert overview.report_back_days == 21
     assert overview.zone == ZoneInfo("Europe/Berlin")
     assert overview.now == clock.now()
+    assert await table_sizes(db) == before
+
+
+async def test_the_overview_has_the_students_employers_in_board_order(db: Database):
+    ctx = make_ctx(db)
+    acme = await add(ctx, ALICE, "Ada Lovelace", "Acme")
+    await add(ctx, ALICE, "Grace Hopper", "Navy")
+    await add(ctx, BOB, "Not Alice's", "Bob Corp")
+    await add_new_employer(ctx, ALICE, NewEmployer("Contoso", Scores(True, 3, 3)))
+    for n in range(4):
+        await add_new_employer(ctx, ALICE, NewEmployer(f"Scored {n}", Scores(False, 2, 1)))
+    closed = await add(ctx, ALICE, "Cy", "Fabrikam")
+    await close_contact(ctx, ALICE, closed, CloseReason.NO_REPLY)
+    before = await table_sizes(db)
+
+    overview = await progress_overview(ctx, ALICE)
+
+    groups = [(g.employer.name, g.active, g.exhausted) for g in overview.employers]
+    assert groups == [
+        ("Contoso", True, False),
+        ("Scored 0", True, False),
+        ("Scored 1", True, False),
+        ("Scored 2", True, False),
+        ("Scored 3", True, False),
+        ("Acme", False, False),  # unscored: below every scored employer
+        ("Navy", False, False),
+        ("Fabrikam", False, True),  # every contact there closed
+    ]
+    by_id = {g.employer.id: g.employer.name for g in overview.employers}
+    assert {by_id[c.employer_id] for c in overview.contacts if c.id == acme} == {"Acme"}
     assert await table_sizes(db) == before
 
 

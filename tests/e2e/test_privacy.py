@@ -369,6 +369,9 @@ async def test_confirmed_delete_removes_all_my_rows_here_and_nothing_else(
     assert "can't be undone" in text
     assert "2 contacts" in text
     assert "2 prepared questions" in text
+    assert "2 employers," in text  # Acme and Navy, from the contacts' organizations
+    assert "3 reminders." in text
+    assert "row" not in text  # every table the student has rows in reads as words
     confirm = warning.button(label="Yes, delete my data")
     assert confirm["style"] == DANGER
     assert warning.button(label="Cancel") is not None
@@ -380,6 +383,7 @@ async def test_confirmed_delete_removes_all_my_rows_here_and_nothing_else(
     assert "Deleted everything" in done.text()
     assert "2 contacts" in done.text()
     assert f"{len(mine['events'])} activity-log entries" in done.text()
+    assert "2 employers," in done.text()
     assert done.buttons() == []
 
     assert all(
@@ -446,3 +450,10 @@ async def test_delete_with_nothing_stored_says_so_and_offers_no_button(
     assert "nothing to delete" in message.text()
     assert message.buttons() == []
     assert database_snapshot(harness.db_path) == before
+
+
+def test_employers_read_as_words_in_the_counts():
+    from bot.ui.delete_confirmation import describe_counts
+
+    assert describe_counts({"employers": 1, "contacts": 2}) == "2 contacts, 1 employer"
+    assert describe_counts({"employers": 3}) == "3 employers"

@@ -76,7 +76,7 @@ async def test_progress_without_contacts_says_how_to_add_one(world: World, harne
     assert "/request new" in message.text()
 
 
-async def test_overview_shows_stages_next_steps_due_dates_and_the_funnel(
+async def test_overview_groups_contacts_under_their_employers_top_five_first(
     world: World, harness: BotHarness
 ):
     alice = world.student("alice")
@@ -90,32 +90,75 @@ async def test_overview_shows_stages_next_steps_due_dates_and_the_funnel(
     await run(world, alice, "followup close", contact=str(closed), reason="no_reply")
     async with harness.bot.db.transaction() as tx:
         await set_stage(tx, met, Stage.MET, MET, NOW)
+        # A contact from before employers existed, on no employer's list.
+        await store_contact(
+            tx,
+            guild_id=world.guild.id,
+            user_id=alice.id,
+            person="Loose Lou",
+            organization="Somewhere",
+            role=None,
+            connection=None,
+            now=NOW,
+        )
+    # Initech (motivation 3) and four fully scored employers without contacts outrank the
+    # unscored Acme, which drops out of the top five.
+    await run(world, alice, "employers score", employer="Initech", motivation=3)
+    for name in ("Bravo", "Charlie", "Delta", "Echo"):
+        await run(
+            world,
+            alice,
+            "employers add",
+            name=name,
+            alumni="yes",
+            motivation=2,
+            posting=2,
+        )
 
     message = await run(world, alice, "progress")
     embed = message.embeds[0]
     names = field_names(message)
-    # what is due first comes first: the thank-you (due in hours), then day 7, then no date,
-    # then closed
-    assert [n.split(". ", 1)[1].split(" (")[0] for n in names] == [
-        "Met Mo",
-        "Wait Wendy",
-        "Plan Pat",
-        "Closed Cy",
+    assert names == [
+        "⭐ Initech",
+        "1. Wait Wendy · requested",
+        "⭐ Bravo",
+        "⭐ Charlie",
+        "⭐ Delta",
+        "⭐ Echo",
+        "Acme",
+        # in each group, what is due first comes first: the thank-you (due in hours), then
+        # no date, then closed
+        "2. Met Mo · met",
+        "3. Plan Pat · planned",
+        "4. Closed Cy · closed · curmudgeon",
+        "Not on your employer list",
+        "5. Loose Lou (Somewhere) · planned",
     ]
-    assert names[3].endswith("closed · curmudgeon")
     values = [f["value"] for f in embed["fields"]]
-    deadline = int((MET + timedelta(hours=24)).timestamp())
-    assert "thank-you" in values[0]
-    assert f"<t:{deadline}:R>" in values[0]
-    assert "second person at Initech" in values[1]
+    assert values[0] == "A ? · M 3 · P ? · 1 contact"
+    assert "Initech" in values[1]
     assert "due Wed 16 Dec" in values[1]  # day 7 of a request sent Monday 7 December
-    assert "/request sent" in values[2]
-    assert "Closed" in values[3]
-    funnel = embed["description"]
-    assert "planned             1        4" in funnel
-    assert "requested           1        3" in funnel
-    assert "met                 1        1" in funnel
-    assert "closed              1" in funnel
+    assert values[2] == (
+        "A yes · M 2 · P 2\nNo contact here yet: find someone there (an alum if you can) and "
+        "add them with `/request new`."
+    )
+    assert values[6] == "Not scored yet: `/employers score` · 3 contacts"
+    deadline = int((MET + timedelta(hours=24)).timestamp())
+    assert "thank-you" in values[7]
+    assert f"<t:{deadline}:R>" in values[7]
+    assert "/request sent" in values[8]
+    assert "Closed" in values[9]
+    assert values[10] == "1 contact without an employer"
+    description = embed["description"]
+    assert "planned             2        5" in description
+    assert "requested           1        3" in description
+    assert "met                 1        1" in description
+    assert "closed              1" in description
+    assert "**Your search**" in description
+    assert (
+        "📋 Your LAMP list: 6 employers, 4 fully scored, 5 in your top five (⭐ below). "
+        "The board: `/employers list`." in description
+    )
     assert "Page 1 of 1" in embed["footer"]["text"]
     assert not message.buttons()
 
@@ -126,10 +169,12 @@ async def test_twelve_contacts_page_with_owner_only_buttons_that_survive_a_resta
     alice, mallory = world.student("alice"), world.student("mallory")
     await stored_contacts(harness, world.guild.id, alice.id, 12)
     message = await run(world, alice, "progress")
-    assert len(field_names(message)) == 10
-    assert "Person 01" in field_names(message)[0]
+    assert field_names(message)[0] == "Not on your employer list"
+    assert len(field_names(message)) == 11  # the heading and ten contacts
+    assert "Person 01" in field_names(message)[1]
     assert "Person 12" not in message.text()
     assert "Page 1 of 2" in message.text()
+    assert "/employers add" in message.embeds[0]["description"]  # no list yet: how to start
     previous, following = message.buttons()
     assert (previous["label"], previous["disabled"]) == ("◀", True)
     assert (following["label"], following.get("disabled", False)) == ("▶", False)
@@ -138,12 +183,14 @@ async def test_twelve_contacts_page_with_owner_only_buttons_that_survive_a_resta
     assert (await click.response()).type == 7
     page2 = await click.message()
     assert page2.id == message.id
-    assert [n.split(". ")[1].split(" (")[0] for n in field_names(page2)] == [
+    assert field_names(page2)[0] == "Not on your employer list (continued)"
+    assert [n.split(". ")[1].split(" (")[0] for n in field_names(page2)[1:]] == [
         "Person 11",
         "Person 12",
     ]
-    assert field_names(page2)[0].startswith("11. ")
+    assert field_names(page2)[1].startswith("11. ")
     assert "Page 2 of 2" in page2.text()
+    assert "/employers" not in page2.embeds[0]["description"]  # "Your search" is on page 1
     assert page2.buttons()[1]["disabled"] is True
 
     before = page2.text()
@@ -159,6 +206,48 @@ async def test_twelve_contacts_page_with_owner_only_buttons_that_survive_a_resta
     assert "Page 1 of 2" in (await back.message()).text()
     again = await world.emulator.click(alice, message, message.buttons()[1]["custom_id"])
     assert "Person 12" in (await again.message()).text()
+
+
+async def test_employers_across_pages_keep_their_heading_and_the_limits(
+    world: World, harness: BotHarness
+):
+    """Seven employers with long names full of markdown, three contacts each: 21 contacts over
+    three pages; a group cut by a page starts the next page under its heading "(continued)";
+    every page fits Discord's limits; the buttons work after a restart."""
+    alice = world.student("alice")
+    long = "*Ünïcode_ `Corp` ||x|| " * 5  # 115 characters, markdown everywhere
+    employers = [f"{letter} {long}"[:100] for letter in "ABCDEFG"]
+    for n, name in enumerate(employers):
+        await run(world, alice, "employers add", name=name, motivation=3 if n < 2 else 1)
+        for person in range(3):
+            await new_contact(world, alice, f"{'@everyone ' * 3}P{n}{person}", organization=name)
+    seen: list[str] = []
+    message = await run(world, alice, "progress")
+    for page in range(3):
+        embed = message.embeds[0]
+        assert f"Page {page + 1} of 3" in embed["footer"]["text"]
+        assert len(embed.get("fields", [])) <= 25
+        assert len(embed["description"]) <= 4096
+        total = len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"])
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+        assert total <= 6000
+        assert all(0 < len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
+        seen += field_names(message)
+        if page < 2:
+            if page == 1:
+                await harness.restart()
+            click = await world.emulator.click(alice, message, message.buttons()[1]["custom_id"])
+            message = await click.message()
+    headings = [name for name in seen if not name[0].isdigit()]
+    # ten entries a page: 3 + 3 + 3 + 1 contacts, then 2 + 3 + 3 + 2, then 1; the top five
+    # are the two with motivation 3, then the first three by name
+    assert [h.startswith("⭐") for h in headings] == [True] * 6 + [False] * 3
+    assert [h.endswith("(continued)") for h in headings] == [False] * 4 + [True] + [False] * 3 + [
+        True
+    ]
+    assert headings[0].startswith("⭐ A \\*Ünïcode\\_ \\`Corp\\`")  # the student's text is escaped
+    contacts = [name for name in seen if name[0].isdigit()]
+    assert [name.split(". ")[0] for name in contacts] == [str(n) for n in range(1, 22)]
 
 
 async def test_contact_history_shows_events_notes_questions_and_referrals(
