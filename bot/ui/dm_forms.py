@@ -109,10 +109,12 @@ def second_person_text(result: SecondPersonAdded, in_server: str) -> str:
     org = escape_markdown(result.employer or added.organization)
     first = escape_markdown(result.subject.contact.person)
     lines = [f"Added **{name}** at {org}."]
-    if result.covers_first:
+    if result.covers_first and result.subject.contact.asked_before is None:
         lines.append(
             f"That's your second person there, so the 3-business-day step for {first} is done."
         )
+    elif result.covers_first:  # a later person's reminder: never "a second person" again
+        lines.append(f"That covers the 3-business-day step for {first}.")
     lines.append(
         f"Write {name} a short request (under 100 words, no job talk, ending with a question), "
         f"send it, then log it with `/request sent` {in_server} so I can follow up for you."

@@ -136,9 +136,7 @@ def test_a_second_person_at_the_employer_makes_the_3b_step_done(local_now, text,
         ),
     ],
 )
-def test_a_later_person_at_the_employer_is_never_told_to_find_a_second_person(
-    local_now, text, due
-):
+def test_a_later_person_at_the_employer_is_never_told_to_find_a_second_person(local_now, text, due):
     result = step(dataclasses.replace(REQUESTED, asked_before="Dana"), local_now)
     assert result is not None
     assert result.text == text
