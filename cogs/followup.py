@@ -33,6 +33,7 @@ from bot.domain.thank_you import copyable_block
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
+from bot.ui.employer_moves import exhausted_text
 from bot.ui.guarded import student_of
 from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
@@ -266,6 +267,8 @@ def closed_text(result: Closed) -> str:
             "They never replied, so they count as a **curmudgeon**. That's normal: move on "
             "to the next employer on your list."
         )
+    if result.exhausted is not None:
+        lines.append(exhausted_text(result.exhausted))
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
 """What a reminder's buttons do besides answering it: act on the contact it is about, right from
-the direct message. Add the second person at the same organization, schedule the meeting, log
+the direct message. Add the second person at the same employer, schedule the meeting, log
 a referral contacted, read the checklist or the question list.
 
 Each starts from the nudge row, like the answers in :mod:`bot.actions.nudge_responses`: the
@@ -15,21 +15,32 @@ noted in a second one (:func:`~bot.actions.nudge_responses.count_as_done`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.actions.common import stage_guard
-from bot.actions.contacts import NewContact, add_new_contact, owned_contact, student_zone
+from bot.actions.common import log_event, stage_guard, student_transaction
+from bot.actions.contacts import owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import (
+    EmployerExhausted,
+    employer_for_organization,
+    exhausted_by_close,
+    five_before_close,
+    link_payload,
+    link_to_employer,
+)
 from bot.actions.interview import MeetingBrief, meeting_brief
 from bot.actions.nudge_responses import count_as_done, nudge_contact, own_nudge
 from bot.actions.prepare import MeetingScheduled, schedule_meeting
 from bot.actions.request import RequestSent, log_request_sent
-from bot.domain.contacts import Stage
+from bot.domain.contacts import MAX_NAME, Stage
 from bot.domain.nudge_kinds import NudgeKind
 from bot.errors import UserError
-from bot.storage.contacts import ContactRecord, referrals_of
+from bot.storage.contacts import ContactRecord, add_contact, referrals_of
+from bot.storage.employers import get_employer
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow
+from bot.validation import clean_optional_text, clean_text
 
 __all__ = [
     "MAX_PICKS",
@@ -40,6 +51,7 @@ __all__ = [
     "ScheduledFromReminder",
     "SecondPersonAdded",
     "add_second_person",
+    "employer_after_close",
     "log_referral_reached",
     "open_referrals",
     "reminder_questions",
@@ -75,6 +87,12 @@ class SecondPersonAdded:
     added: ContactRecord
     answered: bool
     """The reminder is answered now (by this, or before)."""
+    employer: str = ""
+    """Where the person was added: the reminder's contact's employer."""
+    covers_first: bool = False
+    """The reminder's contact had no second person there until now: its 3B step is done."""
+    follow_up_on: date | None = None
+    """When to follow up with the reminder's contact if they still haven't replied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,22 +148,62 @@ async def _answer_if(subject: ReminderSubject, ctx: ActionContext, asked: bool) 
     return True
 
 
-# --- a second person at the same organization -------------------------------------------------
+# --- a second person at the same employer -------------------------------------------------
 
 
 async def add_second_person(
     ctx: ActionContext, user_id: int, nudge_id: int, person: str, role: str | None
 ) -> SecondPersonAdded:
-    """Add a contact at the reminder's contact's organization (as ``/request new`` does:
-    stage planned, ``contact_added``). On a "contact a second person" reminder this is its
-    Done."""
+    """Add a contact at the reminder's contact's employer (as ``/request new`` does: stage
+    planned, ``contact_added``; the employer opened again if it was marked done), and in the
+    same transaction re-plan the other contacts there: for the reminder's contact this is the
+    second person, so its "contact a second person" reminder is no longer planned. On a
+    "contact a second person" reminder this is its Done."""
     subject = await reminder_subject(ctx, user_id, nudge_id)
     first = subject.contact
-    added = await add_new_contact(
-        ctx, subject.who, NewContact(person=person, organization=first.organization, role=role)
-    )
+    who = subject.who
+    name = clean_text(person, "person's name", max_length=MAX_NAME)
+    kept_role = clean_optional_text(role, "role", max_length=MAX_NAME)
+    now = ctx.clock.now()
+    async with student_transaction(ctx, who, now) as tx:
+        employer = (
+            await get_employer(tx, who.guild_id, who.user_id, first.employer_id)
+            if first.employer_id is not None
+            else None
+        )
+        organization = employer.name if employer is not None else first.organization
+        link = await employer_for_organization(tx, who, organization, now)
+        contact_id = await add_contact(
+            tx,
+            guild_id=who.guild_id,
+            user_id=who.user_id,
+            person=name,
+            organization=link.employer.name,
+            role=kept_role,
+            connection=None,
+            now=now,
+        )
+        link = await link_to_employer(tx, who, contact_id, link)
+        await log_event(
+            tx,
+            who,
+            "contact_added",
+            now,
+            contact_id=contact_id,
+            payload={"connection": None, "after": first.id, **link_payload(link)},
+        )
+        await ctx.planner.replan_colleagues(tx, contact_id, now)
+    added = await owned_contact(ctx, who, contact_id)
+    first_now = await owned_contact(ctx, who, first.id)
     answered = await _answer_if(subject, ctx, subject.kind is NudgeKind.SECOND_CONTACT)
-    return SecondPersonAdded(subject, added, answered)
+    return SecondPersonAdded(
+        subject,
+        added,
+        answered,
+        employer=link.employer.name,
+        covers_first=first.second_person is None and first_now.second_person is not None,
+        follow_up_on=first_now.follow_up_on if first_now.stage is Stage.REQUESTED else None,
+    )
 
 
 # --- scheduling -------------------------------------------------------------------------------
@@ -223,6 +281,20 @@ async def log_referral_reached(
     remaining = tuple(await _planned_referrals(ctx, subject.contact))
     asked = subject.kind is NudgeKind.REFERRALS and not remaining
     return ReferralReached(subject, sent, remaining, await _answer_if(subject, ctx, asked))
+
+
+# --- closing the last contact at an employer ---------------------------------------------
+
+
+async def employer_after_close(
+    ctx: ActionContext, who: StudentKey, contact: ContactRecord
+) -> EmployerExhausted | None:
+    """After "Close as no reply" closed ``contact`` (its Done, in
+    :func:`~bot.actions.nudge_responses.respond_done`): its employer and who moved into the top
+    five, if every contact there is closed now. Reads only: the five before the close is the
+    same list with this contact counted open again."""
+    before = await five_before_close(ctx.db, who, contact.employer_id)
+    return await exhausted_by_close(ctx.db, who, contact.employer_id, before)
 
 
 # --- reading ----------------------------------------------------------------------------------

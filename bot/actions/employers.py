@@ -8,7 +8,7 @@ student is told which employer moved into their top five and which moved out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from bot.domain.employers import (
     plan_import,
 )
 from bot.errors import UserError
+from bot.storage.contacts import ContactRecord, colleagues_of
 from bot.storage.database import Source, Transaction
 from bot.storage.employers import (
     EmployerRecord,
@@ -658,3 +659,81 @@ async def attach_to_employer(
             payload={"employer_id": link.employer.id, "source": "contact", "scored": False},
         )
     return link
+
+
+# --- the 3B reminder and closing the last contact at an employer ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerOutlook:
+    """What a "no reply after 3 business days" reminder names: the contact's employer, the
+    other contacts there (oldest first), and the next employer of the active five with no
+    request out yet."""
+
+    employer: str
+    colleagues: tuple[ContactRecord, ...]
+    next_employer: str | None
+
+
+def _request_out(contacts: list[ContactAtEmployer]) -> bool:
+    """Someone there was asked and the contact is still open (waiting, or further along)."""
+    return any(
+        c.stage is not Stage.CLOSED and c.stage.rank >= Stage.REQUESTED.rank for c in contacts
+    )
+
+
+async def employer_outlook(
+    source: Source, who: StudentKey, contact: ContactRecord
+) -> EmployerOutlook:
+    """Read at delivery, so the reminder says the names as they are now."""
+    colleagues = await colleagues_of(source, contact)
+    lamp = await read_lamp(source, who)
+    employer = lamp.employers.get(contact.employer_id) if contact.employer_id is not None else None
+    upcoming = (
+        lamp.employers[i].name
+        for i in lamp.five
+        if i != contact.employer_id and not _request_out(lamp.contacts.get(i, []))
+    )
+    return EmployerOutlook(
+        employer=employer.name if employer is not None else contact.organization,
+        colleagues=tuple(colleagues),
+        next_employer=next(upcoming, None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerExhausted:
+    """Closing a contact left every contact at its employer closed: the employer leaves the
+    active five, and ``moves.entered`` says who moved up."""
+
+    employer: EmployerRecord
+    moves: Moves
+
+
+async def exhausted_by_close(
+    source: Source, who: StudentKey, employer_id: int | None, before: tuple[int, ...]
+) -> EmployerExhausted | None:
+    """After a contact at ``employer_id`` was closed (``before``: the active five just before,
+    from :func:`active_five_ids`): the employer and how the five moved, if that close left
+    every contact there closed (an employer the student had marked done already: None)."""
+    if employer_id is None:
+        return None
+    lamp = await read_lamp(source, who)
+    standing = next((s for s in lamp.standings if s.id == employer_id), None)
+    if standing is None or standing.done or not standing.exhausted:
+        return None
+    return EmployerExhausted(lamp.employers[employer_id], await moves_since(source, who, before))
+
+
+async def five_before_close(
+    source: Source, who: StudentKey, employer_id: int | None
+) -> tuple[int, ...]:
+    """The active five as it was before one contact at ``employer_id``, now closed, was
+    closed (for a caller that could not read it before: the same list with that contact
+    counted open again)."""
+    lamp = await read_lamp(source, who)
+    standings = [
+        replace(s, open_contacts=s.open_contacts + 1) if s.id == employer_id else s
+        for s in lamp.standings
+    ]
+    return active_five(standings)

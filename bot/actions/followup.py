@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.actions.common import check_log_date, log_event, stage_guard, student_transaction
 from bot.actions.contacts import owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import EmployerExhausted, active_five_ids, exhausted_by_close
 from bot.domain.business_days import business_days_after
 from bot.domain.contacts import Stage
 from bot.domain.next_step import (
@@ -141,6 +142,9 @@ class Closed:
     reason: CloseReason
     curmudgeon: bool
     """Closed for no reply to a request: they count as a curmudgeon."""
+    exhausted: EmployerExhausted | None = None
+    """Every contact at its employer is closed now: the employer and who moved into the top
+    five."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,17 +541,22 @@ async def close_contact(
     ctx: ActionContext, who: StudentKey, contact_id: int, reason: CloseReason
 ) -> Closed:
     """``/followup close``: no reply, declined or other. Closing a request that never got an
-    answer as no reply makes the contact a curmudgeon. Every reminder for it stops."""
+    answer as no reply makes the contact a curmudgeon. Every reminder for it stops. When it
+    was the last open contact at its employer, the result says which employer moved into the
+    top five."""
     contact = await owned_contact(ctx, who, contact_id)
     check_close(contact)
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
+        before = await active_five_ids(tx, who)
         await record_close(tx, who, contact, reason, now)
         await ctx.planner.replan_contact(tx, contact.id, now)
+        exhausted = await exhausted_by_close(tx, who, contact.employer_id, before)
     return Closed(
         contact=contact,
         reason=reason,
         curmudgeon=reason is CloseReason.NO_REPLY and contact.stage is Stage.REQUESTED,
+        exhausted=exhausted,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.actions.common import log_event, stage_guard, student_transaction
 from bot.actions.contacts import contact_or_latest, owned_contact
 from bot.actions.context import ActionContext, StudentKey
+from bot.actions.employers import attach_to_employer
 from bot.domain.contacts import MAX_NAME, Connection, Stage
 from bot.domain.referrals import Referral, ReferralError, parse_referrals
 from bot.errors import UserError
@@ -103,7 +104,8 @@ async def log_meeting(
 ) -> MeetingLogged:
     """The meeting happened: the contact moves to *met*, the notes and takeaways are saved
     (``meeting_logged``), and each referral (one per line, "Name — Organization") becomes a
-    contact linked to this one (``contact_added`` each). Plans the thank-you, referrals and
+    contact linked to this one (``contact_added`` each) and to its employer (found or created
+    unscored, ``employer_added`` then). Plans the thank-you, referrals and
     report-back reminders, and re-plans whoever referred this contact."""
     for value, field in ((notes, "notes"), (takeaways, "takeaways"), (referrals, "referrals")):
         _check_length(value, field)
@@ -150,6 +152,10 @@ async def log_meeting(
                 contact_id=referral_id,
                 payload={"referred_by": contact.id},
             )
+            # Its employer (created unscored if new on the list); someone new there may be
+            # another contact's second person, so those are re-planned too.
+            await attach_to_employer(tx, who, referral_id, person.organization, now)
+            await ctx.planner.replan_colleagues(tx, referral_id, now)
         # Thank-you, referrals and report-back nudges (after the referrals exist); this also
         # re-plans the contact who referred this one.
         await ctx.planner.replan_contact(tx, contact.id, now)

@@ -24,6 +24,7 @@ from bot.storage.checklist_items import effective_checklist
 from bot.storage.checklists import ticked_items
 from bot.storage.contacts import (
     ContactRecord,
+    colleague_ids,
     contact_ids_of_student,
     count_unrequested_referrals,
     get_contact_by_id,
@@ -83,6 +84,7 @@ def contact_state(
         meeting_minutes=contact.meeting_minutes,
         referred=contact.referred_by is not None,
         referrer_told_at=contact.referrer_told_at,
+        second_person_added=contact.second_person is not None,
     )
 
 
@@ -150,18 +152,36 @@ class NudgePlanner:
         )
 
     async def replan_contact(
-        self, tx: Transaction, contact_id: int, now: datetime, *, referrer: bool = True
+        self,
+        tx: Transaction,
+        contact_id: int,
+        now: datetime,
+        *,
+        referrer: bool = True,
+        colleagues: bool = True,
     ) -> None:
-        """Re-plan one contact, and the contact who referred it (whose "contact the referrals"
-        nudge depends on how many of its referrals are still only planned)."""
+        """Re-plan one contact, the contact who referred it (whose "contact the referrals"
+        nudge depends on how many of its referrals are still only planned), and the other
+        contacts at its employer (whose "contact a second person" nudge depends on who else
+        is there and when they were added or asked)."""
         contact = await get_contact_by_id(tx, contact_id)
         if contact is None:
             return
         if referrer and contact.referred_by is not None:
-            await self.replan_contact(tx, contact.referred_by, now, referrer=False)
+            await self.replan_contact(
+                tx, contact.referred_by, now, referrer=False, colleagues=False
+            )
+        if colleagues:
+            await self.replan_colleagues(tx, contact.id, now)
         student = await get_student(tx, contact.guild_id, contact.user_id)
         settings = await server_settings(tx, contact.guild_id)
         await self._replan(tx, contact, student, settings, None, now)
+
+    async def replan_colleagues(self, tx: Transaction, contact_id: int, now: datetime) -> None:
+        """Re-plan the other contacts at this contact's employer (after it was added there,
+        asked, or moved): whether their 3B step is done depends on it."""
+        for other in await colleague_ids(tx, contact_id):
+            await self.replan_contact(tx, other, now, referrer=False, colleagues=False)
 
     async def replan_guild(self, guild_id: int, now: datetime) -> int:
         """Re-plan a whole server after staff changed something its plans depend on (holidays,
@@ -257,7 +277,7 @@ class NudgePlanner:
     ) -> None:
         """After a settings change: every contact of the student in this server, and the digest."""
         for contact_id in await contact_ids_of_student(tx, guild_id, user_id):
-            await self.replan_contact(tx, contact_id, now)
+            await self.replan_contact(tx, contact_id, now, colleagues=False)
         await self.replan_digest(tx, guild_id, user_id, now)
 
     def _wake(self, due: datetime | None) -> None:

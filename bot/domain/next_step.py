@@ -61,6 +61,15 @@ class ContactTimeline(Protocol):
     def reported_back_at(self) -> datetime | None: ...
     @property
     def kept_in_touch_at(self) -> datetime | None: ...
+    @property
+    def second_person(self) -> str | None:
+        """Someone at the same employer added, or asked, after this contact's request went
+        out: the 3B step ("contact a second person there") is done."""
+
+    @property
+    def asked_before(self) -> str | None:
+        """Someone at the same employer asked before this contact: this contact is itself a
+        second (or later) person there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,17 +178,41 @@ def _while_waiting(
     day3, day7 = contact.second_contact_on, contact.follow_up_on
     if day3 is None or day7 is None:
         return NextStep("Wait for a reply, then log it with /request reply")
-    if today < day3:
-        return NextStep(
-            f"Wait for a reply; if none by then, contact a second person at {contact.organization}",
-            due_on=day3,
-        )
-    if today < day7:
-        return NextStep(
-            f"No reply yet: contact a second person at {contact.organization}; "
-            f"follow up with {contact.person} if there is still no reply by then",
-            due_on=day7,
-        )
+    org, person = contact.organization, contact.person
+    if contact.second_person is not None:
+        # The 3B step is done: someone else at the employer is on the list since.
+        if today < day7:
+            return NextStep(
+                f"Wait for a reply (you have {contact.second_person} at {org} too); if none "
+                f"by then, send {person} one short follow-up",
+                due_on=day7,
+            )
+    elif contact.asked_before is not None:
+        # Already a second (or later) person there: never "a second person" again.
+        if today < day3:
+            return NextStep(
+                f"Wait for a reply; if none by then, try another person at {org} or the next "
+                "employer in your top five",
+                due_on=day3,
+            )
+        if today < day7:
+            return NextStep(
+                f"No reply yet: try another person at {org}, or move on to the next employer "
+                f"in your top five; follow up with {person} if there is still no reply by then",
+                due_on=day7,
+            )
+    else:
+        if today < day3:
+            return NextStep(
+                f"Wait for a reply; if none by then, contact a second person at {org}",
+                due_on=day3,
+            )
+        if today < day7:
+            return NextStep(
+                f"No reply yet: contact a second person at {org}; "
+                f"follow up with {person} if there is still no reply by then",
+                due_on=day7,
+            )
     return NextStep(
         f"Send {contact.person} one short follow-up; if there is still no reply, close the "
         "contact (/followup close, no reply) and move on to the next employer",

@@ -13,7 +13,10 @@ class NudgeKind(StrEnum):
     """One row of the product's nudge table (the value is what the nudges table stores)."""
 
     SECOND_CONTACT = "second_contact"
-    """Request sent, no reply: +3 business days → contact a second person at the employer."""
+    """Request sent, no reply: +3 business days → contact a second person at the employer.
+    Not planned once someone else there was added, or asked, after this request went out
+    (:attr:`ContactState.second_person_added`); for a contact who is itself a second person
+    there, the reminder suggests the next person there or the next employer instead."""
     FOLLOW_UP = "follow_up"
     """Still no reply: +7 business days → send one follow-up to the first contact."""
     CLOSE_NO_REPLY = "close_no_reply"
@@ -154,6 +157,10 @@ class ContactState:
     """Someone the student met suggested this contact (it has a referrer to tell)."""
     referrer_told_at: datetime | None = None
     """When the student told the referrer that they reached out to this contact."""
+    second_person_added: bool = False
+    """Another contact at the same employer was added after this contact's request went out,
+    or asked at the same time or later (closed ones too): the 3B step is done, so no
+    ``second_contact`` nudge (see :func:`bot.storage.contacts.derived_columns`)."""
 
 
 @dataclass(frozen=True)

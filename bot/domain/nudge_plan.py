@@ -10,7 +10,8 @@ Times (``Z`` = the student's zone, quiet hours applied to every ``due_at``):
 ===============  ==============================================================================
 kind             planned for
 ===============  ==============================================================================
-second_contact   09:00 Z on ``second_contact_on``; stage ``requested``
+second_contact   09:00 Z on ``second_contact_on``; stage ``requested``, no second person at
+                 the employer yet (``second_person_added``)
 follow_up        09:00 Z on ``follow_up_on``; stage ``requested``, not yet followed up
 close_no_reply   09:00 Z on the 7th business day after the local date of ``followed_up_at``;
                  stage ``requested``
@@ -221,7 +222,7 @@ def _plan_requested(
     state: ContactState, prefs: StudentPrefs, holidays: Container[date] | None
 ) -> list[PlannedNudge]:
     planned: list[PlannedNudge] = []
-    if state.second_contact_on is not None:
+    if state.second_contact_on is not None and not state.second_person_added:
         planned.append(_on_day(NudgeKind.SECOND_CONTACT, state.second_contact_on, prefs))
     if state.followed_up_at is None:
         if state.follow_up_on is not None:

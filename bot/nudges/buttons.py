@@ -14,13 +14,15 @@ contact stay live, so the DM never ends in a dead end.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.actions.context import StudentKey
 from bot.actions.dm_steps import (
     ReferralReached,
+    employer_after_close,
     log_referral_reached,
     open_referrals,
     reminder_questions,
@@ -41,10 +43,12 @@ from bot.discord_limits import BUTTONS_PER_ROW, MESSAGE_LIMIT, ROWS_PER_MESSAGE
 from bot.domain.nudge_kinds import NudgeKind
 from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS, DEADLINE_KINDS, SnoozeChoice
 from bot.domain.three_b_seven import ReplyClass
+from bot.nudges.render import ADD_ANOTHER, ADD_SECOND
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import show_checklist
 from bot.ui.dm_forms import MeetingForm, SecondPersonForm, register_dm_forms, where
 from bot.ui.dynamic_view import dynamic_view
+from bot.ui.employer_moves import exhausted_text
 from bot.ui.guarded import GuardedCallback, context_of
 from bot.ui.meeting import interview_brief
 
@@ -120,19 +124,43 @@ def _label(kind: NudgeKind, action: str) -> str | None:
     return None
 
 
+KEPT_LABELS = frozenset({"add"})
+"""Buttons whose label was chosen at delivery (a later contact's 3B reminder says "Add another
+person"): a reminder redrawn after an answer keeps them."""
+
+
+def labels_of(message: discord.Message | None) -> dict[str, str]:
+    """The delivery-time labels (:data:`KEPT_LABELS`) of a reminder's buttons."""
+    labels: dict[str, str] = {}
+    for row in message.components if message is not None else ():
+        for child in getattr(row, "children", []):
+            match = re.match(r"^ic:nd:([a-z]+):\d+$", getattr(child, "custom_id", None) or "")
+            label = getattr(child, "label", None)
+            if match and match.group(1) in KEPT_LABELS and label:
+                labels[match.group(1)] = label
+    return labels
+
+
 def nudge_view(
-    row: NudgeRow, *, answered: bool = False, extra: Iterable[str] = ()
+    row: NudgeRow,
+    *,
+    answered: bool = False,
+    extra: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+    message: discord.Message | None = None,
 ) -> discord.ui.View:
     """The reminder's buttons; once ``answered``, its answers greyed out and ``extra`` act
-    buttons added (e.g. Schedule after They replied)."""
+    buttons added (e.g. Schedule after They replied). ``labels`` name buttons differently
+    (chosen at delivery); ``message``, the reminder being redrawn, keeps the ones it had."""
     kind = NudgeKind(row.kind)
+    chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
     for action in (*LAYOUTS[kind], *extra):
         view.add_item(
             NudgeAction(
                 action=action,
                 nudge_id=row.id,
-                label=_label(kind, action),
+                label=chosen.get(action) or _label(kind, action),
                 disabled=answered and action in ANSWERS,
             )
         )
@@ -245,21 +273,33 @@ async def finish_form(
     interaction: discord.Interaction, row: NudgeRow, line: str, answered: bool
 ) -> None:
     """A form opened from a reminder was saved: the reply goes under the reminder."""
-    await _reply_in_place(interaction, line, nudge_view(row, answered=answered))
+    view = nudge_view(row, answered=answered, message=interaction.message)
+    await _reply_in_place(interaction, line, view)
 
 
 register_dm_forms(finish_form)
 
 
 async def _done(item: NudgeAction, interaction: discord.Interaction) -> None:
-    done = await respond_done(context_of(interaction), interaction.user.id, item.nudge_id)
-    line = done_reply(done, where(interaction, done.nudge.guild_id))
-    await _reply_in_place(interaction, line, nudge_view(done.nudge, answered=True))
+    ctx = context_of(interaction)
+    done = await respond_done(ctx, interaction.user.id, item.nudge_id)
+    in_server = where(interaction, done.nudge.guild_id)
+    line = done_reply(done, in_server)
+    if done.step == "closed" and done.contact is not None:
+        who = StudentKey(done.nudge.guild_id, done.nudge.user_id)
+        exhausted = await employer_after_close(ctx, who, done.contact)
+        if exhausted is not None:
+            line += " " + exhausted_text(exhausted, in_server)
+    await _reply_in_place(
+        interaction, line, nudge_view(done.nudge, answered=True, message=interaction.message)
+    )
 
 
 async def _reply(item: NudgeAction, interaction: discord.Interaction) -> None:
     replied = await respond_replied(context_of(interaction), interaction.user.id, item.nudge_id)
-    view = nudge_view(replied.nudge, answered=True, extra=("schedule",))
+    view = nudge_view(
+        replied.nudge, answered=True, extra=("schedule",), message=interaction.message
+    )
     await _reply_in_place(interaction, replied_text(replied), view)
 
 
@@ -280,7 +320,8 @@ async def _snooze_at(
         context_of(interaction), interaction.user.id, item.nudge_id, choice or item.arg
     )
     line = f"Snoozed until {snoozed.until_text}."
-    await _reply_in_place(interaction, line, nudge_view(snoozed.nudge, answered=True))
+    view = nudge_view(snoozed.nudge, answered=True, message=interaction.message)
+    await _reply_in_place(interaction, line, view)
 
 
 async def _stop(item: NudgeAction, interaction: discord.Interaction) -> None:
@@ -292,19 +333,27 @@ async def _stop(item: NudgeAction, interaction: discord.Interaction) -> None:
         else "No more reminders for this contact. To turn reminders back on for all your "
         f"contacts, run `/settings nudges enabled:True` {in_server}."
     )
-    await _reply_in_place(interaction, line, nudge_view(stopped.nudge, answered=True))
+    view = nudge_view(stopped.nudge, answered=True, message=interaction.message)
+    await _reply_in_place(interaction, line, view)
 
 
 async def _back(item: NudgeAction, interaction: discord.Interaction) -> None:
     row, _ = await own_nudge(
         context_of(interaction), interaction.user.id, item.nudge_id, unanswered=False
     )
-    await interaction.response.edit_message(view=nudge_view(row, answered=row.action is not None))
+    view = nudge_view(row, answered=row.action is not None, message=interaction.message)
+    await interaction.response.edit_message(view=view)
 
 
 async def _add(item: NudgeAction, interaction: discord.Interaction) -> None:
     subject = await reminder_subject(context_of(interaction), interaction.user.id, item.nudge_id)
-    form = SecondPersonForm(item.nudge_id, finish_form, organization=subject.contact.organization)
+    contact = subject.contact
+    form = SecondPersonForm(
+        item.nudge_id,
+        finish_form,
+        organization=contact.organization,
+        later=contact.asked_before is not None,
+    )
     await interaction.response.send_modal(form)
 
 
@@ -360,7 +409,7 @@ async def _ref(item: NudgeAction, interaction: discord.Interaction) -> None:
     reached = await log_referral_reached(
         context_of(interaction), interaction.user.id, item.nudge_id, int(item.arg)
     )
-    view = nudge_view(reached.subject.nudge, answered=reached.answered)
+    view = nudge_view(reached.subject.nudge, answered=reached.answered, message=interaction.message)
     await _reply_in_place(interaction, referral_text(reached), view)
 
 
@@ -393,9 +442,15 @@ def done_reply(done: NudgeDone, in_server: str) -> str:
     person, org = escape_markdown(contact.person), escape_markdown(contact.organization)
     kind = done.kind
     if kind is NudgeKind.SECOND_CONTACT:
+        if contact.asked_before is not None:
+            return (
+                "Noted: you reached out to someone new. If they aren't on your list yet, add "
+                f"them with **{ADD_ANOTHER}** (or `/request new` {in_server}) so I can follow "
+                "up on them too."
+            )
         return (
             f"Noted: you reached out to a second person at {org}. If you haven't yet, add them "
-            "with **Add the second person** so I can follow up on them too."
+            f"with **{ADD_SECOND}** so I can follow up on them too."
         )
     if kind is NudgeKind.FOLLOW_UP:
         return (

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
+from bot.actions.context import StudentKey
+from bot.actions.employers import EmployerOutlook, employer_outlook
 from bot.actions.planner import NudgePlanner, contact_state, occurrence_of, student_prefs
 from bot.clock import Clock
 from bot.domain.contacts import Stage
@@ -23,7 +25,7 @@ from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.domain.stalls import digest_contents
 from bot.membership import MembershipChecker
 from bot.nudges.buttons import NudgeAction, nudge_view
-from bot.nudges.render import contact_nudge_text, digest_text, with_frame
+from bot.nudges.render import add_label, contact_nudge_text, digest_text, with_frame
 from bot.pacing import TokenBucket
 from bot.storage.contacts import get_contact_by_id
 from bot.storage.database import Database, Transaction
@@ -207,9 +209,15 @@ class NudgeDispatcher:
                     await self._replan_if_moved(tx, row, now)
                 report.sent += 1
                 return
-        text = self._render(row, kind, context, now)
+        outlook: EmployerOutlook | None = None
+        contact = context.contact
+        if kind is NudgeKind.SECOND_CONTACT and contact is not None:
+            who = StudentKey(row.guild_id, row.user_id)
+            outlook = await employer_outlook(self._db, who, contact)
+        text = self._render(row, kind, context, now, outlook)
+        labels = {"add": add_label(contact)} if outlook is not None and contact else {}
         try:
-            message = await self._send(row, student, text)
+            message = await self._send(row, student, text, labels)
         except discord.Forbidden as exc:
             async with self._db.transaction() as tx:
                 held = await hold_for_unreachable(tx, row.user_id, f"403 {exc.code}", now)
@@ -269,7 +277,12 @@ class NudgeDispatcher:
 
     # -- rendering and sending ------------------------------------------------------------------
     def _render(
-        self, row: NudgeRow, kind: NudgeKind, context: DeliveryContext, now: datetime
+        self,
+        row: NudgeRow,
+        kind: NudgeKind,
+        context: DeliveryContext,
+        now: datetime,
+        outlook: EmployerOutlook | None = None,
     ) -> str:
         prefs = student_prefs(context.student)
         assert prefs is not None
@@ -307,12 +320,15 @@ class NudgeDispatcher:
                 referrals=context.referrals,
                 now=now,
                 zone=prefs.zone,
+                outlook=outlook,
             )
         return with_frame(
             text, guild_name=guild.name if guild else None, due_at=row.planned_at, now=now
         )
 
-    async def _send(self, row: NudgeRow, student: Student, text: str) -> discord.Message:
+    async def _send(
+        self, row: NudgeRow, student: Student, text: str, labels: dict[str, str]
+    ) -> discord.Message:
         channel_id = student.dm_channel_id
         if channel_id is None:
             await self.bucket.acquire()
@@ -322,7 +338,8 @@ class NudgeDispatcher:
                 await set_dm_channel(tx, row.user_id, channel_id)
         await self.bucket.acquire()
         target = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        return await target.send(text, view=nudge_view(row), nonce=nonce_for(row.id))
+        view = nudge_view(row, labels=labels)
+        return await target.send(text, view=view, nonce=nonce_for(row.id))
 
     # -- start-up repair ------------------------------------------------------------------------
     async def recover_sending(self) -> int:
@@ -385,6 +402,8 @@ def _check_still_wanted(kind: NudgeKind, context: DeliveryContext) -> None:
         and contact.stage is not Stage.REPLIED
     ):
         raise _Outcome(NudgeStatus.SKIPPED, "the meeting is scheduled already")
+    if kind is NudgeKind.SECOND_CONTACT and contact.second_person is not None:
+        raise _Outcome(NudgeStatus.SKIPPED, "a second person at that employer is on the list")
     if kind is NudgeKind.REFERRALS and not any(
         referral.stage is Stage.PLANNED for referral in context.referrals
     ):

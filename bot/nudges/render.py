@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from discord.utils import format_dt
 
+from bot.actions.employers import EmployerOutlook
 from bot.discord_limits import MESSAGE_LIMIT
 from bot.domain.contacts import Stage
 from bot.domain.next_step import DEFAULT_MEETING_MINUTES, meeting_end, thank_you_deadline
@@ -17,7 +18,7 @@ from bot.domain.nudge_plan import NudgeKind
 from bot.domain.stalls import DigestContents, DigestLine, Stall, StallKind
 from bot.storage.contacts import ContactRecord
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS
-from bot.text import escape_markdown
+from bot.text import escape_markdown, long_date
 
 LATE_AFTER = timedelta(minutes=15)
 _WEEKS = {7: "a week", 14: "two weeks", 21: "three weeks", 28: "four weeks"}
@@ -144,6 +145,94 @@ def _tell_referrer_text(contact: ContactRecord, referrer: Named | None) -> str:
     )
 
 
+ADD_SECOND = "Add the second person"
+"""The button on a first contact's 3B reminder."""
+ADD_ANOTHER = "Add another person"
+"""The same button on a later contact's 3B reminder (never "a second person" again)."""
+_ORDINALS = {3: "a third", 4: "a fourth", 5: "a fifth"}
+
+
+def add_label(contact: ContactRecord) -> str:
+    """The label of the 3B reminder's button that adds a person at the employer."""
+    return ADD_ANOTHER if contact.asked_before is not None else ADD_SECOND
+
+
+def _status(colleague: ContactRecord) -> str:
+    name = escape_markdown(colleague.person)
+    if colleague.stage is Stage.PLANNED:
+        return f"{name} (not asked yet)"
+    if colleague.stage is Stage.CLOSED:
+        return f"{name} (closed)"
+    return name
+
+
+def _follow_up_later(contact: ContactRecord) -> str:
+    if contact.follow_up_on is None:
+        return ""
+    return (
+        f" If {escape_markdown(contact.person)} still hasn't replied by "
+        f"{long_date(contact.follow_up_on)}, I'll remind you to send one short follow-up."
+    )
+
+
+def _next_employer(outlook: EmployerOutlook | None) -> str:
+    if outlook is not None and outlook.next_employer is not None:
+        return f"move on to **{escape_markdown(outlook.next_employer)}**, next in your top five"
+    return "move on to the next employer on your list (`/employers list`)"
+
+
+def _second_contact_text(contact: ContactRecord, outlook: EmployerOutlook | None) -> str:
+    """The 3B reminder. For the first person asked at the employer: contact a second person
+    there, naming who is there so far. For a later one (someone there was asked before):
+    the next person there, or the next employer of the active five."""
+    who = _who(contact)
+    org = escape_markdown(outlook.employer if outlook is not None else contact.organization)
+    colleagues = outlook.colleagues if outlook is not None else ()
+    planned = [c for c in colleagues if c.stage is Stage.PLANNED]
+    later = _follow_up_later(contact)
+    if contact.asked_before is None:
+        there = _and([escape_markdown(contact.person)] + [_status(c) for c in colleagues])
+        if planned:
+            pick = escape_markdown(planned[0].person)
+            act = (
+                f"Write to **{pick}** now and log it with `/request sent`, or press "
+                f"**{ADD_SECOND}** to add someone else there."
+            )
+        else:
+            act = (
+                f"Look for an alum or someone in a similar role, press **{ADD_SECOND}** to add "
+                "them, then send them your short email."
+            )
+        return (
+            f"📬 3 business days and no reply from {who}. Contact a second person at {org} "
+            f"now — you have {there} there so far. {act}{later}"
+        )
+    talking = [
+        c for c in colleagues if c.stage is not Stage.CLOSED and c.stage.rank >= Stage.REPLIED.rank
+    ]
+    if talking:
+        return (
+            f"📬 3 business days and no reply from {who}. You're already talking with "
+            f"**{escape_markdown(talking[0].person)}** at {org}, so nobody else there is "
+            f"needed: {_next_employer(outlook)}, and log your request with `/request sent`."
+            f"{later}"
+        )
+    if planned:
+        person = (
+            f"Try **{escape_markdown(planned[0].person)}** at {org}, who is on your list and "
+            "not asked yet"
+        )
+    else:
+        asked = 1 + sum(1 for c in colleagues if c.requested_at is not None)
+        ordinal = _ORDINALS.get(asked + 1, "another")
+        person = f"Try {ordinal} person at {org} (press **{ADD_ANOTHER}**)"
+    return (
+        f"📬 No reply from {who} either after 3 business days. {person}, or "
+        f"{_next_employer(outlook)}: send a short email and log it with `/request sent`."
+        f"{later}"
+    )
+
+
 def _meeting(contact: ContactRecord) -> str:
     if contact.meeting_at is None:
         return "your meeting"
@@ -161,19 +250,17 @@ def contact_nudge_text(
     referrals: Sequence[ReferralName] = (),
     now: datetime | None = None,
     zone: ZoneInfo | None = None,
+    outlook: EmployerOutlook | None = None,
 ) -> str:
     """The nudge about one contact. ``report_back_days`` is the server's report-back delay (the
     report-back nudge says how long ago the meeting was), ``meeting_minutes`` its usual meeting
     length (what to ask for when offering times); ``referrer`` and ``referrals`` are who
     suggested this contact and whom it suggested, read at delivery; ``now`` and the student's
-    ``zone`` let the thank-you reminders say how long is left."""
-    who, org = _who(contact), escape_markdown(contact.organization)
+    ``zone`` let the thank-you reminders say how long is left; ``outlook`` is the contact's
+    employer, who else is there and the next employer of the five (the 3B reminder)."""
+    who = _who(contact)
     if kind is NudgeKind.SECOND_CONTACT:
-        return (
-            f"📬 3 business days and no reply from {who}. Contact a second person at {org} "
-            "now (an alum or someone in a similar role): press **Add the second person** to "
-            "add them, then send them your short email."
-        )
+        return _second_contact_text(contact, outlook)
     if kind is NudgeKind.FOLLOW_UP:
         return (
             f"⏰ 7 business days and still no reply from {who}. Send them one short, friendly "

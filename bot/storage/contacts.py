@@ -20,6 +20,38 @@ CONTACT_COLUMNS = (
     " followed_up_at, nudges_stopped, referrer_told_at, employer_id"
 )
 
+
+def _at_employer(outer: str, condition: str) -> str:
+    """The earliest-added other contact (its name) at ``outer``'s employer, of the same student,
+    meeting ``condition`` (``o`` is the other contact, ``{outer}`` this one)."""
+    return (
+        "(SELECT o.person FROM contacts AS o WHERE o.employer_id = {c}.employer_id"
+        " AND o.id <> {c}.id AND o.guild_id = {c}.guild_id AND o.user_id = {c}.user_id"
+        f" AND {{c}}.requested_at IS NOT NULL AND ({condition}) ORDER BY o.id LIMIT 1)"
+    ).format(c=outer)
+
+
+def derived_columns(outer: str, prefix: str = "") -> str:
+    """The columns a contact read adds about the other contacts at its employer (``outer`` is
+    the contacts table's name or alias in the query, ``prefix`` goes before each name):
+
+    * ``second_person``: someone there added after this contact's request went out, or whose
+      own request went out at the same time or later (closed ones too: reaching out was
+      done). This contact's 3B step, "contact a second person there", is then done.
+    * ``asked_before``: someone there whose request went out before this one's: this contact
+      is itself a second (or later) person there.
+    """
+    second = _at_employer(
+        outer,
+        f"o.created_at > {outer}.requested_at OR o.requested_at >= {outer}.requested_at",
+    )
+    before = _at_employer(outer, f"o.requested_at < {outer}.requested_at")
+    return f"{second} AS {prefix}second_person, {before} AS {prefix}asked_before"
+
+
+CONTACT_SELECT = f"{CONTACT_COLUMNS}, {derived_columns('contacts')}"
+"""What every contact read selects (``FROM contacts``, not aliased)."""
+
 # Stage → the column that records when the contact reached it (set when the stage is logged).
 STAGE_TIMESTAMP = {
     Stage.REQUESTED: "requested_at",
@@ -69,6 +101,12 @@ class ContactRecord:
     nudges_stopped: bool = False
     referrer_told_at: datetime | None = None
     employer_id: int | None = None
+    second_person: str | None = None
+    """Derived at read (see :func:`derived_columns`): who at the same employer covers this
+    contact's 3B step (added, or asked, after this contact's request went out)."""
+    asked_before: str | None = None
+    """Derived at read: who at the same employer was asked before this contact (this contact
+    is a second or later person there)."""
 
     @property
     def display_name(self) -> str:
@@ -114,7 +152,17 @@ def contact_from_row(row: aiosqlite.Row) -> ContactRecord:
         nudges_stopped=bool(row["nudges_stopped"]),
         referrer_told_at=from_db(row["referrer_told_at"]),
         employer_id=row["employer_id"],
+        second_person=_optional(row, "second_person"),
+        asked_before=_optional(row, "asked_before"),
     )
+
+
+def _optional(row: aiosqlite.Row, key: str) -> str | None:
+    try:
+        value = row[key]
+    except (IndexError, KeyError):
+        return None
+    return None if value is None else str(value)
 
 
 async def add_contact(
@@ -155,7 +203,7 @@ async def get_contact(
     """The contact, only if it belongs to this student in this server."""
     row = await query_one(
         db,
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ? AND guild_id = ? AND user_id = ?",
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE id = ? AND guild_id = ? AND user_id = ?",
         (contact_id, guild_id, user_id),
     )
     return None if row is None else contact_from_row(row)
@@ -164,13 +212,13 @@ async def get_contact(
 async def get_contact_by_id(db: Source, contact_id: int) -> ContactRecord | None:
     """Any contact by id, whoever owns it: for internal work (planning, delivery), never for a
     student's request (use :func:`get_contact`, which checks the owner)."""
-    row = await query_one(db, f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+    row = await query_one(db, f"SELECT {CONTACT_SELECT} FROM contacts WHERE id = ?", (contact_id,))
     return None if row is None else contact_from_row(row)
 
 
 async def most_recent_contact(db: Database, guild_id: int, user_id: int) -> ContactRecord | None:
     row = await db.fetch_one(
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " ORDER BY updated_at DESC, id DESC LIMIT 1",
         (guild_id, user_id),
     )
@@ -188,7 +236,7 @@ async def search_contacts(
     """The student's contacts whose person or organization contains ``query``, most recent first."""
     pattern = _like_pattern(query.strip())
     rows = await db.fetch_all(
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " AND (person LIKE ? ESCAPE '\\' OR organization LIKE ? ESCAPE '\\')"
         " ORDER BY updated_at DESC, id DESC LIMIT ?",
         (guild_id, user_id, pattern, pattern, limit),
@@ -199,7 +247,7 @@ async def search_contacts(
 async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> list[ContactRecord]:
     """Contacts whose person, organization or "person (organization)" equals ``text``."""
     rows = await db.fetch_all(
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
         " AND (person = ?3 COLLATE NOCASE OR organization = ?3 COLLATE NOCASE"
         " OR person || ' (' || organization || ')' = ?3 COLLATE NOCASE)",
         (guild_id, user_id, text.strip()),
@@ -259,7 +307,7 @@ async def record_reply(
 async def list_contacts(db: Database, guild_id: int, user_id: int) -> list[ContactRecord]:
     """All of the student's contacts in this server, most recently active first."""
     rows = await db.fetch_all(
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE guild_id = ? AND user_id = ?"
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " ORDER BY updated_at DESC, id DESC",
         (guild_id, user_id),
     )
@@ -269,7 +317,7 @@ async def list_contacts(db: Database, guild_id: int, user_id: int) -> list[Conta
 async def referrals_of(db: Database, contact_id: int) -> list[ContactRecord]:
     """Contacts that ``contact_id`` referred the student to, oldest first."""
     rows = await db.fetch_all(
-        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE referred_by = ? ORDER BY id", (contact_id,)
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE referred_by = ? ORDER BY id", (contact_id,)
     )
     return [contact_from_row(row) for row in rows]
 
@@ -421,3 +469,29 @@ async def replannable_contacts(source: Source, guild_id: int) -> list[tuple[int,
         (guild_id,),
     )
     return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def colleagues_of(source: Source, contact: ContactRecord) -> list[ContactRecord]:
+    """The student's other contacts at ``contact``'s employer, oldest first (none when it has
+    no employer)."""
+    if contact.employer_id is None:
+        return []
+    rows = await query_all(
+        source,
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE employer_id = ? AND guild_id = ?"
+        " AND user_id = ? AND id <> ? ORDER BY id",
+        (contact.employer_id, contact.guild_id, contact.user_id, contact.id),
+    )
+    return [contact_from_row(row) for row in rows]
+
+
+async def colleague_ids(source: Source, contact_id: int) -> list[int]:
+    """The ids of the other contacts of the same student at this contact's employer."""
+    rows = await query_all(
+        source,
+        "SELECT o.id FROM contacts AS c JOIN contacts AS o ON o.employer_id = c.employer_id"
+        " AND o.guild_id = c.guild_id AND o.user_id = c.user_id AND o.id <> c.id"
+        " WHERE c.id = ? ORDER BY o.id",
+        (contact_id,),
+    )
+    return [int(row[0]) for row in rows]

@@ -15,7 +15,7 @@ import aiosqlite
 from bot.domain.business_days import HolidayCalendar
 from bot.domain.contacts import Stage
 from bot.holiday_calendars import holiday_calendar
-from bot.storage.contacts import CONTACT_COLUMNS, ContactRecord
+from bot.storage.contacts import CONTACT_COLUMNS, ContactRecord, derived_columns
 from bot.storage.contacts import contact_from_row as contact_record
 from bot.storage.database import Source, Transaction, query_all
 from bot.storage.guild_settings import DEFAULT_MEETING_MINUTES, DEFAULT_REPORT_BACK_DAYS
@@ -64,7 +64,9 @@ class DeliveryContext:
 
 
 _C = "c_"  # prefix of the contact's columns in the joined row
-_CONTACT_SELECT = ", ".join(f"c.{name} AS {_C}{name}" for name in CONTACT_COLUMNS.split(", "))
+_CONTACT_SELECT = ", ".join(
+    [f"c.{name} AS {_C}{name}" for name in CONTACT_COLUMNS.split(", ")] + [derived_columns("c", _C)]
+)
 _SELECT = (
     "SELECT s.timezone, s.quiet_start, s.quiet_end, s.nudges_enabled, s.digest_day,"
     " s.dm_channel_id, s.unreachable_at, s.unreachable_told_at, s.share_with_staff,"

@@ -52,7 +52,7 @@ def form_title(text: str) -> str:
     return text if len(text) <= MODAL_TITLE_LIMIT else text[: MODAL_TITLE_LIMIT - 1] + "…"
 
 
-# --- a second person at the same organization -------------------------------------------------
+# --- a second person at the same employer -------------------------------------------------
 
 
 class SecondPersonForm(GuardedModal, title="Add the second person"):
@@ -77,10 +77,12 @@ class SecondPersonForm(GuardedModal, title="Add the second person"):
         finish: FormFinish,
         *,
         organization: str | None = None,
+        later: bool = False,
         custom_id: str | None = None,
     ) -> None:
+        who = "Another person" if later else "A second person"
         super().__init__(
-            title=form_title(f"A second person at {organization}")
+            title=form_title(f"{who} at {organization}")
             if organization
             else "Add the second person",
             timeout=FORM_TIMEOUT,
@@ -103,11 +105,26 @@ class SecondPersonForm(GuardedModal, title="Add the second person"):
 
 def second_person_text(result: SecondPersonAdded, in_server: str) -> str:
     added = result.added
-    return (
-        f"Added **{escape_markdown(added.display_name)}**. Write them a short request (under "
-        "100 words, no job talk, ending with a question), send it, then log it with "
-        f"`/request sent` {in_server} so I can follow up for you."
+    name = escape_markdown(added.person)
+    org = escape_markdown(result.employer or added.organization)
+    first = escape_markdown(result.subject.contact.person)
+    lines = [f"Added **{name}** at {org}."]
+    if result.covers_first and result.subject.contact.asked_before is None:
+        lines.append(
+            f"That's your second person there, so the 3-business-day step for {first} is done."
+        )
+    elif result.covers_first:  # a later person's reminder: never "a second person" again
+        lines.append(f"That covers the 3-business-day step for {first}.")
+    lines.append(
+        f"Write {name} a short request (under 100 words, no job talk, ending with a question), "
+        f"send it, then log it with `/request sent` {in_server} so I can follow up for you."
     )
+    if result.covers_first and result.follow_up_on is not None:
+        lines.append(
+            f"If {first} still hasn't replied by {long_date(result.follow_up_on)}, I'll remind "
+            "you to send one short follow-up."
+        )
+    return " ".join(lines)
 
 
 # --- scheduling -------------------------------------------------------------------------------

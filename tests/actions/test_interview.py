@@ -152,9 +152,29 @@ async def test_logging_marks_met_saves_notes_adds_linked_referrals_and_plans(
         )
     ]
     assert result.referral_ids == tuple(r[0] for r in referrals)
+    # Each referral belongs to its employer, new on the list (unscored): issue 11.
+    employers = await rows(
+        db,
+        "SELECT c.id, e.id, e.name FROM contacts c JOIN employers e ON e.id = c.employer_id"
+        " WHERE c.referred_by = ? ORDER BY c.id",
+        (contact_id,),
+    )
+    assert [(c, name) for c, _, name in employers] == [
+        (r[0], org) for r, org in zip(referrals, ("Navy", "Bletchley Park", "NASA"), strict=True)
+    ]
+    added_events = []
+    for referral_id, employer_id, _ in employers:
+        added_events += [
+            ("contact_added", referral_id, {"referred_by": contact_id}),
+            (
+                "employer_added",
+                referral_id,
+                {"employer_id": employer_id, "scored": False, "source": "contact"},
+            ),
+        ]
     assert (await events_of(db, ALICE))[1:] == [
         ("meeting_logged", contact_id, {"notes": 1, "takeaways": 1, "referrals": 3}),
-        *[("contact_added", r[0], {"referred_by": contact_id}) for r in referrals],
+        *added_events,
     ]
     assert await pending(db, contact_id) == [
         ("thank_you", "2026-11-25T18:00:00.000000+00:00"),  # 3 hours after, 13:00 local

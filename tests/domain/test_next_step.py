@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,6 +40,8 @@ class Contact:
     thanked_at: datetime | None = None
     reported_back_at: datetime | None = None
     kept_in_touch_at: datetime | None = None
+    second_person: str | None = None
+    asked_before: str | None = None
 
 
 def ny(*args: int) -> datetime:
@@ -82,6 +85,63 @@ def test_requested_follows_the_3b7_routine(local_now, needle, due, overdue):
     assert result is not None
     assert needle in result.text
     assert (result.due_on, result.due_at, result.overdue) == (due, None, overdue)
+
+
+@pytest.mark.parametrize(
+    ("local_now", "text", "due"),
+    [
+        (
+            ny(2026, 12, 2, 23, 59),
+            "Wait for a reply (you have Ben at Acme too); if none by then, send Ada one short "
+            "follow-up",
+            date(2026, 12, 9),
+        ),
+        (
+            ny(2026, 12, 3, 9, 0),
+            "Wait for a reply (you have Ben at Acme too); if none by then, send Ada one short "
+            "follow-up",
+            date(2026, 12, 9),
+        ),
+        (
+            ny(2026, 12, 9, 9, 0),
+            "Send Ada one short follow-up; if there is still no reply, close the contact "
+            "(/followup close, no reply) and move on to the next employer",
+            date(2026, 12, 9),
+        ),
+    ],
+)
+def test_a_second_person_at_the_employer_makes_the_3b_step_done(local_now, text, due):
+    """Issue 11: with Ben added at Acme after Ada's request, /progress and the digest never say
+    "contact a second person" for Ada; the next thing is the 7B follow-up."""
+    result = step(dataclasses.replace(REQUESTED, second_person="Ben"), local_now)
+    assert result is not None
+    assert result.text == text
+    assert (result.due_on, result.overdue) == (due, False)
+
+
+@pytest.mark.parametrize(
+    ("local_now", "text", "due"),
+    [
+        (
+            ny(2026, 12, 2, 12, 0),
+            "Wait for a reply; if none by then, try another person at Acme or the next "
+            "employer in your top five",
+            date(2026, 12, 3),
+        ),
+        (
+            ny(2026, 12, 3, 9, 0),
+            "No reply yet: try another person at Acme, or move on to the next employer in "
+            "your top five; follow up with Ada if there is still no reply by then",
+            date(2026, 12, 9),
+        ),
+    ],
+)
+def test_a_later_person_at_the_employer_is_never_told_to_find_a_second_person(local_now, text, due):
+    result = step(dataclasses.replace(REQUESTED, asked_before="Dana"), local_now)
+    assert result is not None
+    assert result.text == text
+    assert "second person" not in result.text
+    assert result.due_on == due
 
 
 def test_after_the_follow_up_wait_7_more_business_days_then_close():

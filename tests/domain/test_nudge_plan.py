@@ -760,3 +760,16 @@ def test_a_local_day_offset_across_dst_is_not_mistaken_for_a_move() -> None:
 @pytest.mark.parametrize("kind", sorted(set(NudgeKind) - MEETING_KINDS))
 def test_other_nudges_are_never_stale(kind: NudgeKind) -> None:
     assert not is_stale(kind, _state("closed"), NOW + timedelta(days=999))
+
+
+# --- issue 11: a second person at the employer -----------------------------------------------
+
+
+def test_no_second_contact_nudge_once_a_second_person_is_at_the_employer() -> None:
+    """The 3B step is done when someone else there was added (or asked) after the request:
+    only the 7B follow-up stays planned, at its own time."""
+    plan = _plan(_requested(FRIDAY_AFTERNOON, second_person_added=True), now=FRIDAY_AFTERNOON)
+    assert set(plan) == {NudgeKind.FOLLOW_UP}
+    assert plan[NudgeKind.FOLLOW_UP].due_at == _utc(2026, 12, 9, 14, 0)
+    alone = _plan(_requested(FRIDAY_AFTERNOON, second_person_added=False), now=FRIDAY_AFTERNOON)
+    assert alone[NudgeKind.SECOND_CONTACT].due_at == _utc(2026, 12, 3, 14, 0)

@@ -54,6 +54,8 @@ class Contact:
     thanked_at: datetime | None = None
     reported_back_at: datetime | None = None
     kept_in_touch_at: datetime | None = None
+    second_person: str | None = None
+    asked_before: str | None = None
 
 
 def state_of(contact: Contact) -> ContactState:

@@ -165,7 +165,7 @@ async def test_add_the_second_person_from_the_dm_across_restarts(world: World, h
     await harness.restart()  # the form stays open across a restart
     saved = await emu.submit_modal(student, opened, {"person": "Ben Ortiz", "role": "Analyst"})
     text = await reply_of(saved)
-    assert "✅ Added **Ben Ortiz (Acme)**" in text
+    assert "✅ Added **Ben Ortiz** at Acme. That's your second person there, so the " in text
     assert "`/request sent` in **Career Club**" in text
     (ben,) = query(
         harness.db_path,

@@ -231,17 +231,25 @@ async def test_done_marks_met_saves_notes_and_creates_linked_referrals(
         contact_id,
         {"notes": 1, "takeaways": 1, "referrals": 3},
     )
-    assert [(k, p) for k, _, p in logged[1:]] == [
-        ("contact_added", {"referred_by": contact_id})
-    ] * 3
-    assert [c for _, c, _ in logged[1:]] == [
-        r["id"]
-        for r in query(
-            harness.db_path,
-            "SELECT id FROM contacts WHERE referred_by = ? ORDER BY id",
-            (contact_id,),
-        )
-    ]
+    # Each referral joins its employer, new on the list and unscored (issue 11).
+    linked = query(
+        harness.db_path,
+        "SELECT c.id, e.id AS employer_id, e.name FROM contacts c"
+        " JOIN employers e ON e.id = c.employer_id WHERE c.referred_by = ? ORDER BY c.id",
+        (contact_id,),
+    )
+    assert [r["name"] for r in linked] == ["Navy", "Bletchley Park", "NASA"]
+    expected = []
+    for r in linked:
+        expected += [
+            ("contact_added", r["id"], {"referred_by": contact_id}),
+            (
+                "employer_added",
+                r["id"],
+                {"employer_id": r["employer_id"], "scored": False, "source": "contact"},
+            ),
+        ]
+    assert logged[1:] == expected
 
 
 async def test_done_from_a_scheduled_meeting_without_notes_or_referrals(

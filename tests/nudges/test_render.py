@@ -277,3 +277,93 @@ def test_a_long_digest_counts_what_it_leaves_out():
     shown = text.count("• ")
     assert 0 < shown < 40
     assert text.endswith(f"…and {40 - shown} more: see `/progress` in the server.")
+
+
+# --- issue 11: the 3B reminder names the employer and who is there -----------------------------
+
+REQ_DANA = dataclasses.replace(
+    ADA,
+    id=5,
+    person="Dana",
+    organization="Contoso Energy",
+    stage=Stage.REQUESTED,
+    requested_at=NOW,
+    second_contact_on=date(2026, 12, 3),
+    follow_up_on=date(2026, 12, 9),
+    met_at=None,
+    employer_id=7,
+)
+
+
+def _outlook(*colleagues: ContactRecord, next_employer: str | None = "Fabrikam"):
+    from bot.actions.employers import EmployerOutlook
+
+    return EmployerOutlook("Contoso Energy", tuple(colleagues), next_employer)
+
+
+def _colleague(cid: int, person: str, stage: Stage, **changes: object) -> ContactRecord:
+    return dataclasses.replace(
+        REQ_DANA, id=cid, person=person, stage=stage, requested_at=None, **changes
+    )
+
+
+def test_the_first_persons_3b_reminder_names_the_employer_and_who_is_there():
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, REQ_DANA, outlook=_outlook())
+    assert text == (
+        "📬 3 business days and no reply from **Dana** (Contoso Energy). Contact a second "
+        "person at Contoso Energy now — you have Dana there so far. Look for an alum or "
+        "someone in a similar role, press **Add the second person** to add them, then send "
+        "them your short email. If Dana still hasn't replied by Wednesday 9 December 2026, "
+        "I'll remind you to send one short follow-up."
+    )
+
+
+def test_the_3b_reminder_points_at_someone_there_not_asked_yet():
+    ben = _colleague(6, "Ben", Stage.PLANNED)
+    eve = _colleague(4, "Eve", Stage.CLOSED)
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, REQ_DANA, outlook=_outlook(eve, ben))
+    assert text == (
+        "📬 3 business days and no reply from **Dana** (Contoso Energy). Contact a second "
+        "person at Contoso Energy now — you have Dana, Eve (closed) and Ben (not asked yet) "
+        "there so far. Write to **Ben** now and log it with `/request sent`, or press **Add "
+        "the second person** to add someone else there. If Dana still hasn't replied by "
+        "Wednesday 9 December 2026, I'll remind you to send one short follow-up."
+    )
+
+
+def test_a_later_persons_3b_reminder_suggests_the_next_person_or_employer():
+    ben = dataclasses.replace(REQ_DANA, id=8, person="Ben", asked_before="Dana")
+    dana = dataclasses.replace(REQ_DANA, second_person="Ben")
+    cleo = _colleague(9, "Cleo", Stage.PLANNED)
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, ben, outlook=_outlook(dana, cleo))
+    assert text == (
+        "📬 No reply from **Ben** (Contoso Energy) either after 3 business days. Try "
+        "**Cleo** at Contoso Energy, who is on your list and not asked yet, or move on to "
+        "**Fabrikam**, next in your top five: send a short email and log it with "
+        "`/request sent`. If Ben still hasn't replied by Wednesday 9 December 2026, I'll "
+        "remind you to send one short follow-up."
+    )
+    alone = contact_nudge_text(
+        NudgeKind.SECOND_CONTACT, ben, outlook=_outlook(dana, next_employer=None)
+    )
+    assert alone == (
+        "📬 No reply from **Ben** (Contoso Energy) either after 3 business days. Try a third "
+        "person at Contoso Energy (press **Add another person**), or move on to the next "
+        "employer on your list (`/employers list`): send a short email and log it with "
+        "`/request sent`. If Ben still hasn't replied by Wednesday 9 December 2026, I'll "
+        "remind you to send one short follow-up."
+    )
+    assert "second person" not in text + alone
+
+
+def test_a_later_persons_3b_reminder_when_someone_there_already_replied():
+    ben = dataclasses.replace(REQ_DANA, id=8, person="Ben", asked_before="Dana")
+    dana = dataclasses.replace(REQ_DANA, stage=Stage.SCHEDULED)
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, ben, outlook=_outlook(dana))
+    assert text == (
+        "📬 3 business days and no reply from **Ben** (Contoso Energy). You're already "
+        "talking with **Dana** at Contoso Energy, so nobody else there is needed: move on to "
+        "**Fabrikam**, next in your top five, and log your request with `/request sent`. If "
+        "Ben still hasn't replied by Wednesday 9 December 2026, I'll remind you to send one "
+        "short follow-up."
+    )
