@@ -102,6 +102,8 @@ async def add_contact_at_employer(
             now=now,
         )
         link = await link_to_employer(tx, who, contact_id, link)
+        # a second person at that employer may finish a colleague's 3B step
+        await ctx.planner.replan_colleagues(tx, contact_id, now)
         await log_event(
             tx,
             who,

@@ -194,6 +194,9 @@ class ContactAtEmployer:
     second_contact_on: date | None = None
     follow_up_on: date | None = None
     followed_up: bool = False
+    second_person: str | None = None
+    """Someone at the employer who counts as this contact's second person (the 3B step done;
+    the same rule as the reminders: ``bot.storage.contacts.derived_columns``)."""
 
     @property
     def reached(self) -> Stage:
@@ -256,17 +259,16 @@ def outreach_state(
     if not asked:
         return OutreachState(Outreach.NOT_ASKED, live[0].person)
     first = asked[0]
-    others = [c for c in live if c.id != first.id]
     if first.followed_up:
         return OutreachState(Outreach.FOLLOWED_UP, first.person)
     if first.follow_up_on is not None and today >= first.follow_up_on:
         return OutreachState(Outreach.FOLLOW_UP, first.person, first.follow_up_on)
     assert first.second_contact_on is not None
+    if first.second_person is not None:
+        return OutreachState(
+            Outreach.SECOND_ADDED, first.person, first.follow_up_on, first.second_person
+        )
     if today >= first.second_contact_on:
-        if others:
-            return OutreachState(
-                Outreach.SECOND_ADDED, first.person, first.follow_up_on, others[0].person
-            )
         return OutreachState(Outreach.SECOND_PERSON, first.person, first.second_contact_on)
     return OutreachState(Outreach.WAITING, first.person, first.second_contact_on)
 

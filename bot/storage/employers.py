@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.domain.contacts import Stage
 from bot.domain.employers import ContactAtEmployer, Scores, Standing
+from bot.storage.contacts import derived_columns
 from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
@@ -170,7 +171,8 @@ async def contacts_by_employer(
     rows = await query_all(
         source,
         "SELECT id, employer_id, person, stage, stage_before_close, count_from,"
-        " second_contact_on, follow_up_on, followed_up_at FROM contacts"
+        " second_contact_on, follow_up_on, followed_up_at,"
+        f" {derived_columns('contacts')} FROM contacts"
         " WHERE guild_id = ? AND user_id = ? AND employer_id IS NOT NULL ORDER BY id",
         (guild_id, user_id),
     )
@@ -188,6 +190,7 @@ async def contacts_by_employer(
                 second_contact_on=date_from_db(row["second_contact_on"]),
                 follow_up_on=date_from_db(row["follow_up_on"]),
                 followed_up=row["followed_up_at"] is not None,
+                second_person=row["second_person"],
             )
         )
     return grouped

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -242,3 +242,21 @@ async def test_ticking_an_unknown_item_or_phase_changes_nothing(ctx: ActionConte
     with pytest.raises(UserError, match="no longer exists"):
         await toggle_item(ctx, other, contact.id, "request", first)
     assert await _snapshot(ctx) == before
+
+
+async def test_adding_a_second_person_at_the_employer_ends_the_first_ones_3b_step(
+    ctx: ActionContext,
+) -> None:
+    """/request new for Ben at Contoso, after Dana's request went out: Dana's "contact a second
+    person" reminder is no longer planned (re-planned in the same transaction), her follow-up
+    still is."""
+    await _zone(ctx, ALICE)
+    dana = await add_new_contact(ctx, ALICE, NewContact("Dana", "Contoso"))
+    await log_request_sent(ctx, ALICE, dana.id)
+    assert (await _nudges(ctx, dana.id))["second_contact"][1] == "pending"
+    assert isinstance(ctx.clock, ManualClock)
+    ctx.clock.advance(timedelta(days=1))
+    await add_new_contact(ctx, ALICE, NewContact("Ben Ortiz", "contoso "))
+    statuses = {kind: status for kind, (_, status) in (await _nudges(ctx, dana.id)).items()}
+    assert statuses["second_contact"] == "cancelled"
+    assert statuses["follow_up"] == "pending"

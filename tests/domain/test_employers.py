@@ -231,8 +231,15 @@ def test_furthest_stage_counts_where_closed_contacts_got_to():
             OutreachState(Outreach.SECOND_PERSON, "Ada", date(2026, 12, 3)),
         ),
         (
+            # Ben is on the list but was there before Ada's request and never asked: Ada's
+            # 3B step is not done (the same rule as the reminders)
             [asked(1, "Ada"), ContactAtEmployer(2, "Ben", Stage.PLANNED)],
             date(2026, 12, 4),
+            OutreachState(Outreach.SECOND_PERSON, "Ada", date(2026, 12, 3)),
+        ),
+        (
+            [asked(1, "Ada", second_person="Ben"), ContactAtEmployer(2, "Ben", Stage.PLANNED)],
+            date(2026, 12, 2),
             OutreachState(Outreach.SECOND_ADDED, "Ada", date(2026, 12, 9), "Ben"),
         ),
         (

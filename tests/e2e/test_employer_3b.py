@@ -215,19 +215,19 @@ async def test_a_second_person_added_with_request_new_before_the_3b_day(
     world: World, harness: BotHarness
 ):
     """Added with /request new (not the reminder's button) before the 3B day: the reminder
-    is not delivered; once that person's request is logged it is no longer planned at all."""
+    is cancelled at once (re-planned in the same transaction) and never delivered."""
     student = await student_with_five(world, harness, "early")
     dana = await dana_requested(world, harness, student)
     harness.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # Monday 10:00
     await run(world, student, "request new", person="Ben Ortiz", organization="Contoso Energy")
     await deliver_at(harness, SECOND_CONTACT_AT)
     assert dms_with(world, student, "3 business days") == []
-    (skipped,) = query(
+    (cancelled,) = query(
         harness.db_path,
         "SELECT status FROM nudges WHERE contact_id = ? AND kind = 'second_contact'",
         (dana,),
     )
-    assert skipped["status"] == "skipped"
+    assert cancelled["status"] == "cancelled"
 
     other = await student_with_five(world, harness, "early_sent")
     dana2 = await dana_requested(world, harness, other)
