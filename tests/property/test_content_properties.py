@@ -245,7 +245,11 @@ def _wrong_type(document: dict[str, Any], data: st.DataObject) -> str | None:
     entries = _entries(document)
     if entries and data.draw(st.booleans()):
         entry = data.draw(st.sampled_from(entries))
-        entry[data.draw(st.sampled_from(sorted(entry)))] = data.draw(wrong_types)
+        key = data.draw(st.sampled_from(sorted(entry)))
+        if key == "before_meeting":  # a true/false key: any boolean is the right type
+            entry[key] = data.draw(wrong_types.filter(lambda v: not isinstance(v, bool)))
+        else:
+            entry[key] = data.draw(wrong_types)
     elif "thank_you" in document:
         document["thank_you"]["text"] = data.draw(wrong_types)
     else:
