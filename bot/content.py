@@ -245,7 +245,8 @@ def load_email_rules(path: Path) -> EmailRules:
     unknown = set(data) - EMAIL_RULE_KEYS
     if unknown:
         raise ContentError(
-            f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; the settings are "
+            f"{path}: unknown setting(s) {', '.join(repr(key) for key in sorted(unknown))}; "
+            "the settings are "
             f"{', '.join(sorted(EMAIL_RULE_KEYS))}"
         )
     limit = data.get("word_limit", DEFAULT_WORD_LIMIT)

@@ -333,6 +333,10 @@ def _check_interest(text: str, parts: list[_Part], rules: EmailRules) -> RuleVer
     )
 
 
+def _it_or_them(found: list[str]) -> str:
+    return "it" if len(found) == 1 else "them"
+
+
 def _check_follow_up(text: str, parts: list[_Part], rules: EmailRules) -> RuleVerdict:
     found = _quoted_hits(text, parts, rules.passive_follow_up_phrases)
     if not found:
@@ -344,8 +348,9 @@ def _check_follow_up(text: str, parts: list[_Part], rules: EmailRules) -> RuleVe
     return _verdict(
         "follow_up_control",
         False,
-        f"Leaves the next move to them: {', '.join(found)} — cut {'it' if len(found) == 1 else 'them'} and end on a yes/no "
-        "question, e.g. “Would you have 20 minutes next week?”, or say when you will follow up.",
+        f"Leaves the next move to them: {', '.join(found)} — cut {_it_or_them(found)} and end "
+        "on a yes/no question, e.g. “Would you have 20 minutes next week?”, or say when you "
+        "will follow up.",
     )
 
 
