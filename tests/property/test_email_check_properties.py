@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 from dataclasses import replace
 
@@ -243,7 +244,9 @@ def test_any_passive_phrase_fails_follow_up_control_and_is_quoted(
 
 @settings(max_examples=200, deadline=None)
 @given(you=st.integers(0, 12), me=st.integers(0, 12), order=st.randoms(use_true_random=False))
-def test_about_them_passes_only_when_you_outnumbers_i(you: int, me: int, order) -> None:
+def test_about_them_passes_only_when_you_outnumbers_i(
+    you: int, me: int, order: random.Random
+) -> None:
     words = ["you"] * you + ["my"] * me + ["we", "talk"]
     order.shuffle(words)
     verdict = next(v for v in check_email(" ".join(words) + "?", RULES) if v.rule == "about_them")
