@@ -209,29 +209,59 @@ def load_search_guide(path: Path) -> SearchGuide:
     return SearchGuide(title, items)
 
 
+EMAIL_WORD_LISTS: tuple[str, ...] = (
+    "job_words",
+    "connection_words",
+    "narrow_interest_phrases",
+    "passive_follow_up_phrases",
+)
+"""The lists in ``outreach_email.toml``, all required: the checker has no built-in copy."""
+EMAIL_RULE_KEYS = frozenset({"word_limit", "connection_window", *EMAIL_WORD_LISTS})
+
+
+def _email_word_list(path: Path, name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ContentError(f"{path}: {name} must be a non-empty list of words")
+    words: list[str] = []
+    seen: set[str] = set()
+    for word in value:
+        if not isinstance(word, str) or not word.strip():
+            raise ContentError(f"{path}: {name} contains an empty or non-text entry")
+        word = " ".join(word.split())
+        if not any(ch.isalnum() for ch in word):
+            raise ContentError(f"{path}: {name}: “{word}” has no letters or digits to match")
+        key = word.casefold().replace("’", "'")
+        if key in seen:
+            raise ContentError(f"{path}: {name} lists “{word}” twice")
+        seen.add(key)
+        words.append(word)
+    return tuple(words)
+
+
 def load_email_rules(path: Path) -> EmailRules:
     """The outreach-email checker's settings. The word lists are required (this file is their
     only home); ``word_limit`` and ``connection_window`` default to the checker's usual ones."""
     data = _read_toml(path)
+    unknown = set(data) - EMAIL_RULE_KEYS
+    if unknown:
+        raise ContentError(
+            f"{path}: unknown setting(s) {', '.join(repr(key) for key in sorted(unknown))}; "
+            "the settings are "
+            f"{', '.join(sorted(EMAIL_RULE_KEYS))}"
+        )
     limit = data.get("word_limit", DEFAULT_WORD_LIMIT)
     window = data.get("connection_window", DEFAULT_CONNECTION_WINDOW)
     for name, value in (("word_limit", limit), ("connection_window", window)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
             raise ContentError(f"{path}: {name} must be a whole number from 1 to 1000")
-    lists: dict[str, tuple[str, ...]] = {}
-    for name in ("job_words", "connection_words"):
-        value = data.get(name)
-        if not isinstance(value, list) or not value:
-            raise ContentError(f"{path}: {name} must be a non-empty list of words")
-        for word in value:
-            if not isinstance(word, str) or not word.strip():
-                raise ContentError(f"{path}: {name} contains an empty or non-text entry")
-        lists[name] = tuple(word.strip() for word in value)
+    lists = {name: _email_word_list(path, name, data.get(name)) for name in EMAIL_WORD_LISTS}
     return EmailRules(
         word_limit=limit,
         connection_window=window,
         job_words=lists["job_words"],
         connection_words=lists["connection_words"],
+        narrow_interest_phrases=lists["narrow_interest_phrases"],
+        passive_follow_up_phrases=lists["passive_follow_up_phrases"],
     )
 
 

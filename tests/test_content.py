@@ -10,6 +10,7 @@ import pytest
 from bot.config import DEFAULT_DATA_DIR
 from bot.content import PHASES, ContentError, load_checklist, load_content
 from bot.domain.auto_ticks import DoneBy
+from bot.domain.email_check import check_email
 
 
 def test_shipped_content_is_valid():
@@ -20,6 +21,8 @@ def test_shipped_content_is_valid():
     assert content.email_rules.word_limit == 100
     assert "cv" in content.email_rules.job_words
     assert "alumni" in content.email_rules.connection_words
+    assert "a position on your team" in content.email_rules.narrow_interest_phrases
+    assert "at your convenience" in content.email_rules.passive_follow_up_phrases
 
 
 def _write(tmp_path: Path, body: str) -> Path:
@@ -93,6 +96,65 @@ def test_email_rules_are_validated(tmp_path: Path):
         load_content(data)
 
 
+_LISTS = (
+    'job_words = ["job"]\nconnection_words = ["alum"]\n'
+    'narrow_interest_phrases = ["a role as"]\npassive_follow_up_phrases = ["at your convenience"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            _LISTS.replace('narrow_interest_phrases = ["a role as"]\n', ""),
+            "narrow_interest_phrases must be a non-empty list of words",
+        ),
+        (
+            _LISTS.replace('["at your convenience"]', "[]"),
+            "passive_follow_up_phrases must be a non-empty list of words",
+        ),
+        (
+            _LISTS.replace('["at your convenience"]', '["at your convenience", ""]'),
+            "passive_follow_up_phrases contains an empty or non-text entry",
+        ),
+        (
+            _LISTS.replace('["a role as"]', '["A role  as", "a role as"]'),
+            "narrow_interest_phrases lists “a role as” twice",
+        ),
+        (
+            _LISTS.replace('["at your convenience"]', '["don’t hesitate", "DON\'T HESITATE"]'),
+            "passive_follow_up_phrases lists “DON'T HESITATE” twice",
+        ),
+        (
+            _LISTS.replace('["a role as"]', '["—"]'),
+            "narrow_interest_phrases: “—” has no letters or digits to match",
+        ),
+        (
+            _LISTS + 'pasive_follow_up_phrases = ["x"]\n',
+            "unknown setting(s) 'pasive_follow_up_phrases'; the settings are connection_window,",
+        ),
+    ],
+)
+def test_email_phrase_lists_are_validated(tmp_path: Path, body: str, message: str):
+    data = _data_copy(tmp_path)
+    (data / "outreach_email.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_content(data)
+    assert str(data / "outreach_email.toml") in str(info.value)
+    assert message in str(info.value)
+
+
+def test_email_phrase_lists_load_tidied(tmp_path: Path):
+    data = _data_copy(tmp_path)
+    (data / "outreach_email.toml").write_text(
+        _LISTS.replace('["a role as"]', '["  a role\\nas ", "join your team"]'), encoding="utf-8"
+    )
+    rules = load_content(data).email_rules
+    assert rules.narrow_interest_phrases == ("a role as", "join your team")
+    assert rules.passive_follow_up_phrases == ("at your convenience",)
+    assert (rules.word_limit, rules.connection_window) == (100, 30)
+
+
 def _data_copy(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.sqlite3*"))
@@ -101,9 +163,89 @@ def _data_copy(tmp_path: Path) -> Path:
 
 def test_shipped_question_bank_covers_every_tiara_category():
     content = load_content(DEFAULT_DATA_DIR)
+    assert len(content.questions) >= 40
     for category in ("trends", "insights", "advice", "resources", "assignments"):
-        assert 1 <= len(content.questions_in(category)) <= 25
+        assert 7 <= len(content.questions_in(category)) <= 25, category
     assert content.question("resources-who-else") is not None  # "who else should I talk to?"
+
+
+# Every id the bank has ever shipped: students' picks point at them, so none may disappear.
+SHIPPED_BEFORE_ISSUE_12 = frozenset(
+    {
+        "trends-changes",
+        "trends-excited",
+        "trends-skills",
+        "trends-challenges",
+        "insights-surprise",
+        "insights-typical-week",
+        "insights-enjoy",
+        "insights-culture",
+        "advice-if-starting",
+        "advice-wish-known",
+        "advice-stand-out",
+        "advice-mistakes",
+        "resources-who-else",
+        "resources-read",
+        "resources-groups",
+        "resources-tools",
+        "assignments-project",
+        "assignments-first-step",
+        "assignments-follow-up",
+    }
+)
+
+
+def test_question_ids_are_never_dropped_and_texts_are_distinct():
+    content = load_content(DEFAULT_DATA_DIR)
+    assert {q.id for q in content.questions} >= SHIPPED_BEFORE_ISSUE_12
+    texts = [q.text.casefold() for q in content.questions]
+    assert len(texts) == len(set(texts))
+
+
+def test_tiara_categories_follow_the_method():
+    """Assignments are the projects and tasks the role involves; a task or next step for the
+    student is Advice; "who else should I talk to?" is a Resource."""
+    content = load_content(DEFAULT_DATA_DIR)
+
+    def category(question_id: str) -> str:
+        question = content.question(question_id)
+        assert question is not None, question_id
+        return question.category
+
+    assert category("insights-typical-week") == "assignments"
+    assert category("assignments-current") == "assignments"
+    assert content.question("assignments-current").text == (  # type: ignore[union-attr]
+        "What projects are you working on right now?"
+    )
+    for moved in ("assignments-project", "assignments-first-step", "assignments-follow-up"):
+        assert category(moved) == "advice", moved
+    assert category("resources-who-else") == "resources"
+    for question in content.questions_in("assignments"):
+        words = set(question.text.casefold().replace("?", " ").replace(",", " ").split())
+        assert "i" not in words, question.text  # about their work, not a task for the student
+        assert words & {"project", "projects", "tasks", "week"}, question.text
+
+
+def test_no_bank_question_asks_for_a_job():
+    content = load_content(DEFAULT_DATA_DIR)
+    rules = content.email_rules
+    for question in content.questions:
+        assert question.text.endswith("?"), question.id
+        verdicts = {v.rule: v for v in check_email(question.text, rules)}
+        assert verdicts["no_job_words"].passed, (question.id, verdicts["no_job_words"].reason)
+        assert verdicts["interest_broad"].passed, (question.id, verdicts["interest_broad"].reason)
+
+
+def test_question_bank_header_defines_each_letter():
+    header = (DEFAULT_DATA_DIR / "questions.toml").read_text(encoding="utf-8").split("[[")[0]
+    for line in (
+        "Trends: what is changing in their field",
+        "Insights: their own view of the work from the inside",
+        "Advice: what they would recommend the student do",
+        "Resources: people, groups, reading and tools",
+        "Assignments: the projects and tasks their role involves",
+    ):
+        assert line in " ".join(header.replace("#", " ").split()), line
 
 
 @pytest.mark.parametrize(

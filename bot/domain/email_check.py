@@ -1,6 +1,9 @@
 """The outreach-email checker: a draft against the 5-Point Email rules.
 
-Five rules, always reported in this order (ids are stable):
+Seven rules, always reported in this order (ids are stable). They check the five points of
+the 5-Point Email (short, no jobs, connection first, interest stated broadly, the student keeps
+control of the follow-up) plus two habits the method asks for (end with a question; more about
+them than about you):
 
 ``word_count``
     The draft has at most ``word_limit`` words. PRODUCT says "fewer than 100"; the
@@ -18,6 +21,10 @@ Five rules, always reported in this order (ids are stable):
     and accents, so "CV", "cv" and "résumé"/"resume" match but "jobsite" does not
     match "job". Each part of a hyphenated word is a word for this rule, so
     "job-hunting" matches "job".
+``interest_broad``
+    No narrow ask (``narrow_interest_phrases``, e.g. "a position on your team", "an internship
+    in your", "a role as"): the student asks to learn about the person's work and field, not
+    for one role or team.
 ``asks_question``
     The draft ends with a question. Heuristic: the text is cut into lines and
     sentences; the sign-off is the last closing ("Best,", "Thanks!", "Best, Sam",
@@ -28,13 +35,25 @@ Five rules, always reported in this order (ids are stable):
     for your time!") are dropped too. The check passes when one of the last two
     remaining pieces contains "?", so one more sentence after the question is
     tolerated. A "?" in the sign-off or signature does not count.
+``follow_up_control``
+    No phrase that leaves the next move to the other person (``passive_follow_up_phrases``,
+    e.g. "I look forward to hearing from you", "at your convenience", "I am available any
+    time"): the student ends on a yes/no question they can follow up on, or says when they
+    will follow up, so a silence is theirs to act on (3B7).
 ``about_them``
     Second-person words (you, your, yours, yourself, yourselves, and contractions
-    such as "you're") are at least as many as first-person ones (I, me, my, mine,
-    myself, and "I'm", "I’d"...). "We/us/our" count for neither side.
+    such as "you're") outnumber first-person ones (I, me, my, mine, myself, and "I'm",
+    "I’d"...); a tie fails. "We/us/our" count for neither side. A failing reason quotes the
+    sentence with the most first-person words, the one to turn toward them.
 
-The word lists (``job_words``, ``connection_words``) come from the rules object, which
-:mod:`bot.content` fills from ``data/outreach_email.toml``: they are kept there only.
+The word lists (``job_words``, ``connection_words``, ``narrow_interest_phrases``,
+``passive_follow_up_phrases``) come from the rules object, which :mod:`bot.content` fills
+from ``data/outreach_email.toml``: they are kept there only. The two phrase lists default
+to empty (the rule then always passes) so a hand-built rules object stays short; the loader
+requires them.
+
+Each failing reason says what to change and quotes the words of the draft at fault; the
+quotes are raw draft text (the ui escapes them).
 
 Matching for the word lists is case-insensitive, accent-insensitive and treats
 ’ ‘ ʼ as '. An entry may be a phrase ("graduate of"); it then matches those words
@@ -56,7 +75,9 @@ RULE_IDS: tuple[str, ...] = (
     "word_count",
     "connection_early",
     "no_job_words",
+    "interest_broad",
     "asks_question",
+    "follow_up_control",
     "about_them",
 )
 
@@ -64,7 +85,9 @@ _TITLES: dict[str, str] = {
     "word_count": "Short enough",
     "connection_early": "Connection named early",
     "no_job_words": "No mention of jobs",
+    "interest_broad": "Interest stated broadly",
     "asks_question": "Ends with a question",
+    "follow_up_control": "You keep control of the follow-up",
     "about_them": "More about them than about you",
 }
 
@@ -125,6 +148,8 @@ class EmailRules:
 
     job_words: tuple[str, ...]
     connection_words: tuple[str, ...]
+    narrow_interest_phrases: tuple[str, ...] = ()
+    passive_follow_up_phrases: tuple[str, ...] = ()
     word_limit: int = DEFAULT_WORD_LIMIT
     connection_window: int = DEFAULT_CONNECTION_WINDOW
 
@@ -136,6 +161,8 @@ class EmailRules:
         # Accept lists from a loader but keep the dataclass hashable.
         object.__setattr__(self, "job_words", tuple(self.job_words))
         object.__setattr__(self, "connection_words", tuple(self.connection_words))
+        object.__setattr__(self, "narrow_interest_phrases", tuple(self.narrow_interest_phrases))
+        object.__setattr__(self, "passive_follow_up_phrases", tuple(self.passive_follow_up_phrases))
 
 
 @dataclass(frozen=True)
@@ -265,10 +292,11 @@ def _check_connection(text: str, parts: list[_Part], rules: EmailRules) -> RuleV
     )
 
 
-def _check_job_words(text: str, parts: list[_Part], rules: EmailRules) -> RuleVerdict:
+def _quoted_hits(text: str, parts: list[_Part], phrases: tuple[str, ...]) -> list[str]:
+    """Each list entry found in the draft, quoted as written, once, in order of appearance."""
     hits: list[tuple[int, str]] = []
-    for job_word in rules.job_words:
-        for first, last in _find_phrase(parts, job_word):
+    for phrase in phrases:
+        for first, last in _find_phrase(parts, phrase):
             hits.append((parts[first].start, text[parts[first].start : parts[last].end]))
     found: list[str] = []
     seen: set[str] = set()
@@ -277,12 +305,52 @@ def _check_job_words(text: str, parts: list[_Part], rules: EmailRules) -> RuleVe
         if key not in seen:
             seen.add(key)
             found.append(_quote(hit))
+    return found
+
+
+def _check_job_words(text: str, parts: list[_Part], rules: EmailRules) -> RuleVerdict:
+    found = _quoted_hits(text, parts, rules.job_words)
     if not found:
         return _verdict("no_job_words", True, "No job words — the request is about their advice.")
     return _verdict(
         "no_job_words",
         False,
         f"Mentions {', '.join(found)} — leave jobs out of a first request.",
+    )
+
+
+def _check_interest(text: str, parts: list[_Part], rules: EmailRules) -> RuleVerdict:
+    found = _quoted_hits(text, parts, rules.narrow_interest_phrases)
+    if not found:
+        return _verdict(
+            "interest_broad", True, "Asks about their work and field, not for one role or team."
+        )
+    return _verdict(
+        "interest_broad",
+        False,
+        f"Narrow ask: {', '.join(found)} — ask to learn about their work and path instead, "
+        "e.g. “Would you have 20 minutes to talk about how you got into this field?”",
+    )
+
+
+def _it_or_them(found: list[str]) -> str:
+    return "it" if len(found) == 1 else "them"
+
+
+def _check_follow_up(text: str, parts: list[_Part], rules: EmailRules) -> RuleVerdict:
+    found = _quoted_hits(text, parts, rules.passive_follow_up_phrases)
+    if not found:
+        return _verdict(
+            "follow_up_control",
+            True,
+            "Nothing leaves the next move to them: if they don't reply, you follow up.",
+        )
+    return _verdict(
+        "follow_up_control",
+        False,
+        f"Leaves the next move to them: {', '.join(found)} — cut {_it_or_them(found)} and end "
+        "on a yes/no question, e.g. “Would you have 20 minutes next week?”, or say when you "
+        "will follow up.",
     )
 
 
@@ -395,7 +463,8 @@ def _check_question(text: str) -> RuleVerdict:
     )
 
 
-def _check_about_them(parts: list[_Part]) -> RuleVerdict:
+def _person_counts(parts: list[_Part]) -> tuple[int, int]:
+    """(second-person words, first-person words); a hyphenated word counts once."""
     you = me = 0
     seen_words: set[int] = set()
     for part in parts:
@@ -405,16 +474,35 @@ def _check_about_them(parts: list[_Part]) -> RuleVerdict:
         base = part.folded.split("'")[0]
         you += base in _SECOND_PERSON
         me += base in _FIRST_PERSON
+    return you, me
+
+
+def _most_about_me(text: str) -> str | None:
+    """The first sentence with the most first-person words, or None when there is none."""
+    best: tuple[int, str] | None = None
+    for piece in _segments(text):
+        me = _person_counts(_parts(piece.text))[1]
+        if me and (best is None or me > best[0]):
+            best = (me, piece.text)
+    return None if best is None else best[1]
+
+
+def _check_about_them(text: str, parts: list[_Part]) -> RuleVerdict:
+    you, me = _person_counts(parts)
     counts = f"{you} you/your vs {me} I/me/my"
-    if you >= me:
+    if you > me:
         return _verdict("about_them", True, f"{counts} — more about them than about you.")
-    return _verdict(
-        "about_them", False, f"{counts} — turn a sentence or two toward them and their work."
-    )
+    verdict = "a tie" if you == me else "more about you"
+    sentence = _most_about_me(text)
+    if sentence is None:
+        change = "add a line about them and their work, e.g. “your talk on accessible design”."
+    else:
+        change = f"turn {_quote(_clip(sentence))} toward them and their work."
+    return _verdict("about_them", False, f"{counts} — {verdict}: {change}")
 
 
 def check_email(text: str, rules: EmailRules) -> list[RuleVerdict]:
-    """Check a draft against the five rules; always five verdicts, in ``RULE_IDS`` order."""
+    """Check a draft against the rules; always one verdict per rule, in ``RULE_IDS`` order."""
     text = _normalize(text)
     parts = _parts(text)
     if not parts:
@@ -423,6 +511,8 @@ def check_email(text: str, rules: EmailRules) -> list[RuleVerdict]:
         _check_word_count(count_words(text), rules),
         _check_connection(text, parts, rules),
         _check_job_words(text, parts, rules),
+        _check_interest(text, parts, rules),
         _check_question(text),
-        _check_about_them(parts),
+        _check_follow_up(text, parts, rules),
+        _check_about_them(text, parts),
     ]

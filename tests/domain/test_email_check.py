@@ -39,17 +39,37 @@ def _failed(text: str, rules: EmailRules = RULES) -> dict[str, str]:
 # --- the good example -----------------------------------------------------------------
 
 
-def test_good_email_passes_all_five_rules() -> None:
-    verdicts = check_email(GOOD, RULES)
+@pytest.mark.parametrize("limit", [100, 75])
+def test_good_email_passes_every_rule(limit: int) -> None:
+    verdicts = check_email(GOOD, replace(RULES, word_limit=limit))
     assert [v.rule for v in verdicts] == [
         "word_count",
         "connection_early",
         "no_job_words",
+        "interest_broad",
         "asks_question",
+        "follow_up_control",
         "about_them",
     ]
     assert all(v.passed for v in verdicts), verdicts
     assert all(v.title and v.reason and "\n" not in v.reason for v in verdicts)
+
+
+# A fuller 5-Point Email: connection first, a broad interest, a yes/no question to end on.
+GOOD_LONGER = """Hi Dana,
+
+Professor Kim suggested I contact you. She said your team at Northwind Health built the \
+hospital's first patient-flow dashboard, and I'm curious how you got into healthcare \
+analytics. Would you be open to a 20-minute call next week to share your experience?
+
+Thank you,
+Sam Lee"""
+
+
+@pytest.mark.parametrize("limit", [100, 75])
+def test_a_fuller_five_point_email_passes_every_rule(limit: int) -> None:
+    assert count_words(GOOD_LONGER) <= 75
+    assert _failed(GOOD_LONGER, replace(RULES, word_limit=limit)) == {}
 
 
 def test_good_email_reasons_are_specific() -> None:
@@ -58,6 +78,12 @@ def test_good_email_reasons_are_specific() -> None:
     assert verdicts["connection_early"].reason == "Names your connection early: “fellow” at word 6."
     assert verdicts["asks_question"].reason.startswith("Ends with a question: “Would you have")
     assert verdicts["about_them"].reason.startswith("5 you/your vs 3 I/me/my")
+    assert verdicts["interest_broad"].reason == (
+        "Asks about their work and field, not for one role or team."
+    )
+    assert verdicts["follow_up_control"].reason == (
+        "Nothing leaves the next move to them: if they don't reply, you follow up."
+    )
 
 
 def test_shipped_rules() -> None:
@@ -65,6 +91,24 @@ def test_shipped_rules() -> None:
     assert RULES.connection_window == 30
     assert "job" in RULES.job_words
     assert "alum" in RULES.connection_words
+    assert "a position on your team" in RULES.narrow_interest_phrases
+    assert "at your convenience" in RULES.passive_follow_up_phrases
+
+
+def test_the_phrase_lists_are_empty_unless_given() -> None:
+    rules = EmailRules(job_words=("gig",), connection_words=("neighbour",))
+    assert rules.narrow_interest_phrases == rules.passive_follow_up_phrases == ()
+    text = "Hi neighbour, a role as your deputy? I look forward to hearing from you."
+    assert _verdicts(text, rules)["interest_broad"].passed
+    assert _verdicts(text, rules)["follow_up_control"].passed
+    rules = replace(
+        rules, narrow_interest_phrases=["a role as"], passive_follow_up_phrases=["hearing from"]
+    )
+    assert rules.narrow_interest_phrases == ("a role as",)
+    hash(rules)
+    failed = _failed(text, rules)
+    assert failed["interest_broad"].startswith("Narrow ask: “a role as”")
+    assert failed["follow_up_control"].startswith("Leaves the next move to them: “hearing from”")
 
 
 def test_the_word_lists_come_only_from_the_rules() -> None:
@@ -138,8 +182,121 @@ def test_about_me_fails_only_about_them() -> None:
     )
     failed = _failed(text)
     assert failed == {
-        "about_them": "1 you/your vs 6 I/me/my — turn a sentence or two toward them and their work."
+        "about_them": "1 you/your vs 6 I/me/my — more about you: turn “I studied design, I "
+        "built my portfolio myself, and my goal is to learn.” toward them and their work."
     }
+
+
+NARROW = "I'd love a position on your team."
+
+
+def test_narrow_ask_fails_only_interest_broad() -> None:
+    text = GOOD.replace(
+        "your experience and your path into product design?",
+        "an internship in your department and your path into design?",
+    )
+    assert _failed(text) == {
+        "no_job_words": "Mentions “internship” — leave jobs out of a first request.",
+        "interest_broad": "Narrow ask: “an internship in your” — ask to learn about their work "
+        "and path instead, e.g. “Would you have 20 minutes to talk about how you got into this "
+        "field?”",
+    }
+    # Without a job word, only the narrow ask is flagged.
+    text = GOOD.replace("your path into product design?", "a role as a junior designer?")
+    assert list(_failed(text)) == ["interest_broad"]
+    assert _failed(text)["interest_broad"].startswith("Narrow ask: “a role as” — ")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        ("I'd love a position on your team.", "“a position on your team”"),
+        ("Could I JOIN YOUR TEAM one day?", "“JOIN YOUR TEAM”"),
+        ("I hope to work at your company.", "“to work at your company”"),
+        ("Is there a spot on your\nteam?", "“a spot on your team”"),  # across a line break
+        ("I'm after a role in your analytics group.", "“a role in your”"),
+    ],
+)
+def test_narrow_asks_are_quoted_as_written(sentence: str, quoted: str) -> None:
+    reason = _verdicts(f"Hi Dana, fellow alum here. {sentence} Could we talk?")["interest_broad"]
+    assert not reason.passed
+    assert reason.reason.startswith(f"Narrow ask: {quoted} — ")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your work at Globex stands out.",
+        "Would Tuesday work for you?",
+        "I admire your role as a mentor.",
+        "How did you build your team?",
+        "What does a typical week on your team involve?",
+    ],
+)
+def test_broad_interest_is_not_flagged(sentence: str) -> None:
+    assert _verdicts(f"Hi Dana, fellow alum here. {sentence} Could we talk?")[
+        "interest_broad"
+    ].passed
+
+
+def test_several_narrow_asks_are_named_once_each_in_order() -> None:
+    text = "A role as an analyst, or a position on your team? Or a role as an intern?"
+    reason = _verdicts(text)["interest_broad"].reason
+    assert reason.startswith("Narrow ask: “A role as”, “a position on your team” — ")
+
+
+@pytest.mark.parametrize(
+    ("ending", "quoted"),
+    [
+        (
+            "Could we talk? I look forward to hearing from you.",
+            "“look forward to hearing from you”",
+        ),
+        ("Could we talk at your convenience?", "“at your convenience”"),
+        ("Could we talk? I am available any time.", "“available any time”"),
+        ("Could we talk? Please let me know when you are free.", "“let me know when you are free”"),
+        ("Could we talk? Let me know when you’re free!", "“Let me know when you’re free”"),
+        ("Could we talk? Don’t hesitate to contact me.", "“Don’t hesitate to contact me”"),
+        ("Could we talk? I'm free ANYTIME.", "“free ANYTIME”"),
+    ],
+)
+def test_passive_follow_up_fails_only_follow_up_control(ending: str, quoted: str) -> None:
+    text = (
+        "Hi Dana, fellow Acme alum here: your talk on your team's work at Globex and your "
+        f"advice to students stayed with us. {ending}\n\nBest,\nSam"
+    )
+    failed = _failed(text)
+    assert list(failed) == ["follow_up_control"], failed
+    assert failed["follow_up_control"] == (
+        f"Leaves the next move to them: {quoted} — cut it and end on a yes/no question, e.g. "
+        "“Would you have 20 minutes next week?”, or say when you will follow up."
+    )
+
+
+def test_every_passive_phrase_is_named_once_in_order() -> None:
+    text = (
+        "Hi Dana, fellow alum. At your convenience, could we talk? I am available any time; "
+        "at your convenience works. I look forward to hearing from you."
+    )
+    reason = _verdicts(text)["follow_up_control"].reason
+    assert reason.startswith(
+        "Leaves the next move to them: “At your convenience”, “available any time”, "
+        "“look forward to hearing from you” — cut them and end on a yes/no question"
+    )
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "Would you have 20 minutes next week?",
+        "Would Tuesday or Wednesday work for you?",
+        "Could we talk? If I don't hear back, I'll follow up next Friday.",
+        "Would you be open to a call? I'm grateful for your time.",
+    ],
+)
+def test_keeping_control_of_the_follow_up_passes(ending: str) -> None:
+    verdict = _verdicts(f"Hi Dana, fellow alum here. {ending}")["follow_up_control"]
+    assert verdict.passed, verdict.reason
 
 
 # --- word count ------------------------------------------------------------------------
@@ -319,9 +476,33 @@ def test_about_them_counts_contractions_and_unicode_apostrophes() -> None:
     assert verdict.reason.startswith("3 you/your vs 2 I/me/my")
 
 
-def test_about_them_ties_pass_and_we_counts_for_neither() -> None:
-    assert _verdicts("I like your work. We met once.")["about_them"].passed
+def test_about_them_ties_fail_and_we_counts_for_neither() -> None:
+    assert _verdicts("I like your work and you. We met once.")["about_them"].passed
+    tie = _verdicts("I like your work. We met once.")["about_them"]
+    assert not tie.passed
+    assert tie.reason == (
+        "1 you/your vs 1 I/me/my — a tie: turn “I like your work.” toward them and their work."
+    )
     assert not _verdicts("I like my work. We met once.")["about_them"].passed
+    assert _verdicts("We like our work. You met us once.")["about_them"].passed
+
+
+def test_about_them_quotes_the_sentence_most_about_the_writer() -> None:
+    text = (
+        "Hi Dana, I read your post. I am a student, I study data and my passion is sport. "
+        "I like your team. Could we talk?"
+    )
+    assert _verdicts(text)["about_them"].reason == (
+        "2 you/your vs 5 I/me/my — more about you: turn “I am a student, I study data and my "
+        "passion is sport.” toward them and their work."
+    )
+
+
+def test_about_them_with_no_person_words_asks_for_a_line_about_them() -> None:
+    assert _verdicts("Hi Dana, fellow alum here. Could we talk?")["about_them"].reason == (
+        "0 you/your vs 0 I/me/my — a tie: add a line about them and their work, e.g. “your talk "
+        "on accessible design”."
+    )
 
 
 # --- the shipped data file --------------------------------------------------------------
@@ -334,11 +515,22 @@ def test_shipped_toml_builds_rules_that_pass_the_good_email() -> None:
         connection_window=data["connection_window"],
         job_words=tuple(data["job_words"]),
         connection_words=tuple(data["connection_words"]),
+        narrow_interest_phrases=tuple(data["narrow_interest_phrases"]),
+        passive_follow_up_phrases=tuple(data["passive_follow_up_phrases"]),
     )
+    assert rules == RULES
     assert rules.word_limit == 100
     assert rules.connection_window == 30
     assert all(v.passed for v in check_email(GOOD, rules))
-    for words in (rules.job_words, rules.connection_words):
+    assert "a position on your team" in rules.narrow_interest_phrases
+    for phrase in ("look forward to hearing from you", "at your convenience", "available any time"):
+        assert phrase in rules.passive_follow_up_phrases
+    for words in (
+        rules.job_words,
+        rules.connection_words,
+        rules.narrow_interest_phrases,
+        rules.passive_follow_up_phrases,
+    ):
         folded = [w.casefold() for w in words]
         assert len(folded) == len(set(folded)), "duplicate entries"
         assert all(w.strip() for w in words)

@@ -450,7 +450,9 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     submitted = await world.emulator.submit_modal(alice, ix, {"draft": GOOD_EMAIL})
     verdict = await submitted.message()
     assert verdict.ephemeral
-    assert "5 of 5 rules pass" in verdict.text()
+    assert "7 of 7 rules pass" in verdict.text()
+    assert "Interest stated broadly" in verdict.text()
+    assert "You keep control of the follow-up" in verdict.text()
 
     bad = (
         "Hello, I am looking for a job or an internship at your company. I have attached my "
@@ -460,9 +462,10 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     await ix.response()
     verdict = await (await world.emulator.submit_modal(alice, ix, {"draft": bad})).message()
     text = verdict.text()
-    assert "0 of 5 rules pass" in text or "1 of 5 rules pass" in text
+    assert "1 of 7 rules pass" in text
     assert "the limit is 100" in text
     assert "internship" in text
+    assert "Narrow ask: “an internship at”" in text
     (event,) = query(
         harness.db_path,
         "SELECT payload FROM events WHERE user_id = ? AND kind = 'email_checked'"
@@ -473,6 +476,57 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     assert "I really want this" not in str(
         database_snapshot(harness.db_path)
     )  # drafts aren't stored
+
+
+async def check(world: World, user, draft: str):
+    ix = await world.emulator.slash(user, world.guild, "request check-email")
+    await ix.response()
+    return await (await world.emulator.submit_modal(user, ix, {"draft": draft})).message()
+
+
+async def test_check_email_flags_a_narrow_ask_and_a_passive_close(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    draft = (
+        "Dear Ms. Lee,\n\nI'm a fellow Acme University alum and found your profile in the alumni "
+        "directory. I'd love a role on your team one day. Your work at Globex caught my eye. "
+        "Would you have 15 minutes to share your experience? I look forward to hearing from "
+        "you!\n\nBest,\nSam"
+    )
+    text = (await check(world, alice, draft)).text()
+    assert "5 of 7 rules pass" in text
+    assert (
+        "Narrow ask: “a role on your team” — ask to learn about their work and path instead, "
+        "e.g. “Would you have 20 minutes to talk about how you got into this field?”"
+    ) in text
+    assert (
+        "Leaves the next move to them: “look forward to hearing from you” — cut it and end on "
+        "a yes/no question, e.g. “Would you have 20 minutes next week?”, or say when you will "
+        "follow up."
+    ) in text
+    (event,) = query(
+        harness.db_path,
+        "SELECT payload FROM events WHERE user_id = ? AND kind = 'email_checked'",
+        (alice.id,),
+    )
+    assert event["payload"] == '{"failed": ["interest_broad", "follow_up_control"]}'
+
+
+async def test_check_email_tie_fails_and_the_quoted_sentence_is_escaped(world: World):
+    alice = world.student("alice")
+    draft = "Hi Dana, fellow alum. I **love** my field and your work. Could we talk?"
+    text = (await check(world, alice, draft)).text()
+    assert "6 of 7 rules pass" in text
+    assert (
+        "1 you/your vs 2 I/me/my — more about you: turn “I \\*\\*love\\*\\* my field and your "
+        "work.” toward them and their work."
+    ) in text
+    tie = "Hi Dana, fellow alum. I admire your work. Could we talk?"
+    assert (
+        "1 you/your vs 1 I/me/my — a tie: turn “I admire your work.”"
+        in (await check(world, alice, tie)).text()
+    )
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.content import TEMPLATE_FIELDS, Content, ContentError, load_content
+from bot.content import EMAIL_WORD_LISTS, TEMPLATE_FIELDS, Content, ContentError, load_content
 from bot.domain.thank_you import thank_you_outline
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -143,13 +143,13 @@ def test_random_bytes_give_a_content_error(workspace: Path, name: str, body: byt
 
 
 def test_the_email_word_lists_are_required(workspace: Path) -> None:
-    for key in ("job_words", "connection_words"):
+    for key in EMAIL_WORD_LISTS:
         document = json.loads(json.dumps(SHIPPED["outreach_email.toml"]))
         del document[key]
         message = _refused(workspace, "outreach_email.toml", to_toml(document).encode())
         assert f"{key} must be a non-empty list" in message
     shipped = SHIPPED["outreach_email.toml"]
-    lists_only = {key: shipped[key] for key in ("job_words", "connection_words")}
+    lists_only = {key: shipped[key] for key in EMAIL_WORD_LISTS}
     content, message, _ = _load(workspace, "outreach_email.toml", to_toml(lists_only).encode())
     assert content is not None, message
     assert (content.email_rules.word_limit, content.email_rules.connection_window) == (100, 30)
@@ -231,7 +231,7 @@ def _drop_required_key(document: dict[str, Any], data: st.DataObject) -> str | N
     elif "thank_you" in document:
         del document["thank_you"]["text"]
     elif "job_words" in document:
-        key = data.draw(st.sampled_from(["job_words", "connection_words"]))
+        key = data.draw(st.sampled_from(EMAIL_WORD_LISTS))
         if data.draw(st.booleans()):
             del document[key]
         else:
@@ -288,7 +288,7 @@ def _bad_text(document: dict[str, Any], data: st.DataObject) -> str | None:
             | st.sampled_from(["{person:{takeaway}}", "{0}", "{}", "{person.upper}", "x}"])
         )
     else:
-        key = data.draw(st.sampled_from(["job_words", "connection_words"]))
+        key = data.draw(st.sampled_from(EMAIL_WORD_LISTS))
         document[key] = [*document[key], data.draw(blank)]
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 from dataclasses import replace
 
@@ -20,11 +21,15 @@ from bot.domain.email_check import (
 RULES = load_email_rules(DEFAULT_DATA_DIR / "outreach_email.toml")  # the shipped word lists
 JOB_WORDS = RULES.job_words
 CONNECTION_WORDS = RULES.connection_words
+NARROW_PHRASES = RULES.narrow_interest_phrases
+PASSIVE_PHRASES = RULES.passive_follow_up_phrases
 
 # Pieces a pasted draft may contain: words the rules look for, hostile characters, markdown.
 _VOCABULARY = (
     *JOB_WORDS,
     *CONNECTION_WORDS,
+    *NARROW_PHRASES,
+    *PASSIVE_PHRASES,
     "Dear",
     "Ms.",
     "Dr.",
@@ -99,6 +104,8 @@ rules_strategy = st.builds(
     job_words=st.lists(st.sampled_from(JOB_WORDS) | st.text(min_size=1), min_size=1),
     connection_words=st.lists(st.sampled_from(CONNECTION_WORDS) | st.text(min_size=1), min_size=1),
     connection_window=st.integers(1, 1000),
+    narrow_interest_phrases=st.lists(st.sampled_from(NARROW_PHRASES) | st.text(min_size=1)),
+    passive_follow_up_phrases=st.lists(st.sampled_from(PASSIVE_PHRASES) | st.text(min_size=1)),
 )
 
 plain_words = st.text(alphabet=string.ascii_letters + "àéîõüßçñ", min_size=1, max_size=12)
@@ -119,7 +126,7 @@ def _random_case(word: str, flips: list[bool]) -> str:
 @example(text="x" * 10_000, rules=RULES)
 @example(text="word " * 2_000, rules=RULES)
 @example(text="@everyone <@&1> **you** ?" * 400, rules=RULES)
-def test_never_raises_and_always_reports_five_rules_in_order(text: str, rules: EmailRules) -> None:
+def test_never_raises_and_always_reports_every_rule_in_order(text: str, rules: EmailRules) -> None:
     verdicts = check_email(text, rules)
     assert [v.rule for v in verdicts] == list(RULE_IDS)
     for verdict in verdicts:
@@ -190,3 +197,58 @@ def test_each_job_word_is_named_once_in_the_reason(job_word: str, separators: li
     text = " and ".join(f"{first}{sep}{second}" for sep in separators) + ". Any advice?"
     reason = next(v for v in check_email(text, RULES) if v.rule == "no_job_words").reason
     assert reason.count(f"“{job_word}”") == 1, reason
+
+
+_PASSING = (
+    "Hi Dana, fellow alum here: your talk on your work stayed with me. "
+    "Would you have 20 minutes next week?\n\nBest,\nSam"
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    phrase=st.sampled_from(NARROW_PHRASES),
+    flips=st.lists(st.booleans(), min_size=1, max_size=8),
+    separator=st.sampled_from([" ", "  ", "\n", "\t"]),
+)
+def test_any_narrow_ask_fails_interest_broad_and_is_quoted(
+    phrase: str, flips: list[bool], separator: str
+) -> None:
+    assert all(v.passed for v in check_email(_PASSING, RULES))
+    written = separator.join(_random_case(phrase, flips).split(" "))
+    text = _PASSING.replace("stayed with me.", f"stayed with me; {written} would be great.")
+    verdicts = {v.rule: v for v in check_email(text, RULES)}
+    assert not verdicts["interest_broad"].passed
+    assert f"“{' '.join(written.split())}”" in verdicts["interest_broad"].reason
+    assert verdicts["follow_up_control"].passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    phrase=st.sampled_from(PASSIVE_PHRASES),
+    flips=st.lists(st.booleans(), min_size=1, max_size=8),
+    curly=st.booleans(),
+)
+def test_any_passive_phrase_fails_follow_up_control_and_is_quoted(
+    phrase: str, flips: list[bool], curly: bool
+) -> None:
+    written = _random_case(phrase, flips)
+    if curly:
+        written = written.replace("'", "’")
+    text = _PASSING.replace("next week?", f"next week? {written}.")
+    verdicts = {v.rule: v for v in check_email(text, RULES)}
+    assert not verdicts["follow_up_control"].passed
+    assert f"“{written}”" in verdicts["follow_up_control"].reason
+    assert verdicts["interest_broad"].passed
+
+
+@settings(max_examples=200, deadline=None)
+@given(you=st.integers(0, 12), me=st.integers(0, 12), order=st.randoms(use_true_random=False))
+def test_about_them_passes_only_when_you_outnumbers_i(
+    you: int, me: int, order: random.Random
+) -> None:
+    words = ["you"] * you + ["my"] * me + ["we", "talk"]
+    order.shuffle(words)
+    verdict = next(v for v in check_email(" ".join(words) + "?", RULES) if v.rule == "about_them")
+    assert verdict.passed is (you > me)
+    assert verdict.reason.startswith(f"{you} you/your vs {me} I/me/my — ")
