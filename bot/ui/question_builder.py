@@ -44,10 +44,10 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 CATEGORY_HINTS: dict[str, str] = {
     "trends": "What is changing in their field",
-    "insights": "What their work is really like",
+    "insights": "What surprised them; what the work is really like",
     "advice": "What they would do in your place",
     "resources": "People, groups and reading; ask who else to talk to",
-    "assignments": "A small task or next step they suggest",
+    "assignments": "The projects and tasks their role involves",
 }
 _CATEGORY = "|".join(TIARA)
 

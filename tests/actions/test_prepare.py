@@ -327,7 +327,7 @@ async def test_at_most_ten_questions_all_or_nothing(ctx: ActionContext, db: Data
         ALICE,
         contact_id,
         "insights",
-        ["insights-surprise", "insights-typical-week", "insights-enjoy", "insights-culture"],
+        ["insights-surprise", "insights-path", "insights-enjoy", "insights-culture"],
     )
     await add_bank_questions(ctx, ALICE, contact_id, "advice", ["advice-mistakes"])
     before = await snapshot(db)
@@ -388,7 +388,7 @@ async def test_removing_keeps_the_others_in_order_and_skips_what_is_gone(
         ALICE,
         contact_id,
         "insights",
-        ["insights-surprise", "insights-typical-week", "insights-enjoy"],
+        ["insights-surprise", "insights-path", "insights-enjoy"],
     )
     ids = [q.id for q in added.listing.questions]
 
@@ -402,7 +402,7 @@ async def test_removing_keeps_the_others_in_order_and_skips_what_is_gone(
     ]
     assert (await events(db, contact_id))[-1] == (
         "question_removed",
-        {"category": "insights", "bank_id": "insights-typical-week"},
+        {"category": "insights", "bank_id": "insights-path"},
     )
     logged = len(await events(db, contact_id))
     again = await remove_questions(ctx, ALICE, contact_id, [ids[1]])  # a stale option

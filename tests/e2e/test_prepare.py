@@ -432,7 +432,7 @@ async def test_removing_keeps_the_others_in_order(world: World, harness: BotHarn
         alice,
         message,
         "insights",
-        ["insights-surprise", "insights-typical-week", "insights-enjoy", "insights-culture"],
+        ["insights-surprise", "insights-path", "insights-enjoy", "insights-culture"],
     )
     remove = select_with(message, "ic:qr:")
     assert [o["label"][:3] for o in remove["options"]] == ["1. ", "2. ", "3. ", "4. "]
@@ -450,7 +450,7 @@ async def test_removing_keeps_the_others_in_order(world: World, harness: BotHarn
     assert "**2.** What do you enjoy most" in updated.text()
     assert events(harness, contact_id)[-1] == (
         "question_removed",
-        {"category": "insights", "bank_id": "insights-typical-week"},
+        {"category": "insights", "bank_id": "insights-path"},
     )
     # A stale option (already removed) changes nothing.
     ix = await pick(world, alice, updated, "ic:qr:", [fourth])
@@ -477,7 +477,7 @@ async def test_at_most_ten_questions(world: World, harness: BotHarness):
         alice,
         message,
         "insights",
-        ["insights-surprise", "insights-typical-week", "insights-enjoy", "insights-culture"],
+        ["insights-surprise", "insights-path", "insights-enjoy", "insights-culture"],
     )
     message = await add_bank(world, alice, message, "advice", ["advice-mistakes"])
     assert "9/10 questions" in message.text()
@@ -517,7 +517,7 @@ async def test_builder_works_after_a_restart(world: World, harness: BotHarness):
     message = await open_builder(world, alice, contact_id)
     message = await add_bank(world, alice, message, "trends", ["trends-changes"])
     await harness.restart()
-    message = await add_bank(world, alice, message, "assignments", ["assignments-project"])
+    message = await add_bank(world, alice, message, "assignments", ["assignments-current"])
     remove = select_with(message, "ic:qr:")
     await harness.restart()
     ix = await pick(world, alice, message, "ic:qr:", [remove["options"][0]["value"]])
@@ -526,7 +526,7 @@ async def test_builder_works_after_a_restart(world: World, harness: BotHarness):
     opener = await add_own(world, alice, message, "")
     await (await world.emulator.submit_modal(alice, opener, {"question": "Mine?"})).message()
     assert [(c, b) for c, b, _ in stored_questions(harness, contact_id)] == [
-        ("assignments", "assignments-project"),
+        ("assignments", "assignments-current"),
         ("own", None),
     ]
 

@@ -244,7 +244,7 @@ async def test_word_limit_changes_the_email_verdict(server: Server, harness):
     await server.staff("settings", **{"word-limit": 60})
     verdict = await check_email(server, sam)
     assert "73 words; the limit is 60" in verdict
-    assert "4 of 5 rules pass" in verdict
+    assert "6 of 7 rules pass" in verdict
     assert "Word limit on this server: 60" in verdict
 
 
