@@ -141,6 +141,29 @@ async def clear_unreachable(tx: aiosqlite.Connection, user_id: int) -> None:
     )
 
 
+async def start_pointer_state(source: Source, guild_id: int, user_id: int) -> tuple[bool, bool]:
+    """(the student row exists, they were already pointed to /start or opened it)."""
+    row = await query_one(
+        source,
+        "SELECT start_pointed_at FROM students WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    return row is not None, row is not None and row["start_pointed_at"] is not None
+
+
+async def claim_start_pointer(
+    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+) -> bool:
+    """Note that the student has been pointed to /start (or opened it); True only the first
+    time (an existing row whose mark was still empty), so the pointer is shown once."""
+    cursor = await tx.execute(
+        "UPDATE students SET start_pointed_at = ?"
+        " WHERE guild_id = ? AND user_id = ? AND start_pointed_at IS NULL",
+        (to_db(now), guild_id, user_id),
+    )
+    return cursor.rowcount == 1
+
+
 async def guilds_of_user(source: Source, user_id: int) -> list[int]:
     """The servers where this Discord user is a student."""
     rows = await query_all(
