@@ -65,7 +65,8 @@ async def test_start_shows_the_method_the_reminders_privacy_and_three_first_step
     ) in text
     assert "1. Choose your time zone in the menu below" in text
     description, total = embed_sizes(message)
-    assert description <= 4096 and total <= 6000
+    assert description <= 4096
+    assert total <= 6000
 
     (select,) = message.selects()
     assert select["custom_id"] == f"ic:start:tz:{newcomer.id}"
@@ -244,7 +245,8 @@ async def test_the_first_command_shows_one_pointer_to_start(world: World, harnes
     second, _ = await run(world, student, "settings show")
     third, _ = await run(world, student, "settings digest", day="friday")
     await settle(world, student)
-    assert second.followups == [] and third.followups == []
+    assert second.followups == []
+    assert third.followups == []
 
     # once per server: the first command elsewhere points there too
     elsewhere = world.student("elsewhere", guilds=(world.guild, world.other_guild))
@@ -279,5 +281,7 @@ async def test_no_pointer_after_start_help_or_a_form(world: World, harness: BotH
     started, _ = await run(world, reader, "start")
     after, _ = await run(world, reader, "settings timezone", name="Asia/Tokyo")
     await settle(world, reader)
-    assert helped.followups == [] and form.followups == []
-    assert started.followups == [] and after.followups == []  # /start counted as pointed
+    assert helped.followups == []
+    assert form.followups == []
+    assert started.followups == []
+    assert after.followups == []
