@@ -11,7 +11,7 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.content import GlossaryEntry
 from bot.errors import UserError
 from bot.storage.guild_settings import server_settings
-from bot.storage.students import claim_start_pointer, get_student, start_pointer_state
+from bot.storage.students import created_in_this_task, get_student, student_exists
 from bot.text import escape_markdown
 
 
@@ -29,12 +29,11 @@ class Welcome:
 
 
 async def open_start(ctx: ActionContext, who: StudentKey) -> Welcome:
-    """The student opened ``/start``: note it (they need no pointer to it any more; this creates
-    their row, as their first step here) and return what the welcome shows."""
+    """The student opened ``/start``: store them (their first step here, so no pointer to
+    ``/start`` follows a later command) and return what the welcome shows."""
     now = ctx.clock.now()
     settings = await server_settings(ctx.db, who.guild_id)
     async with student_transaction(ctx, who, now) as tx:
-        await claim_start_pointer(tx, who.guild_id, who.user_id, now)
         student = await get_student(tx, who.guild_id, who.user_id)
     assert student is not None  # the transaction made sure of the row
     return Welcome(
@@ -47,18 +46,14 @@ async def open_start(ctx: ActionContext, who: StudentKey) -> Welcome:
     )
 
 
-async def take_start_pointer(ctx: ActionContext, who: StudentKey) -> bool:
-    """After a command: True if the student should now be pointed to ``/start``, once per
-    server. A student the command did not store (a read-only first command) has nothing to
-    note it on, so nothing is written and they are pointed again next time, until a command
-    stores them; a student already pointed, or who opened ``/start``, is never pointed."""
-    exists, pointed = await start_pointer_state(ctx.db, who.guild_id, who.user_id)
-    if pointed:
-        return False
-    if not exists:
+async def start_pointer_due(ctx: ActionContext, who: StudentKey) -> bool:
+    """After a command: True if the student should be pointed to ``/start``, which is once per
+    server, after their first stored command (this one created their row; the row notes it,
+    written in the command's own transaction, so nothing is written afterwards). A student the
+    command did not store (a read-only first command) is pointed each time until one does."""
+    if created_in_this_task(who.guild_id, who.user_id):
         return True
-    async with ctx.db.transaction() as tx:
-        return await claim_start_pointer(tx, who.guild_id, who.user_id, ctx.clock.now())
+    return not await student_exists(ctx.db, who.guild_id, who.user_id)
 
 
 def glossary_topic(ctx: ActionContext, topic: str) -> GlossaryEntry:

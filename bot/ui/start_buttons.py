@@ -11,7 +11,7 @@ from typing import Any
 import discord
 
 from bot.actions.context import StudentKey
-from bot.actions.onboarding import take_start_pointer
+from bot.actions.onboarding import start_pointer_due
 from bot.actions.settings import set_timezone
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
@@ -63,7 +63,7 @@ async def point_to_start_once(interaction: discord.Interaction, command: object)
     ):
         return
     who = StudentKey(interaction.guild_id, interaction.user.id)
-    if not await take_start_pointer(context_of(interaction), who):
+    if not await start_pointer_due(context_of(interaction), who):
         return
     try:
         await interaction.followup.send(START_POINTER, ephemeral=True)

@@ -3,6 +3,8 @@ pointer to /start is taken once per server, and /help topics resolve or are refu
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime, time
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,7 @@ from bot.actions.onboarding import (
     glossary_matches,
     glossary_topic,
     open_start,
-    take_start_pointer,
+    start_pointer_due,
 )
 from bot.actions.planner import NudgePlanner
 from bot.actions.settings import set_quiet_hours, set_timezone, show_settings
@@ -28,6 +30,7 @@ NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 ALICE = StudentKey(guild_id=10, user_id=1)
 ALICE_ELSEWHERE = StudentKey(guild_id=11, user_id=1)
 DATA = Path(__file__).resolve().parents[2] / "data"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "bot" / "storage" / "migrations"
 
 
 @cache
@@ -51,36 +54,83 @@ async def student_count(db: Database) -> int:
     return int(await db.fetch_value("SELECT count(*) FROM students"))
 
 
-async def test_a_stored_student_is_pointed_once_per_server(db: Database):
+async def in_new_task(coro):
+    """Run ``coro`` in its own task, as discord.py runs each interaction's command."""
+    return await asyncio.create_task(coro)
+
+
+async def command_then_pointer(ctx: ActionContext, who: StudentKey, command) -> bool:
+    """A command followed by its completion listener's question, in one interaction's task."""
+
+    async def interaction() -> bool:
+        await command()
+        return await start_pointer_due(ctx, who)
+
+    return await in_new_task(interaction())
+
+
+async def test_the_first_stored_command_is_pointed_once_per_server(db: Database):
     ctx = make_ctx(db)
-    await set_timezone(ctx, ALICE, "America/New_York")
-    assert await take_start_pointer(ctx, ALICE) is True
+    assert await command_then_pointer(
+        ctx, ALICE, lambda: set_timezone(ctx, ALICE, "America/New_York")
+    )
+    # noted in the command's own transaction
     assert await pointed_at(db, ALICE) == "2026-03-04T12:00:00.000000+00:00"
-    assert await take_start_pointer(ctx, ALICE) is False
-    assert await take_start_pointer(ctx, ALICE) is False
+    assert not await command_then_pointer(
+        ctx, ALICE, lambda: set_timezone(ctx, ALICE, "America/Chicago")
+    )
+    assert not await command_then_pointer(ctx, ALICE, lambda: show_settings(ctx, ALICE))
+    assert await command_then_pointer(
+        ctx, ALICE_ELSEWHERE, lambda: set_timezone(ctx, ALICE_ELSEWHERE, "Europe/Paris")
+    )
 
-    await set_timezone(ctx, ALICE_ELSEWHERE, "Europe/Paris")
-    assert await take_start_pointer(ctx, ALICE_ELSEWHERE) is True
 
-
-async def test_a_student_with_no_row_is_pointed_and_nothing_is_written(db: Database):
+async def test_a_read_only_first_command_is_pointed_and_nothing_is_written(db: Database):
     ctx = make_ctx(db)
-    assert await take_start_pointer(ctx, ALICE) is True
-    assert await take_start_pointer(ctx, ALICE) is True  # until a command stores them
+    assert await command_then_pointer(ctx, ALICE, lambda: show_settings(ctx, ALICE))
+    assert await command_then_pointer(ctx, ALICE, lambda: show_settings(ctx, ALICE))
     assert await student_count(db) == 0
 
 
-async def test_opening_start_notes_the_student_so_no_pointer_follows(db: Database):
+async def test_opening_start_stores_the_student_so_no_pointer_follows(db: Database):
     ctx = make_ctx(db)
-    welcome = await open_start(ctx, ALICE)
+    welcome = await in_new_task(open_start(ctx, ALICE))
     assert welcome.timezone is None
     assert (welcome.quiet_start, welcome.quiet_end) == (time(21, 0), time(8, 0))
     assert welcome.digest_day == 0
     assert welcome.nudges_enabled is True
     assert welcome.word_limit == 100
     assert await pointed_at(db, ALICE) is not None
-    assert await take_start_pointer(ctx, ALICE) is False
-    assert await take_start_pointer(ctx, ALICE_ELSEWHERE) is True  # another server
+    assert not await command_then_pointer(ctx, ALICE, lambda: show_settings(ctx, ALICE))
+    assert await command_then_pointer(
+        ctx, ALICE_ELSEWHERE, lambda: show_settings(ctx, ALICE_ELSEWHERE)
+    )
+
+
+async def test_students_from_before_the_release_are_not_pointed(tmp_path: Path):
+    """Migration 0010 notes every existing student as past their first command."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "".join(
+                (MIGRATIONS / name).read_text(encoding="utf-8")
+                for name in sorted(p.name for p in MIGRATIONS.glob("000[1-9]_*.sql"))
+            )
+        )
+        conn.execute(
+            "INSERT INTO students (guild_id, user_id, created_at, last_active_at)"
+            " VALUES (10, 1, '2026-01-05T09:00:00.000000+00:00', "
+            "'2026-01-05T09:00:00.000000+00:00')"
+        )
+        conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    db = await Database.open(path)
+    try:
+        ctx = make_ctx(db)
+        assert await pointed_at(db, ALICE) == "2026-01-05T09:00:00.000000+00:00"
+        assert not await command_then_pointer(ctx, ALICE, lambda: show_settings(ctx, ALICE))
+    finally:
+        await db.close()
 
 
 async def test_the_welcome_reads_the_students_settings_and_the_servers_limit(db: Database):
