@@ -1,5 +1,6 @@
 """Loads and validates the editable content in ``data/``: the checklists, the search-wide
-guidance (``search.toml``), the outreach-email rules, the TIARA question bank and the templates.
+guidance (``search.toml``), the outreach-email rules, the TIARA question bank, the templates and
+the ``/help`` glossary (``glossary.toml``).
 
 A malformed file stops start-up with :class:`ContentError`, whose one-line message names the file
 and the item, so a non-programmer who edited it can find the mistake.
@@ -76,6 +77,32 @@ class SearchGuide:
     items: tuple[ChecklistItem, ...]
 
 
+MAX_GLOSSARY_TEXT = 600
+MAX_GLOSSARY_TERM = 60
+MAX_GLOSSARY_ENTRIES = 25
+"""Discord offers at most 25 autocomplete choices: every topic fits in one list."""
+GLOSSARY_KEYS = frozenset({"id", "term", "text", "see", "aliases"})
+SEE_COMMAND = re.compile(r"^/[a-z][a-z -]{0,60}$")
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """One ``/help`` topic: a term of the method explained in plain words."""
+
+    id: str
+    term: str
+    text: str
+    see: str | None = None
+    """The command to use next, e.g. ``/employers list``."""
+    aliases: tuple[str, ...] = ()
+    """Other words that find this topic (``obligate`` finds the booster entry)."""
+
+    def matches(self, query: str) -> bool:
+        needle = " ".join(query.lower().split())
+        names = (self.id, self.term.lower(), *(alias.lower() for alias in self.aliases))
+        return any(needle in name for name in names)
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     checklists: dict[str, Checklist]
@@ -83,6 +110,16 @@ class Content:
     questions: tuple[BankQuestion, ...] = ()
     templates: dict[str, str] = field(default_factory=dict)
     search: SearchGuide = SearchGuide("Your search", ())
+    glossary: tuple[GlossaryEntry, ...] = ()
+
+    def topic(self, topic: str) -> GlossaryEntry | None:
+        """The glossary entry with this id, or whose term or alias is this (any case)."""
+        wanted = " ".join(topic.lower().split())
+        for entry in self.glossary:
+            names = (entry.id, entry.term.lower(), *(a.lower() for a in entry.aliases))
+            if wanted in names:
+                return entry
+        return None
 
     def questions_in(self, category: str) -> list[BankQuestion]:
         return [q for q in self.questions if q.category == category]
@@ -324,9 +361,65 @@ def load_templates(path: Path) -> dict[str, str]:
     return templates
 
 
+def _glossary_text(path: Path, where: str, value: Any, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{path}: {where}: “{name}” must be non-empty text")
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise ContentError(
+            f"{path}: {where}: “{name}” is {len(text)} characters; the most is {limit}"
+        )
+    return text
+
+
+def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
+    """The ``/help`` topics: ``[[terms]]`` entries with id, term, text (at most 600
+    characters), and optionally ``see`` (a command) and ``aliases`` (other words for it)."""
+    raw = _read_toml(path).get("terms")
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(f"{path}: needs at least one [[terms]] entry")
+    if len(raw) > MAX_GLOSSARY_ENTRIES:
+        raise ContentError(f"{path}: has {len(raw)} terms; the most is {MAX_GLOSSARY_ENTRIES}")
+    entries: list[GlossaryEntry] = []
+    seen: set[str] = set()
+    names: dict[str, str] = {}
+    for number, entry in enumerate(raw, start=1):
+        entry_id, where = _entry_id(path, "term", number, entry, seen, "id, term and text")
+        unknown = set(entry) - GLOSSARY_KEYS
+        if unknown:
+            raise ContentError(f"{path}: {where}: unknown key(s) {', '.join(sorted(unknown))}")
+        term = _glossary_text(path, where, entry.get("term"), "term", MAX_GLOSSARY_TERM)
+        text = _glossary_text(path, where, entry.get("text"), "text", MAX_GLOSSARY_TEXT)
+        see = entry.get("see")
+        if see is not None and (not isinstance(see, str) or not SEE_COMMAND.match(see.strip())):
+            raise ContentError(
+                f'{path}: {where}: “see” must be a command such as "/employers list", '
+                "or leave the line out"
+            )
+        aliases_raw = entry.get("aliases", [])
+        if not isinstance(aliases_raw, list) or not all(
+            isinstance(a, str) and a.strip() and len(a) <= MAX_GLOSSARY_TERM for a in aliases_raw
+        ):
+            raise ContentError(
+                f"{path}: {where}: “aliases” must be a list of short words, e.g. "
+                '["obligate", "curmudgeon"]'
+            )
+        aliases = tuple(" ".join(a.split()) for a in aliases_raw)
+        for name in (entry_id, term.lower(), *(a.lower() for a in aliases)):
+            if name in names and names[name] != entry_id:
+                raise ContentError(
+                    f"{path}: {where}: “{name}” already names the term “{names[name]}”"
+                )
+            names[name] = entry_id
+        entries.append(
+            GlossaryEntry(entry_id, term, text, see.strip() if see is not None else None, aliases)
+        )
+    return tuple(entries)
+
+
 def load_content(data_dir: Path) -> Content:
     """Load every checklist (one file per phase), the search guidance, the email rules, the
-    TIARA question bank and the message templates from ``data_dir``."""
+    TIARA question bank, the message templates and the glossary from ``data_dir``."""
     checklists: dict[str, Checklist] = {}
     for phase in PHASES:
         path = data_dir / "checklists" / f"{phase}.toml"
@@ -342,4 +435,5 @@ def load_content(data_dir: Path) -> Content:
         load_question_bank(data_dir / "questions.toml"),
         load_templates(data_dir / "templates.toml"),
         load_search_guide(data_dir / "search.toml"),
+        load_glossary(data_dir / "glossary.toml"),
     )

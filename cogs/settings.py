@@ -24,6 +24,7 @@ from bot.actions.settings import (
 from bot.discord_limits import MAX_CHOICES
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.ui.guarded import student_of
+from bot.ui.start_buttons import point_to_start_once
 from bot.ui.timezone_picker import TimezoneSelect, local_time_line
 from bot.validation import all_timezones
 
@@ -70,8 +71,10 @@ class SettingsCog(
         self, interaction: discord.Interaction, command: object
     ) -> None:
         """After any command: a student whose DMs turned out closed is told once, privately,
-        with a button to try again."""
+        with a button to try again; a student's first command in a server (other than /start,
+        /help and /staff) is followed, once, by a private pointer to /start."""
         await notify_if_unreachable(interaction)
+        await point_to_start_once(interaction, command)
 
     @app_commands.command(
         name="timezone", description="Set your time zone (used for dates and reminders)"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_DATA_DIR
-from bot.content import PHASES, ContentError, load_checklist, load_content
+from bot.content import PHASES, ContentError, load_checklist, load_content, load_glossary
 from bot.domain.auto_ticks import DoneBy
 from bot.domain.email_check import check_email
 
@@ -350,3 +350,77 @@ def test_malformed_search_guide(tmp_path: Path, body: str | None, message: str):
     with pytest.raises(ContentError) as info:
         load_content(data)
     assert message in str(info.value)
+
+
+# --- the /help glossary -----------------------------------------------------------------------
+
+
+def test_shipped_glossary_explains_the_method():
+    content = load_content(DEFAULT_DATA_DIR)
+    ids = [entry.id for entry in content.glossary]
+    for needed in ("lamp", "five-point-email", "3b7", "tiara", "booster", "top-five", "digest"):
+        assert needed in ids
+    assert all(len(entry.text) <= 600 for entry in content.glossary)
+    assert content.topic("Obligate") == content.topic("booster")
+    assert content.topic("5-Point Email") == content.topic("five-point-email")
+    tiara = content.topic("tiara")
+    assert tiara is not None
+    assert "Assignments: the projects and tasks the role involves" in tiara.text
+    three_b_seven = content.topic("3b7")
+    assert three_b_seven is not None
+    assert "No reply after 3 business days: contact a second person at the same" in (
+        three_b_seven.text
+    )
+
+
+GOOD_TERM = 'id = "lamp"\nterm = "LAMP list"\ntext = "Your list of employers."\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "needs at least one [[terms]] entry"),
+        (
+            "[[terms]]\n" + GOOD_TERM + "[[terms]]\n" + GOOD_TERM,
+            "term 2 (id “lamp”): the id is used twice",
+        ),
+        ('[[terms]]\nid = "Bad Id"\nterm = "x"\ntext = "y"\n', "term 1: id 'Bad Id'"),
+        ('[[terms]]\nid = "lamp"\ntext = "y"\n', "term 1 (id “lamp”): “term” must be non-empty"),
+        ('[[terms]]\nid = "lamp"\nterm = "x"\ntext = " "\n', "term 1 (id “lamp”): “text” must be"),
+        (
+            '[[terms]]\nid = "tiara"\nterm = "TIARA"\ntext = "' + "x" * 601 + '"\n',
+            "term 1 (id “tiara”): “text” is 601 characters; the most is 600",
+        ),
+        ("[[terms]]\n" + GOOD_TERM + 'see = "employers list"\n', "term 1 (id “lamp”): “see” must"),
+        (
+            "[[terms]]\n" + GOOD_TERM + 'colour = "red"\n',
+            "term 1 (id “lamp”): unknown key(s) colour",
+        ),
+        ("[[terms]]\n" + GOOD_TERM + "aliases = [3]\n", "term 1 (id “lamp”): “aliases” must"),
+        (
+            "[[terms]]\n" + GOOD_TERM + '[[terms]]\nid = "list"\nterm = "x"\ntext = "y"\n'
+            'aliases = ["LAMP list"]\n',
+            "term 2 (id “list”): “lamp list” already names the term “lamp”",
+        ),
+        ("[[terms]]\nid = ", "not valid TOML"),
+        (
+            "".join(f'[[terms]]\nid = "t{n}"\nterm = "T{n}"\ntext = "x"\n' for n in range(26)),
+            "has 26 terms; the most is 25",
+        ),
+    ],
+)
+def test_malformed_glossary(tmp_path: Path, body: str, message: str):
+    path = tmp_path / "glossary.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_glossary(path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_missing_glossary_stops_loading(tmp_path: Path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data, ignore=shutil.ignore_patterns("*.sqlite3*"))
+    (data / "glossary.toml").unlink()
+    with pytest.raises(ContentError, match=r"glossary\.toml: file is missing"):
+        load_content(data)

@@ -3,6 +3,7 @@ own settings (time zone, quiet hours, nudges, digest day)."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -39,15 +40,33 @@ SETTING_COLUMNS = frozenset(
 )
 
 
+_CREATED: ContextVar[frozenset[tuple[int, int]]] = ContextVar(
+    "students_created_in_this_task", default=frozenset()
+)
+"""The (server, member) rows :func:`ensure_student` created in the running task. The
+pointer to ``/start`` after a student's first command reads it (the command's completion
+listener runs in a task copied from the command's), so that pointer needs no write of its own
+after the command has answered."""
+
+
 async def ensure_student(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
 ) -> None:
-    """Create the student row if missing and mark them active now."""
+    """Create the student row if missing and mark them active now. A new row is noted as
+    pointed to ``/start`` (the pointer follows this first command; see
+    :func:`created_in_this_task`)."""
     stamp = to_db(now)
+    cursor = await tx.execute(
+        "INSERT INTO students (guild_id, user_id, created_at, last_active_at, start_pointed_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO NOTHING",
+        (guild_id, user_id, stamp, stamp, stamp),
+    )
+    if cursor.rowcount == 1:
+        _CREATED.set(_CREATED.get() | {(guild_id, user_id)})
+        return
     await tx.execute(
-        "INSERT INTO students (guild_id, user_id, created_at, last_active_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET last_active_at = excluded.last_active_at",
-        (guild_id, user_id, stamp, stamp),
+        "UPDATE students SET last_active_at = ? WHERE guild_id = ? AND user_id = ?",
+        (stamp, guild_id, user_id),
     )
 
 
@@ -139,6 +158,19 @@ async def clear_unreachable(tx: aiosqlite.Connection, user_id: int) -> None:
         "UPDATE students SET unreachable_at = NULL, unreachable_told_at = NULL WHERE user_id = ?",
         (user_id,),
     )
+
+
+async def student_exists(source: Source, guild_id: int, user_id: int) -> bool:
+    row = await query_one(
+        source, "SELECT 1 FROM students WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
+    return row is not None
+
+
+def created_in_this_task(guild_id: int, user_id: int) -> bool:
+    """True if :func:`ensure_student` created this student's row earlier in the running task
+    (one interaction's handling): their first stored action in this server."""
+    return (guild_id, user_id) in _CREATED.get()
 
 
 async def guilds_of_user(source: Source, user_id: int) -> list[int]:
