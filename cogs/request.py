@@ -18,71 +18,24 @@ from bot.actions.context import ActionContext
 from bot.actions.request import (
     ReplyLogged,
     RequestSent,
-    check_outreach_email,
     log_reply,
     log_request_sent,
 )
 from bot.domain.contacts import MAX_NAME, Connection
-from bot.domain.email_check import RuleVerdict
 from bot.domain.three_b_seven import ReplyClass
 from bot.holiday_calendars import country_name
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
+from bot.ui.email_check import EmailDraftModal
 from bot.ui.employer_option import organization_choices
-from bot.ui.guarded import GuardedModal, context_of, student_of
-from bot.ui.modal_rescue import modal_custom_id, register_modal
+from bot.ui.guarded import student_of
 from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
 
 CONNECTION_CHOICES = [app_commands.Choice(name=c.label, value=c.value) for c in Connection]
-
-
-def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
-    passed = sum(1 for verdict in rules_result if verdict.passed)
-    embed = discord.Embed(
-        title=f"Outreach email check: {passed} of {len(rules_result)} rules pass",
-        colour=discord.Colour.green() if passed == len(rules_result) else discord.Colour.orange(),
-    )
-    for verdict in rules_result:
-        mark = "✅" if verdict.passed else "❌"
-        embed.add_field(
-            name=f"{mark} {verdict.title}"[:256],
-            value=escape_markdown(verdict.reason)[:1024],  # reasons quote the draft
-            inline=False,
-        )
-    embed.set_footer(
-        text=f"Word limit on this server: {limit}. Your draft was not stored. "
-        "Fix what failed and check again."
-    )
-    return embed
-
-
-class EmailDraftModal(GuardedModal, title="Check your outreach email"):
-    draft: discord.ui.TextInput[EmailDraftModal] = discord.ui.TextInput(
-        label="Paste your draft",
-        custom_id="draft",
-        style=discord.TextStyle.paragraph,
-        placeholder="Dear Ms. Lee, I'm a fellow … alum … Would you have 20 minutes …?",
-        min_length=1,
-        max_length=4000,
-    )
-
-    def __init__(self, custom_id: str | None = None) -> None:
-        super().__init__(custom_id=custom_id or modal_custom_id("email"))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        result = await check_outreach_email(
-            context_of(interaction), student_of(interaction), self.draft.value
-        )
-        await interaction.response.send_message(
-            embed=verdict_embed(result.word_limit, result.verdicts), ephemeral=True
-        )
-
-
-register_modal(r"ic:mf:email:[0-9a-f]{8}", lambda m: EmailDraftModal(custom_id=m.string))
 
 
 @app_commands.guild_only()

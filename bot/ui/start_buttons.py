@@ -14,6 +14,7 @@ from bot.actions.context import StudentKey
 from bot.actions.onboarding import start_pointer_due
 from bot.actions.settings import set_timezone
 from bot.ui.dynamic_view import dynamic_view
+from bot.ui.email_check import EmailDraftModal
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
 from bot.ui.timezone_picker import COMMON_ZONES, local_time_line
 
@@ -35,12 +36,6 @@ FIRST_EMPLOYER_TEXT = (
     "• Already know someone? `/request new` with their name and where they work adds them as "
     "a contact, and their employer to your list.\n"
     "Then `/employers list` shows your top five ⭐: write to people there first."
-)
-CHECK_EMAIL_TEXT = (
-    "Run `/request check-email` and paste your draft into the form: I check it against the "
-    "5-Point Email rules (short, no job talk, your connection first, your interest stated "
-    "broadly, more about them than about you, ending with a question) and say what to fix. "
-    "Your draft is not stored. `/help topic:5-point` explains each rule."
 )
 TIMEZONE_SET_NEXT = (
     "Next: add your first employer or contact (the middle button under the welcome), or "
@@ -172,5 +167,5 @@ class CheckEmailButton(
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
-        student_of(interaction)
-        await interaction.response.send_message(CHECK_EMAIL_TEXT, ephemeral=True)
+        student_of(interaction)  # a private error outside a server
+        await interaction.response.send_modal(EmailDraftModal())

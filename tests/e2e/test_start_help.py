@@ -140,9 +140,13 @@ async def test_the_welcome_buttons_work_after_a_restart_and_only_for_their_owner
     assert "`/employers import`" in first.text()
     assert "`/request new`" in first.text()
 
-    email = await (await emu.click(owner, welcome, f"ic:start:email:{owner.id}")).message()
-    assert email.ephemeral
-    assert email.text().startswith("Run `/request check-email` and paste your draft")
+    opened = await emu.click(owner, welcome, f"ic:start:email:{owner.id}")
+    assert (await opened.response()).type == 9  # the email-check form itself opens
+    verdict = await emu.submit_modal(
+        owner, opened, {"draft": "Hi Ms. Lee, as a fellow alum, would you have 20 minutes?"}
+    )
+    embed = (await verdict.message()).embeds[0]
+    assert embed["title"].startswith("Outreach email check:")
 
 
 def commands_named(text: str) -> set[str]:
