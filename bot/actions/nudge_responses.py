@@ -33,6 +33,7 @@ from bot.storage.database import Transaction
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
 from bot.storage.students import get_student, update_settings
+from bot.text import escape_markdown
 
 __all__ = [
     "GONE",
@@ -302,7 +303,7 @@ def _no_time_left(
     now: datetime,
     zone: ZoneInfo | None,
 ) -> str:
-    person = contact.person if contact is not None else "them"
+    person = escape_markdown(contact.person) if contact is not None else "them"
     if kind in MEETING_KINDS:
         if deadline is None or deadline <= now:
             return (

@@ -13,6 +13,7 @@ contact stay live, so the DM never ends in a dead end.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,8 @@ from bot.ui.dynamic_view import dynamic_view
 from bot.ui.employer_moves import exhausted_text
 from bot.ui.guarded import GuardedCallback, context_of
 from bot.ui.meeting import interview_brief
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -287,7 +290,11 @@ async def _done(item: NudgeAction, interaction: discord.Interaction) -> None:
     line = done_reply(done, in_server)
     if done.step == "closed" and done.contact is not None:
         who = StudentKey(done.nudge.guild_id, done.nudge.user_id)
-        exhausted = await employer_after_close(ctx, who, done.contact)
+        try:
+            exhausted = await employer_after_close(ctx, who, done.contact)
+        except Exception:  # the close is saved: say so, whatever this extra read did
+            log.exception("could not read the top five after closing contact %s", done.contact.id)
+            exhausted = None
         if exhausted is not None:
             line += " " + exhausted_text(exhausted, in_server)
     await _reply_in_place(

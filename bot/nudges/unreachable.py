@@ -3,6 +3,7 @@ fix it and a button to try again (their held reminders are planned again)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -12,6 +13,8 @@ from bot.actions.context import StudentKey
 from bot.actions.reachability import mark_told, pending_unreachable_notice, retry_direct_messages
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+
+log = logging.getLogger(__name__)
 
 NOTICE = (
     "📭 I couldn't send you a reminder: your direct messages are closed to me, so I've paused "
@@ -28,9 +31,18 @@ async def notify_if_unreachable(interaction: discord.Interaction) -> None:
     who = StudentKey(interaction.guild_id, interaction.user.id)
     if not await pending_unreachable_notice(ctx, who):
         return
+    if interaction.response.type not in (
+        discord.InteractionResponseType.channel_message,
+        discord.InteractionResponseType.deferred_channel_message,
+    ):
+        return  # answered with a form: Discord allows no followup; told at the next command
     view = dynamic_view()
     view.add_item(RetryDirectMessages(owner_id=interaction.user.id))
-    await interaction.followup.send(NOTICE, view=view, ephemeral=True)
+    try:
+        await interaction.followup.send(NOTICE, view=view, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not show the closed-DM notice: %s", exc)
+        return
     await mark_told(ctx, who)
 
 

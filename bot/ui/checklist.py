@@ -59,7 +59,10 @@ def checklist_description(state: ChecklistState) -> str:
 
 def render_checklist(state: ChecklistState) -> tuple[discord.Embed, discord.ui.View]:
     checklist, contact = state.checklist, state.contact
-    title = f"{checklist.title} · {contact.person} ({contact.organization})"
+    title = (  # titles render markdown too
+        f"{checklist.title} · {escape_markdown(contact.person)} "
+        f"({escape_markdown(contact.organization)})"
+    )
     embed = discord.Embed(
         title=title[:256],
         description=checklist_description(state),

@@ -82,7 +82,9 @@ def builder_embed(listing: QuestionList) -> discord.Embed:
         )
     embed = discord.Embed(
         title=shorten(
-            f"Your questions for {contact.person} ({contact.organization})", EMBED_TITLE_LIMIT
+            f"Your questions for {escape_markdown(contact.person)} "
+            f"({escape_markdown(contact.organization)})",
+            EMBED_TITLE_LIMIT,
         ),
         description=description,
         colour=discord.Colour.blurple(),

@@ -74,7 +74,7 @@ def student_embed(member: discord.abc.User, contacts: Sequence[ContactRecord]) -
             break
         shown.append(line)
     embed = discord.Embed(
-        title=f"Progress of {member.display_name}"[:EMBED_TITLE_LIMIT],
+        title=f"Progress of {escape_markdown(member.display_name)}"[:EMBED_TITLE_LIMIT],
         description="\n".join(shown),
         colour=discord.Colour.teal(),
     )
