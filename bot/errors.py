@@ -13,3 +13,8 @@ class UserError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class EmptyState(UserError):
+    """Nothing to show yet, which is normal (no contacts on day one): said kindly, without the
+    warning sign of an error. Nothing was changed."""

@@ -102,7 +102,8 @@ def meeting_summary(result: MeetingLogged) -> str:
         lines += [f"• {escape(r.person)} ({escape(r.organization)})" for r in referrals]
         lines.append("-# Contact them soon, mention who referred you, and tell the referrer.")
     lines.append(
-        "Next: send a thank-you **within 24 hours** that names one specific takeaway (`/followup`)."
+        "Next: send a thank-you **within 24 hours** that names one specific takeaway "
+        "(`/followup thank-you` drafts it; log it with `/followup thanked`)."
     )
     return "\n".join(lines)
 

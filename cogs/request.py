@@ -189,14 +189,16 @@ def request_sent_text(result: RequestSent) -> str:
 def reply_logged_text(result: ReplyLogged) -> str:
     name = escape_markdown(result.contact.display_name)
     explain = (
-        "a **booster**: they answered within 3 business days, so they're likely to help."
+        "a **booster** (they answered within 3 business days, so they're likely to help)."
         if result.reply_class is ReplyClass.BOOSTER
-        else "an **obligate**: they answered after 3 business days. They may help out of "
-        "duty; keep going with your other employers too."
+        else "an **obligate** (they answered after 3 business days: a yes is a yes, and keep "
+        "going with your other employers too)."
     )
     return (
-        f"Logged: **{name}** replied on {long_date(result.day)}, {explain} The 3B7 routine for "
-        "them stops here. Next: agree on a time and prepare your questions."
+        f"🎉 They replied! Logged: **{name}** replied on {long_date(result.day)}, {explain} "
+        "The 3B7 reminders for them stop here. Next: reply today with two or three times that "
+        "suit you (in their time zone too); when they pick one, log it with `/prepare schedule`. "
+        "I'll remind you if no meeting is set."
     )
 
 

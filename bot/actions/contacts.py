@@ -14,14 +14,15 @@ from bot.actions.employers import (
     link_to_employer,
 )
 from bot.domain.contacts import MAX_NAME, Connection
-from bot.errors import UserError
+from bot.errors import EmptyState, UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, most_recent_contact
 from bot.storage.students import get_student
 from bot.validation import clean_optional_text, clean_text
 
 NO_CONTACTS = (
-    "You have no contacts yet. Add the first one with "
-    "`/request new person:<name> organization:<employer>`."
+    "You have no contacts yet, and that's normal on day one. Start with your list of target "
+    "employers (`/employers import` or `/employers add`), or if you already know someone, "
+    "`/request new person:<name> organization:<employer>`. New here? `/start`."
 )
 CONTACT_GONE = "That contact no longer exists (it may have been deleted)."
 NEEDS_ZONE = (
@@ -54,7 +55,7 @@ async def contact_or_latest(
         return await owned_contact(ctx, who, contact_id)
     latest = await most_recent_contact(ctx.db, who.guild_id, who.user_id)
     if latest is None:
-        raise UserError(NO_CONTACTS)
+        raise EmptyState(NO_CONTACTS)
     return latest
 
 

@@ -14,7 +14,7 @@ from bot.actions.settings import known_zone
 from bot.content import SearchGuide
 from bot.domain.business_days import HolidayCalendar
 from bot.domain.employers import board_order
-from bot.errors import UserError
+from bot.errors import EmptyState
 from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.employers import EmployerRecord
 from bot.storage.guild_settings import server_settings
@@ -85,7 +85,7 @@ async def progress_overview(ctx: ActionContext, who: StudentKey) -> Overview:
     """The student's contacts with their next reminders; a private error when they have none."""
     contacts = await list_contacts(ctx.db, who.guild_id, who.user_id)
     if not contacts:
-        raise UserError(NO_CONTACTS)
+        raise EmptyState(NO_CONTACTS)
     zone = await known_zone(ctx, who)
     upcoming = await next_nudge_per_contact(ctx.db, who.guild_id, who.user_id)
     settings = await server_settings(ctx.db, who.guild_id)

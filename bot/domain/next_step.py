@@ -198,7 +198,8 @@ def _while_waiting(
         if today < day7:
             return NextStep(
                 f"No reply yet: try another person at {org}, or move on to the next employer "
-                f"in your top five; follow up with {person} if there is still no reply by then",
+                f"in your top five; if {person} still hasn't replied by then, send one short "
+                "follow-up",
                 due_on=day7,
             )
     else:
@@ -209,8 +210,8 @@ def _while_waiting(
             )
         if today < day7:
             return NextStep(
-                f"No reply yet: contact a second person at {org}; "
-                f"follow up with {person} if there is still no reply by then",
+                f"No reply yet: contact a second person at {org} now; if {person} still hasn't "
+                "replied by then, send one short follow-up",
                 due_on=day7,
             )
     return NextStep(

@@ -213,9 +213,9 @@ def _second_contact_text(contact: ContactRecord, outlook: EmployerOutlook | None
     if talking:
         return (
             f"📬 3 business days and no reply from {who}. You're already talking with "
-            f"**{escape_markdown(talking[0].person)}** at {org}, so nobody else there is "
-            f"needed: {_next_employer(outlook)}, and log your request with `/request sent`."
-            f"{later}"
+            f"**{escape_markdown(talking[0].person)}** at {org}, so no one else is needed there: "
+            f"{_next_employer(outlook)}. Find someone there, add them with `/request new`, and "
+            f"log your email with `/request sent` once it's out.{later}"
         )
     if planned:
         person = (

@@ -132,14 +132,14 @@ def second_person_text(result: SecondPersonAdded, in_server: str) -> str:
 
 class MeetingForm(GuardedModal, title="Schedule the meeting"):
     day: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
-        label="Date (YYYY-MM-DD)",
+        label="Date (e.g. Dec 8 or next Tuesday)",
         custom_id="date",
         placeholder="e.g. 2026-12-08",
         min_length=1,
         max_length=40,
     )
     at: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
-        label="Start time (HH:MM, 24-hour clock)",
+        label="Start time (e.g. 3pm or 15:00)",
         custom_id="time",
         placeholder="e.g. 14:30, in your time zone",
         min_length=1,

@@ -83,7 +83,7 @@ def outreach_text(state: OutreachState, today: date) -> str:
                 f"by {on} → send one follow-up."
             )
         case Outreach.FOLLOW_UP:
-            return f"7B: send {person} one short follow-up now."
+            return f"No reply after 7 business days: send {person} one short follow-up now."
         case Outreach.FOLLOWED_UP:
             return f"Followed up with {person}; if they stay silent, close them and move on."
         case Outreach.TALKING:

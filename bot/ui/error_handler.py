@@ -18,7 +18,7 @@ from enum import Enum
 import discord
 from discord import app_commands
 
-from bot.errors import UserError
+from bot.errors import EmptyState, UserError
 from bot.storage.errors import StorageError
 from bot.text import escape_markdown
 from bot.ui.replies import reply_error
@@ -125,11 +125,13 @@ def storage_trouble(error: BaseException) -> StorageTrouble | None:
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
-    """What to tell the student, and how to log it (``level`` None: not logged)."""
+    """What to tell the student, and how to log it (``level`` None: not logged); ``warning``
+    False for an empty state (said without the ⚠️ of an error)."""
 
     message: str
     level: int | None = None
     traceback: bool = False
+    warning: bool = True
 
 
 _STORAGE = {
@@ -153,6 +155,8 @@ def diagnose(error: BaseException) -> Diagnosis:
         error = error.original
     if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserError):
         error = error.__cause__  # e.g. a contact option that matched no contact
+    if isinstance(error, EmptyState):
+        return Diagnosis(error.message, warning=False)
     if isinstance(error, UserError):
         return Diagnosis(error.message)
     trouble = storage_trouble(error)
@@ -206,7 +210,7 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
                 type(cause).__name__,
                 cause,
             )
-    await reply_error(interaction, diagnosis.message)
+    await reply_error(interaction, diagnosis.message, warning=diagnosis.warning)
 
 
 class InfoCoachTree(app_commands.CommandTree):

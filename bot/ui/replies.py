@@ -23,10 +23,12 @@ async def reply_private(
         await interaction.response.send_message(**kwargs)
 
 
-async def reply_error(interaction: discord.Interaction, message: str) -> None:
+async def reply_error(
+    interaction: discord.Interaction, message: str, *, warning: bool = True
+) -> None:
     """Best effort: an error reply must never raise out of an error handler."""
     try:
-        await reply_private(interaction, f"⚠️ {message}")
+        await reply_private(interaction, f"⚠️ {message}" if warning else message)
     except discord.NotFound:
         log.warning("could not deliver an error reply: interaction %s expired", interaction.id)
     except discord.HTTPException:

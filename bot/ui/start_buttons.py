@@ -38,8 +38,7 @@ FIRST_EMPLOYER_TEXT = (
     "Then `/employers list` shows your top five ⭐: write to people there first."
 )
 TIMEZONE_SET_NEXT = (
-    "Next: add your first employer or contact (the middle button under the welcome), or "
-    "`/employers add`."
+    "Next: press **2. Add your first employer or contact** under the welcome, or `/employers add`."
 )
 
 

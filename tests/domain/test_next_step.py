@@ -131,7 +131,7 @@ def test_a_second_person_at_the_employer_makes_the_3b_step_done(local_now, text,
         (
             ny(2026, 12, 3, 9, 0),
             "No reply yet: try another person at Acme, or move on to the next employer in "
-            "your top five; follow up with Ada if there is still no reply by then",
+            "your top five; if Ada still hasn't replied by then, send one short follow-up",
             date(2026, 12, 9),
         ),
     ],

@@ -82,7 +82,7 @@ async def test_logged_actions_tick_the_request_checklist(world: World, harness: 
 
     after = await run(world, sam, "request checklist")
     assert line_of(after, 4) == (
-        "✅ **4.** Run your draft through the email checker and fix what it flags · ticked "
+        "✅ **4.** Run your draft through the email checker, then fix what it flags · ticked "
         "automatically: you ran a draft through `/request check-email`"
     )
     assert line_of(after, 5) == (

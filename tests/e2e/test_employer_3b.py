@@ -146,7 +146,8 @@ async def test_the_3b_dm_adds_the_second_person_there_and_the_step_is_done_every
     day7 = "<t:1796792400:D>"  # Wednesday 9 December
     assert (
         "• **Dana Reyes** (Contoso Energy): No reply yet: contact a second person at Contoso "
-        f"Energy; follow up with Dana Reyes if there is still no reply by then ({day7})"
+        f"Energy now; if Dana Reyes still hasn't replied by then, send one short follow-up "
+        f"({day7})"
     ) in before.text()
     assert digest.text() == (
         "-# InfoCoach · Career Club\n"

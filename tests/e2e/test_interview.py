@@ -172,7 +172,12 @@ async def test_checklist_with_ten_long_questions_fits_one_message(
 async def test_checklist_without_contacts_says_how_to_add_one(world: World, harness: BotHarness):
     nobody = world.student("nobody")
     ix = await world.emulator.slash(nobody, world.guild, "interview checklist")
-    await assert_private_error(ix, "/request new")
+    message = await ix.message()
+    assert message.ephemeral
+    # an empty state, said kindly: no warning sign, and where to start
+    assert not message.text().startswith("⚠️")
+    assert "that's normal on day one" in message.text()
+    assert "/request new" in message.text()
 
 
 # --- /interview done ----------------------------------------------------------------------------

@@ -124,7 +124,12 @@ async def test_prepare_checklist_without_contacts_says_how_to_add_one(
 ):
     nobody = world.student("nobody")
     ix = await world.emulator.slash(nobody, world.guild, "prepare checklist")
-    await assert_private_error(ix, "/request new")
+    message = await ix.message()
+    assert message.ephemeral
+    # an empty state, said kindly: no warning sign, and where to start
+    assert not message.text().startswith("⚠️")
+    assert "`/employers import`" in message.text()
+    assert "/request new" in message.text()
 
 
 # --- /prepare schedule --------------------------------------------------------------------------

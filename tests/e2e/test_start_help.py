@@ -129,7 +129,7 @@ async def test_the_welcome_buttons_work_after_a_restart_and_only_for_their_owner
     ).message()
     assert picked.ephemeral
     assert picked.text().startswith("Your time zone is now **Europe/Berlin**")
-    assert "Next: add your first employer or contact" in picked.text()
+    assert "Next: press **2. Add your first employer or contact**" in picked.text()
     assert student_row(harness, owner)["timezone"] == "Europe/Berlin"
     assert emu.message(welcome.id).embeds == welcome.embeds  # the welcome stays as it was
 

@@ -259,8 +259,8 @@ def test_the_digest_lists_stalls_with_what_to_do_then_overdue_and_due():
         "to them, naming Sam in your first line, and log each with `/request sent`.",
         "",
         "**Due this week**",
-        "• **Tom Ruiz** (Contoso): No reply yet: contact a second person at Contoso; follow up "
-        f"with Tom Ruiz if there is still no reply by then ({ts(day7, 'D')})",
+        "• **Tom Ruiz** (Contoso): No reply yet: contact a second person at Contoso now; if Tom "
+        f"Ruiz still hasn't replied by then, send one short follow-up ({ts(day7, 'D')})",
         "• **Sam** (Globex): Report back to Sam on what you did with their advice "
         f"({ts(report_day, 'D')})",
     ]
@@ -362,8 +362,9 @@ def test_a_later_persons_3b_reminder_when_someone_there_already_replied():
     text = contact_nudge_text(NudgeKind.SECOND_CONTACT, ben, outlook=_outlook(dana))
     assert text == (
         "📬 3 business days and no reply from **Ben** (Contoso Energy). You're already "
-        "talking with **Dana** at Contoso Energy, so nobody else there is needed: move on to "
-        "**Fabrikam**, next in your top five, and log your request with `/request sent`. If "
-        "Ben still hasn't replied by Wednesday 9 December 2026, I'll remind you to send one "
+        "talking with **Dana** at Contoso Energy, so no one else is needed there: move on to "
+        "**Fabrikam**, next in your top five. Find someone there, add them with `/request new`, "
+        "and log your email with `/request sent` once it's out. If Ben still hasn't replied "
+        "by Wednesday 9 December 2026, I'll remind you to send one "
         "short follow-up."
     )
