@@ -25,6 +25,7 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.actions.planner import student_prefs
 from bot.actions.request import ReplyLogged, log_reply
 from bot.domain.contacts import Stage
+from bot.domain.next_step import last_touch
 from bot.domain.nudge_kinds import MEETING_KINDS, NudgeKind
 from bot.domain.nudge_snooze import SnoozeChoice, local_moment, snooze_choices, snooze_deadline
 from bot.errors import NOT_YOURS, UserError
@@ -197,6 +198,7 @@ async def _done_step(
     kind: NudgeKind,
     contact: ContactRecord,
     now: datetime,
+    row_sent_at: datetime | None = None,
 ) -> tuple[_Record, ContactRecord | None] | None:
     """Check the follow-up step Done stands for (today, like the slash command without a
     date) and return how to record it (and, for telling the referrer, who was told); None
@@ -217,6 +219,9 @@ async def _done_step(
         reported = await followup.check_reported_back(ctx, who, contact, None, now)
         return (lambda tx: followup.record_reported_back(tx, reported, now)), None
     if kind is NudgeKind.KEEP_WARM:
+        latest = last_touch(contact)
+        if row_sent_at is not None and latest is not None and latest >= row_sent_at:
+            return None  # already logged since this reminder went out: not a second touch
         touched = await followup.check_kept_in_touch(ctx, who, contact, None, now)
         return (lambda tx: followup.record_kept_in_touch(tx, touched, now)), None
     if kind is NudgeKind.FOLLOW_UP:
@@ -227,6 +232,11 @@ async def _done_step(
     if kind is NudgeKind.CLOSE_NO_REPLY:
         if contact.stage is Stage.CLOSED:
             return None
+        if contact.stage is not Stage.REQUESTED:  # an old reminder: they replied since
+            raise UserError(
+                f"{escape_markdown(contact.person)} is at “{contact.stage.label}” now, so there "
+                "is nothing to close as no reply. To close them anyway, use `/followup close`."
+            )
         followup.check_close(contact)
         reason = followup.CloseReason.NO_REPLY
         return (lambda tx: followup.record_close(tx, who, contact, reason, now)), None
@@ -242,7 +252,9 @@ async def respond_done(ctx: ActionContext, user_id: int, nudge_id: int) -> Nudge
     kind = NudgeKind(row.kind)
     contact = await nudge_contact(ctx, who, row) if row.contact_id is not None else None
     now = ctx.clock.now()
-    step = await _done_step(ctx, who, kind, contact, now) if contact is not None else None
+    step = (
+        await _done_step(ctx, who, kind, contact, now, row.sent_at) if contact is not None else None
+    )
     async with student_transaction(ctx, who, now) as tx:
         await _claim(tx, row, "done", now)
         if step is not None:
@@ -336,7 +348,10 @@ async def snooze_nudge(
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         await _claim(tx, row, "snoozed", now)
-        await snooze(tx, row, picked.until, now)
+        if not await snooze(tx, row, picked.until, now):  # rolls the whole press back
+            raise UserError(
+                "A newer reminder about this is already planned, so this one can't be snoozed."
+            )
         await _finish(ctx, tx, who, row, "nudge_snoozed", now)
     return NudgeSnoozed(row, options.kind, picked.until, options.zone)
 

@@ -81,7 +81,7 @@ LAYOUTS: dict[NudgeKind, tuple[str, ...]] = {
     NudgeKind.TELL_REFERRER: ("done", "snooze", "stop"),
     NudgeKind.REPORT_BACK: ("done", "snooze", "stop"),
     NudgeKind.KEEP_WARM: ("done", "snooze", "stop"),
-    NudgeKind.DIGEST: ("snooze", "stop"),
+    NudgeKind.DIGEST: ("stop",),  # a digest comes weekly: next week's is already planned
 }
 """The buttons each kind of reminder carries, in order (at most five: one row)."""
 

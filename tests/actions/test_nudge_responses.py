@@ -761,3 +761,36 @@ async def test_a_thank_you_reminder_is_snoozed_inside_the_24_hours(
     result = await snooze_nudge(ctx, ALICE, nudge_id, "morning")
     assert result.until == datetime(2026, 12, 10, 14, 0, tzinfo=UTC)  # Thursday 09:00
     assert (await pending(db, cid))["thank_you"] == result.until
+
+
+# --- stale reminders (found in review) ---------------------------------------------------------
+
+
+async def test_an_old_close_as_no_reply_does_not_close_a_contact_who_replied_since(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    from bot.actions.prepare import schedule_meeting
+
+    await new_student(db)
+    cid = await requested(ctx, clock)
+    await log_follow_up_sent(ctx, ME, cid)
+    nudge_id = await deliver(ctx, clock, cid, "close_no_reply")
+    clock.advance(timedelta(hours=1))
+    await log_reply(ctx, ME, cid)
+    await schedule_meeting(ctx, ME, cid, "next Tuesday", "10:00")
+    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "nothing to close")
+    stage = await db.fetch_value("SELECT stage FROM contacts WHERE id = ?", (cid,))
+    assert stage == "scheduled"
+
+
+async def test_a_digest_snooze_that_cannot_be_planned_is_refused_and_records_nothing(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    async with db.transaction() as tx:
+        await ctx.planner.replan_digest(tx, GUILD, ALICE, clock.now())
+    nudge_id = await deliver(ctx, clock, None, "digest")
+    async with db.transaction() as tx:  # what the dispatcher does after sending a digest
+        await ctx.planner.replan_digest(tx, GUILD, ALICE, clock.now())
+    await refused(db, lambda: snooze_nudge(ctx, ALICE, nudge_id), "can't be snoozed")
+    assert (await nudge(db, nudge_id)).action is None
