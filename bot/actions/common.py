@@ -14,7 +14,7 @@ from bot.errors import UserError
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Transaction
 from bot.storage.events import append_event
-from bot.storage.students import ensure_student
+from bot.storage.students import created_so_far, ensure_student, forget_created
 from bot.validation import parse_date
 
 OLDEST_LOG = timedelta(days=366)
@@ -27,9 +27,14 @@ async def student_transaction(
 ) -> AsyncIterator[Transaction]:
     """One write transaction for ``who``'s action; the student row exists (and is marked
     active) inside it."""
-    async with ctx.db.transaction() as tx:
-        await ensure_student(tx, who.guild_id, who.user_id, now)
-        yield tx
+    before = created_so_far()
+    try:
+        async with ctx.db.transaction() as tx:
+            await ensure_student(tx, who.guild_id, who.user_id, now)
+            yield tx
+    except BaseException:
+        forget_created(before)  # a rolled-back first command is not the first one
+        raise
 
 
 async def log_event(

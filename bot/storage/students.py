@@ -49,6 +49,16 @@ listener runs in a task copied from the command's), so that pointer needs no wri
 after the command has answered."""
 
 
+def created_so_far() -> frozenset[tuple[int, int]]:
+    """The rows noted as created in this task so far (to restore if the transaction fails)."""
+    return _CREATED.get()
+
+
+def forget_created(before: frozenset[tuple[int, int]]) -> None:
+    """The transaction that created rows rolled back: they were not created after all."""
+    _CREATED.set(before)
+
+
 async def ensure_student(
     tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
 ) -> None:

@@ -260,3 +260,22 @@ async def test_adding_a_second_person_at_the_employer_ends_the_first_ones_3b_ste
     statuses = {kind: status for kind, (_, status) in (await _nudges(ctx, dana.id)).items()}
     assert statuses["second_contact"] == "cancelled"
     assert statuses["follow_up"] == "pending"
+
+
+async def test_a_first_action_that_rolls_back_is_not_noted_as_the_students_first(
+    ctx: ActionContext,
+) -> None:
+    """The one-time pointer to /start follows the first command that created the student's
+    row; a transaction that fails created nothing, so it is not that command."""
+    from bot.actions.common import student_transaction
+    from bot.storage.students import created_so_far
+
+    newcomer = StudentKey(guild_id=10, user_id=77)
+    with pytest.raises(RuntimeError):
+        async with student_transaction(ctx, newcomer, ctx.clock.now()):
+            raise RuntimeError("the action failed after ensuring the student")
+    assert (10, 77) not in created_so_far()
+    assert await ctx.db.fetch_value("SELECT count(*) FROM students WHERE user_id = 77") == 0
+    async with student_transaction(ctx, newcomer, ctx.clock.now()):
+        pass
+    assert (10, 77) in created_so_far()
