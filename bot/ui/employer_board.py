@@ -5,9 +5,7 @@ sentences that tell a student how their top five moved."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Any
 
 import discord
 
@@ -25,7 +23,8 @@ from bot.domain.employers import (
 from bot.storage.employers import EmployerRecord
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import context_of, student_of
+from bot.ui.page_buttons import PageButton
 
 PAGE_SIZE = 10
 SAFE_TOTAL = EMBED_TOTAL_LIMIT - 200
@@ -190,39 +189,16 @@ async def board_page(
 
 
 class EmployerPageButton(
-    GuardedCallback,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"ic:lamp:(?P<owner>\d+):(?P<page>\d+):(?P<dir>[pn])",
+    PageButton, template=r"ic:lamp:(?P<owner>\d+):(?P<page>\d+):(?P<dir>[pn])"
 ):
     """◀ or ▶: page ``page`` of the owner's employer board, editing the message in place."""
 
-    def __init__(self, *, owner_id: int, page: int, forward: bool, off: bool = False) -> None:
-        page = max(page, 0)
-        super().__init__(
-            discord.ui.Button(
-                label="▶" if forward else "◀",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"ic:lamp:{owner_id}:{page}:{'n' if forward else 'p'}",
-                disabled=off,
-            )
-        )
-        self.owner_id = owner_id
-        self.page = page
+    PREFIX = "lamp"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> EmployerPageButton:
-        return cls(
-            owner_id=int(match["owner"]),
-            page=min(int(match["page"]), 10_000),
-            forward=match["dir"] == "n",
-        )
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        ensure_owner(interaction, self.owner_id)
-        embed, view = await board_page(context_of(interaction), student_of(interaction), self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+    async def show(
+        self, interaction: discord.Interaction, page: int
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        return await board_page(context_of(interaction), student_of(interaction), page)
 
 
 # --- how the top five moved, in words ---------------------------------------------------------

@@ -6,11 +6,10 @@ after a restart (the page is in the button's custom_id; the grouping is read aga
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -26,7 +25,8 @@ from bot.domain.nudge_kinds import NUDGE_LABELS, NudgeKind
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.employer_board import ACTIVE_MARK, PIN_MARK, esc_name, scores_line
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import context_of, student_of
+from bot.ui.page_buttons import PageButton
 
 if TYPE_CHECKING:
     from bot.storage.contacts import ContactRecord
@@ -341,39 +341,12 @@ async def overview_page(
     return embed, view
 
 
-class ProgressPageButton(
-    GuardedCallback,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"ic:pg:(?P<owner>\d+):(?P<page>\d+):(?P<dir>[pn])",
-):
+class ProgressPageButton(PageButton, template=r"ic:pg:(?P<owner>\d+):(?P<page>\d+):(?P<dir>[pn])"):
     """◀ or ▶: shows page ``page`` of the owner's overview, editing the message in place."""
 
-    def __init__(self, *, owner_id: int, page: int, forward: bool, off: bool = False) -> None:
-        page = max(page, 0)
-        super().__init__(
-            discord.ui.Button(
-                label="▶" if forward else "◀",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"ic:pg:{owner_id}:{page}:{'n' if forward else 'p'}",
-                disabled=off,
-            )
-        )
-        self.owner_id = owner_id
-        self.page = page
+    PREFIX = "pg"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ProgressPageButton:
-        return cls(
-            owner_id=int(match["owner"]),
-            page=min(int(match["page"]), 10_000),
-            forward=match["dir"] == "n",
-        )
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        ensure_owner(interaction, self.owner_id)
-        embed, view = await overview_page(
-            context_of(interaction), student_of(interaction), self.page
-        )
-        await interaction.response.edit_message(embed=embed, view=view)
+    async def show(
+        self, interaction: discord.Interaction, page: int
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        return await overview_page(context_of(interaction), student_of(interaction), page)
