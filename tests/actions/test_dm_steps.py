@@ -18,10 +18,8 @@ from bot.actions.dm_steps import (
     schedule_form,
     schedule_from_reminder,
 )
-from bot.actions.planner import NudgePlanner
 from bot.actions.prepare import add_own_question, schedule_meeting
 from bot.clock import ManualClock
-from bot.content import Content, load_content
 from bot.domain.contacts import Stage
 from bot.domain.nudge_kinds import NudgeKind
 from bot.errors import NOT_YOURS
@@ -30,7 +28,6 @@ from bot.storage.database import Database
 from tests.actions.test_nudge_responses import (
     ALICE,
     BOB,
-    DATA,
     GUILD,
     ME,
     MET,
@@ -48,19 +45,9 @@ from tests.actions.test_nudge_responses import (
 )
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_content(DATA)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def ctx(db: Database, clock: ManualClock, content: Content) -> ActionContext:
-    return ActionContext(db, clock, content, NudgePlanner(db, content, lambda due: None))
+    return ManualClock(NOW)  # `content` and `ctx` come from tests/actions/conftest.py
 
 
 async def contact_rows(db: Database) -> list[tuple[str, str, str | None, str]]:

@@ -25,10 +25,8 @@ from bot.actions.followup import (
     outline_thank_you,
     reopen_contact,
 )
-from bot.actions.planner import NudgePlanner
 from bot.actions.request import log_request_sent
 from bot.clock import ManualClock
-from bot.content import Content, load_content
 from bot.domain.contacts import Connection, Stage
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact_by_id, set_stage
@@ -44,19 +42,9 @@ MET = datetime(2026, 12, 9, 19, 30, tzinfo=UTC)  # Wednesday 14:30 in New York
 ME = StudentKey(GUILD, ALICE)
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_content(DATA)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def ctx(db: Database, clock: ManualClock, content: Content) -> ActionContext:
-    return ActionContext(db, clock, content, NudgePlanner(db, content, lambda due: None))
+    return ManualClock(NOW)  # `content` and `ctx` come from tests/actions/conftest.py
 
 
 async def new_student(db: Database, user: int = ALICE, zone: str | None = NEW_YORK) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,34 +13,25 @@ import pytest
 from bot.actions.contacts import CONTACT_GONE, NO_CONTACTS, NewContact, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.interview import log_meeting, meeting_brief, meeting_to_log
-from bot.actions.planner import NudgePlanner
 from bot.actions.prepare import add_bank_questions, schedule_meeting
 from bot.clock import ManualClock
-from bot.content import load_content
 from bot.domain.referrals import Referral
 from bot.errors import UserError
 from bot.storage.database import Database
 from bot.storage.students import ensure_student, set_timezone
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
 ALICE = StudentKey(guild_id=10, user_id=1)
 BOB = StudentKey(guild_id=10, user_id=2)
-CONTENT = load_content(DATA)
 REFERRALS = "Grace Hopper — Navy\n\nAlan Turing at Bletchley Park\n- Katherine Johnson – NASA"
 
 
-# --- helpers (kept in this file: no shared conftest) -------------------------------------------
+# --- helpers (`content` and `ctx` come from tests/actions/conftest.py) --------------------------
 
 
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(NOW)
-
-
-@pytest.fixture
-def ctx(db: Database, clock: ManualClock) -> ActionContext:
-    return ActionContext(db, clock, CONTENT, NudgePlanner(db, CONTENT, lambda due: None))
 
 
 async def set_zone(ctx: ActionContext, who: StudentKey, zone: str) -> None:

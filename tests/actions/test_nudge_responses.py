@@ -35,10 +35,9 @@ from bot.actions.nudge_responses import (
     snooze_options,
     stop_nudge,
 )
-from bot.actions.planner import NudgePlanner, occurrence_of
+from bot.actions.planner import occurrence_of
 from bot.actions.request import log_reply, log_request_sent
 from bot.clock import ManualClock
-from bot.content import Content, load_content
 from bot.domain.contacts import Connection, Stage
 from bot.domain.nudge_kinds import NudgeKind, StudentPrefs
 from bot.domain.nudge_snooze import snooze_until
@@ -60,19 +59,9 @@ ME = StudentKey(GUILD, ALICE)
 PRESSED_AFTER = timedelta(minutes=10)
 
 
-@pytest.fixture(scope="module")
-def content() -> Content:
-    return load_content(DATA)
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def ctx(db: Database, clock: ManualClock, content: Content) -> ActionContext:
-    return ActionContext(db, clock, content, NudgePlanner(db, content, lambda due: None))
+    return ManualClock(NOW)  # `content` and `ctx` come from tests/actions/conftest.py
 
 
 async def new_student(db: Database, user: int = ALICE, zone: str | None = NEW_YORK) -> None:
