@@ -113,15 +113,6 @@ async def get_employer(
     return None if row is None else employer_from_row(row)
 
 
-async def count_employers(source: Source, guild_id: int, user_id: int) -> int:
-    row = await query_one(
-        source,
-        "SELECT count(*) FROM employers WHERE guild_id = ? AND user_id = ?",
-        (guild_id, user_id),
-    )
-    return int(row[0]) if row else 0
-
-
 async def set_scores(
     tx: Transaction, employer_id: int, scores: Scores, note: str | None, now: datetime
 ) -> None:
@@ -157,11 +148,6 @@ async def set_done(
 async def link_contact(tx: Transaction, contact_id: int, employer_id: int) -> None:
     """The contact works at this employer (both the same student's: the caller checked)."""
     await tx.execute("UPDATE contacts SET employer_id = ? WHERE id = ?", (employer_id, contact_id))
-
-
-async def employer_id_of_contact(source: Source, contact_id: int) -> int | None:
-    row = await query_one(source, "SELECT employer_id FROM contacts WHERE id = ?", (contact_id,))
-    return None if row is None or row[0] is None else int(row[0])
 
 
 async def contacts_by_employer(

@@ -14,8 +14,6 @@ from bot.storage.database import Database
 from bot.storage.employers import (
     add_employer,
     contacts_by_employer,
-    count_employers,
-    employer_id_of_contact,
     get_employer,
     link_contact,
     list_employers,
@@ -73,8 +71,9 @@ async def test_employers_are_stored_with_their_scores_and_scoped_to_their_owner(
     assert await get_employer(db, GUILD, BOB, contoso) is None
     assert await get_employer(db, GUILD + 1, ALICE, contoso) is None
     assert [e.name for e in await list_employers(db, GUILD, ALICE)] == ["Contoso"]
-    assert await count_employers(db, GUILD, ALICE) == 1
-    assert await count_employers(db, GUILD, BOB) == 1
+    count = "SELECT count(*) FROM employers WHERE guild_id = ? AND user_id = ?"
+    assert await db.fetch_value(count, (GUILD, ALICE)) == 1
+    assert await db.fetch_value(count, (GUILD, BOB)) == 1
 
 
 async def test_unscored_employer_keeps_none(db: Database):
@@ -156,8 +155,8 @@ async def test_contacts_are_read_by_employer_with_their_3b7_dates(db: Database):
         ],
         fabrikam: [ContactAtEmployer(cy, "Cy", Stage.CLOSED, stage_before_close=Stage.PLANNED)],
     }
-    assert await employer_id_of_contact(db, ben) == contoso
-    assert await employer_id_of_contact(db, 999) is None
+    linked = "SELECT employer_id FROM contacts WHERE id = ?"
+    assert await db.fetch_value(linked, (ben,)) == contoso
 
 
 async def test_deleting_a_student_deletes_their_employers(db: Database):
