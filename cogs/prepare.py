@@ -1,4 +1,4 @@
-"""Phase 2, preparing: ``/prepare checklist | schedule | questions``."""
+"""Phase 2, preparing: ``/prepare checklist | schedule | questions | star | unstar``."""
 
 from __future__ import annotations
 
@@ -9,22 +9,34 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.actions.contacts import contact_or_latest
-from bot.actions.context import ActionContext
+from bot.actions.context import ActionContext, StudentKey
 from bot.actions.prepare import (
     DEFAULT_MEETING_MINUTES,
     MAX_MEETING_MINUTES,
+    MAX_STARS,
     MIN_MEETING_MINUTES,
     MeetingScheduled,
+    StarChanged,
     question_list,
     schedule_meeting,
+    star_question,
+    suggest_questions,
     tiara_bank,
+    unstar_question,
 )
+from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
 from bot.text import escape_markdown
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
 from bot.ui.meeting import minutes_text, when
-from bot.ui.question_builder import QUESTION_BUILDER_ITEMS, render_question_builder
+from bot.ui.question_builder import (
+    QUESTION_BUILDER_ITEMS,
+    STAR,
+    builder_embed,
+    render_question_builder,
+    shorten,
+)
 from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
@@ -90,6 +102,95 @@ class PrepareCog(
             listing, FIRST_CATEGORY, tiara_bank(self.ctx, FIRST_CATEGORY)
         )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    async def _question_choices(
+        self, interaction: discord.Interaction, typed: str, *, starred: bool | None
+    ) -> list[app_commands.Choice[str]]:
+        contact = getattr(interaction.namespace, "contact", None)
+        if interaction.guild_id is None or not contact:
+            return []
+        who = StudentKey(interaction.guild_id, interaction.user.id)
+        found = await suggest_questions(self.ctx, who, str(contact), typed, starred=starred)
+        return [
+            app_commands.Choice(
+                name=shorten(f"{STAR + ' ' if q.starred else ''}{n}. {q.text}", CHOICE_NAME_LIMIT),
+                value=f"q{q.id}",
+            )
+            for n, q in found[:MAX_CHOICES]
+        ]
+
+    async def any_question(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._question_choices(interaction, current, starred=None)
+
+    async def starred_question(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._question_choices(interaction, current, starred=True)
+
+    @app_commands.command(
+        name="star",
+        description=f"Star one of a contact's questions (up to {MAX_STARS}): your 1-hour "
+        "reminder shows it first",
+    )
+    @app_commands.describe(
+        contact="Which contact",
+        question="Pick it as you type, or give its number as /prepare questions shows it",
+    )
+    @app_commands.autocomplete(question=any_question)
+    async def star(
+        self,
+        interaction: discord.Interaction,
+        contact: ContactOption,
+        question: app_commands.Range[str, 1, 100],
+    ) -> None:
+        result = await star_question(self.ctx, student_of(interaction), contact.id, question)
+        await interaction.response.send_message(
+            star_text(result), embed=builder_embed(result.listing), ephemeral=True
+        )
+
+    @app_commands.command(
+        name="unstar", description="Take the star off one of a contact's questions"
+    )
+    @app_commands.describe(
+        contact="Which contact",
+        question="Pick it as you type, or give its number as /prepare questions shows it",
+    )
+    @app_commands.autocomplete(question=starred_question)
+    async def unstar(
+        self,
+        interaction: discord.Interaction,
+        contact: ContactOption,
+        question: app_commands.Range[str, 1, 100],
+    ) -> None:
+        result = await unstar_question(self.ctx, student_of(interaction), contact.id, question)
+        await interaction.response.send_message(
+            star_text(result), embed=builder_embed(result.listing), ephemeral=True
+        )
+
+
+def star_text(result: StarChanged) -> str:
+    """What starring or unstarring did, naming the question by its number on the list now."""
+    question, number = result.question, result.number
+    text = escape_markdown(shorten(question.text, 120))
+    count = len(result.listing.starred)
+    if question.starred:
+        said = (
+            f"{STAR} Starred question {number}: “{text}”."
+            if result.changed
+            else f"Question {number} (“{text}”) was already starred."
+        )
+        return (
+            f"{said} {count}/{MAX_STARS} starred: they come first on your list and in the "
+            "reminder an hour before the meeting."
+        )
+    said = (
+        f"Took the star off “{text}” (now question {number})."
+        if result.changed
+        else f"Question {number} (“{text}”) isn't starred."
+    )
+    return f"{said} {count}/{MAX_STARS} starred."
 
 
 def meeting_scheduled_text(result: MeetingScheduled) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.actions.common import log_event, stage_guard, student_transaction
+from bot.actions.contact_lookup import resolve_contact
 from bot.actions.contacts import owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
 from bot.content import MAX_QUESTION_TEXT, TIARA, BankQuestion
@@ -18,10 +20,12 @@ from bot.storage.database import Transaction
 from bot.storage.guild_settings import DEFAULT_MEETING_MINUTES, server_settings
 from bot.storage.questions import (
     MAX_QUESTIONS,
+    MAX_STARS,
     Question,
     add_question,
     count_questions,
     list_questions,
+    set_starred,
     take_question,
 )
 from bot.storage.timestamps import to_db
@@ -32,6 +36,7 @@ __all__ = [
     "FULL",
     "MAX_MEETING_MINUTES",
     "MAX_QUESTIONS",
+    "MAX_STARS",
     "MIN_MEETING_MINUTES",
     "OWN",
     "BankQuestion",
@@ -40,13 +45,19 @@ __all__ = [
     "QuestionList",
     "QuestionsAdded",
     "QuestionsRemoved",
+    "StarChanged",
     "add_bank_questions",
     "add_own_question",
     "check_room_for_question",
+    "find_question",
     "question_list",
     "remove_questions",
     "schedule_meeting",
+    "star_question",
+    "suggest_questions",
     "tiara_bank",
+    "toggle_star",
+    "unstar_question",
 ]
 
 MIN_MEETING_MINUTES = 10
@@ -63,6 +74,18 @@ FULL = (
 NOT_IN_BANK = "That question is no longer in the bank. Run `/prepare questions` again."
 NOT_A_CATEGORY = "Pick one of the five TIARA categories."
 PICK_TO_REMOVE = "Pick questions from the list to remove them."
+QUESTION_GONE = (
+    "That question isn't on your list for this contact. Pick one from the list as you type, "
+    "or give its number as `/prepare questions` shows it (for example `2`)."
+)
+STARS_FULL = (
+    f"You have already starred {MAX_STARS} questions for this contact (numbers 1 to "
+    f"{MAX_STARS}, at the top of your list), the most you can. "
+    "Unstar one first with `/prepare unstar` (or the ⭐ menu in `/prepare questions`), "
+    "then star this one."
+)
+QUESTION_REF = re.compile(r"q([0-9]{1,18})")
+"""The value an autocomplete choice or a menu option sends for a question: ``q`` + its id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +117,15 @@ class QuestionList:
         """The bank questions already on the list."""
         return frozenset(q.bank_id for q in self.questions if q.bank_id)
 
+    @property
+    def starred(self) -> tuple[Question, ...]:
+        """The starred questions (they come first on the list)."""
+        return tuple(q for q in self.questions if q.starred)
+
+    def number_of(self, question_id: int) -> int | None:
+        """The question's number as the list shows it (1 for the first), if it is on it."""
+        return next((n for n, q in enumerate(self.questions, start=1) if q.id == question_id), None)
+
 
 @dataclass(frozen=True, slots=True)
 class QuestionsAdded:
@@ -101,6 +133,23 @@ class QuestionsAdded:
     added: int
     skipped: int
     """Picked questions that were already on the list."""
+
+
+@dataclass(frozen=True, slots=True)
+class StarChanged:
+    listing: QuestionList
+    """The list as it now is (starred questions first)."""
+    question: Question
+    """The question starred or unstarred, as it now is."""
+    changed: bool
+    """False when it already was starred (or unstarred): nothing was written."""
+
+    @property
+    def number(self) -> int:
+        """Its number on the list now."""
+        number = self.listing.number_of(self.question.id)
+        assert number is not None
+        return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,3 +354,104 @@ async def remove_questions(
             await ctx.planner.replan_contact(tx, contact.id, now)
         questions = await list_questions(tx, contact.id)
     return QuestionsRemoved(QuestionList(contact, tuple(questions)), removed)
+
+
+# --- stars: up to three questions the student most wants to ask (the 1-hour reminder shows them)
+
+
+def find_question(listing: QuestionList, value: str) -> Question:
+    """The question ``value`` names on the list: ``q<id>`` (what the autocomplete and the
+    builder's menu send), its number as the list shows it (``2``), or words of its text that
+    only it contains."""
+    text = value.strip()
+    questions = listing.questions
+    ref = QUESTION_REF.fullmatch(text)
+    if ref is not None:
+        found = next((q for q in questions if q.id == int(ref[1])), None)
+    elif (digits := text.removeprefix("#")).isascii() and digits.isdigit() and len(digits) <= 2:
+        number = int(digits)
+        found = questions[number - 1] if 1 <= number <= len(questions) else None
+    else:
+        words = " ".join(text.split()).casefold()
+        matches = [q for q in questions if words and words in q.text.casefold()]
+        found = matches[0] if len(matches) == 1 else None
+    if found is None:
+        raise UserError(QUESTION_GONE)
+    return found
+
+
+async def _star(
+    ctx: ActionContext, who: StudentKey, contact_id: int, value: str, starred: bool | None
+) -> StarChanged:
+    """Star (``starred`` True), unstar (False) or toggle (None) the question ``value`` names
+    (see :func:`find_question`); ``question_starred`` / ``question_unstarred``. At most
+    ``MAX_STARS`` per contact, counted again inside the transaction so two stars at once
+    cannot make four."""
+    listing = await question_list(ctx, who, contact_id)
+    question = find_question(listing, value)
+    want = not question.starred if starred is None else starred
+    if want == question.starred:
+        return StarChanged(listing, question, changed=False)
+    if want and len(listing.starred) >= MAX_STARS:
+        raise UserError(STARS_FULL)
+    contact = listing.contact
+    now = ctx.clock.now()
+    async with student_transaction(ctx, who, now) as tx:
+        if want and sum(q.starred for q in await list_questions(tx, contact.id)) >= MAX_STARS:
+            raise UserError(STARS_FULL)
+        updated = await set_starred(tx, contact.id, question.id, now if want else None)
+        if updated is None:  # removed since it was read
+            raise UserError(QUESTION_GONE)
+        await log_event(
+            tx,
+            who,
+            "question_starred" if want else "question_unstarred",
+            now,
+            contact_id=contact.id,
+            payload={"category": question.category, "bank_id": question.bank_id},
+        )
+        await touch_contact(tx, contact.id, now)
+        # Nothing planned depends on the stars: the 1-hour reminder reads them when it goes out.
+        questions = await list_questions(tx, contact.id)
+    return StarChanged(QuestionList(contact, tuple(questions)), updated, changed=True)
+
+
+async def star_question(
+    ctx: ActionContext, who: StudentKey, contact_id: int, question: str
+) -> StarChanged:
+    """Star one of the contact's questions (at most ``MAX_STARS``; a fourth is refused, saying
+    how to unstar one); starring a starred question changes nothing."""
+    return await _star(ctx, who, contact_id, question, True)
+
+
+async def unstar_question(
+    ctx: ActionContext, who: StudentKey, contact_id: int, question: str
+) -> StarChanged:
+    """Take the star off one of the contact's questions (nothing if it has none)."""
+    return await _star(ctx, who, contact_id, question, False)
+
+
+async def toggle_star(
+    ctx: ActionContext, who: StudentKey, contact_id: int, question: str
+) -> StarChanged:
+    """Star the question if it has no star, else unstar it (the builder's ⭐ menu)."""
+    return await _star(ctx, who, contact_id, question, None)
+
+
+async def suggest_questions(
+    ctx: ActionContext, who: StudentKey, contact: str, typed: str, *, starred: bool | None = None
+) -> list[tuple[int, Question]]:
+    """For autocomplete: the questions of the contact ``contact`` names (as the contact option
+    sends it), numbered as the list shows them, whose number or text matches ``typed``; only
+    the starred (True) or unstarred (False) ones when asked. Empty if there is no such contact."""
+    try:
+        record = await resolve_contact(ctx, who, contact)
+    except UserError:
+        return []
+    words = " ".join(typed.split()).casefold().removeprefix("#")
+    return [
+        (n, q)
+        for n, q in enumerate(await list_questions(ctx.db, record.id), start=1)
+        if (starred is None or q.starred == starred)
+        and (not words or words == str(n) or words in q.text.casefold())
+    ]

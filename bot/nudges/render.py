@@ -24,6 +24,8 @@ LATE_AFTER = timedelta(minutes=15)
 _WEEKS = {7: "a week", 14: "two weeks", 21: "three weeks", 28: "four weeks"}
 NAMES_SHOWN = 5
 """Referrals named in one line; the rest are counted."""
+TOP_QUESTIONS_SHOWN = 3
+"""Questions the 1-hour reminder lists: the starred ones first, then the first on the list."""
 DIGEST_BUDGET = MESSAGE_LIMIT - 200
 """The digest's own text stays under this (room for the frame and the late line)."""
 
@@ -35,6 +37,16 @@ class Named(Protocol):
     def person(self) -> str: ...
     @property
     def organization(self) -> str: ...
+
+
+class TopQuestion(Protocol):
+    """A question as the 1-hour reminder reads it: its text, and whether the student starred
+    it (starred ones come first)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def starred(self) -> bool: ...
 
 
 class ReferralName(Named, Protocol):
@@ -243,7 +255,7 @@ def contact_nudge_text(
     kind: NudgeKind,
     contact: ContactRecord,
     *,
-    questions: Sequence[str] | None = None,
+    questions: Sequence[TopQuestion] | None = None,
     report_back_days: int = DEFAULT_REPORT_BACK_DAYS,
     meeting_minutes: int = DEFAULT_MEETING_MINUTES,
     referrer: Named | None = None,
@@ -301,8 +313,14 @@ def contact_nudge_text(
     if kind is NudgeKind.TOP_QUESTIONS:
         lines = [f"⏳ In about an hour: {who}, {_meeting(contact)}."]
         if questions:
-            lines.append("Your top questions:")
-            lines += [f"{n}. {escape_markdown(q)}" for n, q in enumerate(questions[:3], 1)]
+            top = questions[:TOP_QUESTIONS_SHOWN]
+            starred = any(q.starred for q in top)
+            picks = " (⭐ the ones you starred)" if starred else ""
+            lines.append(f"Your top questions{picks}:")
+            lines += [
+                f"{n}. {'⭐ ' if q.starred else ''}{escape_markdown(q.text)}"
+                for n, q in enumerate(top, 1)
+            ]
         lines.append("Listen more than you talk, reflect back what you hear, never ask for a job.")
         return "\n".join(lines)
     if kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):

@@ -35,6 +35,14 @@ class ContactName:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderQuestion:
+    """One of the contact's questions as a reminder shows it."""
+
+    text: str
+    starred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryContext:
     student: Student
     membership: MembershipRecord
@@ -43,8 +51,9 @@ class DeliveryContext:
     contacts: tuple[ContactRecord, ...]
     """A contact nudge: its contact (none when it was deleted). The digest: every contact of
     the student in that server, most recently active first."""
-    questions: tuple[str, ...] = ()
-    """The contact's questions in the student's order (only when asked for)."""
+    questions: tuple[ReminderQuestion, ...] = ()
+    """The contact's questions, the starred ones first, then in the student's order (only
+    when asked for)."""
     meeting_minutes: int = DEFAULT_MEETING_MINUTES
     """The server's usual meeting length (what to ask for when offering times)."""
     holiday_country: str | None = None
@@ -80,7 +89,8 @@ _FROM = " FROM students s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
 _FOR_CONTACT = (
     f"{_SELECT},"
     " CASE WHEN :with_questions AND c.id IS NOT NULL THEN (SELECT"
-    " json_group_array(json_array(q.position, q.id, q.text)) FROM contact_questions q"
+    " json_group_array(json_array(q.starred_at IS NULL, q.position, q.id, q.text))"
+    " FROM contact_questions q"
     " WHERE q.contact_id = c.id) END AS questions,"
     " r.id AS r_id, r.person AS r_person, r.organization AS r_organization, r.stage AS r_stage,"
     " CASE WHEN :with_referrals AND c.id IS NOT NULL THEN (SELECT"
@@ -111,10 +121,14 @@ class _ContactColumns:
         return self._row[_C + key]
 
 
-def _questions(value: str | None) -> tuple[str, ...]:
+def _questions(value: str | None) -> tuple[ReminderQuestion, ...]:
+    """Starred first (``starred_at IS NULL`` is 0 for them), then by position."""
     if not value:
         return ()
-    return tuple(text for _, _, text in sorted(json.loads(value)))
+    return tuple(
+        ReminderQuestion(text, starred=not unstarred)
+        for unstarred, _, _, text in sorted(json.loads(value))
+    )
 
 
 def _referrals(value: str | None) -> tuple[ContactName, ...]:

@@ -1,14 +1,21 @@
-"""A contact's question list: ordered, at most ``MAX_QUESTIONS`` (checked by the caller)."""
+"""A contact's question list: ordered, at most ``MAX_QUESTIONS``, of which at most ``MAX_STARS``
+starred (both checked by the caller). Starred questions come first, then the rest, each in the
+student's order."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
 from bot.storage.database import Source, Transaction, query_all
+from bot.storage.timestamps import from_db, to_db
 
 MAX_QUESTIONS = 10
+MAX_STARS = 3
+_COLUMNS = "id, contact_id, position, category, bank_id, text, starred_at"
+_ORDER = "ORDER BY starred_at IS NULL, position, id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,19 +26,31 @@ class Question:
     category: str  # a TIARA category or "own"
     bank_id: str | None
     text: str
+    starred_at: datetime | None = None
+    """When the student starred it (None: not starred)."""
+
+    @property
+    def starred(self) -> bool:
+        return self.starred_at is not None
 
 
 def _question(row: aiosqlite.Row) -> Question:
     return Question(
-        row["id"], row["contact_id"], row["position"], row["category"], row["bank_id"], row["text"]
+        row["id"],
+        row["contact_id"],
+        row["position"],
+        row["category"],
+        row["bank_id"],
+        row["text"],
+        from_db(row["starred_at"]),
     )
 
 
 async def list_questions(source: Source, contact_id: int) -> list[Question]:
+    """The contact's questions: the starred ones first, then the others, each in order."""
     rows = await query_all(
         source,
-        "SELECT id, contact_id, position, category, bank_id, text FROM contact_questions"
-        " WHERE contact_id = ? ORDER BY position, id",
+        f"SELECT {_COLUMNS} FROM contact_questions WHERE contact_id = ? {_ORDER}",
         (contact_id,),
     )
     return [_question(row) for row in rows]
@@ -63,9 +82,22 @@ async def take_question(tx: Transaction, contact_id: int, question_id: int) -> Q
     """Remove one question of this contact and return it (None if it isn't theirs or is gone);
     the others keep their order."""
     async with tx.execute(
-        "DELETE FROM contact_questions WHERE id = ? AND contact_id = ?"
-        " RETURNING id, contact_id, position, category, bank_id, text",
+        f"DELETE FROM contact_questions WHERE id = ? AND contact_id = ? RETURNING {_COLUMNS}",
         (question_id, contact_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else _question(row)
+
+
+async def set_starred(
+    tx: Transaction, contact_id: int, question_id: int, starred_at: datetime | None
+) -> Question | None:
+    """Star (at ``starred_at``) or unstar (None) one question of this contact and return it
+    as it now is; None if it isn't theirs or is gone."""
+    async with tx.execute(
+        "UPDATE contact_questions SET starred_at = ? WHERE id = ? AND contact_id = ?"
+        f" RETURNING {_COLUMNS}",
+        (None if starred_at is None else to_db(starred_at), question_id, contact_id),
     ) as cursor:
         row = await cursor.fetchone()
     return None if row is None else _question(row)

@@ -1,6 +1,7 @@
 """The question-list builder for one contact: pick TIARA bank questions by category, add your
-own, remove some. Every piece is a persistent ``DynamicItem`` whose custom_id carries the owner,
-the contact and the category on show, and each change edits the same private message in place."""
+own, remove some, star up to three (starred ones are listed first). Every piece is a persistent
+``DynamicItem`` whose custom_id carries the owner, the contact and the category on show, and
+each change edits the same private message in place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import discord
 
 from bot.actions.prepare import (
     MAX_QUESTIONS,
+    MAX_STARS,
     OWN,
     PICK_TO_REMOVE,
     BankQuestion,
@@ -23,6 +25,7 @@ from bot.actions.prepare import (
     question_list,
     remove_questions,
     tiara_bank,
+    toggle_star,
 )
 from bot.content import MAX_QUESTION_TEXT, TIARA
 from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT
@@ -50,6 +53,7 @@ CATEGORY_HINTS: dict[str, str] = {
     "assignments": "The projects and tasks their role involves",
 }
 _CATEGORY = "|".join(TIARA)
+STAR = "⭐"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -57,12 +61,14 @@ def shorten(text: str, limit: int) -> str:
 
 
 def question_lines(questions: Sequence[Question], *, cut: int | None = None) -> list[str]:
-    """The list, numbered in order, each with its category; user text is escaped."""
+    """The list, numbered in order (starred first, marked ⭐), each with its category; user
+    text is escaped."""
     lines = []
     for number, question in enumerate(questions, start=1):
         text = question.text if cut is None else shorten(question.text, cut)
         label = CATEGORY_LABELS.get(question.category, question.category)
-        lines.append(f"**{number}.** {escape_markdown(text)} · *{label}*")
+        star = f"{STAR} " if question.starred else ""
+        lines.append(f"**{number}.** {star}{escape_markdown(text)} · *{label}*")
     return lines
 
 
@@ -89,9 +95,10 @@ def builder_embed(listing: QuestionList) -> discord.Embed:
         description=description,
         colour=discord.Colour.blurple(),
     )
+    starred = len(listing.starred)
     embed.set_footer(
-        text=f"{len(questions)}/{MAX_QUESTIONS} questions · asked in this order · "
-        "Only you can see this."
+        text=f"{len(questions)}/{MAX_QUESTIONS} questions · {STAR} {starred}/{MAX_STARS} starred, "
+        "listed first and in your 1-hour reminder · asked in this order · Only you can see this."
     )
     return embed
 
@@ -129,6 +136,22 @@ def render_question_builder(
                 options=[
                     discord.SelectOption(
                         label=shorten(f"{n}. {q.text}", OPTION_LABEL_LIMIT), value=str(q.id)
+                    )
+                    for n, q in enumerate(listing.questions, start=1)
+                ],
+            )
+        )
+        view.add_item(
+            StarQuestionSelect(
+                owner_id=owner,
+                contact_id=cid,
+                category=category,
+                options=[
+                    discord.SelectOption(
+                        label=shorten(f"{n}. {q.text}", OPTION_LABEL_LIMIT),
+                        value=f"q{q.id}",
+                        emoji=STAR if q.starred else None,
+                        description="Starred: pick to unstar" if q.starred else None,
                     )
                     for n, q in enumerate(listing.questions, start=1)
                 ],
@@ -310,6 +333,62 @@ class RemoveQuestionSelect(
         await show_builder(interaction, result.listing, self.category, bank, note)
 
 
+class StarQuestionSelect(
+    GuardedCallback,
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=rf"ic:qs:(?P<owner>\d+):(?P<contact>\d+):(?P<category>{_CATEGORY})",
+):
+    """Star a question, or unstar a starred one: one pick at a time."""
+
+    def __init__(
+        self,
+        *,
+        owner_id: int,
+        contact_id: int,
+        category: str,
+        options: list[discord.SelectOption] | None = None,
+    ) -> None:
+        options = options or [discord.SelectOption(label="…", value="-")]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"ic:qs:{owner_id}:{contact_id}:{category}",
+                placeholder=f"{STAR} Star (up to {MAX_STARS}) or unstar…",
+                options=options,
+                min_values=1,
+                max_values=1,
+                row=3,
+            )
+        )
+        self.owner_id = owner_id
+        self.contact_id = contact_id
+        self.category = category
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StarQuestionSelect:
+        return cls(
+            owner_id=int(match["owner"]),
+            contact_id=int(match["contact"]),
+            category=match["category"],
+        )
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        ensure_owner(interaction, self.owner_id)
+        ctx = context_of(interaction)
+        value = self.item.values[0] if self.item.values else ""
+        result = await toggle_star(ctx, student_of(interaction), self.contact_id, value)
+        number = result.number
+        if not result.changed:
+            note = None
+        elif result.question.starred:
+            note = f"Starred question {number}: it's listed first and in your 1-hour reminder."
+        else:
+            note = f"Unstarred it (now question {number})."
+        bank = tiara_bank(ctx, self.category)
+        await show_builder(interaction, result.listing, self.category, bank, note)
+
+
 class OwnQuestionButton(
     GuardedCallback,
     discord.ui.DynamicItem[discord.ui.Button],
@@ -322,7 +401,7 @@ class OwnQuestionButton(
                 style=discord.ButtonStyle.primary,
                 custom_id=f"ic:qo:{owner_id}:{contact_id}:{category}",
                 disabled=full,
-                row=3,
+                row=4,
             )
         )
         self.owner_id = owner_id
@@ -391,5 +470,6 @@ QUESTION_BUILDER_ITEMS = (
     CategorySelect,
     BankQuestionSelect,
     RemoveQuestionSelect,
+    StarQuestionSelect,
     OwnQuestionButton,
 )
