@@ -4,7 +4,7 @@ reminders) and building the question list. No Discord."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,19 @@ from bot.actions.prepare import (
     NOT_A_CATEGORY,
     NOT_IN_BANK,
     PICK_TO_REMOVE,
+    QUESTION_GONE,
+    STARS_FULL,
     add_bank_questions,
     add_own_question,
     check_room_for_question,
     question_list,
     remove_questions,
     schedule_meeting,
+    star_question,
+    suggest_questions,
     tiara_bank,
+    toggle_star,
+    unstar_question,
 )
 from bot.clock import ManualClock
 from bot.content import load_content
@@ -470,3 +476,192 @@ async def test_the_third_question_finishes_preparing_and_cancels_its_reminder(
     first = (await question_list(ctx, ALICE, contact_id)).questions[0].id
     await remove_questions(ctx, ALICE, contact_id, [first])
     assert "prepare" in {kind for kind, _, _ in await nudges(db, contact_id)}
+
+
+# --- stars -------------------------------------------------------------------------------------
+
+FIVE = ["insights-surprise", "insights-path", "insights-enjoy", "insights-culture"]
+
+
+async def five_questions(ctx: ActionContext, who: StudentKey = ALICE) -> tuple[int, list[int]]:
+    """A contact with five questions: four Insights, then one of the student's own."""
+    contact_id = await new_contact(ctx, who)
+    await add_bank_questions(ctx, who, contact_id, "insights", FIVE)
+    listing = await add_own_question(ctx, who, contact_id, "What would you do in my place?")
+    return contact_id, [q.id for q in listing.questions]
+
+
+async def stars(db: Database, contact_id: int) -> list[tuple[str, str | None]]:
+    """Each question in position order with when it was starred."""
+    return [
+        (text, starred_at)
+        for text, starred_at in await rows(
+            db,
+            "SELECT text, starred_at FROM contact_questions WHERE contact_id = ?"
+            " ORDER BY position, id",
+            (contact_id,),
+        )
+    ]
+
+
+async def test_starring_puts_the_question_first_and_logs_it(ctx: ActionContext, db: Database):
+    contact_id, ids = await five_questions(ctx)
+    assert isinstance(ctx.clock, ManualClock)
+    ctx.clock.advance(timedelta(minutes=5))
+
+    result = await star_question(ctx, ALICE, contact_id, "4")  # the number as listed
+
+    assert result.changed
+    assert result.question.id == ids[3]
+    assert result.question.starred_at == NOW + timedelta(minutes=5)
+    assert result.number == 1
+    assert [q.id for q in result.listing.questions] == [ids[3], ids[0], ids[1], ids[2], ids[4]]
+    assert [q.id for q in result.listing.starred] == [ids[3]]
+    stored = await stars(db, contact_id)
+    assert [at is not None for _, at in stored] == [False, False, False, True, False]
+    assert (await events(db, contact_id))[-1] == (
+        "question_starred",
+        {"category": "insights", "bank_id": "insights-culture"},
+    )
+    # Every list of the questions shows it first, in the order the student gave otherwise.
+    listing = await question_list(ctx, ALICE, contact_id)
+    assert [q.id for q in listing.questions] == [ids[3], ids[0], ids[1], ids[2], ids[4]]
+
+    # A second star: starred ones keep the student's order among themselves.
+    result = await star_question(ctx, ALICE, contact_id, f"q{ids[1]}")  # the autocomplete value
+    assert [q.id for q in result.listing.questions][:2] == [ids[1], ids[3]]
+    assert result.number == 1
+
+
+async def test_starring_twice_or_unstarring_an_unstarred_question_writes_nothing(
+    ctx: ActionContext, db: Database
+):
+    contact_id, ids = await five_questions(ctx)
+    await star_question(ctx, ALICE, contact_id, "2")
+    before = await snapshot(db)
+    again = await star_question(ctx, ALICE, contact_id, f"q{ids[1]}")
+    assert not again.changed
+    assert again.question.starred
+    plain = await unstar_question(ctx, ALICE, contact_id, f"q{ids[0]}")
+    assert not plain.changed
+    assert not plain.question.starred
+    assert await snapshot(db) == before
+
+
+async def test_unstarring_puts_it_back_in_its_place(ctx: ActionContext, db: Database):
+    contact_id, ids = await five_questions(ctx)
+    await star_question(ctx, ALICE, contact_id, f"q{ids[4]}")
+    result = await unstar_question(ctx, ALICE, contact_id, "1")
+    assert result.changed
+    assert not result.question.starred
+    assert result.number == 5
+    assert [q.id for q in result.listing.questions] == ids
+    assert all(at is None for _, at in await stars(db, contact_id))
+    assert (await events(db, contact_id))[-1] == (
+        "question_unstarred",
+        {"category": "own", "bank_id": None},
+    )
+
+
+async def test_a_fourth_star_is_refused_saying_how_to_unstar_and_nothing_changes(
+    ctx: ActionContext, db: Database
+):
+    contact_id, ids = await five_questions(ctx)
+    for question_id in ids[:3]:
+        await star_question(ctx, ALICE, contact_id, f"q{question_id}")
+    before = await snapshot(db)
+    with pytest.raises(UserError) as refused:
+        await star_question(ctx, ALICE, contact_id, f"q{ids[4]}")
+    assert refused.value.message == STARS_FULL
+    assert "starred 3 questions" in STARS_FULL
+    assert "Unstar one first with `/prepare unstar`" in STARS_FULL
+    with pytest.raises(UserError) as refused:
+        await toggle_star(ctx, ALICE, contact_id, f"q{ids[3]}")
+    assert refused.value.message == STARS_FULL
+    assert await snapshot(db) == before
+
+    # Unstar one, and the fourth can be starred.
+    await toggle_star(ctx, ALICE, contact_id, f"q{ids[0]}")
+    result = await star_question(ctx, ALICE, contact_id, f"q{ids[4]}")
+    assert {q.id for q in result.listing.starred} == {ids[1], ids[2], ids[4]}
+
+
+async def test_toggle_stars_and_unstars(ctx: ActionContext, db: Database):
+    contact_id, ids = await five_questions(ctx)
+    on = await toggle_star(ctx, ALICE, contact_id, f"q{ids[2]}")
+    assert on.changed and on.question.starred
+    off = await toggle_star(ctx, ALICE, contact_id, f"q{ids[2]}")
+    assert off.changed and not off.question.starred
+    assert [k for k, _ in await events(db, contact_id)][-2:] == [
+        "question_starred",
+        "question_unstarred",
+    ]
+
+
+@pytest.mark.parametrize("value", ["6", "0", "q999999", "nothing like it", "", "²", "#99"])
+async def test_a_question_not_on_the_list_is_refused(
+    ctx: ActionContext, db: Database, value: str
+):
+    contact_id, _ = await five_questions(ctx)
+    before = await snapshot(db)
+    with pytest.raises(UserError) as refused:
+        await star_question(ctx, ALICE, contact_id, value)
+    assert refused.value.message == QUESTION_GONE
+    assert await snapshot(db) == before
+
+
+async def test_a_question_can_be_named_by_words_only_it_contains(ctx: ActionContext):
+    contact_id, ids = await five_questions(ctx)
+    result = await star_question(ctx, ALICE, contact_id, "  in MY   place ")
+    assert result.question.id == ids[4]
+    with pytest.raises(UserError) as refused:  # in several questions: ambiguous
+        await star_question(ctx, ALICE, contact_id, "you")
+    assert refused.value.message == QUESTION_GONE
+
+
+async def test_a_deleted_question_cannot_be_starred(ctx: ActionContext, db: Database):
+    contact_id, ids = await five_questions(ctx)
+    await star_question(ctx, ALICE, contact_id, f"q{ids[0]}")
+    await remove_questions(ctx, ALICE, contact_id, [ids[1], ids[0]])
+    before = await snapshot(db)
+    for action in (star_question, unstar_question, toggle_star):
+        with pytest.raises(UserError) as refused:
+            await action(ctx, ALICE, contact_id, f"q{ids[1]}")
+        assert refused.value.message == QUESTION_GONE
+    assert await snapshot(db) == before
+    # Removing a starred question frees its star.
+    assert (await question_list(ctx, ALICE, contact_id)).starred == ()
+
+
+async def test_someone_elses_contact_or_question_cannot_be_starred(
+    ctx: ActionContext, db: Database
+):
+    mine, _ = await five_questions(ctx)
+    bobs, bob_ids = await five_questions(ctx, BOB)
+    before = await snapshot(db)
+    for action in (star_question, unstar_question, toggle_star):
+        with pytest.raises(UserError) as refused:
+            await action(ctx, ALICE, bobs, "1")
+        assert refused.value.message == CONTACT_GONE
+        # Bob's question id on my own contact: not on my list.
+        with pytest.raises(UserError) as refused:
+            await action(ctx, ALICE, mine, f"q{bob_ids[0]}")
+        assert refused.value.message == QUESTION_GONE
+    assert await snapshot(db) == before
+
+
+async def test_suggestions_number_the_list_as_shown_and_filter_by_star(ctx: ActionContext):
+    contact_id, ids = await five_questions(ctx)
+    await star_question(ctx, ALICE, contact_id, f"q{ids[3]}")
+    everything = await suggest_questions(ctx, ALICE, str(contact_id), "")
+    assert [(n, q.id) for n, q in everything] == list(
+        enumerate([ids[3], ids[0], ids[1], ids[2], ids[4]], start=1)
+    )
+    starred = await suggest_questions(ctx, ALICE, str(contact_id), "", starred=True)
+    assert [(n, q.id) for n, q in starred] == [(1, ids[3])]
+    assert [n for n, _ in await suggest_questions(ctx, ALICE, str(contact_id), "3")] == [3]
+    assert [q.id for _, q in await suggest_questions(ctx, ALICE, str(contact_id), "MY place")] == [
+        ids[4]
+    ]
+    assert await suggest_questions(ctx, BOB, str(contact_id), "") == []  # not Bob's
+    assert await suggest_questions(ctx, ALICE, "no such contact", "") == []

@@ -10,10 +10,10 @@ from typing import Any
 from bot.domain.contacts import Connection
 from bot.storage.contacts import add_contact
 from bot.storage.database import Database
-from bot.storage.delivery import delivery_context, forget_dm_channel
+from bot.storage.delivery import ReminderQuestion, delivery_context, forget_dm_channel
 from bot.storage.guild_settings import update_server_settings
 from bot.storage.membership import record_departed
-from bot.storage.questions import add_question
+from bot.storage.questions import add_question, set_starred
 from bot.storage.students import ensure_student, set_dm_channel, update_settings
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
@@ -81,14 +81,41 @@ async def test_a_contact_nudge_reads_the_student_server_contact_and_questions_at
     assert context.contact is not None
     assert context.contact.person == "Ada"
     assert context.questions == (
-        "What would you do?",
-        "What surprised you?",
-        "Who else should I ask?",
+        ReminderQuestion("What would you do?"),
+        ReminderQuestion("What surprised you?"),
+        ReminderQuestion("Who else should I ask?"),
     )
 
     plain = await delivery_context(db, GUILD, ALICE, ada)
     assert plain is not None
     assert plain.questions == ()
+
+
+async def test_starred_questions_come_first_then_the_students_order(db: Database):
+    ada = await _contact(db, ALICE, "Ada")
+    texts = ("First?", "Second?", "Third?", "Fourth?", "Fifth?")
+    async with db.transaction() as tx:
+        ids = [await add_question(tx, ada, "own", text, None) for text in texts]
+        # Starred later but higher on the list: the list's order decides among starred ones.
+        await set_starred(tx, ada, ids[4], NOW)
+        await set_starred(tx, ada, ids[2], NOW + timedelta(minutes=1))
+    context = await delivery_context(db, GUILD, ALICE, ada, with_questions=True)
+    assert context is not None
+    assert context.questions == (
+        ReminderQuestion("Third?", starred=True),
+        ReminderQuestion("Fifth?", starred=True),
+        ReminderQuestion("First?"),
+        ReminderQuestion("Second?"),
+        ReminderQuestion("Fourth?"),
+    )
+    async with db.transaction() as tx:
+        unstarred = await set_starred(tx, ada, ids[2], None)
+        assert unstarred is not None and not unstarred.starred
+        assert await set_starred(tx, ada + 1, ids[4], None) is None  # not that contact's
+    context = await delivery_context(db, GUILD, ALICE, ada, with_questions=True)
+    assert context is not None
+    assert [q.text for q in context.questions][:2] == ["Fifth?", "First?"]
+    assert [q.starred for q in context.questions] == [True, False, False, False, False]
 
 
 async def test_defaults_and_membership_come_with_it(db: Database):

@@ -14,6 +14,7 @@ from bot.domain.nudge_plan import NudgeKind
 from bot.domain.stalls import digest_contents
 from bot.nudges.render import contact_nudge_text, days_in_words, digest_text
 from bot.storage.contacts import ContactRecord
+from bot.storage.delivery import ReminderQuestion
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 ADA = ContactRecord(
@@ -80,10 +81,28 @@ def test_the_default_delay_is_two_weeks():
 
 
 def test_top_questions_lists_the_first_three_in_order():
-    questions = ("One?", "Two?", "Three?", "Four?")
+    questions = [ReminderQuestion(q) for q in ("One?", "Two?", "Three?", "Four?")]
     text = contact_nudge_text(NudgeKind.TOP_QUESTIONS, ADA, questions=questions)
     assert "Your top questions:\n1. One?\n2. Two?\n3. Three?\nListen more" in text
     assert "Four?" not in text
+    assert "⭐" not in text
+
+
+def test_top_questions_marks_the_starred_ones():
+    """They come starred first (delivery sorts them); the reminder says which are the
+    student's picks, and still lists three."""
+    questions = [
+        ReminderQuestion("Picked *one*?", starred=True),
+        ReminderQuestion("Picked two?", starred=True),
+        ReminderQuestion("First on the list?"),
+        ReminderQuestion("Second on the list?"),
+    ]
+    text = contact_nudge_text(NudgeKind.TOP_QUESTIONS, ADA, questions=questions)
+    assert (
+        "Your top questions (⭐ the ones you starred):\n1. ⭐ Picked \\*one\\*?\n"
+        "2. ⭐ Picked two?\n3. First on the list?\nListen more"
+    ) in text
+    assert "Second on the list?" not in text
 
 
 # --- issue 10: offering times, referrals by name, telling the referrer, the thank-you window ---
