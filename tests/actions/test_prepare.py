@@ -589,9 +589,11 @@ async def test_a_fourth_star_is_refused_saying_how_to_unstar_and_nothing_changes
 async def test_toggle_stars_and_unstars(ctx: ActionContext, db: Database):
     contact_id, ids = await five_questions(ctx)
     on = await toggle_star(ctx, ALICE, contact_id, f"q{ids[2]}")
-    assert on.changed and on.question.starred
+    assert on.changed
+    assert on.question.starred
     off = await toggle_star(ctx, ALICE, contact_id, f"q{ids[2]}")
-    assert off.changed and not off.question.starred
+    assert off.changed
+    assert not off.question.starred
     assert [k for k, _ in await events(db, contact_id)][-2:] == [
         "question_starred",
         "question_unstarred",
@@ -599,9 +601,7 @@ async def test_toggle_stars_and_unstars(ctx: ActionContext, db: Database):
 
 
 @pytest.mark.parametrize("value", ["6", "0", "q999999", "nothing like it", "", "²", "#99"])
-async def test_a_question_not_on_the_list_is_refused(
-    ctx: ActionContext, db: Database, value: str
-):
+async def test_a_question_not_on_the_list_is_refused(ctx: ActionContext, db: Database, value: str):
     contact_id, _ = await five_questions(ctx)
     before = await snapshot(db)
     with pytest.raises(UserError) as refused:

@@ -87,7 +87,16 @@ def stored_questions(harness: BotHarness, contact_id: int) -> list[tuple[str, st
 
 async def test_commands_are_registered(world: World, harness: BotHarness):
     prepare = next(c for c in world.emulator.commands() if c["name"] == "prepare")
-    assert {o["name"] for o in prepare["options"]} == {"checklist", "schedule", "questions"}
+    assert {o["name"] for o in prepare["options"]} == {
+        "checklist",
+        "schedule",
+        "questions",
+        "star",
+        "unstar",
+    }
+    star_options = next(o for o in prepare["options"] if o["name"] == "star")["options"]
+    question = next(o for o in star_options if o["name"] == "question")
+    assert question["autocomplete"] is True
     schedule_options = next(o for o in prepare["options"] if o["name"] == "schedule")["options"]
     duration = next(o for o in schedule_options if o["name"] == "duration")
     assert (duration["min_value"], duration["max_value"], duration.get("required", False)) == (
@@ -607,3 +616,159 @@ async def test_ten_long_questions_full_of_markdown_still_fit_the_embed(
     message = await open_builder(world, alice, contact_id)  # the emulator enforces 4,096
     assert "**10.** " in message.text()
     assert "10/10 questions" in message.text()
+
+
+# --- stars --------------------------------------------------------------------------------------
+
+INSIGHTS = ["insights-surprise", "insights-path", "insights-enjoy", "insights-culture"]
+
+
+def texts_by_bank_id(harness: BotHarness, contact_id: int) -> dict[str | None, str]:
+    return {bank_id: text for _, bank_id, text in stored_questions(harness, contact_id)}
+
+
+async def star(world: World, user, contact_id: int, question: str, *, command="prepare star"):
+    ix = await world.emulator.slash(
+        user,
+        world.guild,
+        command,
+        options={"contact": str(contact_id), "question": question},
+        strict=False,
+    )
+    return ix
+
+
+async def test_starred_questions_come_first_in_the_one_hour_reminder(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    await set_zone(world, alice, "America/New_York")
+    contact_id = await add_contact(world, harness, alice)
+    await (await schedule(world, alice, contact_id, "2026-12-03", "14:30")).message()
+    message = await open_builder(world, alice, contact_id)
+    await add_bank(world, alice, message, "insights", INSIGHTS)
+    text = texts_by_bank_id(harness, contact_id)
+
+    # Autocomplete offers the list numbered as shown, and sends the question, not its number.
+    choices = await world.emulator.autocomplete(
+        alice,
+        world.guild,
+        "prepare star",
+        options={"contact": str(contact_id), "question": "culture"},
+        focused="question",
+    )
+    assert [c["name"] for c in choices] == [f"4. {text['insights-culture']}"]
+    reply = await (await star(world, alice, contact_id, choices[0]["value"])).message()
+    assert reply.ephemeral
+    assert "⭐ Starred question 1" in reply.text()
+    assert f"**1.** ⭐ {text['insights-culture']}" in reply.text()
+    assert "1/3 starred" in reply.text()
+
+    # By its number as the list now shows it: "3" is insights-path (culture moved to the top).
+    # Starred ones keep the student's order among themselves: path is now first.
+    reply = await (await star(world, alice, contact_id, "3")).message()
+    assert f"**1.** ⭐ {text['insights-path']}" in reply.text()
+    assert f"**2.** ⭐ {text['insights-culture']}" in reply.text()
+    assert events(harness, contact_id)[-1] == (
+        "question_starred",
+        {"category": "insights", "bank_id": "insights-path"},
+    )
+    choices = await world.emulator.autocomplete(
+        alice,
+        world.guild,
+        "prepare unstar",
+        options={"contact": str(contact_id), "question": ""},
+        focused="question",
+    )
+    assert [c["name"][:4] for c in choices] == ["⭐ 1.", "⭐ 2."]
+
+    # The builder shows the same order and stars.
+    message = await open_builder(world, alice, contact_id)
+    assert f"**2.** ⭐ {text['insights-culture']} · *Insights*" in message.text()
+    assert f"**3.** {text['insights-surprise']}" in message.text()
+    assert "⭐ 2/3 starred" in message.text()
+
+    # The reminder an hour before: the starred ones first, marked, then the first unstarred.
+    (due,) = query(
+        harness.db_path,
+        "SELECT due_at FROM nudges WHERE contact_id = ? AND kind = 'top_questions'",
+        (contact_id,),
+    )
+    harness.clock.set(datetime.fromisoformat(due["due_at"]))
+    await harness.bot.dispatcher.dispatch_due()
+    (dm,) = [m for m in world.emulator.dms(alice.id) if "In about an hour" in m.text()]
+    assert (
+        "Your top questions (⭐ the ones you starred):\n"
+        f"1. ⭐ {text['insights-path']}\n"
+        f"2. ⭐ {text['insights-culture']}\n"
+        f"3. {text['insights-surprise']}\n"
+    ) in dm.text()
+    assert text["insights-enjoy"] not in dm.text()
+
+
+async def test_a_fourth_star_is_refused_and_unstar_frees_one(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    contact_id = await add_contact(world, harness, alice)
+    message = await open_builder(world, alice, contact_id)
+    await add_bank(world, alice, message, "insights", INSIGHTS)
+    for number in ("4", "4", "4"):  # each starred one moves up: "4" is a new one each time
+        await (await star(world, alice, contact_id, number)).message()
+    before = database_snapshot(harness.db_path)
+    refused = await star(world, alice, contact_id, "4")
+    await assert_private_error(
+        refused, "already starred 3 questions", "Unstar one first with `/prepare unstar`"
+    )
+    assert database_snapshot(harness.db_path) == before
+    missing = await star(world, alice, contact_id, "9")
+    await assert_private_error(missing, "isn't on your list", "`/prepare questions`")
+    assert database_snapshot(harness.db_path) == before
+
+    reply = await (await star(world, alice, contact_id, "1", command="prepare unstar")).message()
+    assert "Took the star off" in reply.text()
+    assert "2/3 starred" in reply.text()
+    reply = await (await star(world, alice, contact_id, "4")).message()
+    assert "3/3 starred" in reply.text()
+    starred = query(
+        harness.db_path,
+        "SELECT count(*) AS n FROM contact_questions"
+        " WHERE contact_id = ? AND starred_at IS NOT NULL",
+        (contact_id,),
+    )
+    assert starred[0]["n"] == 3
+
+
+async def test_the_builder_stars_and_unstars_in_place(world: World, harness: BotHarness):
+    alice, mallory = world.student("alice"), world.student("mallory")
+    contact_id = await add_contact(world, harness, alice)
+    message = await open_builder(world, alice, contact_id)
+    assert not [s for s in message.selects() if s["custom_id"].startswith("ic:qs:")]
+    message = await add_bank(world, alice, message, "insights", INSIGHTS)
+    text = texts_by_bank_id(harness, contact_id)
+    menu = select_with(message, "ic:qs:")
+    assert menu["max_values"] == 1
+    third = menu["options"][2]["value"]
+    await harness.restart()  # the menu is persistent
+    ix = await pick(world, alice, message, "ic:qs:", [third])
+    assert (await ix.response()).type == 7
+    updated = await ix.message()
+    assert updated.id == message.id
+    assert "Starred question 1" in updated.text()
+    assert f"**1.** ⭐ {text['insights-enjoy']}" in updated.text()
+    option = select_with(updated, "ic:qs:")["options"][0]
+    assert option["value"] == third
+    assert option["emoji"]["name"] == "⭐"
+    assert option["description"] == "Starred: pick to unstar"
+
+    before = database_snapshot(harness.db_path)
+    ix = await pick(world, mallory, updated, "ic:qs:", [third], strict=False)
+    await assert_private_error(ix, "belongs to someone else")
+    assert database_snapshot(harness.db_path) == before
+
+    ix = await pick(world, alice, updated, "ic:qs:", [third])
+    updated = await ix.message()
+    assert "Unstarred it (now question 3)" in updated.text()
+    assert "⭐" not in updated.embeds[0]["description"]
+    assert [k for k, _ in events(harness, contact_id)][-2:] == [
+        "question_starred",
+        "question_unstarred",
+    ]

@@ -110,7 +110,8 @@ async def test_starred_questions_come_first_then_the_students_order(db: Database
     )
     async with db.transaction() as tx:
         unstarred = await set_starred(tx, ada, ids[2], None)
-        assert unstarred is not None and not unstarred.starred
+        assert unstarred is not None
+        assert not unstarred.starred
         assert await set_starred(tx, ada + 1, ids[4], None) is None  # not that contact's
     context = await delivery_context(db, GUILD, ALICE, ada, with_questions=True)
     assert context is not None
