@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.actions.common import log_event, student_transaction
@@ -19,7 +19,7 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.actions.followup import CLOSED
 from bot.domain.contacts import Stage
 from bot.domain.drafts import DraftFacts, DraftKind, compose
-from bot.domain.email_check import RuleVerdict, check_email
+from bot.domain.email_check import RuleVerdict, check_email, count_words
 from bot.domain.next_step import KEEP_IN_TOUCH_EVERY_DAYS, last_touch, thank_you_deadline
 from bot.domain.thank_you import first_takeaway, meeting_day_phrase
 from bot.errors import UserError
@@ -50,9 +50,13 @@ class DraftShown:
     deadline: datetime | None
     """The thank-you's: 24 hours after the meeting ended."""
     deadline_passed: bool
+    today: date
+    """The student's today (their zone, else the meeting's, else UTC)."""
     done_on: date | None
     """The day this step was already logged (thanked, followed up, request sent to the
     referral, reported back, last kept in touch), if it was."""
+    words: int | None = None
+    """How many words an outreach draft has, as the email checker counts them."""
     word_limit: int | None = None
     """The server's email word limit the outreach drafts were checked against."""
     verdicts: tuple[RuleVerdict, ...] = ()
@@ -97,7 +101,7 @@ def check_draft(contact: ContactRecord, kind: DraftKind) -> None:
         )
 
 
-def _local(when: datetime | None, zone: ZoneInfo) -> date | None:
+def _local(when: datetime | None, zone: tzinfo) -> date | None:
     return when.astimezone(zone).date() if when is not None else None
 
 
@@ -161,7 +165,7 @@ async def show_draft(
             await log_event(
                 tx, who, "draft_shown", now, contact_id=contact.id, payload={"kind": kind.value}
             )
-    local = zone or UTC
+    local: tzinfo = zone or UTC
     deadline = (
         thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
         if kind is DraftKind.THANK_YOU
@@ -194,7 +198,9 @@ async def show_draft(
         send_on=send_on,
         deadline=deadline,
         deadline_passed=deadline is not None and now >= deadline,
+        today=now.astimezone(local).date(),
         done_on=done_on,
+        words=count_words(text) if kind.outreach else None,
         word_limit=word_limit,
         verdicts=verdicts,
     )
