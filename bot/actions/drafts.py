@@ -81,16 +81,16 @@ def check_draft(contact: ContactRecord, kind: DraftKind) -> None:
                 "for the draft again."
             )
     elif kind is DraftKind.FOLLOW_UP_7B:
+        if contact.stage.rank > Stage.REQUESTED.rank:
+            raise UserError(
+                f"{person} already replied (this contact is at “{contact.stage.label}”): no "
+                "follow-up needed. See what's next with `/progress`."
+            )
         if contact.requested_at is None:
             raise UserError(
                 f"The 7B follow-up goes out 7 business days after your first email to {person} "
                 "if they haven't replied. Send your request and log it with `/request sent` "
                 "first."
-            )
-        if contact.stage is not Stage.REQUESTED:
-            raise UserError(
-                f"{person} already replied (this contact is at “{contact.stage.label}”): no "
-                "follow-up needed. See what's next with `/progress`."
             )
     elif contact.referred_by is None:
         raise UserError(

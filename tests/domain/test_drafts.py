@@ -229,7 +229,9 @@ def test_no_draft_holds_the_notes_verbatim_or_a_none(content: Content, kind: Dra
 
 def test_the_takeaway_is_a_prompt_to_rewrite_never_the_note_itself() -> None:
     prompt = takeaway_prompt(TAKEAWAYS)
-    assert prompt == "[in your own words: Take the free SQL for healthcare data course she mentioned]"
+    assert (
+        prompt == "[in your own words: Take the free SQL for healthcare data course she mentioned]"
+    )
     assert takeaway_prompt(None) == NO_TAKEAWAY
     assert takeaway_prompt("  \n ") == NO_TAKEAWAY
     long = takeaway_prompt("word " * 50)
