@@ -222,7 +222,8 @@ def test_no_draft_holds_the_notes_verbatim_or_a_none(content: Content, kind: Dra
     text = draft(content, kind, referrer="Dana Whitfield", takeaways="Line one\nLine two")
     assert "None" not in text
     assert "Line two" not in text  # only the first takeaway is quoted, inside a prompt
-    assert "{" not in text and "}" not in text
+    assert "{" not in text
+    assert "}" not in text
     assert not re.search(r"[.!?,;:]\s*[.!?,;:]", text.replace("[", "").replace("]", "")), text
     assert "  " not in text
 
