@@ -56,9 +56,23 @@ class Checklist:
 TIARA: tuple[str, ...] = ("trends", "insights", "advice", "resources", "assignments")
 MAX_QUESTION_TEXT = 300
 MAX_PER_CATEGORY = 25
+_LETTER = frozenset({"person", "organization", "student"})
+_CONNECTION = frozenset({"person", "organization"})
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
-    "thank_you": frozenset({"person", "organization", "takeaway", "meeting_day", "student"}),
+    "thank_you": _LETTER | {"takeaway", "meeting_day"},
+    "follow_up_7b": _LETTER | {"connection"},
+    "referral_intro": _LETTER | {"referrer"},
+    "report_back": _LETTER | {"takeaway", "meeting_day"},
+    "keep_in_touch": _LETTER,
+    "connection.referred": _CONNECTION | {"referrer"},
+    "connection.alumni": _CONNECTION,
+    "connection.friend_family": _CONNECTION,
+    "connection.mutual": _CONNECTION,
+    "connection.group": _CONNECTION,
+    "connection.cold": _CONNECTION,
 }
+"""Each template in ``data/templates.toml`` and the placeholders it may use. A dotted name is a
+nested table: ``connection.alumni`` is ``[connection.alumni]``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +350,9 @@ def load_templates(path: Path) -> dict[str, str]:
     data = _read_toml(path)
     templates: dict[str, str] = {}
     for name, allowed in TEMPLATE_FIELDS.items():
-        table = data.get(name)
+        table: Any = data
+        for key in name.split("."):
+            table = table.get(key) if isinstance(table, dict) else None
         text = table.get("text") if isinstance(table, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise ContentError(f'{path}: [{name}] needs a non-empty text = """..."""')

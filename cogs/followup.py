@@ -1,4 +1,4 @@
-"""Phase 4, following up: ``/followup checklist | thank-you | thanked | told-referrer |
+"""Phase 4, following up: ``/followup checklist | draft | thank-you | thanked | told-referrer |
 reported-back | kept-in-touch | close | reopen``."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.actions.contacts import contact_or_latest
 from bot.actions.context import ActionContext
+from bot.actions.drafts import DraftShown, show_draft
 from bot.actions.followup import (
     Closed,
     CloseReason,
@@ -18,16 +19,15 @@ from bot.actions.followup import (
     ReferrerTold,
     ReportedBack,
     Thanked,
-    ThankYouOutline,
     close_contact,
     log_kept_in_touch,
     log_referrer_told,
     log_reported_back,
     log_thanked,
-    outline_thank_you,
     reopen_contact,
 )
-from bot.discord_limits import EMBED_LIMIT
+from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_LIMIT
+from bot.domain.drafts import DraftKind
 from bot.domain.next_step import MIN_TOUCH_GAP_DAYS
 from bot.domain.thank_you import copyable_block
 from bot.text import escape_markdown, long_date
@@ -35,6 +35,7 @@ from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.employer_moves import exhausted_text
 from bot.ui.guarded import student_of
+from bot.ui.progress_pages import clip
 from bot.ui.timezone_picker import TimezoneSelect, student_zone
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ if TYPE_CHECKING:
 
 DATE_HELP = "When it happened, YYYY-MM-DD (default: today)"
 OUTLINE_LIMIT = EMBED_LIMIT - 96  # 4,000: room to spare inside an embed description
+NOTES_LIMIT = (EMBED_FIELD_LIMIT - 4) // 2  # escaping at most doubles it
+DRAFT_KINDS = [
+    app_commands.Choice(name="thank-you", value=DraftKind.THANK_YOU.value),
+    app_commands.Choice(name="7B follow-up", value=DraftKind.FOLLOW_UP_7B.value),
+    app_commands.Choice(name="referral intro", value=DraftKind.REFERRAL_INTRO.value),
+    app_commands.Choice(name="report-back", value=DraftKind.REPORT_BACK.value),
+    app_commands.Choice(name="keep-in-touch", value=DraftKind.KEEP_IN_TOUCH.value),
+]
 CLOSE_REASONS = [
     app_commands.Choice(name=reason.label, value=reason.value) for reason in CloseReason
 ]
@@ -73,20 +82,35 @@ class FollowupCog(
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(
-        name="thank-you", description="A thank-you note outline built from your takeaway"
+        name="draft",
+        description="A draft to edit and send: thank-you, 7B follow-up, referral intro and more",
+    )
+    @app_commands.describe(kind="Which draft", contact="Who it is for")
+    @app_commands.choices(kind=DRAFT_KINDS)
+    async def draft(
+        self,
+        interaction: discord.Interaction,
+        kind: app_commands.Choice[str],
+        contact: ContactOption,
+    ) -> None:
+        await self._send_draft(interaction, DraftKind(kind.value), contact)
+
+    @app_commands.command(
+        name="thank-you", description="A thank-you draft to put in your own words and send"
     )
     @app_commands.describe(contact="Who you met")
     async def thank_you(self, interaction: discord.Interaction, contact: ContactOption) -> None:
-        result = await outline_thank_you(
-            self.ctx, student_of(interaction), contact.id, interaction.user.display_name
+        await self._send_draft(interaction, DraftKind.THANK_YOU, contact)
+
+    async def _send_draft(
+        self, interaction: discord.Interaction, kind: DraftKind, contact: ContactOption
+    ) -> None:
+        result = await show_draft(
+            self.ctx, student_of(interaction), contact.id, kind, interaction.user.display_name
         )
-        embed = discord.Embed(
-            title="Thank-you outline",
-            description=copyable_block(result.outline, OUTLINE_LIMIT),
-            colour=discord.Colour.green(),
+        await interaction.response.send_message(
+            draft_text(result), embed=draft_embed(result), ephemeral=True
         )
-        embed.set_footer(text="Edit freely: your own words beat any template.")
-        await interaction.response.send_message(thank_you_text(result), embed=embed, ephemeral=True)
 
     @app_commands.command(name="thanked", description="Log that you sent your thank-you")
     @app_commands.describe(contact="Who you thanked", day=DATE_HELP)
@@ -178,31 +202,159 @@ class FollowupCog(
         )
 
 
-def thank_you_text(result: ThankYouOutline) -> str:
+def draft_embed(result: DraftShown) -> discord.Embed:
+    """The draft in a copyable code block; the student's takeaway notes beside it (line breaks
+    kept), as a reminder for the [in your own words: …] part."""
+    embed = discord.Embed(
+        title=f"{result.kind.label[0].upper()}{result.kind.label[1:]} draft",
+        description=copyable_block(result.text, OUTLINE_LIMIT),
+        colour=discord.Colour.green(),
+    )
+    if result.notes is not None:
+        embed.add_field(
+            name="Your takeaway notes (put one in your own words)",
+            value=esc(clip(result.notes.strip(), NOTES_LIMIT)),
+            inline=False,
+        )
+    embed.set_footer(text="Edit freely: your own words beat any template.")
+    return embed
+
+
+def draft_text(result: DraftShown) -> str:
+    """What to edit, when to send it and how to log it; for an outreach draft, the email
+    checker's verdict."""
+    person = esc(result.contact.person)
     lines = [
-        f"Here is a thank-you outline for **{esc(result.contact.person)}**. Copy it, make it "
-        "yours and send it yourself: I never email anyone."
+        f"Here is a {result.kind.label} draft for **{person}**. Copy it, make it yours and send "
+        "it yourself: I never email anyone."
     ]
-    if result.deadline is not None:
-        when = discord.utils.format_dt(result.deadline, "R")
-        lines.append(
-            f"⏰ The 24 hours after the meeting ended {when}; send it anyway, today: "
-            "a late thank-you beats none."
-            if result.deadline_passed
-            else f"⏰ Send it within 24 hours of the meeting: that ends {when}."
-        )
-    else:
-        lines.append("⏰ Send it within 24 hours of the meeting.")
-    if not result.with_takeaway:
-        lines.append(
-            "✏️ No takeaway recorded yet: replace the [bracketed] part with one specific "
-            "thing you learned, or log it with `/interview done` and ask again."
-        )
-    if result.thanked_on is not None:
-        lines.append(f"-# You already logged a thank-you on {long_date(result.thanked_on)}.")
-    else:
-        lines.append("Once it's sent, log it with `/followup thanked`.")
+    lines.extend(_GUIDES[result.kind](result))
+    if result.verdicts:
+        failed = [v.title for v in result.verdicts if not v.passed]
+        if failed:
+            lines.append(
+                f"⚠️ As written it misses: {esc(', '.join(failed))}. Check your edited "
+                "version with `/request check-email`."
+            )
+        else:
+            lines.append(
+                f"✅ As written it passes every `/request check-email` rule ({result.words} "
+                f"words; this server's limit is {result.word_limit}). Check it again after "
+                "your edits."
+            )
     return "\n".join(lines)
+
+
+def _thank_you_guide(result: DraftShown) -> list[str]:
+    if result.notes is not None:
+        edit = "✏️ Put the [bracketed] parts in your own words (your notes are below the draft)"
+    else:
+        edit = (
+            "✏️ No takeaway notes recorded: replace the [bracketed] parts with one specific "
+            "thing you learned and what you will do with it"
+        )
+    if result.deadline is None:
+        when = "send it within 24 hours of the meeting."
+    elif result.deadline_passed:
+        when = (
+            f"the 24 hours after the meeting ended {discord.utils.format_dt(result.deadline, 'R')}"
+            ": send it anyway, today. A late thank-you beats none."
+        )
+    else:
+        when = (
+            "send it within 24 hours of the meeting: that ends "
+            f"{discord.utils.format_dt(result.deadline, 'R')}."
+        )
+    log = (
+        f"-# You already logged a thank-you on {long_date(result.done_on)}."
+        if result.done_on is not None
+        else "⏰ Once it's sent, log it with `/followup thanked`."
+    )
+    return [f"{edit}, then {when}", log]
+
+
+def _follow_up_guide(result: DraftShown) -> list[str]:
+    edit = (
+        "✏️ Send it as a reply to your first email (so your note sits below it) and fill in "
+        "the [bracketed] parts"
+    )
+    if result.send_on is None:
+        when = "7 business days after your request if they haven't replied."
+    elif result.send_on > result.today:
+        when = (
+            f"send it on **{long_date(result.send_on)}** (7 business days after your request) "
+            "if they still haven't replied."
+        )
+    else:
+        when = (
+            f"send it now: 7 business days passed on {long_date(result.send_on)} without a reply."
+        )
+    if result.done_on is not None:
+        log = (
+            f"-# You already logged a follow-up on {long_date(result.done_on)}: the method "
+            "sends just one. If 7 more business days pass without a reply, close it with "
+            "`/followup close`."
+        )
+    else:
+        log = (
+            "⏰ Once it's sent, press **I sent the follow-up** on my 7B reminder. If they "
+            "answer, log it with `/request reply`."
+        )
+    return [f"{edit}, then {when}", log]
+
+
+def _referral_guide(result: DraftShown) -> list[str]:
+    referrer = esc(result.referrer.person) if result.referrer is not None else "your referrer"
+    lines = [
+        f"✏️ Fill in the [bracketed] parts and keep {referrer}'s name first (it is your "
+        "connection), then send it soon, while the introduction is fresh."
+    ]
+    if result.done_on is not None:
+        lines.append(f"-# You already logged your request to them on {long_date(result.done_on)}.")
+    else:
+        lines.append(
+            f"⏰ Once it's sent, log it with `/request sent`, then let {referrer} know with "
+            "`/followup told-referrer`."
+        )
+    return lines
+
+
+def _report_back_guide(result: DraftShown) -> list[str]:
+    when = f"around **{long_date(result.send_on)}**" if result.send_on is not None else "soon"
+    lines = [
+        "✏️ Fill in what you did with their advice and what came of it, then send it once "
+        f"you have acted on it, {when}."
+    ]
+    if result.done_on is not None:
+        lines.append(f"-# You last reported back on {long_date(result.done_on)}.")
+    else:
+        lines.append("⏰ Once it's sent, log it with `/followup reported-back`.")
+    return lines
+
+
+def _keep_in_touch_guide(result: DraftShown) -> list[str]:
+    when = (
+        f"the next one is due around **{long_date(result.send_on)}**"
+        if result.send_on is not None
+        else "about three times a year is plenty"
+    )
+    lines = [
+        "✏️ Fill in a real update or something useful to them (a link, an event), then send "
+        f"it: {when}."
+    ]
+    if result.done_on is not None:
+        lines.append(f"-# Your last keep-in-touch was on {long_date(result.done_on)}.")
+    lines.append("⏰ Once it's sent, log it with `/followup kept-in-touch`.")
+    return lines
+
+
+_GUIDES = {
+    DraftKind.THANK_YOU: _thank_you_guide,
+    DraftKind.FOLLOW_UP_7B: _follow_up_guide,
+    DraftKind.REFERRAL_INTRO: _referral_guide,
+    DraftKind.REPORT_BACK: _report_back_guide,
+    DraftKind.KEEP_IN_TOUCH: _keep_in_touch_guide,
+}
 
 
 def thanked_text(result: Thanked) -> str:

@@ -1,4 +1,4 @@
-"""Phase 4, following up: the thank-you outline, logging the thank-you, the report back and
+"""Phase 4, following up: logging the thank-you, the report back and
 each keep-in-touch message, the 3B7 follow-up, closing and reopening a contact.
 
 Each logging step comes in three parts so a DM "Done" button can log exactly what the slash
@@ -11,7 +11,7 @@ it and appends its event inside the caller's transaction (the caller re-plans), 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -28,19 +28,12 @@ from bot.domain.next_step import (
     touch_too_soon,
 )
 from bot.domain.nudge_plan import CLOSE_AFTER
-from bot.domain.thank_you import (
-    first_takeaway,
-    meeting_day_phrase,
-    thank_you_outline,
-    thanked_late,
-)
+from bot.domain.thank_you import thanked_late
 from bot.errors import UserError
 from bot.storage import contacts as contact_rows
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import server_settings
-from bot.storage.interview_notes import get_notes
-from bot.storage.students import get_student
 from bot.validation import local_start_of_day
 
 CLOSED = "This contact is closed. Reopen it before logging new steps."
@@ -74,18 +67,6 @@ class DatedStep:
     zone: ZoneInfo
     on: date
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ThankYouOutline:
-    contact: ContactRecord
-    outline: str
-    with_takeaway: bool
-    deadline: datetime | None
-    """24 hours after the logged meeting; None when the meeting is not logged."""
-    deadline_passed: bool
-    thanked_on: date | None
-    """The day a thank-you was already logged, if one was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,51 +162,6 @@ async def _dated(
     on = check_log_date(day, zone, now, what)
     _not_before_meeting(contact, on, zone, what)
     return DatedStep(who, contact, zone, on, moment(on, zone, now))
-
-
-# --- the thank-you outline ------------------------------------------------------------------
-
-
-async def outline_thank_you(
-    ctx: ActionContext, who: StudentKey, contact_id: int, student_name: str
-) -> ThankYouOutline:
-    """The thank-you template filled with the student's first takeaway (``thank_you_outlined``;
-    nothing else changes). Dates read in the student's zone, else the meeting's."""
-    contact = await owned_contact(ctx, who, contact_id)
-    now = ctx.clock.now()
-    student = await get_student(ctx.db, who.guild_id, who.user_id)
-    zone = ZoneInfo(student.timezone) if student is not None and student.timezone else None
-    if zone is None and contact.meeting_tz:
-        zone = ZoneInfo(contact.meeting_tz)
-    notes = await get_notes(ctx.db, contact.id)
-    takeaway = first_takeaway(notes.takeaways if notes else None)
-    outline = thank_you_outline(
-        ctx.content.templates["thank_you"],
-        person=contact.person,
-        organization=contact.organization,
-        takeaway=takeaway,
-        meeting_day=meeting_day_phrase(contact.met_at or contact.meeting_at, zone, now),
-        student=student_name,
-    )
-    async with student_transaction(ctx, who, now) as tx:
-        await log_event(
-            tx,
-            who,
-            "thank_you_outlined",
-            now,
-            contact_id=contact.id,
-            payload={"with_takeaway": bool(takeaway)},
-        )
-    deadline = thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
-    thanked_on = contact.thanked_at.astimezone(zone or UTC).date() if contact.thanked_at else None
-    return ThankYouOutline(
-        contact=contact,
-        outline=outline,
-        with_takeaway=takeaway is not None,
-        deadline=deadline,
-        deadline_passed=deadline is not None and now >= deadline,
-        thanked_on=thanked_on,
-    )
 
 
 # --- thanked --------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""The thank-you outline: the editable template filled with the student's own takeaway.
+"""Helpers for the thank-you and the other drafts (see :mod:`bot.domain.drafts`): the first
+takeaway of the student's notes, how the meeting day reads, whether a thank-you was late, and a
+copyable code block.
 
-Pure text (no Discord): the bot never sends it; the student copies, edits and sends it.
+Pure text (no Discord): the bot never sends a draft; the student copies, edits and sends it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-PLACEHOLDER_TAKEAWAY = "[one specific thing you learned]"
 MAX_TAKEAWAY = 200
 FENCE = "```"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -55,25 +56,6 @@ def thanked_late(deadline: datetime | None, on: date, zone: ZoneInfo) -> bool:
     window closed (``deadline``: 24 hours after the meeting ended, see
     :func:`~bot.domain.next_step.thank_you_deadline`; unknown: never late)."""
     return deadline is not None and on > deadline.astimezone(zone).date()
-
-
-def thank_you_outline(
-    template: str,
-    *,
-    person: str,
-    organization: str,
-    takeaway: str | None,
-    meeting_day: str,
-    student: str,
-) -> str:
-    """The template with its placeholders filled; a missing takeaway becomes a visible blank."""
-    return template.format(
-        person=person,
-        organization=organization,
-        takeaway=takeaway or PLACEHOLDER_TAKEAWAY,
-        meeting_day=meeting_day,
-        student=student,
-    )
 
 
 def copyable_block(text: str, limit: int) -> str:

@@ -22,7 +22,6 @@ from bot.actions.followup import (
     log_kept_in_touch,
     log_reported_back,
     log_thanked,
-    outline_thank_you,
     reopen_contact,
 )
 from bot.actions.request import log_request_sent
@@ -31,7 +30,6 @@ from bot.domain.contacts import Connection, Stage
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact_by_id, set_stage
 from bot.storage.database import Database
-from bot.storage.interview_notes import save_notes
 from bot.storage.students import ensure_student, set_timezone
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -122,46 +120,6 @@ async def refused(db: Database, call: Callable[[], Awaitable[object]], needle: s
         await call()
     assert needle in raised.value.message
     assert await snapshot(db) == before
-
-
-# --- the thank-you outline --------------------------------------------------------------------
-
-
-async def test_outline_uses_the_takeaway_and_logs_only_that_it_was_outlined(
-    ctx: ActionContext, db: Database
-):
-    await new_student(db)
-    cid = await new_contact(ctx, Stage.MET, MET)
-    async with db.transaction() as tx:
-        await save_notes(tx, cid, None, "- Small teams ship faster. Also more.\n- Second", NOW)
-    before = await contact_of(db, cid)
-    result = await outline_thank_you(ctx, ME, cid, "Alice")
-    assert "Small teams ship faster" in result.outline
-    assert "Alice" in result.outline
-    assert "yesterday" in result.outline  # met Wednesday, now Thursday in New York
-    assert result.with_takeaway
-    assert result.deadline == MET + timedelta(hours=24)
-    assert not result.deadline_passed
-    assert result.thanked_on is None
-    assert await events(db, cid) == [("thank_you_outlined", {"with_takeaway": True})]
-    assert await contact_of(db, cid) == before
-
-
-async def test_outline_without_a_meeting_or_takeaway_leaves_a_blank(
-    ctx: ActionContext, db: Database
-):
-    await new_student(db)
-    cid = await new_contact(ctx)
-    result = await outline_thank_you(ctx, ME, cid, "Alice")
-    assert "[one specific thing you learned]" in result.outline
-    assert (result.with_takeaway, result.deadline, result.deadline_passed) == (False, None, False)
-    assert await events(db, cid) == [("thank_you_outlined", {"with_takeaway": False})]
-
-
-async def test_outline_of_someone_elses_contact_is_refused(ctx: ActionContext, db: Database):
-    await new_student(db, BOB)
-    cid = await new_contact(ctx, Stage.MET, user=BOB)
-    await refused(db, lambda: outline_thank_you(ctx, ME, cid, "Alice"), "no longer exists")
 
 
 # --- thanked --------------------------------------------------------------------------------

@@ -1,26 +1,16 @@
-"""The thank-you outline: takeaway extraction, the meeting day, the template and safe copying."""
+"""Draft helpers: takeaway extraction, the meeting day and safe copying (the drafts themselves:
+tests/domain/test_drafts.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content import load_templates
-from bot.domain.thank_you import (
-    PLACEHOLDER_TAKEAWAY,
-    copyable_block,
-    first_takeaway,
-    meeting_day_phrase,
-    thank_you_outline,
-)
+from bot.domain.thank_you import copyable_block, first_takeaway, meeting_day_phrase
 
 BERLIN = ZoneInfo("Europe/Berlin")
-TEMPLATE = load_templates(Path(__file__).resolve().parents[2] / "data" / "templates.toml")[
-    "thank_you"
-]
 
 
 @pytest.mark.parametrize(
@@ -69,33 +59,6 @@ NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # Thursday 13:00 in Berlin
 )
 def test_meeting_day_phrase(when, zone, expected):
     assert meeting_day_phrase(when, zone, NOW) == expected
-
-
-def test_outline_names_the_person_the_organization_and_the_takeaway():
-    text = thank_you_outline(
-        TEMPLATE,
-        person="Ada Lovelace",
-        organization="Acme {Labs}",
-        takeaway="how data teams pick tools",
-        meeting_day="on Tuesday",
-        student="Sam",
-    )
-    assert "Dear Ada Lovelace," in text
-    assert "speaking with me on Tuesday about your work at Acme {Labs}." in text
-    assert "your point about how data teams pick tools." in text
-    assert text.rstrip().endswith("Sam")
-
-
-def test_outline_without_a_takeaway_shows_a_visible_blank():
-    text = thank_you_outline(
-        TEMPLATE,
-        person="Ada",
-        organization="Acme",
-        takeaway=None,
-        meeting_day="recently",
-        student="Sam",
-    )
-    assert PLACEHOLDER_TAKEAWAY in text
 
 
 def test_copyable_block_fits_its_limit_and_cannot_be_closed_early():

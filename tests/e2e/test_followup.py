@@ -67,6 +67,7 @@ async def test_followup_commands_are_registered(world: World, harness: BotHarnes
     (followup,) = [c for c in world.emulator.commands() if c["name"] == "followup"]
     assert {o["name"] for o in followup["options"]} == {
         "checklist",
+        "draft",
         "thank-you",
         "thanked",
         "told-referrer",
@@ -126,7 +127,8 @@ async def test_thank_you_outline_uses_the_takeaway_and_the_24_hour_deadline(
     message = await run(world, alice, "followup thank-you", contact=str(cid))
     text = message.text()
     assert "Dear Grace Hopper," in text
-    assert "your point about Small teams ship faster than big ones." in text
+    assert "your advice on [in your own words: Small teams ship faster than big ones]." in text
+    assert "Second" in message.embeds[0]["fields"][0]["value"]  # the notes beside the draft
     assert "Navy Labs" in text
     assert "yesterday" in text  # met Wednesday, today is Thursday in New York
     assert alice.name in text
@@ -142,17 +144,30 @@ async def test_thank_you_outline_uses_the_takeaway_and_the_24_hour_deadline(
 async def test_thank_you_without_a_takeaway_leaves_a_clear_blank(world: World, harness: BotHarness):
     alice = world.student("alice")
     cid = await add_contact(world, alice, person="Linus")
+    await move_to(harness, cid, Stage.MET, MET)
     message = await run(world, alice, "followup thank-you", contact=str(cid))
     text = message.text()
-    assert "[one specific thing you learned]" in text
-    assert "/interview done" in text
+    assert "[one specific thing you learned, in your own words]" in text
+    assert "No takeaway notes recorded" in text
     assert "Dear Linus," in text
-    assert "speaking with me recently" in text
+    assert "speaking with me recently" in text  # no time zone: the day is not named
+
+
+async def test_thank_you_is_refused_before_the_meeting(world: World, harness: BotHarness):
+    alice = world.student("alice")
+    cid = await add_contact(world, alice, person="Linus")
+    before = database_snapshot(harness.db_path)
+    message = await run(world, alice, "followup thank-you", contact=str(cid))
+    assert "no meeting with Linus is logged yet" in message.text()
+    assert "`/interview done`" in message.text()
+    assert not message.embeds
+    assert database_snapshot(harness.db_path) == before
 
 
 async def test_thank_you_outline_is_truncated_safely(world: World, harness: BotHarness):
     alice = world.student("alice")
     cid = await add_contact(world, alice, person="P" * 100, organization="O" * 100)
+    await move_to(harness, cid, Stage.MET, MET)
     async with harness.bot.db.transaction() as tx:
         await save_notes(tx, cid, None, "```" + "x" * 990, NOW)
     message = await run(world, alice, "followup thank-you", contact=str(cid))

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.content import EMAIL_WORD_LISTS, TEMPLATE_FIELDS, Content, ContentError, load_content
-from bot.domain.thank_you import thank_you_outline
+from bot.domain.drafts import DraftFacts, DraftKind, compose
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 FILES = (
@@ -374,16 +374,13 @@ placeholder_text = st.lists(
 @example(text="Dear {person!z},", fill="Ada")
 @example(text="Dear {person:{takeaway}},", fill="Ada")  # KeyError when filled in
 def test_a_template_that_loads_can_be_filled_in(workspace: Path, text: str, fill: str) -> None:
-    body = to_toml({"thank_you": {"text": text}}).encode()
-    content, _message, _ = _load(workspace, "templates.toml", body)
+    document = json.loads(json.dumps(SHIPPED["templates.toml"]))
+    document["thank_you"] = {"text": text}
+    content, _message, _ = _load(workspace, "templates.toml", to_toml(document).encode())
     if content is None:
         return
-    outline = thank_you_outline(
-        content.templates["thank_you"],
-        person=fill,
-        organization=fill,
-        takeaway=fill or None,
-        meeting_day=fill,
-        student=fill,
+    facts = DraftFacts(
+        person=fill, organization=fill, student=fill, takeaways=fill or None, meeting_day=fill
     )
+    outline = compose(DraftKind.THANK_YOU, content.templates, facts)
     assert isinstance(outline, str)
