@@ -276,8 +276,8 @@ def contact_nudge_text(
     if kind is NudgeKind.FOLLOW_UP:
         return (
             f"⏰ 7 business days and still no reply from {who}. Send them one short, friendly "
-            "follow-up, then press **I sent the follow-up**. If they answered, press "
-            "**They replied**."
+            "follow-up (`/followup draft` → 7B follow-up gives you one to edit), then press "
+            "**I sent the follow-up**. If they answered, press **They replied**."
         )
     if kind is NudgeKind.CLOSE_NO_REPLY:
         return (
