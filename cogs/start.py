@@ -104,8 +104,8 @@ def first_steps_text(welcome: Welcome) -> str:
     zone = (
         f"1. Your time zone is **{welcome.timezone}**; change it in the menu below if it's wrong."
         if welcome.timezone
-        else "1. Choose your time zone in the menu below (any other: `/settings timezone`), so "
-        "reminders come at sensible times."
+        else "1. Choose your time zone in the menu below (or `/settings timezone` and type your "
+        "city), so reminders come at sensible times."
     )
     return (
         f"{zone}\n2. Add your first employer or contact.\n"

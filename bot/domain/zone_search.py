@@ -319,9 +319,7 @@ class ZoneIndex:
         if not needle or limit <= 0:
             return []
         ranked: list[tuple[int, int, int, ZoneMatch]] = []
-        for position, (zone, meaning) in enumerate(
-            ABBREVIATIONS.get(query.strip().upper(), ())
-        ):
+        for position, (zone, meaning) in enumerate(ABBREVIATIONS.get(query.strip().upper(), ())):
             if zone in self._known:
                 label = f"{query.strip().upper()} {ARROW} {zone} ({meaning})"
                 ranked.append((-2, 0, position, ZoneMatch(zone, label, exact=position == 0)))
