@@ -193,6 +193,24 @@ def _entry_id(
 
 CHECKLIST_KEYS = frozenset({"id", "text", "why", "done_by", "before_meeting"})
 SEARCH_KEYS = frozenset({"id", "text", "why"})
+CHECKLIST_PLACEHOLDERS: dict[str, str] = {
+    "word_limit": "the server's outreach-email word limit, e.g. 100",
+}
+"""What a checklist item's text or why-line may contain in braces, filled in per server when
+the checklist is shown (:func:`bot.actions.checklists.fill_placeholders`)."""
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _placeholders(path: Path, where: str, field: str, text: str | None, phase: str | None) -> None:
+    """Only known ``{placeholders}`` in a checklist item; none in the search guide."""
+    allowed = CHECKLIST_PLACEHOLDERS if phase is not None else {}
+    for name in PLACEHOLDER.findall(text or ""):
+        if name not in allowed:
+            known = ", ".join(f"{{{key}}}" for key in allowed) or "none in this file"
+            raise ContentError(
+                f"{path}: {where}: “{field}” has an unknown placeholder {{{name}}}; "
+                f"available: {known}"
+            )
 
 
 def _done_by(path: Path, where: str, value: Any) -> DoneBy | None:
@@ -226,6 +244,8 @@ def _items(
             raise ContentError(f"{path}: {where}: unknown key(s) {', '.join(sorted(unknown))}")
         text = _text(path, where, raw.get("text"), "text", required=True)
         why = _text(path, where, raw.get("why"), "why", required=False)
+        _placeholders(path, where, "text", text, phase)
+        _placeholders(path, where, "why", why, phase)
         before = raw.get("before_meeting", True)
         if not isinstance(before, bool):
             raise ContentError(f"{path}: {where}: before_meeting must be true or false")

@@ -75,7 +75,12 @@ class RequestCog(
         contact = added.contact
         embed, view = await show_checklist(self.ctx, contact, "request")
         details = ", ".join(part for part in (contact.role, link.label if link else None) if part)
-        summary = f"Added **{escape_markdown(contact.display_name)}**"
+        # The person in bold and the employer after "at": bold around "Name (Employer)" read as
+        # stray asterisks wherever the markup is not rendered (previews, screen readers).
+        summary = (
+            f"Added **{escape_markdown(contact.person)}** at "
+            f"{escape_markdown(contact.organization)}"
+        )
         if details:
             summary += f" ({escape_markdown(details)})"
         summary += (

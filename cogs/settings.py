@@ -21,12 +21,16 @@ from bot.actions.settings import (
     set_timezone,
     show_settings,
 )
-from bot.discord_limits import MAX_CHOICES
 from bot.nudges.unreachable import RetryDirectMessages, notify_if_unreachable
 from bot.ui.guarded import student_of
 from bot.ui.start_buttons import point_to_start_once
-from bot.ui.timezone_picker import TimezoneSelect, local_time_line
-from bot.validation import all_timezones
+from bot.ui.timezone_picker import (
+    TimezoneSelect,
+    local_time_line,
+    resolve_zone,
+    zone_choices,
+)
+from bot.zone_table import zone_index
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
@@ -37,23 +41,6 @@ DIGEST_CHOICES = [
     app_commands.Choice(name="Off (no weekly digest)", value=DIGEST_OFF),
 ]
 NO_ZONE_HINT = "Set your time zone with `/settings timezone` so I know when that is for you."
-
-
-def matching_zones(query: str, limit: int = MAX_CHOICES) -> list[str]:
-    """Zones containing ``query`` (case-insensitive, spaces as underscores); prefix and
-    city-name matches first."""
-    needle = query.strip().lower().replace(" ", "_")
-    if not needle:
-        return [z for z in all_timezones() if z.startswith(("America/", "Europe/"))][:limit]
-    starts: list[str] = []
-    contains: list[str] = []
-    for zone in all_timezones():
-        lowered = zone.lower()
-        if lowered.startswith(needle) or lowered.rsplit("/", 1)[-1].startswith(needle):
-            starts.append(zone)
-        elif needle in lowered:
-            contains.append(zone)
-    return (starts + contains)[:limit]
 
 
 @app_commands.guild_only()
@@ -79,20 +66,27 @@ class SettingsCog(
     @app_commands.command(
         name="timezone", description="Set your time zone (used for dates and reminders)"
     )
-    @app_commands.describe(name="An IANA time zone such as America/New_York; start typing a city")
+    @app_commands.describe(
+        name="Start typing your city (Boston, Lagos), an abbreviation (EST, IST) or a zone"
+    )
     async def timezone(
         self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 64]
     ) -> None:
-        result = await set_timezone(self.ctx, student_of(interaction), name)
-        await interaction.response.send_message(
-            local_time_line(result.zone, result.now), ephemeral=True
-        )
+        who = student_of(interaction)
+        match = resolve_zone(name)
+        result = await set_timezone(self.ctx, who, match.zone)
+        line = local_time_line(result.zone, result.now)
+        if match.label != match.zone and match.zone.casefold() != name.strip().casefold():
+            line = f"{match.label}\n{line}"  # our own table: no markup in it
+        await interaction.response.send_message(line, ephemeral=True)
 
     @timezone.autocomplete("name")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in matching_zones(current)]
+        return [
+            app_commands.Choice(name=label, value=zone) for label, zone in zone_choices(current)
+        ]
 
     @app_commands.command(
         name="quiet-hours",
@@ -202,4 +196,5 @@ def settings_embed(settings: StudentSettings) -> discord.Embed:
 async def setup(bot: InfoCoachBot) -> None:
     # the persistent components this cog renders (they work after a restart)
     bot.add_dynamic_items(TimezoneSelect, RetryDirectMessages)
+    zone_index()  # read the city table now, not on a student's first keystroke
     await bot.add_cog(SettingsCog(bot.actions))

@@ -4,6 +4,7 @@ buttons for the first three actions) and ``/help [topic]`` (the glossary in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,7 +15,8 @@ from bot.actions.context import ActionContext
 from bot.actions.onboarding import Welcome, glossary_matches, glossary_topic, open_start
 from bot.actions.settings import WEEKDAYS
 from bot.content import GlossaryEntry
-from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
+from bot.discord_limits import CHOICE_NAME_LIMIT, EMBED_FIELD_LIMIT, MAX_CHOICES
+from bot.glossary_links import GlossaryLinker
 from bot.ui.guarded import student_of
 from bot.ui.start_buttons import (
     CheckEmailButton,
@@ -73,6 +75,13 @@ PHASE_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def clip(text: str, limit: int) -> str:
+    """A whole line less rather than a pointer cut in half."""
+    while len(text) > limit and "\n" in text:
+        text = text.rsplit("\n", 1)[0]
+    return text[:limit]
+
+
 def _hours(welcome: Welcome) -> str:
     span = f"{welcome.quiet_start:%H:%M}–{welcome.quiet_end:%H:%M}"
     return f"{span} your time" if welcome.timezone else f"{span} once your time zone is set"
@@ -104,8 +113,8 @@ def first_steps_text(welcome: Welcome) -> str:
     zone = (
         f"1. Your time zone is **{welcome.timezone}**; change it in the menu below if it's wrong."
         if welcome.timezone
-        else "1. Choose your time zone in the menu below (any other: `/settings timezone`), so "
-        "reminders come at sensible times."
+        else "1. Choose your time zone in the menu below (or `/settings timezone` and type your "
+        "city), so reminders come at sensible times."
     )
     return (
         f"{zone}\n2. Add your first employer or contact.\n"
@@ -113,15 +122,24 @@ def first_steps_text(welcome: Welcome) -> str:
     )
 
 
-def welcome_embed(welcome: Welcome) -> discord.Embed:
+def welcome_embed(welcome: Welcome, glossary: Sequence[GlossaryEntry] = ()) -> discord.Embed:
+    """The welcome; with ``glossary``, each term's first mention points to its /help topic."""
+    linker = GlossaryLinker(glossary)
     embed = discord.Embed(
         title=WELCOME_TITLE,
-        description=METHOD_STEPS.format(limit=welcome.word_limit),
+        description=linker.link(METHOD_STEPS.format(limit=welcome.word_limit)),
         colour=discord.Colour.blurple(),
     )
-    embed.add_field(name="What I'll send you by direct message", value=reminders_text(welcome))
+    embed.add_field(
+        name="What I'll send you by direct message",
+        value=clip(linker.link(reminders_text(welcome)), EMBED_FIELD_LIMIT),
+    )
     embed.add_field(name="Privacy", value=PRIVACY_LINE, inline=False)
-    embed.add_field(name="Your first three steps", value=first_steps_text(welcome), inline=False)
+    embed.add_field(
+        name="Your first three steps",
+        value=clip(linker.link(first_steps_text(welcome)), EMBED_FIELD_LIMIT),
+        inline=False,
+    )
     embed.set_footer(text=WELCOME_FOOTER)
     return embed
 
@@ -161,7 +179,7 @@ class StartCog(commands.Cog):
     async def start(self, interaction: discord.Interaction) -> None:
         welcome = await open_start(self.ctx, student_of(interaction))
         await interaction.response.send_message(
-            embed=welcome_embed(welcome),
+            embed=welcome_embed(welcome, self.ctx.content.glossary),
             view=start_view(interaction.user.id, welcome.timezone),
             ephemeral=True,
         )

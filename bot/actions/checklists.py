@@ -12,17 +12,20 @@ the presser's.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.actions.checklist_ticks import derived_ticks
 from bot.actions.common import log_event, student_transaction
 from bot.actions.contacts import CONTACT_GONE
 from bot.actions.context import ActionContext, StudentKey
-from bot.content import PHASES, Checklist
+from bot.content import PHASES, PLACEHOLDER, Checklist
 from bot.errors import UserError
 from bot.storage.checklist_items import effective_checklist, server_checklist
 from bot.storage.checklists import ticked_items, toggle_tick
 from bot.storage.contacts import ContactRecord, get_contact, get_contact_by_id, touch_contact
+from bot.storage.guild_settings import server_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +47,37 @@ class ChecklistState:
         return all(item.id in self.ticked for item in self.checklist.items)
 
 
+def fill_placeholders(checklist: Checklist, values: Mapping[str, str]) -> Checklist:
+    """The checklist with ``{word_limit}`` and the like filled in; a placeholder without a value
+    (only a staff edit can carry one: content loading refuses them) stays as written."""
+
+    def fill(text: str) -> str:
+        return PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), text)
+
+    items = tuple(
+        dataclasses.replace(
+            item, text=fill(item.text), why=fill(item.why) if item.why is not None else None
+        )
+        for item in checklist.items
+    )
+    return dataclasses.replace(checklist, items=items)
+
+
+async def _server_checklist_values(ctx: ActionContext, guild_id: int) -> dict[str, str]:
+    """What the placeholders of :data:`bot.content.CHECKLIST_PLACEHOLDERS` say on this server."""
+    settings = await server_settings(ctx.db, guild_id)
+    limit = settings.email_word_limit(ctx.content.email_rules.word_limit)
+    return {"word_limit": str(limit)}
+
+
 async def contact_checklist(
     ctx: ActionContext, contact: ContactRecord, phase: str
 ) -> ChecklistState:
     """The contact's checklist for ``phase`` with the server's staff edits applied."""
-    checklist = await effective_checklist(ctx.db, ctx.content, contact.guild_id, phase)
+    checklist = fill_placeholders(
+        await effective_checklist(ctx.db, ctx.content, contact.guild_id, phase),
+        await _server_checklist_values(ctx, contact.guild_id),
+    )
     manual = await ticked_items(ctx.db, contact.id, phase)
     auto = await derived_ticks(ctx.db, contact, checklist)
     return ChecklistState(contact, checklist, frozenset(manual), auto)
@@ -76,7 +105,9 @@ async def toggle_item(
     contact = await get_contact(ctx.db, who.guild_id, who.user_id, contact_id)
     if contact is None:
         raise UserError(CONTACT_GONE)
-    checklist = server.checklist()
+    checklist = fill_placeholders(
+        server.checklist(), await _server_checklist_values(ctx, who.guild_id)
+    )
     auto = await derived_ticks(ctx.db, contact, checklist)
     if item_id in auto:
         manual = await ticked_items(ctx.db, contact.id, phase)

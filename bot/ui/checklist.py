@@ -5,15 +5,17 @@ greyed out (the action's tick wins over a manual untick)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.actions.checklists import ChecklistState, contact_checklist, press_tick
 from bot.actions.context import ActionContext
-from bot.content import ChecklistItem
+from bot.content import ChecklistItem, GlossaryEntry
 from bot.discord_limits import EMBED_LIMIT
 from bot.domain.auto_ticks import DONE_BY_TEXT
+from bot.glossary_links import GlossaryLinker
 from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
@@ -33,31 +35,44 @@ def _hint(item: ChecklistItem, auto: frozenset[str]) -> str:
     return f" · {words.done if item.id in auto else words.todo}"
 
 
-def _lines(state: ChecklistState, *, with_why: bool, cut: int | None) -> list[str]:
+def _lines(
+    state: ChecklistState,
+    glossary: Sequence[GlossaryEntry],
+    *,
+    with_why: bool,
+    cut: int | None,
+) -> list[str]:
+    """The item lines; the first mention of a glossary term points to its /help topic."""
     lines: list[str] = []
     ticked = state.ticked
+    linker = GlossaryLinker(glossary)
     for number, item in enumerate(state.checklist.items, start=1):
         text = item.text if cut is None or len(item.text) <= cut else item.text[: cut - 1] + "…"
         mark = TICKED if item.id in ticked else UNTICKED
-        lines.append(f"{mark} **{number}.** {escape_markdown(text)}{_hint(item, state.auto)}")
+        shown = linker.link(escape_markdown(text))
+        lines.append(f"{mark} **{number}.** {shown}{_hint(item, state.auto)}")
         if with_why and item.why:
-            lines.append(f"-# {escape_markdown(item.why)}")
+            lines.append(f"-# {linker.link(escape_markdown(item.why))}")
     return lines
 
 
-def checklist_description(state: ChecklistState) -> str:
+def checklist_description(state: ChecklistState, glossary: Sequence[GlossaryEntry] = ()) -> str:
     """Progress bar and items, shortened (why-lines first, then item text) to fit an embed."""
     items = state.checklist.items
     done = sum(1 for item in items if item.id in state.ticked)
     head = progress_bar(done, len(items))
     for with_why, cut in ((True, None), (False, None), (False, 120), (False, 60)):
-        body = "\n".join([head, "", *_lines(state, with_why=with_why, cut=cut)])
+        body = "\n".join([head, "", *_lines(state, glossary, with_why=with_why, cut=cut)])
         if len(body) <= EMBED_LIMIT:
             return body
     return body[: EMBED_LIMIT - 1] + "…"
 
 
-def render_checklist(state: ChecklistState) -> tuple[discord.Embed, discord.ui.View]:
+def render_checklist(
+    state: ChecklistState, glossary: Sequence[GlossaryEntry] = ()
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The checklist embed and its tick buttons; with ``glossary``, the first mention of each
+    term points to its /help topic."""
     checklist, contact = state.checklist, state.contact
     title = (  # titles render markdown too
         f"{checklist.title} · {escape_markdown(contact.person)} "
@@ -65,7 +80,7 @@ def render_checklist(state: ChecklistState) -> tuple[discord.Embed, discord.ui.V
     )
     embed = discord.Embed(
         title=title[:256],
-        description=checklist_description(state),
+        description=checklist_description(state, glossary),
         colour=discord.Colour.green() if state.complete else discord.Colour.blurple(),
     )
     footer = "Tap a number to tick or untick it. Only you can see this."
@@ -92,7 +107,7 @@ async def show_checklist(
     ctx: ActionContext, contact: ContactRecord, phase: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The contact's checklist for ``phase`` as this server has it (staff edits applied)."""
-    return render_checklist(await contact_checklist(ctx, contact, phase))
+    return render_checklist(await contact_checklist(ctx, contact, phase), ctx.content.glossary)
 
 
 class ChecklistTick(
@@ -146,5 +161,5 @@ class ChecklistTick(
             self.phase,
             self.item_id,
         )
-        embed, view = render_checklist(state)
+        embed, view = render_checklist(state, context_of(interaction).content.glossary)
         await interaction.response.edit_message(embed=embed, view=view)

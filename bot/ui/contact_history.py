@@ -12,6 +12,7 @@ import discord
 from bot.actions.progress import ContactStory
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.domain.next_step import next_step
+from bot.domain.nudge_kinds import NUDGE_LABELS, NudgeKind
 from bot.ui.progress_pages import NO_ZONE_HINT, SAFE_TOTAL, clip, esc, short_date, stamp, step_text
 
 if TYPE_CHECKING:
@@ -39,6 +40,25 @@ KIND_LABELS = {
     "closed": "Closed",
     "reopened": "Reopened",
 }
+REMINDER_NAMES: dict[NudgeKind, str] = {
+    NudgeKind.SECOND_CONTACT: "the 3B reminder",
+    NudgeKind.FOLLOW_UP: "the 7B reminder",
+    NudgeKind.CLOSE_NO_REPLY: "the move-on reminder",
+    NudgeKind.PREPARE: "the finish-preparing reminder",
+    NudgeKind.CONFIRM: "the confirm-the-meeting reminder",
+    NudgeKind.TOP_QUESTIONS: "the top-questions reminder",
+    NudgeKind.THANK_YOU: "the thank-you reminder",
+    NudgeKind.THANK_YOU_AGAIN: "the last thank-you reminder",
+    NudgeKind.REFERRALS: "the referrals reminder",
+    NudgeKind.SCHEDULE: "the offer-times reminder",
+    NudgeKind.SCHEDULE_AGAIN: "the second offer-times reminder",
+    NudgeKind.TELL_REFERRER: "the tell-your-referrer reminder",
+    NudgeKind.REPORT_BACK: "the report-back reminder",
+    NudgeKind.KEEP_WARM: "the keep-in-touch reminder",
+    NudgeKind.DIGEST: "the weekly digest",
+}
+"""How the history names a reminder the student answered (``nudge_done`` and the like)."""
+REMINDER_ANSWERS = {"nudge_done": "Done", "nudge_snoozed": "Snoozed", "nudge_stopped": "Stopped"}
 REASONS = {"no_reply": "no reply", "declined": "declined", "other": "other"}
 CATEGORY_TAGS = {
     "trends": "T",
@@ -51,9 +71,20 @@ CATEGORY_TAGS = {
 _DAY_KEYS = ("on", "sent_on", "replied_on", "met_on")
 
 
+def reminder_name(kind: object) -> str:
+    """``the 3B reminder``: a nudge kind as the history names it (any unknown kind: a reminder)."""
+    try:
+        nudge = NudgeKind(str(kind))
+    except ValueError:
+        return "a reminder"
+    return REMINDER_NAMES.get(nudge, f"the reminder to {NUDGE_LABELS[nudge]}")
+
+
 def event_label(event: ContactEvent) -> str:
-    label = KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
     payload = event.payload
+    if event.kind in REMINDER_ANSWERS:  # "Done: the 3B reminder"
+        return f"{REMINDER_ANSWERS[event.kind]}: {reminder_name(payload.get('nudge'))}"
+    label = KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
     extra = [
         str(value).replace("_", " ")
         for key in ("reply_class", "stage")

@@ -10,37 +10,48 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.actions.settings import known_zone, set_timezone
+from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
+from bot.domain.zone_search import POPULAR_ZONES, ZoneMatch
+from bot.errors import UserError
+from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.zone_table import zone_index
 
-COMMON_ZONES: tuple[tuple[str, str], ...] = (
-    ("America/New_York", "US Eastern"),
-    ("America/Chicago", "US Central"),
-    ("America/Denver", "US Mountain"),
-    ("America/Los_Angeles", "US Pacific"),
-    ("America/Toronto", "Toronto"),
-    ("America/Vancouver", "Vancouver"),
-    ("America/Sao_Paulo", "São Paulo"),
-    ("Europe/London", "UK and Ireland"),
-    ("Europe/Paris", "Central Europe (Paris)"),
-    ("Europe/Berlin", "Central Europe (Berlin)"),
-    ("Africa/Lagos", "West Africa"),
-    ("Africa/Johannesburg", "South Africa"),
-    ("Asia/Dubai", "Gulf"),
-    ("Asia/Kolkata", "India"),
-    ("Asia/Singapore", "Singapore"),
-    ("Asia/Shanghai", "China"),
-    ("Asia/Tokyo", "Japan"),
-    ("Australia/Sydney", "Sydney"),
-    ("Pacific/Auckland", "New Zealand"),
-    ("UTC", "UTC"),
-)
+COMMON_ZONES = POPULAR_ZONES
+"""The zones of the one-click menus (the search offers them before anything is typed)."""
 
 NEEDS_ZONE = (
     "Before I record dates I need your time zone, so “today” and business days match yours. "
-    "Pick it below, or use `/settings timezone` for any other zone. Nothing was recorded yet: "
+    "Pick it below, or use `/settings timezone` and start typing your city. Nothing was "
+    "recorded yet: "
     "run your command again afterwards."
 )
+
+
+ZONE_EXAMPLE = "e.g. Boston, Lagos, IST or Europe/Berlin"
+
+
+def zone_choices(query: str, limit: int = MAX_CHOICES) -> list[tuple[str, str]]:
+    """``(label, zone)`` pairs for the autocomplete of a time-zone option: the popular zones
+    before anything is typed, then cities, abbreviations and zone names that match."""
+    if not query.strip():
+        return [(f"{label} ({zone})"[:CHOICE_NAME_LIMIT], zone) for zone, label in COMMON_ZONES][
+            :limit
+        ]
+    return [(m.label[:CHOICE_NAME_LIMIT], m.zone) for m in zone_index().search(query, limit)]
+
+
+def resolve_zone(typed: str) -> ZoneMatch:
+    """The zone a student typed and sent without picking from the list: a zone's name (any
+    case), or exactly a city's or an abbreviation's (its most common meaning)."""
+    match = zone_index().resolve(typed)
+    if match is None:
+        raise UserError(
+            f"“{escape_markdown(typed.strip()[:60])}” isn't a time zone or city I know. Start "
+            f"typing a city and pick it from the list ({ZONE_EXAMPLE})."
+        )
+    return match
 
 
 def local_time_line(zone: ZoneInfo, now: datetime) -> str:

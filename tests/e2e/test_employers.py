@@ -318,7 +318,7 @@ async def test_at_most_200_employers(world: World, harness: BotHarness):
     ok = assert_ok(
         await run(world, alice, "request new", person="Ada", organization="employer 007")
     )
-    assert "Added **Ada (Employer 007)**" in ok.text()
+    assert "Added **Ada** at Employer 007." in ok.text()
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=ids(HOSTILE))
@@ -535,7 +535,7 @@ async def test_request_new_offers_my_employers_and_a_new_name_creates_one(
     known = assert_ok(
         await run(world, alice, "request new", person="Ada", organization="CONTOSO  energy")
     )
-    assert known.text().startswith("Added **Ada (Contoso Energy)**. Here is your request")
+    assert known.text().startswith("Added **Ada** at Contoso Energy. Here is your request")
     assert "employer list" not in known.content
     new = assert_ok(await run(world, alice, "request new", person="Ben", organization="Litware"))
     assert new.content.endswith(

@@ -105,7 +105,7 @@ async def new_contact(world: World, user, person: str, organization: str = "Acme
         user, world.guild, "request new", options={"person": person, "organization": organization}
     )
     message = await ix.message()
-    assert f"Added **{person} ({organization})**" in message.text(), message.text()
+    assert f"Added **{person}** at {organization}" in message.text(), message.text()
     return message
 
 
@@ -167,7 +167,7 @@ async def test_a_locked_database_is_explained_reads_go_on_and_the_retry_works(
             await lock.release()
 
         retry = await emu.slash(alice, world.guild, "request new", options=new_grace)
-        assert "Added **Katherine Johnson (NASA)**" in (await retry.message()).text()
+        assert "Added **Katherine Johnson** at NASA" in (await retry.message()).text()
 
     people = query(
         harness.db_path, "SELECT person FROM contacts WHERE user_id = ? ORDER BY id", (alice.id,)

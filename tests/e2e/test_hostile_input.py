@@ -80,7 +80,7 @@ async def test_request_new_stores_names_verbatim_or_refuses(
 
 DATE = "isn't a date I can read"
 TIME = "isn't a time I can read"
-ZONE = "isn't a time zone I know"
+ZONE = "isn't a time zone or city I know"
 NO_CONTACT = "couldn't find that contact"
 NO_ITEM = "There is no item"
 # (command, the hostile option, the other options, what the refusal says, what must exist first)

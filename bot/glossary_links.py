@@ -1,0 +1,102 @@
+"""Pointers from a reply to the ``/help`` glossary: the first mention of each term in a reply
+gets `` (`/help topic:3b7`)`` after it, so a student meeting "3B7" or "TIARA" knows where it
+is explained.
+
+A term is mentioned by its name in ``data/glossary.toml`` (``3B7 routine``; ``Booster,
+obligate, curmudgeon`` is three names; a part in brackets is left out), in any case and with a
+plural ``s``, or by a coined word of its name or aliases (one with a digit or in capitals:
+``3B7``, ``5-Point``, ``LAMP``, ``TIARA``, ``3b``, ``7b``), capitals matched as written. Only the
+first mention of each term in a whole reply is linked; nothing inside code, links or URLs; a
+mention already followed by its pointer is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from bot.content import GlossaryEntry
+
+_PROTECTED = re.compile(
+    r"```.*?```|`[^`\n]*`|\[[^\]\n]*\]\([^)\s]*\)|<[^>\s]*>|(?:https?|steam)://\S+", re.DOTALL
+)
+"""Code blocks and spans, masked links, <links, mentions, emoji> and bare URLs."""
+_CLOSING = re.compile(r"[*_~]*")
+_ALREADY = re.compile(r"[*_~]*\s*\(`/help\b")
+
+
+def pointer(entry: GlossaryEntry) -> str:
+    return f" (`/help topic:{entry.id}`)"
+
+
+def _coined(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return any(ch.isdigit() for ch in word) or (len(letters) >= 2 and word.isupper())
+
+
+def mention_forms(entry: GlossaryEntry) -> tuple[str, ...]:
+    """What counts as a mention of ``entry`` (see the module's notes)."""
+    name = re.sub(r"\s*\([^)]*\)", "", entry.term)
+    forms = [part.strip() for part in name.split(",") if part.strip()]
+    words = [w.strip(".,;:!?") for w in (*entry.term.split(), *entry.aliases)]
+    forms += [w for w in words if _coined(w)]
+    unique = dict.fromkeys(forms)  # in order, once
+    return tuple(sorted(unique, key=len, reverse=True))
+
+
+def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
+    parts = [
+        f"(?-i:{re.escape(form)})" if form.isupper() else re.escape(form).replace(r"\ ", r"\s+")
+        for form in forms
+    ]
+    return re.compile(rf"(?<![\w/:-])(?:{'|'.join(parts)})s?(?![\w-])", re.IGNORECASE)
+
+
+class GlossaryLinker:
+    """Links the first mention of each term over every text of one reply (call :meth:`link`
+    on each part in reading order)."""
+
+    def __init__(self, glossary: Sequence[GlossaryEntry]) -> None:
+        self._entries = [(e, _pattern(mention_forms(e))) for e in glossary if mention_forms(e)]
+        self.linked: set[str] = set()
+        """Ids of the terms already pointed to (or already carrying a pointer)."""
+
+    def link(self, text: str) -> str:
+        out: list[str] = []
+        position = 0
+        for protected in _PROTECTED.finditer(text):
+            out.append(self._link_plain(text[position : protected.start()], text, position))
+            out.append(protected.group())
+            position = protected.end()
+        out.append(self._link_plain(text[position:], text, position))
+        return "".join(out)
+
+    def _link_plain(self, segment: str, whole: str, offset: int) -> str:
+        found: list[tuple[int, int, GlossaryEntry]] = []
+        for entry, pattern in self._entries:
+            if entry.id in self.linked:
+                continue
+            match = pattern.search(segment)
+            if match is not None:
+                found.append((match.start(), -len(match.group()), entry))
+        inserts: list[tuple[int, str]] = []
+        taken_until = -1
+        for start, negative_length, entry in sorted(found, key=lambda f: (f[0], f[1])):
+            end = start - negative_length
+            if start < taken_until:
+                continue  # inside a longer mention of another term
+            taken_until = end
+            self.linked.add(entry.id)
+            if _ALREADY.match(whole, offset + end):
+                continue
+            closing = _CLOSING.match(segment, end)
+            after = closing.end() if closing is not None else end
+            inserts.append((after, pointer(entry)))
+        for at, text in sorted(inserts, reverse=True):
+            segment = segment[:at] + text + segment[at:]
+        return segment
+
+
+def link_first_mentions(text: str, glossary: Sequence[GlossaryEntry]) -> str:
+    """``text`` with the first mention of each glossary term pointing to its ``/help`` topic."""
+    return GlossaryLinker(glossary).link(text)

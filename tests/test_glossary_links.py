@@ -1,0 +1,70 @@
+"""The first mention of each glossary term in a reply points to its /help topic; nothing in
+code, links or URLs; a mention already carrying its pointer is left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import GlossaryEntry, load_glossary
+from bot.glossary_links import GlossaryLinker, link_first_mentions, mention_forms
+
+GLOSSARY = Path(__file__).resolve().parents[1] / "data" / "glossary.toml"
+
+
+@pytest.fixture(scope="module")
+def glossary() -> tuple[GlossaryEntry, ...]:
+    return load_glossary(GLOSSARY)
+
+
+def test_only_the_first_mention_is_linked(glossary: tuple[GlossaryEntry, ...]) -> None:
+    text = "Logging starts the 3B7 clock. The 3B7 reminders stop when they reply."
+    assert link_first_mentions(text, glossary) == (
+        "Logging starts the 3B7 (`/help topic:3b7`) clock. The 3B7 reminders stop when they reply."
+    )
+
+
+def test_names_plurals_and_coined_words(glossary: tuple[GlossaryEntry, ...]) -> None:
+    text = "Your LAMP list, then 5-point emails and TIARA; an obligate replied; business days."
+    assert link_first_mentions(text, glossary) == (
+        "Your LAMP list (`/help topic:lamp`), then 5-point emails (`/help topic:five-point-email`) "
+        "and TIARA (`/help topic:tiara`); an obligate (`/help topic:booster`) replied; "
+        "business days (`/help topic:business-days`)."
+    )
+    assert link_first_mentions("a desk lamp", glossary) == "a desk lamp"  # capitals as written
+    assert mention_forms(next(e for e in glossary if e.id == "nudge")) == ("Nudges",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Run `/help topic:3b7` or `3B7`",
+        "```\nthe 3B7 routine\n```",
+        "see https://example.org/3B7-guide",
+        "the [3B7 routine](https://example.org) explained",
+        "3B7 (`/help topic:3b7`) already",
+        "**3B7** (`/help topic:3b7`) already, in bold",
+        "no term here at all",
+        "a3B7 or 3B7x are other words",
+    ],
+)
+def test_code_links_urls_and_existing_pointers_are_left_alone(
+    glossary: tuple[GlossaryEntry, ...], text: str
+) -> None:
+    assert link_first_mentions(text, glossary) == text
+
+
+def test_a_pointer_goes_after_closing_markup(glossary: tuple[GlossaryEntry, ...]) -> None:
+    assert link_first_mentions("**Follow the 3B7 routine**: now", glossary) == (
+        "**Follow the 3B7 routine** (`/help topic:3b7`): now"
+    )
+
+
+def test_one_linker_spans_the_parts_of_a_reply(glossary: tuple[GlossaryEntry, ...]) -> None:
+    linker = GlossaryLinker(glossary)
+    assert linker.link("About TIARA.") == "About TIARA (`/help topic:tiara`)."
+    assert linker.link("TIARA again, and quiet hours") == (
+        "TIARA again, and quiet hours (`/help topic:quiet-hours`)"
+    )
+    assert linker.linked == {"tiara", "quiet-hours"}
