@@ -20,6 +20,9 @@ NOISY_KINDS = (
     "question_added",
     "question_removed",
     "thank_you_outlined",
+    "draft_shown",
+    "question_starred",
+    "question_unstarred",
 )
 """Kinds left out of a contact's history: they would drown the milestones (the checklists and
 the question list are shown on their own)."""

@@ -210,7 +210,8 @@ def render_story(story: ContactStory) -> discord.Embed:
 
     notes = story.notes
     questions = "\n".join(
-        f"{n}. [{CATEGORY_TAGS.get(q.category, q.category)}] {esc(clip(q.text, QUESTION_CUT))}"
+        f"{n}. {'⭐ ' if q.starred else ''}[{CATEGORY_TAGS.get(q.category, q.category)}] "
+        f"{esc(clip(q.text, QUESTION_CUT))}"
         for n, q in enumerate(story.questions, start=1)
     )
     referrals = "\n".join(

@@ -29,7 +29,8 @@ def _numbered(questions: Sequence[Question], cut: int | None) -> list[str]:
         text = question.text
         if cut is not None and len(text) > cut:
             text = text[: cut - 1] + "…"
-        lines.append(f"**{number}.** {escape_markdown(text)}")
+        star = "⭐ " if question.starred else ""
+        lines.append(f"**{number}.** {star}{escape_markdown(text)}")
     return lines
 
 
