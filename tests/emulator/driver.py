@@ -252,12 +252,18 @@ class DiscordEmulator:
         """The server is back: the bot re-added (discord.py: ``on_guild_join``) or the outage
         over (``on_guild_available``); a GUILD_CREATE is sent to a connected bot."""
         gid = _id(guild)
-        if gid in self.state.left_guilds:
+        joined = gid in self.state.left_guilds
+        if joined:
             self.state.guilds[gid] = self.state.left_guilds.pop(gid)
         self.state.unavailable_guilds.discard(gid)
         session = self.gateway.active
         if session is not None:
-            self.gateway.emit("GUILD_CREATE", self.gateway.guild_create(gid, session.intents))
+            data = self.gateway.guild_create(gid, session.intents)
+            if joined:  # like Discord: a join's GUILD_CREATE has no "unavailable"
+                data.pop("unavailable", None)
+            else:
+                data["unavailable"] = False
+            self.gateway.emit("GUILD_CREATE", data)
         return self.state.guild(gid)
 
     def remove_member(self, guild_id: GuildRef, user_id: UserRef) -> None:
