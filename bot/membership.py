@@ -167,9 +167,9 @@ class MembershipChecker:
         return left, back
 
     async def purge_departed_guilds(self, now: datetime | None = None) -> int:
-        """Delete all the data of servers the bot left longer than the grace period ago (each
-        student in a transaction of their own, then the server's own rows). Returns how many
-        servers were deleted."""
+        """Erase everything stored about servers the bot left longer than the grace period ago
+        (each student in a transaction of their own, then the server's own rows). Returns how
+        many servers were erased."""
         now = now or self._clock.now()
         purged = 0
         for guild_id, left_at in await departed_guilds(self._db):

@@ -57,11 +57,11 @@ def left_at(harness: BotHarness, guild_id: int) -> str | None:
     return rows[0]["left_at"] if rows else None
 
 
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+async def eventually(check: Callable[[], bool], what: str, limit: float = 5.0) -> None:
     """Wait for the bot's gateway handlers (on_guild_remove / on_guild_join, a return noticed
     after a command) to have done their part."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while not check():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting until {what}")
@@ -119,9 +119,7 @@ async def test_after_the_grace_period_everything_about_the_server_is_deleted(
     guild = emu.add_guild("Gone Club")
     staff = world.student("staff", guilds=())
     emu.add_member(guild.id, staff.id, permissions=1 << 5)  # Manage Server
-    await (
-        await emu.slash(staff, guild, "staff settings", options={"grace-days": 7})
-    ).message()
+    await (await emu.slash(staff, guild, "staff settings", options={"grace-days": 7})).message()
     students = [await student_with_data(world, harness, guild) for _ in range(2)]
     bystander = await student_with_data(world, harness, world.guild)
     emu.remove_guild(guild)
@@ -217,7 +215,9 @@ async def student_with_data_in(world: World, harness: BotHarness, student: Any, 
     emu = world.emulator
     emu.add_member(guild.id, student.id)
     await (
-        await emu.slash(student, guild, "request new", options={"person": "Bo", "organization": "B"})
+        await emu.slash(
+            student, guild, "request new", options={"person": "Bo", "organization": "B"}
+        )
     ).message()
 
 
