@@ -14,6 +14,7 @@ import discord
 from bot.app import create_bot
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_content
+from bot.log_redaction import install_redaction
 from bot.storage.backup import backup_database
 from bot.storage.database import Database, StorageError
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # Tokens never reach the log, whatever the level (discord.py logs URLs at DEBUG).
+        install_redaction((settings.discord_token,))
         if args.verb == "check":
             load_content(settings.data_dir)
             print(f"settings and {settings.data_dir} are valid")

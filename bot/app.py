@@ -26,6 +26,7 @@ from bot.pacing import TokenBucket
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database
+from bot.storage.deletion_log import reapply_deletions
 from bot.storage.nudges import next_due_at
 from bot.ui.error_handler import InfoCoachTree
 from bot.ui.modal_rescue import rescue_orphaned_modal
@@ -74,6 +75,7 @@ class InfoCoachBot(commands.Bot):
         self.alarm = NudgeAlarm(self._dispatch_due, self._next_due, clock)
         self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
         self.nudges_started = asyncio.Event()  # set once delivery is running (tests wait on it)
+        self._background: set[asyncio.Task[Any]] = set()
 
     @property
     def db(self) -> Database:
@@ -114,7 +116,17 @@ class InfoCoachBot(commands.Bot):
             self._db = await Database.open(self.settings.db_path)
             self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
             self._actions = ActionContext(self._db, self.clock, self.content, self._planner)
-            self._membership = MembershipChecker(self._db, self.clock, self.pacer, self)
+            self._membership = MembershipChecker(
+                self._db,
+                self.clock,
+                self.pacer,
+                self,
+                self._planner,
+                guild_grace_days=self.settings.guild_grace_days,
+            )
+            # A backup restored over the database brings back what was deleted after it was
+            # taken: delete it again (bot/storage/deletion_log.py).
+            await reapply_deletions(self._db, self.clock.now())
             self._dispatcher = NudgeDispatcher(
                 db=self._db,
                 clock=self.clock,
@@ -137,6 +149,7 @@ class InfoCoachBot(commands.Bot):
         reconnects): first settle what a crash left half-sent, then arm the alarm."""
         if self.nudges_started.is_set():
             return
+        await self.reconcile_guilds()
         recovered = await self.dispatcher.recover_sending()
         if recovered:
             log.info("settled %s nudges left in flight by the last run", recovered)
@@ -154,11 +167,57 @@ class InfoCoachBot(commands.Bot):
 
     async def membership_housekeeping(self) -> None:
         """Hourly: check up to a batch of students not checked for a day (so each is checked
-        about daily), then delete the data of those gone past their server's grace period."""
+        about daily), then delete the data of those gone past their server's grace period, and
+        of servers the bot left longer than INFOCOACH_GUILD_GRACE_DAYS ago."""
         checked, gone = await self.membership.sweep()
         purged = await self.membership.purge_departed()
-        if checked or purged:
-            log.info("membership: checked %s, %s gone, %s deleted", checked, gone, purged)
+        servers = await self.membership.purge_departed_guilds()
+        if checked or purged or servers:
+            log.info(
+                "membership: checked %s, %s gone, %s deleted, %s servers deleted",
+                checked,
+                gone,
+                purged,
+                servers,
+            )
+
+    async def reconcile_guilds(self) -> None:
+        """At start-up: ask Discord which servers the bot is in (``GET /users/@me/guilds``, not
+        the gateway's list, which leaves out servers in an outage): a server with data that is
+        missing was left while the bot was offline, one recorded as left is back."""
+        try:
+            present = {guild.id async for guild in self.fetch_guilds(limit=None)}
+        except discord.HTTPException as exc:
+            log.warning("could not list the bot's servers (%s); trying again next start", exc)
+            return
+        left, back = await self.membership.reconcile_guilds(present)
+        if left or back:
+            log.info("servers: %s left while offline, %s added back", left, back)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # discord.py sends this only for a real removal: a GUILD_DELETE with "unavailable"
+        # (an outage) becomes on_guild_unavailable instead.
+        await self.membership.guild_left(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.membership.guild_joined(guild.id)
+
+    def _note_seen(self, interaction: discord.Interaction) -> None:
+        """A student acting inside a server is a member: one recorded as gone is back."""
+        if interaction.guild_id is None or self._membership is None:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._seen(self._membership, interaction.guild_id, interaction.user.id)
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    @staticmethod
+    async def _seen(membership: MembershipChecker, guild_id: int, user_id: int) -> None:
+        try:
+            await membership.seen_in_server(guild_id, user_id)
+        except Exception:  # e.g. shutting down: the next lookup will notice the return
+            log.warning("could not record that a student is back", exc_info=True)
 
     async def staff_summaries(self) -> None:
         posted = await send_weekly_staff_summaries(self.actions, self, self.pacer)
@@ -182,6 +241,7 @@ class InfoCoachBot(commands.Bot):
         # restart is rebuilt here (bot/ui/modal_rescue.py) instead of failing.
         if event_name == "interaction" and args:
             rescue_orphaned_modal(self, args[0])
+            self._note_seen(args[0])
         super().dispatch(event_name, *args, **kwargs)
 
     async def setup_hook(self) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB_PATH = DEFAULT_DATA_DIR / "infocoach.sqlite3"
+DEFAULT_GUILD_GRACE_DAYS = 30
+SECRET_SETTINGS = frozenset({"discord_token"})
 README_SETUP_SECTION = "README.md, section “Create the Discord application”"
 
 
@@ -33,6 +35,19 @@ class Settings:
     log_level: str = "INFO"
     backup_dir: Path | None = None  # nightly backups go here when set
     backup_keep: int = 7
+    guild_grace_days: int = DEFAULT_GUILD_GRACE_DAYS
+    """How long a server's data is kept after the bot leaves it (re-added within: all kept)."""
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_SETTINGS:
+                value = "<redacted>" if value else ""
+            parts.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(parts)})"
+
+    __str__ = __repr__
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -47,7 +62,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
         line = line.removeprefix("export ").strip()
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=value, got {raw.strip()!r}")
+            # Never echo the line: it may be a token pasted without its ``DISCORD_TOKEN=``.
+            raise ConfigError(
+                f"{path}, line {number}: expected KEY=value (the line is not shown: it may "
+                "hold a secret)"
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
@@ -105,6 +124,13 @@ def load_settings(
             f"INFOCOACH_BACKUP_KEEP must be a whole number of at least 1, got {raw_keep!r}."
         )
 
+    raw_grace = env.get("INFOCOACH_GUILD_GRACE_DAYS", "").strip() or str(DEFAULT_GUILD_GRACE_DAYS)
+    if not raw_grace.isascii() or not raw_grace.isdigit() or not 1 <= int(raw_grace) <= 3650:
+        raise ConfigError(
+            "INFOCOACH_GUILD_GRACE_DAYS must be a whole number of days from 1 to 3650, "
+            f"got {raw_grace!r}."
+        )
+
     return Settings(
         discord_token=token,
         db_path=db_path or DEFAULT_DB_PATH,
@@ -113,4 +139,5 @@ def load_settings(
         log_level=level,
         backup_dir=backup_dir,
         backup_keep=int(raw_keep),
+        guild_grace_days=int(raw_grace),
     )

@@ -11,17 +11,27 @@ from datetime import datetime, timedelta
 
 import discord
 
+from bot.actions.planner import NudgePlanner
 from bot.clock import Clock
 from bot.pacing import TokenBucket
-from bot.storage.database import Database
+from bot.storage.database import Database, Transaction
+from bot.storage.deletion_log import record_deletions
 from bot.storage.guild_settings import DEFAULT_DEPARTURE_GRACE_DAYS
 from bot.storage.membership import (
     MembershipRecord,
+    cancel_guild_nudges,
+    delete_guild_rows,
+    departed_guilds,
     departed_students,
+    guild_left_at,
+    guilds_with_data,
     is_departed,
     membership_of,
     record_departed,
+    record_guild_left,
+    record_guild_present,
     record_present,
+    students_of_guild,
     students_to_check,
 )
 from bot.storage.nudges import cancel_student_nudges
@@ -33,6 +43,7 @@ CHECK_EVERY = timedelta(days=1)
 DEFAULT_GRACE_DAYS = DEFAULT_DEPARTURE_GRACE_DAYS
 SWEEP_BATCH = 500
 LEFT_THE_SERVER = "left the server"
+BOT_LEFT_THE_SERVER = "InfoCoach left the server"
 
 
 class MembershipChecker:
@@ -41,19 +52,30 @@ class MembershipChecker:
     and the Discord client (for its servers and the member endpoint)."""
 
     def __init__(
-        self, db: Database, clock: Clock, pacer: TokenBucket, client: discord.Client
+        self,
+        db: Database,
+        clock: Clock,
+        pacer: TokenBucket,
+        client: discord.Client,
+        planner: NudgePlanner | None = None,
+        guild_grace_days: int = DEFAULT_GRACE_DAYS,
     ) -> None:
         self._db = db
         self._clock = clock
         self._pacer = pacer
         self._client = client
+        self._planner = planner
+        self.guild_grace_days = guild_grace_days
 
     async def check(self, guild_id: int, user_id: int) -> bool | None:
         """Look the student up and record the answer. True: still a member; False: gone (their
-        pending nudges are cancelled); None: unknown (the bot is not in that server, or Discord
-        failed), nothing recorded."""
+        pending nudges are cancelled), or the bot has left that server; None: unknown (the
+        server is not in the cache for another reason, e.g. an outage, or Discord failed),
+        nothing recorded. A student found back after leaving gets their reminders re-planned."""
         guild = self._client.get_guild(guild_id)
         if guild is None:
+            if await guild_left_at(self._db, guild_id) is not None:
+                return False  # its nudges were cancelled when the bot left
             return None
         await self._pacer.acquire()
         try:
@@ -67,11 +89,109 @@ class MembershipChecker:
         now = self._clock.now()
         async with self._db.transaction() as tx:
             if present:
+                if await is_departed(tx, guild_id, user_id):
+                    await self._came_back(tx, guild_id, user_id, now)
                 await record_present(tx, guild_id, user_id, now)
             else:
                 await record_departed(tx, guild_id, user_id, now)
                 await cancel_student_nudges(tx, guild_id, user_id, LEFT_THE_SERVER, now)
         return present
+
+    async def _came_back(self, tx: Transaction, guild_id: int, user_id: int, now: datetime) -> None:
+        """A student who had left is back: their reminders (cancelled when they left) are
+        planned again, inside the caller's transaction."""
+        await record_present(tx, guild_id, user_id, now)
+        if self._planner is not None:
+            await self._planner.replan_student(tx, guild_id, user_id, now)
+        log.info("a student came back to server %s; their reminders are planned again", guild_id)
+
+    async def seen_in_server(self, guild_id: int, user_id: int) -> bool:
+        """The student used the bot inside the server, so they are a member: if they were
+        recorded as gone, they are back (reminders re-planned). True if they were gone. One
+        primary-key read when nothing changed."""
+        record = await membership_of(self._db, guild_id, user_id)
+        if record is None or record.departed_at is None:
+            return False
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            if not await is_departed(tx, guild_id, user_id):
+                return False  # someone else recorded the return meanwhile
+            await self._came_back(tx, guild_id, user_id, now)
+        return True
+
+    # --- the bot's own servers --------------------------------------------------------------
+
+    async def guild_left(self, guild_id: int) -> bool:
+        """The bot was removed from the server (GUILD_DELETE without ``unavailable``, or
+        missing from its server list): the grace period starts and the server's pending
+        reminders are cancelled. True if this is news."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            news = await record_guild_left(tx, guild_id, now)
+            if news:
+                await cancel_guild_nudges(tx, guild_id, BOT_LEFT_THE_SERVER, now)
+        if news:
+            log.info(
+                "left server %s: its data is kept %s days unless InfoCoach is added back",
+                guild_id,
+                self.guild_grace_days,
+            )
+        return news
+
+    async def guild_joined(self, guild_id: int) -> bool:
+        """The bot is in the server (again): within the grace period everything was kept, and
+        the students' reminders are planned again. True if it had left."""
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            back = await record_guild_present(tx, guild_id)
+        if back and self._planner is not None:
+            for user_id in await students_of_guild(self._db, guild_id):
+                async with self._db.transaction() as tx:
+                    if await is_departed(tx, guild_id, user_id):
+                        continue  # the student had left the server themselves
+                    await self._planner.replan_student(tx, guild_id, user_id, now)
+        if back:
+            log.info("added back to server %s within its grace period: its data is kept", guild_id)
+        return back
+
+    async def reconcile_guilds(self, present: set[int]) -> tuple[int, int]:
+        """At start-up, with the servers the bot is in (``GET /users/@me/guilds``): servers
+        with data that are missing left while the bot was offline; recorded ones that are there
+        again were re-added. Returns (left, back)."""
+        left = back = 0
+        recorded = {guild_id for guild_id, _ in await departed_guilds(self._db)}
+        for guild_id in sorted(await guilds_with_data(self._db) - present - recorded):
+            left += await self.guild_left(guild_id)
+        for guild_id in sorted(recorded & present):
+            back += await self.guild_joined(guild_id)
+        return left, back
+
+    async def purge_departed_guilds(self, now: datetime | None = None) -> int:
+        """Erase everything stored about servers the bot left longer than the grace period ago
+        (each student in a transaction of their own, then the server's own rows). Returns how
+        many servers were erased."""
+        now = now or self._clock.now()
+        purged = 0
+        for guild_id, left_at in await departed_guilds(self._db):
+            if now - left_at < timedelta(days=self.guild_grace_days):
+                continue
+            users = await students_of_guild(self._db, guild_id)
+            for user_id in users:
+                async with self._db.transaction() as tx:
+                    if await guild_left_at(tx, guild_id) is None:
+                        break  # added back meanwhile
+                    await delete_student_data(tx, guild_id, user_id)
+            async with self._db.transaction() as tx:
+                if await guild_left_at(tx, guild_id) is None:
+                    continue
+                await delete_guild_rows(tx, guild_id)
+            subjects: list[tuple[int, int | None]] = [(guild_id, u) for u in users]
+            await record_deletions(self._db, [*subjects, (guild_id, None)], now)
+            purged += 1
+            log.info("deleted the data of server %s, left over its grace period ago", guild_id)
+        if purged:
+            await self._db.scrub_wal()
+        return purged
 
     async def still_member(
         self, guild_id: int, user_id: int, known: MembershipRecord | None = None
@@ -113,5 +233,8 @@ class MembershipChecker:
                     await delete_student_data(tx, gone.guild_id, gone.user_id)
             if deleted:
                 purged += 1
+                await record_deletions(self._db, [(gone.guild_id, gone.user_id)], now)
                 log.info("deleted the data of a student who left server %s", gone.guild_id)
+        if purged:
+            await self._db.scrub_wal()
         return purged

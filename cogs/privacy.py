@@ -1,4 +1,5 @@
-"""The student's data rights in this server: ``/privacy export | delete | share``."""
+"""The student's data rights: ``/privacy export | delete | share``. Export and delete also work
+in a DM with the bot, for any server the student has data in (even one InfoCoach has left)."""
 
 from __future__ import annotations
 
@@ -9,43 +10,107 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.actions.context import ActionContext
-from bot.actions.privacy import export_data, set_sharing, stored_data_counts
+from bot.actions.context import ActionContext, StudentKey
+from bot.actions.privacy import export_data, servers_with_data, set_sharing, stored_data_counts
+from bot.errors import EmptyState, UserError
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
     confirmation_view,
     deletion_warning,
     describe_counts,
+    server_label,
 )
-from bot.ui.guarded import student_of
+from bot.ui.guarded import parse_id, student_of
+
+AUTOCOMPLETE_LIMIT = 25
+NOT_A_SERVER_OF_YOURS = (
+    "Pick a server from the list: I have no data about you in that one. Nothing was changed."
+)
+PICK_A_SERVER = (
+    "You have data in more than one server: pick which one with the `server` option "
+    "(it lists them). Nothing was changed."
+)
+
+
+def where_label(interaction: discord.Interaction, guild_id: int) -> str:
+    """``in this server`` when used there, else ``in **Career Club**`` (or the server's id)."""
+    if interaction.guild_id == guild_id:
+        return "in this server"
+    return f"in {server_label(interaction, guild_id)}"
+
+
+def server_choice_name(interaction: discord.Interaction, guild_id: int) -> str:
+    guild = interaction.client.get_guild(guild_id)
+    name = guild.name if guild is not None else f"Server {guild_id} (InfoCoach has left it)"
+    return name[:100]
+
 
 if TYPE_CHECKING:
     from bot.app import InfoCoachBot
 
 
-@app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
 class PrivacyCog(
     commands.GroupCog,
     group_name="privacy",
-    group_description="See or delete what InfoCoach stores about you in this server",
+    group_description="See or delete what InfoCoach stores about you (in a server, or from a DM)",
 ):
+    """``export`` and ``delete`` also work in a direct message with the bot, for any server
+    the student has data in, including one InfoCoach has left (its data is kept for a grace
+    period, then deleted): the ``server`` option lists them."""
+
     def __init__(self, ctx: ActionContext) -> None:
         self.ctx = ctx
         super().__init__()
 
+    async def _target(self, interaction: discord.Interaction, server: str | None) -> StudentKey:
+        """Whose data in which server: the server picked (one the student has data in), else
+        the server the command is used in, else (in a DM) the only server they have data in."""
+        user_id = interaction.user.id
+        if server:
+            guild_id = parse_id(server.strip())
+            if guild_id not in await servers_with_data(self.ctx, user_id):
+                raise UserError(NOT_A_SERVER_OF_YOURS)
+            return StudentKey(guild_id, user_id)
+        if interaction.guild_id is not None:
+            return StudentKey(interaction.guild_id, user_id)
+        servers = await servers_with_data(self.ctx, user_id)
+        if len(servers) == 1:
+            return StudentKey(servers[0], user_id)
+        if not servers:
+            raise EmptyState("I have nothing stored about you in any server.")
+        raise UserError(PICK_A_SERVER)
+
+    async def _server_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        choices: list[app_commands.Choice[str]] = []
+        for guild_id in await servers_with_data(self.ctx, interaction.user.id):
+            name = server_choice_name(interaction, guild_id)
+            if current.casefold() in name.casefold():
+                choices.append(app_commands.Choice(name=name, value=str(guild_id)))
+        return choices[:AUTOCOMPLETE_LIMIT]
+
     @app_commands.command(
-        name="export", description="Download everything InfoCoach stores about you here (JSON)"
+        name="export", description="Download everything InfoCoach stores about you (JSON)"
     )
-    async def export(self, interaction: discord.Interaction) -> None:
-        who = student_of(interaction)
+    @app_commands.describe(
+        server="Which server's data (in a DM: any server you have data in, even one "
+        "InfoCoach has left); default: this server"
+    )
+    async def export(self, interaction: discord.Interaction, server: str | None = None) -> None:
+        who = await self._target(interaction, server)
+        where = where_label(interaction, who.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        export = await export_data(self.ctx, who)
+        guild = interaction.client.get_guild(who.guild_id)
+        export = await export_data(self.ctx, who, guild.name if guild else None)
         if export.empty:
-            intro = "I have nothing stored about you in this server; the file is empty."
+            intro = f"I have nothing stored about you {where}; the file is empty."
         else:
             intro = (
-                "Here is everything InfoCoach stores about you in this server "
+                f"Here is everything InfoCoach stores about you {where} "
                 f"({describe_counts(export.counts)})."
             )
         await interaction.followup.send(
@@ -53,25 +118,45 @@ class PrivacyCog(
             file=discord.File(
                 io.BytesIO(export.body),
                 filename=export.filename,
-                description="Your InfoCoach data in this server",
+                description="Your InfoCoach data in one server",
             ),
             ephemeral=True,
         )
 
     @app_commands.command(  # named after the method: /privacy delete
-        description="Erase everything InfoCoach stores about you here (asks first)"
+        description="Erase everything InfoCoach stores about you (asks first)"
     )
-    async def delete(self, interaction: discord.Interaction) -> None:
-        counts = await stored_data_counts(self.ctx, student_of(interaction))
+    @app_commands.describe(
+        server="Which server's data (in a DM: any server you have data in, even one "
+        "InfoCoach has left); default: this server"
+    )
+    async def delete(self, interaction: discord.Interaction, server: str | None = None) -> None:
+        who = await self._target(interaction, server)
+        where = where_label(interaction, who.guild_id)
+        counts = await stored_data_counts(self.ctx, who)
         if not counts:
             await interaction.response.send_message(
-                "I have nothing stored about you in this server, so there is nothing to delete.",
+                f"I have nothing stored about you {where}, so there is nothing to delete.",
                 ephemeral=True,
             )
             return
         await interaction.response.send_message(
-            deletion_warning(counts), view=confirmation_view(interaction.user.id), ephemeral=True
+            deletion_warning(counts, where),
+            view=confirmation_view(interaction.user.id, who.guild_id),
+            ephemeral=True,
         )
+
+    @export.autocomplete("server")
+    async def _export_servers(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._server_choices(interaction, current)
+
+    @delete.autocomplete("server")
+    async def _delete_servers(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._server_choices(interaction, current)
 
     @app_commands.command(
         name="share", description="Let this server's staff see your contacts' stages (or stop)"
@@ -81,7 +166,7 @@ class PrivacyCog(
         "notes); False: they see nothing about you"
     )
     async def share(self, interaction: discord.Interaction, enabled: bool) -> None:
-        result = await set_sharing(self.ctx, student_of(interaction), enabled)
+        result = await set_sharing(self.ctx, student_of(interaction), enabled)  # server only
         if result.enabled:
             message = (
                 "Sharing is **on**: this server's staff can see, with `/staff student`, the "

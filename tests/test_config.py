@@ -56,8 +56,38 @@ def test_malformed_values(tmp_path: Path, key: str, value: str, message: str):
 def test_malformed_dotenv_line(tmp_path: Path):
     dotenv = tmp_path / ".env"
     dotenv.write_text("DISCORD_TOKEN\n")
-    with pytest.raises(ConfigError, match=r"\.env:1"):
+    with pytest.raises(ConfigError, match=r"\.env, line 1"):
         load_settings({}, dotenv)
+
+
+def test_a_malformed_dotenv_line_is_never_echoed(tmp_path: Path):
+    # A token pasted without its "DISCORD_TOKEN=": the error names the line, not its text.
+    secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"# my bot\nLOG_LEVEL=INFO\n{secret}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, dotenv)
+    assert "line 3" in str(caught.value)
+    assert secret not in str(caught.value)
+    assert secret[:10] not in str(caught.value)
+
+
+def test_settings_repr_redacts_the_token(tmp_path: Path):
+    settings = load_settings({"DISCORD_TOKEN": "super-secret-token"}, tmp_path / "none.env")
+    assert "super-secret-token" not in repr(settings)
+    assert "super-secret-token" not in str(settings)
+    assert "discord_token='<redacted>'" in repr(settings)
+    assert "backup_keep=7" in repr(settings)
+
+
+def test_guild_grace_days(tmp_path: Path):
+    assert load_settings({"DISCORD_TOKEN": "t"}, tmp_path / "n.env").guild_grace_days == 30
+    settings = load_settings(
+        {"DISCORD_TOKEN": "t", "INFOCOACH_GUILD_GRACE_DAYS": "7"}, tmp_path / "n.env"
+    )
+    assert settings.guild_grace_days == 7
+    with pytest.raises(ConfigError, match="INFOCOACH_GUILD_GRACE_DAYS"):
+        load_settings({"DISCORD_TOKEN": "t", "INFOCOACH_GUILD_GRACE_DAYS": "0"}, tmp_path / "n")
 
 
 def test_backup_settings(tmp_path: Path):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from bot.actions.common import log_event, student_transaction
 from bot.actions.context import ActionContext, StudentKey
+from bot.storage.deletion_log import record_deletions
+from bot.storage.membership import guilds_of_student
 from bot.storage.privacy import count_student_data, delete_student_data, export_student_data
 from bot.storage.students import write_settings
 
@@ -22,21 +27,41 @@ class DataExport:
         return not any(self.counts.values())
 
 
-def export_filename(who: StudentKey) -> str:
-    return f"infocoach-export-{who.guild_id}-{who.user_id}.json"
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+FILENAME_NAME_LIMIT = 40
 
 
-async def export_data(ctx: ActionContext, who: StudentKey) -> DataExport:
-    """Everything stored about the student in this server, as a JSON file. A read: nothing is
-    logged or created."""
-    data = await export_student_data(ctx.db, who.guild_id, who.user_id, ctx.clock.now())
+def safe_file_part(name: str) -> str:
+    """``Career Club 🎓 (2026)`` → ``career-club-2026``: lowercase ASCII letters, digits and
+    single dashes only, at most :data:`FILENAME_NAME_LIMIT` characters (empty if nothing is
+    left)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = _UNSAFE.sub("-", ascii_name.lower()).strip("-")
+    return slug[:FILENAME_NAME_LIMIT].rstrip("-")
+
+
+def export_filename(who: StudentKey, server_name: str | None, on: date) -> str:
+    """``infocoach-export-career-club-2026-11-25.json``: the server's name (its id when the
+    name is unknown or has nothing usable in a file name) and the day."""
+    server = safe_file_part(server_name or "") or f"server-{who.guild_id}"
+    return f"infocoach-export-{server}-{on.isoformat()}.json"
+
+
+async def export_data(
+    ctx: ActionContext, who: StudentKey, server_name: str | None = None
+) -> DataExport:
+    """Everything stored about the student in this server, as a JSON file named after the
+    server (``server_name``, when known) and today's date. A read: nothing is logged or
+    created."""
+    now = ctx.clock.now()
+    data = await export_student_data(ctx.db, who.guild_id, who.user_id, now)
     body = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
     counts = {
         table: len(rows)
         for table, rows in data.items()
         if table != "export" and isinstance(rows, list)
     }
-    return DataExport(body, export_filename(who), counts)
+    return DataExport(body, export_filename(who, server_name, now.date()), counts)
 
 
 async def stored_data_counts(ctx: ActionContext, who: StudentKey) -> dict[str, int]:
@@ -48,9 +73,22 @@ async def stored_data_counts(ctx: ActionContext, who: StudentKey) -> dict[str, i
 async def delete_data(ctx: ActionContext, who: StudentKey) -> dict[str, int]:
     """Erase every row about the student in this server (rows deleted per table; empty when
     there was nothing). Nothing is logged, and the student row is not recreated: an event row
-    would itself be data about them."""
+    would itself be data about them.
+
+    Then the deletion reaches the disk: the WAL is checkpointed and truncated (with
+    ``secure_delete`` on, the freed pages are zeroed), and a hash of (server, user) goes to the
+    deletion log so that a restored older backup has it deleted again at start-up."""
     async with ctx.db.transaction() as tx:
-        return await delete_student_data(tx, who.guild_id, who.user_id)
+        counts = await delete_student_data(tx, who.guild_id, who.user_id)
+    if counts:
+        await record_deletions(ctx.db, [(who.guild_id, who.user_id)], ctx.clock.now())
+        await ctx.db.scrub_wal()
+    return counts
+
+
+async def servers_with_data(ctx: ActionContext, user_id: int) -> list[int]:
+    """The servers where the user has data, for the privacy commands used in a DM."""
+    return await guilds_of_student(ctx.db, user_id)
 
 
 @dataclass(frozen=True, slots=True)

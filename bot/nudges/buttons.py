@@ -50,7 +50,7 @@ from bot.ui.checklist import show_checklist
 from bot.ui.dm_forms import MeetingForm, SecondPersonForm, register_dm_forms, where
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.employer_moves import exhausted_text
-from bot.ui.guarded import GuardedCallback, context_of
+from bot.ui.guarded import GuardedCallback, context_of, parse_id
 from bot.ui.meeting import interview_brief
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class NudgeAction(
     ) -> NudgeAction:
         return cls(
             action=match["action"],
-            nudge_id=int(match["nudge"]),
+            nudge_id=parse_id(match["nudge"]),
             arg=match["arg"],
             label=getattr(item, "label", None),
         )

@@ -27,8 +27,11 @@ are aiosqlite internals: :mod:`bot.compat` gives them names of ours (``run_call`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +52,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+PRIVATE_FILE_MODE = 0o600
+"""The database, its WAL and shared-memory files, and backups: readable by their owner only."""
 CHECKPOINT_SECONDS = 0.5
 """How often (at most) the WAL is checkpointed while writes go on."""
 INLINE_YIELD_EVERY = 256
@@ -228,6 +233,24 @@ class Checkpointer:
         self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         self.runs += 1
 
+    async def truncate(self) -> bool:
+        """Copy the whole WAL into the database and truncate it to zero bytes (after a
+        deletion: the WAL still holds the deleted rows' old pages). Waits for the periodic
+        checkpoint first. Returns False if readers or the writer kept it from finishing (the
+        next call retries)."""
+        if self._task is not None:
+            await self._task
+        return await asyncio.to_thread(self._truncate)
+
+    def _truncate(self) -> bool:
+        conn = sqlite3.connect(str(self._path))  # its own: the periodic one may be running
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
+            (busy, _, _) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return not busy
+        finally:
+            conn.close()
+
     async def close(self) -> None:
         if self._task is not None:
             await self._task
@@ -245,9 +268,29 @@ def _connector(path: Path, *, any_thread: bool) -> Callable[[], sqlite3.Connecti
     return connector
 
 
+def create_private(path: Path) -> None:
+    """Make sure the database file exists and only its owner can read it (0600), before SQLite
+    opens it: SQLite creates the ``-wal`` and ``-shm`` files with the database file's
+    permissions, so they are private too. An existing file (and its ``-wal``/``-shm``) created
+    by an older version with looser permissions is tightened."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
+    for each in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(each.stat().st_mode) != PRIVATE_FILE_MODE:
+                each.chmod(PRIVATE_FILE_MODE)
+
+
 async def _configure(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten with zeros, not just unlinked (a student's deleted data
+    # must not stay readable in free pages).
+    await conn.execute("PRAGMA secure_delete = ON")
     await conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     await conn.execute("PRAGMA synchronous = NORMAL")
 

@@ -8,6 +8,8 @@ writes.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -24,12 +26,14 @@ from bot.storage.connections import (
     Transaction,
     connect_reader,
     connect_writer,
+    create_private,
 )
 from bot.storage.errors import StorageError
 from bot.storage.migrations import migrate
 from bot.storage.writer import BatchCommitError, GroupCommitWriter
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 __all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError", "Transaction"]
 
@@ -38,10 +42,17 @@ class Database:
     """Writes go through :meth:`transaction` (group-committed, see :mod:`bot.storage.writer`);
     reads use a separate connection so they never see another coroutine's uncommitted writes."""
 
-    def __init__(self, path: Path, writer: GroupCommitWriter, reader: ReadConnection):
+    def __init__(
+        self,
+        path: Path,
+        writer: GroupCommitWriter,
+        reader: ReadConnection,
+        checkpointer: Checkpointer | None = None,
+    ):
         self.path = path
         self.writer = writer
         self._reader = reader
+        self._checkpointer = checkpointer or Checkpointer(path)
 
     @classmethod
     async def open(cls, path: Path, *, inline_writes: bool = True) -> Database:
@@ -51,13 +62,19 @@ class Database:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
             conn = await connect_writer(path, inline=inline_writes)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         try:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
                 await cursor.fetchone()
+            # Off while migrating: a migration that rebuilds a table (the 12-step procedure)
+            # must not run its ON DELETE actions, and the pragma is a no-op inside the
+            # migration's transaction. Such a migration checks the keys itself.
+            await conn.execute("PRAGMA foreign_keys = OFF")
             await migrate(conn)  # may wait up to BUSY_TIMEOUT_MS for another process
+            await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
             reader = await connect_reader(path)
         except sqlite3.Error as exc:
@@ -66,7 +83,7 @@ class Database:
         checkpointer = Checkpointer(path) if inline_writes else None
         writer = GroupCommitWriter(conn, checkpointer=checkpointer)
         writer.start()
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, checkpointer or Checkpointer(path))
 
     async def close(self) -> None:
         """Waiting writes fail with :class:`StorageError`; the batch in progress commits."""
@@ -74,6 +91,21 @@ class Database:
             await self.writer.close()
         finally:
             await self._reader.close()
+            await self._checkpointer.close()
+
+    async def scrub_wal(self, attempts: int = 3) -> bool:
+        """After deleting someone's data: copy the WAL into the database and truncate it, so
+        the deleted rows' old page images leave the disk (with ``secure_delete`` on, the
+        database's own pages are zeroed). Retries a few times if a reader held it back;
+        returns whether it finished."""
+        for _ in range(attempts):
+            try:
+                if await self._checkpointer.truncate():
+                    return True
+            except sqlite3.Error:
+                log.warning("a truncating WAL checkpoint failed", exc_info=True)
+            await asyncio.sleep(0.05)
+        return False
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """``async with db.transaction() as tx:`` — the body's writes are saved when the block

@@ -101,3 +101,92 @@ async def is_departed(source: Source, guild_id: int, user_id: int) -> bool:
         (guild_id, user_id),
     )
     return row is not None
+
+
+# --- servers the bot has left -----------------------------------------------------------------
+
+
+async def record_guild_left(tx: Transaction, guild_id: int, now: datetime) -> bool:
+    """The bot is no longer in the server: its grace period starts now (or keeps its start, if
+    it had already left). True if this is news."""
+    cursor = await tx.execute(
+        "INSERT INTO departed_guilds (guild_id, left_at) VALUES (?, ?)"
+        " ON CONFLICT (guild_id) DO NOTHING",
+        (guild_id, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def record_guild_present(tx: Transaction, guild_id: int) -> bool:
+    """The bot is in the server (again): its grace period ends. True if it had left."""
+    cursor = await tx.execute("DELETE FROM departed_guilds WHERE guild_id = ?", (guild_id,))
+    return cursor.rowcount == 1
+
+
+async def guild_left_at(source: Source, guild_id: int) -> datetime | None:
+    """When the bot left the server (None: it is there, as far as is known)."""
+    row = await query_one(
+        source, "SELECT left_at FROM departed_guilds WHERE guild_id = ?", (guild_id,)
+    )
+    return from_db(row[0]) if row else None
+
+
+async def departed_guilds(source: Source) -> list[tuple[int, datetime]]:
+    """(guild_id, left_at) of every server the bot has left and whose data is still kept."""
+    rows = await query_all(source, "SELECT guild_id, left_at FROM departed_guilds")
+    found: list[tuple[int, datetime]] = []
+    for guild_id, left_at in rows:
+        when = from_db(left_at)
+        if when is not None:
+            found.append((guild_id, when))
+    return found
+
+
+async def guilds_with_data(source: Source) -> set[int]:
+    """Every server something is stored about (students, staff settings, checklists, audit)."""
+    rows = await query_all(
+        source,
+        "SELECT guild_id FROM students UNION SELECT guild_id FROM guild_settings"
+        " UNION SELECT guild_id FROM checklist_items UNION SELECT guild_id FROM staff_audit",
+    )
+    return {row[0] for row in rows}
+
+
+async def students_of_guild(source: Source, guild_id: int) -> list[int]:
+    rows = await query_all(
+        source, "SELECT user_id FROM students WHERE guild_id = ? ORDER BY user_id", (guild_id,)
+    )
+    return [row[0] for row in rows]
+
+
+async def guilds_of_student(source: Source, user_id: int) -> list[int]:
+    """The servers where the user has data (a students row), for the DM privacy commands."""
+    rows = await query_all(
+        source, "SELECT guild_id FROM students WHERE user_id = ? ORDER BY guild_id", (user_id,)
+    )
+    return [row[0] for row in rows]
+
+
+async def cancel_guild_nudges(tx: Transaction, guild_id: int, reason: str, now: datetime) -> int:
+    """Cancel every pending nudge in the server (the bot left it)."""
+    cursor = await tx.execute(
+        "UPDATE nudges SET status = 'cancelled', last_error = ?, updated_at = ?"
+        " WHERE guild_id = ? AND status = 'pending'",
+        (reason[:500], to_db(now), guild_id),
+    )
+    return cursor.rowcount
+
+
+GUILD_TABLES = ("guild_settings", "checklist_items", "staff_audit", "departed_guilds")
+"""The server-level tables: staff settings, checklist edits, the staff audit log, and the
+server's departure record. Deleted with the server's data."""
+
+
+async def delete_guild_rows(tx: Transaction, guild_id: int) -> int:
+    """Delete the server-level rows (students' rows go through
+    :func:`bot.storage.privacy.delete_student_data`, one student at a time)."""
+    deleted = 0
+    for table in GUILD_TABLES:
+        cursor = await tx.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+        deleted += max(cursor.rowcount, 0)
+    return deleted

@@ -38,6 +38,8 @@ INSTALLATION_TABLES = frozenset(
         "guild_settings",
         "checklist_items",
         "staff_audit",
+        # Servers the bot has left: the server's id and when (bot/storage/membership.py).
+        "departed_guilds",
     }
 )
 EXPORT_FORMAT = "InfoCoach personal data export"

@@ -25,7 +25,7 @@ from bot.domain.contacts import MAX_NAME
 from bot.errors import UserError
 from bot.storage.nudges import NudgeRow
 from bot.text import escape_markdown, long_date
-from bot.ui.guarded import GuardedModal, context_of
+from bot.ui.guarded import GuardedModal, context_of, parse_id
 from bot.ui.meeting import minutes_text, when
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 
@@ -222,9 +222,9 @@ def register_dm_forms(finish: FormFinish) -> None:
     """Rebuild these forms when one is submitted after a restart, answering with ``finish``."""
     register_modal(
         r"ic:mf:second:(?P<nudge>\d+):[0-9a-f]{8}",
-        lambda m: SecondPersonForm(int(m["nudge"]), finish, custom_id=m.string),
+        lambda m: SecondPersonForm(parse_id(m["nudge"]), finish, custom_id=m.string),
     )
     register_modal(
         r"ic:mf:meet:(?P<nudge>\d+):[0-9a-f]{8}",
-        lambda m: MeetingForm(int(m["nudge"]), finish, custom_id=m.string),
+        lambda m: MeetingForm(parse_id(m["nudge"]), finish, custom_id=m.string),
     )

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 
 import discord
 
-from bot.ui.guarded import GuardedCallback, ensure_owner
+from bot.ui.guarded import GuardedCallback, ensure_owner, parse_id
 
 MAX_PAGE = 10_000
 """A forged page number is clamped here (the view clamps it further to the pages it has)."""
@@ -44,7 +44,7 @@ class PageButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         return cls(
-            owner_id=int(match["owner"]),
+            owner_id=parse_id(match["owner"]),
             page=min(int(match["page"]), MAX_PAGE),
             forward=match["dir"] == "n",
         )

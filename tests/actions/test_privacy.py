@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from bot.actions.contacts import NewContact, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.planner import NudgePlanner
@@ -73,9 +75,10 @@ async def test_export_is_the_students_data_in_this_server_as_json(db: Database):
     await a_student_with_data(ctx, BOB)
     await set_timezone(ctx, ALICE_ELSEWHERE, "Asia/Tokyo")
 
-    export = await export_data(ctx, ALICE)
+    export = await export_data(ctx, ALICE, "Career Club")
 
-    assert export.filename == "infocoach-export-10-1.json" == export_filename(ALICE)
+    assert export.filename == f"infocoach-export-career-club-{NOW.date().isoformat()}.json"
+    assert export.filename == export_filename(ALICE, "Career Club", NOW.date())
     data = json.loads(export.body.decode("utf-8"))
     assert data["export"]["server_id"] == 10
     assert data["export"]["user_id"] == 1
@@ -150,3 +153,20 @@ async def test_sharing_is_stored_and_logged_both_ways(db: Database):
     assert await db.fetch_value(shared, (10, 1)) == 0
     assert (await events(db, ALICE))[-1] == ("share_toggled", {"enabled": False})
     assert await rows_of(db, "students", ALICE_ELSEWHERE) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [
+        ("Career Club", "career-club"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("Café «Über» 🎓 2026", "cafe-uber-2026"),
+        ("🎓🎓", "server-10"),  # nothing usable: the server's id
+        (None, "server-10"),
+        ("a" * 90, "a" * 40),
+        ('CON:<>|?*"\\', "con"),
+    ],
+)
+def test_export_file_names_are_safe(name: str | None, part: str):
+    day = NOW.date()
+    assert export_filename(ALICE, name, day) == f"infocoach-export-{part}-{day.isoformat()}.json"

@@ -35,6 +35,7 @@ EXPECTED_INSTALLATION_TABLES = {
     "guild_settings",
     "checklist_items",
     "staff_audit",
+    "departed_guilds",
 }
 
 
@@ -144,7 +145,9 @@ async def export_of(world: World, user, guild=None) -> tuple[dict[str, Any], Any
     message = await ix.message()
     assert message.ephemeral
     (attachment,) = message.attachments
-    assert attachment.filename == f"infocoach-export-{guild.id}-{user.id}.json"
+    # The server's name and the day, made safe for a file name (issue 12).
+    slug = guild.name.lower().replace(" ", "-")
+    assert re.fullmatch(rf"infocoach-export-{slug}-\d{{4}}-\d\d-\d\d\.json", attachment.filename)
     return json.loads(attachment.data), message
 
 

@@ -34,7 +34,11 @@ World: ``add_guild(name, *, owner=None, everyone_permissions=..., bot_permission
 @everyone | roles | ``permissions``; owner/Administrator = all);
 ``add_role(guild_id, name, permissions=0)``; ``add_channel(guild_id, name)``;
 ``set_member_roles(guild_id, user_id, [role_ids])``; ``set_member_permissions``;
-``remove_member``. Changes made while a bot is connected are pushed as gateway events
+``remove_member``; ``remove_guild(guild, unavailable=False)`` (the bot is removed: GUILD_DELETE
+and the server leaves ``GET /users/@me/guilds``; ``unavailable=True``: an outage, GUILD_DELETE
+with ``"unavailable": true``) and ``restore_guild(guild)`` (re-added or back: GUILD_CREATE).
+``GET /users/@me/guilds`` lists the bot's servers (``limit``/``before``/``after`` paging).
+Changes made while a bot is connected are pushed as gateway events
 (GUILD_CREATE, CHANNEL_CREATE, GUILD_ROLE_CREATE, GUILD_MEMBER_ADD/UPDATE/REMOVE — member
 events only when the bot identified with the members intent).
 

@@ -232,6 +232,40 @@ class DiscordEmulator:
     ) -> None:
         self.state.member(_id(guild_id), _id(user_id)).permissions = permissions
 
+    def remove_guild(self, guild: GuildRef, *, unavailable: bool = False) -> None:
+        """The bot leaves the server (kicked, or the server was deleted): GUILD_DELETE
+        ``{"id"}``, and the server drops out of ``GET /users/@me/guilds``; while no bot is
+        connected, it is simply gone at the next IDENTIFY. ``unavailable=True`` is an outage
+        instead: GUILD_DELETE ``{"id", "unavailable": true}``, the bot stays a member (it is
+        still listed). :meth:`restore_guild` undoes either."""
+        gid = _id(guild)
+        self.state.guild(gid)
+        if unavailable:
+            self.state.unavailable_guilds.add(gid)
+            self.gateway.emit("GUILD_DELETE", {"id": str(gid), "unavailable": True})
+            return
+        self.state.left_guilds[gid] = self.state.guilds.pop(gid)
+        self.state.unavailable_guilds.discard(gid)
+        self.gateway.emit("GUILD_DELETE", {"id": str(gid)})
+
+    def restore_guild(self, guild: GuildRef) -> EmulatedGuild:
+        """The server is back: the bot re-added (discord.py: ``on_guild_join``) or the outage
+        over (``on_guild_available``); a GUILD_CREATE is sent to a connected bot."""
+        gid = _id(guild)
+        joined = gid in self.state.left_guilds
+        if joined:
+            self.state.guilds[gid] = self.state.left_guilds.pop(gid)
+        self.state.unavailable_guilds.discard(gid)
+        session = self.gateway.active
+        if session is not None:
+            data = self.gateway.guild_create(gid, session.intents)
+            if joined:  # like Discord: a join's GUILD_CREATE has no "unavailable"
+                data.pop("unavailable", None)
+            else:
+                data["unavailable"] = False
+            self.gateway.emit("GUILD_CREATE", data)
+        return self.state.guild(gid)
+
     def remove_member(self, guild_id: GuildRef, user_id: UserRef) -> None:
         gid, uid = _id(guild_id), _id(user_id)
         self.state.member(gid, uid)

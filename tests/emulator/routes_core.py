@@ -45,7 +45,37 @@ def register_core_routes(router: Router, state: EmulatorState) -> None:
             raise ApiError(400, 50033, "Invalid Recipient(s)")
         return Reply(200, state.channel_payload(state.dm_channel(user_id)))
 
+    async def my_guilds(call: Call) -> Reply:
+        """The bot's servers as partial guilds, by id, paged with ``before``/``after`` and
+        ``limit`` (1–200, default 200) like Discord."""
+        raw_limit = call.query.get("limit", "200")
+        limit = int(raw_limit) if raw_limit.isdigit() else 0
+        if not 1 <= limit <= 200:
+            raise ApiError(400, 50035, "Invalid Form Body")
+        ids = sorted(state.guilds)
+        if call.query.get("after"):
+            ids = [g for g in ids if g > int(call.query["after"])]
+        if call.query.get("before"):
+            ids = [g for g in ids if g < int(call.query["before"])][-limit:]
+        me = state.bot_user.id
+        return Reply(
+            200,
+            [
+                {
+                    "id": str(g),
+                    "name": state.guilds[g].name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": state.guilds[g].owner_id == me,
+                    "permissions": str(state.guilds[g].member_permissions(me)),
+                    "features": [],
+                }
+                for g in ids[:limit]
+            ],
+        )
+
     router.add("GET", "/users/@me", get_me)
+    router.add("GET", "/users/@me/guilds", my_guilds)
     router.add("GET", "/oauth2/applications/@me", get_app)
     router.add("GET", "/applications/@me", get_app)
     router.add("POST", "/users/@me/channels", open_dm)

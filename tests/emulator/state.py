@@ -74,6 +74,9 @@ class EmulatorState:
     def __init__(self, *, bot_name: str = "InfoCoach", owner_name: str = "app-owner") -> None:
         self.users: dict[int, EmulatedUser] = {}
         self.guilds: dict[int, EmulatedGuild] = {}
+        # Servers the bot was removed from (kept to add it back), and servers in an outage.
+        self.left_guilds: dict[int, EmulatedGuild] = {}
+        self.unavailable_guilds: set[int] = set()
         self.channels: dict[int, EmulatedChannel] = {}
         self.dm_by_user: dict[int, int] = {}
         self.messages: dict[int, EmulatedMessage] = {}
