@@ -111,10 +111,11 @@ CREATE TABLE new_contact_questions (
     category    TEXT NOT NULL CHECK (category IN
                     ('trends', 'insights', 'advice', 'resources', 'assignments', 'own')),
     bank_id     TEXT,                                       -- set when taken from the bank
-    text        TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 300)
+    text        TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 300),
+    starred_at  TEXT                                        -- NULL: not starred (0011)
 );
-INSERT INTO new_contact_questions (id, contact_id, position, category, bank_id, text)
-    SELECT id, contact_id, position, category, bank_id, text FROM contact_questions;
+INSERT INTO new_contact_questions (id, contact_id, position, category, bank_id, text, starred_at)
+    SELECT id, contact_id, position, category, bank_id, text, starred_at FROM contact_questions;
 DROP TABLE contact_questions;
 ALTER TABLE new_contact_questions RENAME TO contact_questions;
 CREATE INDEX contact_questions_by_contact ON contact_questions (contact_id, position);
