@@ -21,7 +21,7 @@ from bot.domain.referrals import MAX_REFERRALS
 from bot.text import escape_markdown
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
-from bot.ui.guarded import GuardedModal, context_of, student_of
+from bot.ui.guarded import GuardedModal, context_of, parse_id, student_of
 from bot.ui.meeting import interview_brief
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 
@@ -110,7 +110,7 @@ def meeting_summary(result: MeetingLogged) -> str:
 
 register_modal(
     r"ic:mf:done:(?P<contact>\d+):[0-9a-f]{8}",
-    lambda m: MeetingLogModal(int(m["contact"]), custom_id=m.string),
+    lambda m: MeetingLogModal(parse_id(m["contact"]), custom_id=m.string),
 )
 
 

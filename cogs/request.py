@@ -15,6 +15,7 @@ from bot.actions.contacts import (
     contact_or_latest,
 )
 from bot.actions.context import ActionContext
+from bot.actions.followup import FollowUpSent, log_follow_up_sent
 from bot.actions.request import (
     ReplyLogged,
     RequestSent,
@@ -23,6 +24,7 @@ from bot.actions.request import (
 )
 from bot.domain.contacts import MAX_NAME, Connection
 from bot.domain.three_b_seven import ReplyClass
+from bot.glossary_links import link_first_mentions
 from bot.holiday_calendars import country_name
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
@@ -133,7 +135,8 @@ class RequestCog(
         if await student_zone(interaction) is None:
             return  # asked for their time zone first
         result = await log_request_sent(self.ctx, student_of(interaction), contact.id, sent_on)
-        await interaction.response.send_message(request_sent_text(result), ephemeral=True)
+        text = link_first_mentions(request_sent_text(result), self.ctx.content.glossary)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(
         name="reply", description="Log that a contact replied (stops the 3B7 routine)"
@@ -150,7 +153,28 @@ class RequestCog(
         replied_on: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         result = await log_reply(self.ctx, student_of(interaction), contact.id, replied_on)
-        await interaction.response.send_message(reply_logged_text(result), ephemeral=True)
+        text = link_first_mentions(reply_logged_text(result), self.ctx.content.glossary)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(
+        name="followed-up",
+        description="Log the one 3B7 follow-up you sent after 7 business days without a reply",
+    )
+    @app_commands.describe(
+        contact="Which contact",
+        sent_on="When you sent it: yesterday, Monday, Nov 3 or 2026-11-03 (default: today)",
+    )
+    @app_commands.rename(sent_on="date")
+    async def followed_up(
+        self,
+        interaction: discord.Interaction,
+        contact: ContactOption,
+        sent_on: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        if await student_zone(interaction) is None:
+            return  # asked for their time zone first
+        result = await log_follow_up_sent(self.ctx, student_of(interaction), contact.id, sent_on)
+        await interaction.response.send_message(follow_up_sent_text(result), ephemeral=True)
 
 
 def employer_text(added: ContactAdded) -> str:
@@ -189,6 +213,16 @@ def request_sent_text(result: RequestSent) -> str:
             f"{long_date(dates.count_from)}.",
         )
     return "\n".join(lines)
+
+
+def follow_up_sent_text(result: FollowUpSent) -> str:
+    name = escape_markdown(result.contact.display_name)
+    return (
+        f"{'Updated' if result.corrected else 'Logged'}: follow-up to **{name}** sent on "
+        f"{long_date(result.day)}. That was the one follow-up the method allows. No reply by "
+        f"**{long_date(result.close_on)}** → I'll remind you to close this contact and put your "
+        "time into the next one. If they answer first, log it with `/request reply`."
+    )
 
 
 def reply_logged_text(result: ReplyLogged) -> str:

@@ -12,7 +12,7 @@ import discord
 from bot.actions.context import StudentKey
 from bot.actions.reachability import mark_told, pending_unreachable_notice, retry_direct_messages
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, parse_id, student_of
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class RetryDirectMessages(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> RetryDirectMessages:
-        return cls(owner_id=int(match["owner"]))
+        return cls(owner_id=parse_id(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)

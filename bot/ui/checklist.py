@@ -19,7 +19,7 @@ from bot.glossary_links import GlossaryLinker
 from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, parse_id
 from bot.ui.progress_bar import progress_bar
 
 TICKED = "✅"
@@ -144,8 +144,8 @@ class ChecklistTick(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ChecklistTick:
         return cls(
-            owner_id=int(match["owner"]),
-            contact_id=int(match["contact"]),
+            owner_id=parse_id(match["owner"]),
+            contact_id=parse_id(match["contact"]),
             phase=match["phase"],
             item_id=match["item"],
         )

@@ -32,7 +32,14 @@ from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT
 from bot.errors import UserError
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, GuardedModal, context_of, ensure_owner, student_of
+from bot.ui.guarded import (
+    GuardedCallback,
+    GuardedModal,
+    context_of,
+    ensure_owner,
+    parse_id,
+    student_of,
+)
 from bot.ui.modal_rescue import modal_custom_id, register_modal
 
 OPTION_LABEL_LIMIT = 100
@@ -204,7 +211,7 @@ class CategorySelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CategorySelect:
-        return cls(owner_id=int(match["owner"]), contact_id=int(match["contact"]))
+        return cls(owner_id=parse_id(match["owner"]), contact_id=parse_id(match["contact"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
@@ -257,8 +264,8 @@ class BankQuestionSelect(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> BankQuestionSelect:
         return cls(
-            owner_id=int(match["owner"]),
-            contact_id=int(match["contact"]),
+            owner_id=parse_id(match["owner"]),
+            contact_id=parse_id(match["contact"]),
             category=match["category"],
         )
 
@@ -310,8 +317,8 @@ class RemoveQuestionSelect(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> RemoveQuestionSelect:
         return cls(
-            owner_id=int(match["owner"]),
-            contact_id=int(match["contact"]),
+            owner_id=parse_id(match["owner"]),
+            contact_id=parse_id(match["contact"]),
             category=match["category"],
         )
 
@@ -368,8 +375,8 @@ class StarQuestionSelect(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StarQuestionSelect:
         return cls(
-            owner_id=int(match["owner"]),
-            contact_id=int(match["contact"]),
+            owner_id=parse_id(match["owner"]),
+            contact_id=parse_id(match["contact"]),
             category=match["category"],
         )
 
@@ -413,8 +420,8 @@ class OwnQuestionButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> OwnQuestionButton:
         return cls(
-            owner_id=int(match["owner"]),
-            contact_id=int(match["contact"]),
+            owner_id=parse_id(match["owner"]),
+            contact_id=parse_id(match["contact"]),
             category=match["category"],
         )
 
@@ -460,9 +467,9 @@ class OwnQuestionModal(GuardedModal, title="Add your own question"):
 
 
 register_modal(
-    r"ic:mf:qo:(?P<owner>\d+):(?P<contact>\d+):(?P<category>[a-z]+):[0-9a-f]{8}",
+    rf"ic:mf:qo:(?P<owner>\d+):(?P<contact>\d+):(?P<category>{_CATEGORY}):[0-9a-f]{{8}}",
     lambda m: OwnQuestionModal(
-        int(m["owner"]), int(m["contact"]), m["category"], custom_id=m.string
+        parse_id(m["owner"]), parse_id(m["contact"]), m["category"], custom_id=m.string
     ),
 )
 

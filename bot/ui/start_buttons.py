@@ -15,7 +15,7 @@ from bot.actions.onboarding import start_pointer_due
 from bot.actions.settings import set_timezone
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.email_check import EmailDraftModal
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, parse_id, student_of
 from bot.ui.timezone_picker import COMMON_ZONES, local_time_line
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class StartTimezoneSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> StartTimezoneSelect:
-        return cls(owner_id=int(match["owner"]))
+        return cls(owner_id=parse_id(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
@@ -134,7 +134,7 @@ class FirstEmployerButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> FirstEmployerButton:
-        return cls(owner_id=int(match["owner"]))
+        return cls(owner_id=parse_id(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)
@@ -162,7 +162,7 @@ class CheckEmailButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CheckEmailButton:
-        return cls(owner_id=int(match["owner"]))
+        return cls(owner_id=parse_id(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)

@@ -15,7 +15,7 @@ from bot.domain.zone_search import POPULAR_ZONES, ZoneMatch
 from bot.errors import UserError
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
-from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, student_of
+from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, parse_id, student_of
 from bot.zone_table import zone_index
 
 COMMON_ZONES = POPULAR_ZONES
@@ -92,7 +92,7 @@ class TimezoneSelect(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> TimezoneSelect:
-        return cls(owner_id=int(match["owner"]))
+        return cls(owner_id=parse_id(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         ensure_owner(interaction, self.owner_id)

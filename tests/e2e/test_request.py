@@ -63,6 +63,7 @@ async def test_commands_are_registered_once_and_not_again_after_an_unchanged_res
         "check-email",
         "sent",
         "reply",
+        "followed-up",
     }
     assert emu.sync_calls() == 1
     await harness.restart()
@@ -556,3 +557,54 @@ async def test_an_unexpected_failure_gets_a_private_reply_and_is_logged_once(
         conn.execute("DROP TRIGGER fail_inserts")
         conn.commit()
         conn.close()
+
+
+async def test_followed_up_logs_the_one_follow_up_and_plans_the_close(
+    world: World, harness: BotHarness
+):
+    """`/request followed-up` is the slash twin of the 7B reminder's button: same event, same
+    close date, and a contact not yet asked is refused with nothing written."""
+    alice = world.student("alice")
+    await set_zone(world, alice, "America/New_York")
+    await add_contact(world, alice, person="Dana Reyes", organization="Contoso")
+    await add_contact(world, alice, person="Not Asked", organization="Fabrikam")
+    asked, not_asked = contact_ids(harness, alice)
+    harness.clock.set(datetime(2026, 11, 16, 15, 0, tzinfo=UTC))  # Monday morning
+    ix = await world.emulator.slash(
+        alice, world.guild, "request sent", options={"contact": str(asked)}
+    )
+    sent_text = (await ix.message()).text()
+    assert "3B7 routine (`/help topic:3b7`)" in sent_text  # first mention points to /help
+    harness.clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # Wednesday, day 7
+    before = database_snapshot(harness.db_path)
+    refused = await world.emulator.slash(
+        alice, world.guild, "request followed-up", options={"contact": str(not_asked)}
+    )
+    await assert_private_error(refused)
+    assert database_snapshot(harness.db_path) == before
+
+    ix = await world.emulator.slash(
+        alice, world.guild, "request followed-up", options={"contact": str(asked)}
+    )
+    message = await ix.message()
+    assert message.ephemeral
+    text = message.text()
+    assert "follow-up to **Dana Reyes (Contoso)** sent on Wednesday 25 November 2026" in text
+    assert "Friday 4 December 2026" in text  # 7 business days later (no holidays set)
+    (row,) = query(harness.db_path, "SELECT followed_up_at FROM contacts WHERE id = ?", (asked,))
+    assert row["followed_up_at"].startswith("2026-11-25")
+    kinds = [
+        r["kind"]
+        for r in query(
+            harness.db_path, "SELECT kind FROM events WHERE contact_id = ? ORDER BY id", (asked,)
+        )
+    ]
+    assert kinds[-1] == "follow_up_sent"
+    pending = query(
+        harness.db_path,
+        "SELECT kind FROM nudges WHERE contact_id = ? AND status = 'pending'",
+        (asked,),
+    )
+    kinds_pending = {r["kind"] for r in pending}
+    assert "close_no_reply" in kinds_pending
+    assert "follow_up" not in kinds_pending  # the 7B reminder is answered
