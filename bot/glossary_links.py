@@ -91,7 +91,12 @@ class GlossaryLinker:
                 continue
             closing = _CLOSING.match(segment, end)
             after = closing.end() if closing is not None else end
-            inserts.append((after, pointer(entry)))
+            if segment.startswith(" (", after):
+                # "quiet hours (21:00–08:00)" reads better as one bracket than two:
+                # "quiet hours (`/help topic:quiet-hours`; 21:00–08:00)"
+                inserts.append((after + 2, f"`/help topic:{entry.id}`; "))
+            else:
+                inserts.append((after, pointer(entry)))
         for at, text in sorted(inserts, reverse=True):
             segment = segment[:at] + text + segment[at:]
         return segment

@@ -68,3 +68,11 @@ def test_one_linker_spans_the_parts_of_a_reply(glossary: tuple[GlossaryEntry, ..
         "TIARA again, and quiet hours (`/help topic:quiet-hours`)"
     )
     assert linker.linked == {"tiara", "quiet-hours"}
+
+
+def test_a_mention_followed_by_a_bracket_shares_it(glossary: tuple[GlossaryEntry, ...]) -> None:
+    text = link_first_mentions("Mind your quiet hours (21:00–08:00) and the 3B7 routine.", glossary)
+    assert text == (
+        "Mind your quiet hours (`/help topic:quiet-hours`; 21:00–08:00) and the 3B7 routine "
+        "(`/help topic:3b7`)."
+    )

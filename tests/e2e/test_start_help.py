@@ -50,13 +50,13 @@ async def test_start_shows_the_method_the_reminders_privacy_and_three_first_step
         "**informational interviews** (`/help topic:informational-interview`): short",
         "**1. Make your LAMP list** (`/help topic:lamp`) of about 40 employers",
         "your top five (`/help topic:top-five`).",
-        "**2. Send a short 5-Point Email** (`/help topic:five-point-email`) (under 100 words, "
+        "**2. Send a short 5-Point Email** (`/help topic:five-point-email`; under 100 words, "
         "no job talk, your connection first)",
         "**3. Follow the 3B7 routine** (`/help topic:3b7`): no reply after 3 business days "
         "(`/help topic:business-days`) → write to a second person at the same employer; "
         "after 7 → one short follow-up to the first.",
-        "**4. Have a 15–30 minute conversation** with TIARA questions (`/help topic:tiara`) "
-        "(Trends, Insights, Advice, Resources, Assignments).",
+        "**4. Have a 15–30 minute conversation** with TIARA questions (`/help topic:tiara`; "
+        "Trends, Insights, Advice, Resources, Assignments).",
         "**5. Send a thank-you within 24 hours**",
     ):
         assert step in text
@@ -102,10 +102,10 @@ async def test_start_shows_the_servers_word_limit_and_the_students_own_settings(
         async with harness.bot.db.transaction() as tx:
             await update_server_settings(tx, world.guild.id, harness.clock.now(), word_limit=100)
     text = message.text()
-    assert "(under 75 words," in text
+    assert "; under 75 words," in text
     assert "1. Your time zone (`/help topic:time-zone`) is **America/New_York**" in text
     assert "**Weekly digest** (`/help topic:digest`) of what is due: off for you" in text
-    assert "quiet hours (`/help topic:quiet-hours`) (22:30–07:00 your time;" in text
+    assert "quiet hours (`/help topic:quiet-hours`; 22:30–07:00 your time;" in text
     (select,) = message.selects()
     assert select["placeholder"] == "Change your time zone (now America/New_York)"
 
