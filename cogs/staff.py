@@ -199,10 +199,15 @@ class StaffCog(
         embed, view = audit_page(
             await audit_log(self.ctx, staff_of(interaction), 0), interaction.user.id
         )
+        none = discord.AllowedMentions.none()
         if view is None:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=none
+            )
         else:
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=none
+            )
 
     @app_commands.command(
         name="student", description="A student's contact stages, if they chose to share them"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.actions.common import log_event, student_transaction
 from bot.actions.context import ActionContext, StudentKey
 from bot.storage.privacy import count_student_data, delete_student_data, export_student_data
+from bot.storage.staff_audit import forget_student_in_audit
 from bot.storage.students import write_settings
 
 
@@ -50,6 +51,7 @@ async def delete_data(ctx: ActionContext, who: StudentKey) -> dict[str, int]:
     there was nothing). Nothing is logged, and the student row is not recreated: an event row
     would itself be data about them."""
     async with ctx.db.transaction() as tx:
+        await forget_student_in_audit(tx, who.guild_id, who.user_id)
         return await delete_student_data(tx, who.guild_id, who.user_id)
 
 

@@ -36,7 +36,13 @@ async def seed_students(db: Database, n: int, guild: int = GUILD) -> list[int]:
                 if steps:
                     at = stamps[R] + timedelta(days=3)
                     await seed.nudge(
-                        tx, guild, user, contact, status="sent", at=at, kind="second_contact",
+                        tx,
+                        guild,
+                        user,
+                        contact,
+                        status="sent",
+                        at=at,
+                        kind="second_contact",
                         action="done" if k % 2 else None,
                     )
                     await seed.nudge(
