@@ -237,7 +237,10 @@ def requested_values(change: SettingsInput, manages_server: bool = True) -> dict
     if change.digest_channel_id is not None:
         values["digest_channel_id"] = change.digest_channel_id
     if change.zone is not None:
-        values["zone"] = parse_timezone(change.zone).key
+        try:
+            values["zone"] = parse_timezone(change.zone).key
+        except UserError as error:
+            raise UserError(f"{error.message} Nothing was changed.") from None
     if change.unset is not None:
         name = UNSETTABLE.get(change.unset)
         if name is None:
