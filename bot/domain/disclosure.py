@@ -206,8 +206,8 @@ def table(parts: Mapping[str, Sequence[Record]], period: Period = ALL_TIME) -> T
         rest_records = [r for key in hidden for r in inside(parts[key], period)]
         rest_value = rounded(len(rest_records)) if rest_records else 0
     total = sum(v for v in values.values() if v is not None) + (rest_value or 0)
-    if all(v is None for v in values.values()) and not rest_value:
-        return Table(values, rest_value, None)
+    if not shown and not rest_value:
+        return Table(dict.fromkeys(parts), None, None)  # nothing at all: say nothing either
     return Table(values, rest_value, total)
 
 
