@@ -98,7 +98,8 @@ async def test_the_extra_accounts_attack_recovers_nothing_about_maya(
     stats_text, _ = a["stats None"]
     assert "6 students so far: figures appear from 10." in stats_text
     stages = a["export None"]["stages.csv"].decode()
-    assert "hidden" in stages and "requested,5" not in stages
+    assert "hidden" in stages
+    assert "requested,5" not in stages
     medians = a["export None"]["median_days.csv"].decode()
     assert all(line.endswith("hidden") for line in medians.splitlines()[1:])
     (summary,) = a["summary"]
