@@ -18,6 +18,7 @@ from bot.actions.checklists import toggle_item
 from bot.actions.contacts import NewContact, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.planner import NudgePlanner
+from bot.actions.privacy import delete_data
 from bot.actions.request import log_request_sent
 from bot.actions.staff import (
     AUDIT_PAGE_SIZE,
@@ -54,7 +55,9 @@ from bot.storage.app_meta import get_meta
 from bot.storage.contacts import set_meeting, set_stage
 from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
+from bot.storage.staff_audit import AuditEntry
 from bot.storage.students import ensure_student, set_timezone, update_settings
+from bot.ui.staff_audit_pages import entry_sentence
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
 GUILD = 10
@@ -272,6 +275,58 @@ async def test_a_student_is_shown_only_after_opting_in_and_every_look_is_audited
         (STAFF.user_id, "student_viewed", {"student": 4242, "shared": False}),
         (STAFF.user_id, "student_viewed", {"student": SAM.user_id, "shared": True}),
     ]
+
+
+async def test_a_deleted_student_is_no_longer_named_in_the_audit_log(db: Database):
+    """/privacy delete keeps the staff action in the log but not who it was about."""
+    ctx = make_ctx(db)
+    await add_new_contact(ctx, SAM, NewContact("Ada Lovelace", "Initech"))
+    await student_progress(ctx, STAFF, SAM.user_id)
+    await student_progress(ctx, STAFF, 4242)
+    await delete_data(ctx, SAM)
+    rows = await audit_rows(db)
+    assert rows == [
+        (STAFF.user_id, "student_viewed", {"student": None, "shared": False, "forgotten": True}),
+        (STAFF.user_id, "student_viewed", {"student": 4242, "shared": False}),
+    ]
+    assert str(SAM.user_id) not in json.dumps([detail for _, _, detail in rows])
+    page = await audit_log(ctx, STAFF, 0)
+    sentences = [entry_sentence(entry) for entry in page.entries]
+    assert sentences == [
+        f"<@{STAFF.user_id}> looked for <@4242>'s progress (not shared: nothing shown)",
+        f"<@{STAFF.user_id}> looked for a student (who has since deleted their data)'s "
+        "progress (not shared: nothing shown)",
+    ]
+
+
+def test_audit_entries_read_as_sentences_with_names():
+    def entry(action: str, detail: dict[str, Any]) -> AuditEntry:
+        return AuditEntry(1, 77, action, detail, NOW)
+
+    assert entry_sentence(entry("settings_changed", {"word_limit": [100, 75]})) == (
+        "<@77> set the word limit 100 → 75"
+    )
+    assert entry_sentence(entry("settings_changed", {"staff_role_id": [None, 5]})) == (
+        "<@77> set the staff role none → <@&5>"
+    )
+    assert entry_sentence(entry("student_viewed", {"student": 9, "shared": True})) == (
+        "<@77> viewed <@9>'s shared progress"
+    )
+    files = {"since": "2026-11-02", "files": ["overview.csv", "stages.csv"]}
+    assert entry_sentence(entry("stats_exported", files)) == (
+        "<@77> exported the server figures since 2026-11-02: overview.csv, stages.csv"
+    )
+    assert entry_sentence(entry("stats_viewed", {"since": None})) == (
+        "<@77> viewed the server figures for all time"
+    )
+    moved = {"phase": "request", "item": "x1", "from": 2, "to": 1}
+    assert entry_sentence(entry("checklist_item_moved", moved)) == (
+        "<@77> moved item x1 in the request checklist (position 2 → 1)"
+    )
+    added = {"phase": "followup", "item": "c1", "text": "Send a *card*"}
+    assert entry_sentence(entry("checklist_item_added", added)) == (
+        "<@77> added item c1 “Send a \\*card\\*” in the followup checklist"
+    )
 
 
 async def test_the_audit_log_pages_newest_first(db: Database):

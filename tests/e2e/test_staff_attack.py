@@ -104,4 +104,3 @@ async def test_the_extra_accounts_attack_recovers_nothing_about_maya(
     assert all(line.endswith("hidden") for line in medians.splitlines()[1:])
     (summary,) = a["summary"]
     assert "Weekly InfoCoach summary" in summary[0]
-
