@@ -5,6 +5,7 @@ counts need 10 students; the same data always gives the same answer."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -45,11 +46,11 @@ def test_a_funnel_never_grows_and_hidden_gaps_stay_hidden(steps, period):
     assert all(v % disclosure.ROUND_TO == 0 for v in values)
     # Between two consecutive shown steps, the records that stopped are 0 or >= 10 students.
     indices = [i for i, v in enumerate(shown) if v is not None]
-    for i, j in zip(indices, indices[1:], strict=False):
+    for i, j in itertools.pairwise(indices):
         gap = set(inside(steps[i], period)) - set(inside(steps[j], period))
         assert students(gap) == 0 or students(gap) >= MIN_STUDENTS
     # A percentage only between two shown steps.
-    for before, after in zip(shown, shown[1:], strict=False):
+    for before, after in itertools.pairwise(shown):
         rate = disclosure.share(after, before)
         assert rate is None or (before is not None and after is not None)
     assert nested(steps, period) == shown  # the same data, the same answer
