@@ -1,5 +1,6 @@
-"""The weekly summary posted to the staff's chosen channel: which servers are due and their
-figures come from :mod:`bot.actions.staff_figures`; this renders and posts them."""
+"""The weekly summary posted to the staff's chosen channel on Mondays at 09:00 in the server's
+zone: which servers are due and their figures come from :mod:`bot.actions.staff_figures`;
+this renders and posts them. Call :func:`send_weekly_staff_summaries` hourly (the app does)."""
 
 from __future__ import annotations
 
@@ -28,12 +29,17 @@ async def send_weekly_staff_summaries(
         if summary is None:
             continue
         embed = stats_embed(summary.figures)
-        embed.title = f"Weekly InfoCoach summary (the last 7 days, week {due.week})"
-        png = await chart_png(summary.figures)
+        embed.title = f"Weekly InfoCoach summary (week {due.week})"
+        files = []
+        if embed.image.url is not None:
+            png = await chart_png(summary.figures)
+            files.append(discord.File(io.BytesIO(png), CHART_FILENAME))
         channel = client.get_partial_messageable(due.channel_id, guild_id=due.guild_id)
         await bucket.acquire()
         try:
-            await channel.send(embed=embed, file=discord.File(io.BytesIO(png), CHART_FILENAME))
+            await channel.send(
+                embed=embed, files=files, allowed_mentions=discord.AllowedMentions.none()
+            )
             posted += 1
         except discord.HTTPException as exc:
             log.warning("weekly staff summary for server %s not posted: %s", due.guild_id, exc)

@@ -177,8 +177,9 @@ class PrivacyCog(
         else:
             message = (
                 "Sharing is **off**: this server's staff see nothing about you individually, "
-                "only server-wide totals (any figure drawn from fewer than 5 students is "
-                "hidden). Turn it on with `/privacy share enabled:True`."
+                "only server-wide totals (a figure shows only when at least 10 students are "
+                "behind it, rounded to the nearest 5). Turn it on with "
+                "`/privacy share enabled:True`."
             )
         await interaction.response.send_message(message, ephemeral=True)
 

@@ -21,7 +21,6 @@ from bot.actions.context import ActionContext
 from bot.actions.staff import (
     SettingsInput,
     StaffKey,
-    StaffRole,
     audit_log,
     change_settings,
     show_settings,
@@ -58,7 +57,14 @@ from bot.ui.staff_checklist import (
     reworded_note,
     staff_checklist_embed,
 )
-from bot.ui.staff_settings import UNSET_CHOICES, holiday_choices, saved_text, settings_embed
+from bot.ui.staff_settings import (
+    UNSET_CHOICES,
+    holiday_choices,
+    saved_text,
+    settings_embed,
+    staff_role,
+    zone_choices,
+)
 from bot.ui.staff_student import not_shared_text, student_embed
 
 if TYPE_CHECKING:
@@ -66,9 +72,11 @@ if TYPE_CHECKING:
 
 MAX_FILES_PER_MESSAGE = 10
 EXPORT_INTRO = (
-    "This server's totals as CSV files, one per table. No row is about a single "
-    "student; figures drawn from fewer than 5 students are left out."
+    "This server's totals as CSV files, one per table. No row is about a single student: "
+    "a figure shows when at least 10 students are behind it, rounded to the nearest 5; "
+    "others read `hidden`."
 )
+SINCE_HELP = "Only from this Monday or 1st of a month on (server's zone), e.g. 2026-11-02"
 
 
 def staff_of(interaction: discord.Interaction) -> StaffKey:
@@ -118,7 +126,8 @@ class StaffCog(
         holidays="Public holidays to skip in business days: a country code (US, GB…) or none",
         digest_channel="Where the weekly staff summary goes",
         grace_days="Days to keep a departed student's data before deleting it, 1–365 (default 30)",
-        unset="Clear the staff role or the digest channel",
+        timezone="The server's time zone for staff views and the weekly summary (default UTC)",
+        unset="Clear the staff role, the digest channel or the time zone",
     )
     @app_commands.rename(
         word_limit="word-limit",
@@ -138,17 +147,19 @@ class StaffCog(
         holidays: app_commands.Range[str, 1, 20] | None = None,
         digest_channel: discord.TextChannel | None = None,
         grace_days: app_commands.Range[int, 1, 365] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
         unset: app_commands.Choice[str] | None = None,
     ) -> None:
         staff = staff_of(interaction)
         change = SettingsInput(
-            role=StaffRole(role.id, role.is_default(), role.managed) if role else None,
+            role=staff_role(role) if role else None,
             word_limit=word_limit,
             meeting_minutes=meeting_minutes,
             report_back_days=report_back_days,
             holidays=holidays,
             digest_channel_id=digest_channel.id if digest_channel else None,
             grace_days=grace_days,
+            zone=timezone,
             unset=unset.value if unset else None,
         )
         if change.empty:
@@ -173,6 +184,12 @@ class StaffCog(
     ) -> list[app_commands.Choice[str]]:
         return holiday_choices(current)
 
+    @settings.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
+
     # -- audit, one student, totals -------------------------------------------------------------
 
     @app_commands.command(
@@ -182,10 +199,15 @@ class StaffCog(
         embed, view = audit_page(
             await audit_log(self.ctx, staff_of(interaction), 0), interaction.user.id
         )
+        none = discord.AllowedMentions.none()
         if view is None:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=none
+            )
         else:
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=none
+            )
 
     @app_commands.command(
         name="student", description="A student's contact stages, if they chose to share them"
@@ -201,15 +223,17 @@ class StaffCog(
         )
 
     @app_commands.command(name="stats", description="This server's progress totals and funnel")
-    @app_commands.describe(since="Only activity from this day on, YYYY-MM-DD (default: all)")
+    @app_commands.describe(since=SINCE_HELP)
     async def stats(
         self, interaction: discord.Interaction, since: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         figures = await view_stats(self.ctx, staff_of(interaction), since)
         embed = stats_embed(figures)
+        if embed.image.url is None:  # no funnel step to draw
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
         png = await chart_png(figures)
-        embed.set_image(url=f"attachment://{CHART_FILENAME}")
         await interaction.followup.send(
             embed=embed,
             file=discord.File(io.BytesIO(png), filename=CHART_FILENAME),
@@ -217,7 +241,7 @@ class StaffCog(
         )
 
     @app_commands.command(name="export", description="This server's totals as CSV files")
-    @app_commands.describe(since="Only activity from this day on, YYYY-MM-DD (default: all)")
+    @app_commands.describe(since=SINCE_HELP)
     async def export(
         self, interaction: discord.Interaction, since: app_commands.Range[str, 1, 40] | None = None
     ) -> None:

@@ -37,6 +37,7 @@ from bot.storage.staff_audit import (
 )
 from bot.storage.students import get_student
 from bot.text import escape_markdown
+from bot.validation import parse_timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class StaffKey:
 
     guild_id: int
     user_id: int
+    manages_server: bool = False  # Manage Server (or Administrator), not only the staff role
 
 
 async def record_audit(
@@ -85,7 +87,11 @@ DEFAULTS = {
     "report_back_days": DEFAULT_REPORT_BACK_DAYS,
     "departure_grace_days": DEFAULT_DEPARTURE_GRACE_DAYS,
 }
-UNSETTABLE = {"staff_role_id": "staff role", "digest_channel_id": "digest channel"}
+UNSETTABLE = {
+    "staff_role_id": "staff role",
+    "digest_channel_id": "digest channel",
+    "zone": "time zone",
+}
 """The settings staff can clear (column: its name in messages)."""
 RESCHEDULING = frozenset({"report_back_days", "holiday_country"})
 """Settings the students' reminders depend on: changing one re-plans the whole server."""
@@ -98,6 +104,8 @@ class StaffRole:
     id: int
     everyone: bool  # the server's @everyone role
     managed: bool  # managed by an integration (a bot or a subscription)
+    holders: int | None = None  # members with it, when the member list is known
+    members: int | None = None  # members of the server, when the member list is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,7 @@ class SettingsInput:
     holidays: str | None = None
     digest_channel_id: int | None = None
     grace_days: int | None = None
+    zone: str | None = None  # an IANA name as typed
     unset: str | None = None
 
     @property
@@ -193,11 +202,24 @@ def check_role(role: StaffRole | None) -> None:
             f"<@&{role.id}> is managed by an integration (a bot or a subscription), so it "
             "can't be the staff role. Nothing was changed."
         )
+    if role.holders is not None and role.members and role.holders * 2 > role.members:
+        raise UserError(
+            f"<@&{role.id}> is held by {role.holders} of the server's {role.members} members: "
+            "most of them would be staff. Pick a role only staff have. Nothing was changed."
+        )
 
 
-def requested_values(change: SettingsInput) -> dict[str, Any]:
+ROLE_NEEDS_MANAGE_SERVER = (
+    "Only members with Manage Server can change the staff role: a staff role could otherwise "
+    "hand itself on to any role. Nothing was changed."
+)
+
+
+def requested_values(change: SettingsInput, manages_server: bool = True) -> dict[str, Any]:
     """The columns to store, checked; a UserError names the first thing wrong."""
     values: dict[str, Any] = {}
+    if (change.role is not None or change.unset == "staff_role_id") and not manages_server:
+        raise UserError(ROLE_NEEDS_MANAGE_SERVER)
     for column, value in (
         ("word_limit", change.word_limit),
         ("meeting_minutes", change.meeting_minutes),
@@ -214,11 +236,17 @@ def requested_values(change: SettingsInput) -> dict[str, Any]:
         values["staff_role_id"] = change.role.id
     if change.digest_channel_id is not None:
         values["digest_channel_id"] = change.digest_channel_id
+    if change.zone is not None:
+        try:
+            values["zone"] = parse_timezone(change.zone).key
+        except UserError as error:
+            raise UserError(f"{error.message} Nothing was changed.") from None
     if change.unset is not None:
         name = UNSETTABLE.get(change.unset)
         if name is None:
             raise UserError(
-                "Only the staff role or the digest channel can be unset. Nothing was changed."
+                "Only the staff role, the digest channel or the time zone can be unset. Nothing "
+                "was changed."
             )
         if change.unset in values:
             raise UserError(
@@ -234,7 +262,7 @@ async def change_settings(
     """Save the settings staff changed (audited as ``settings_changed`` with each change's old
     and new value). A change to a setting reminders depend on re-plans the whole server after
     the commit, in batches. Nothing given, or nothing different: nothing is written."""
-    values = requested_values(change)
+    values = requested_values(change, staff.manages_server)
     before = await server_settings(ctx.db, staff.guild_id)
     if not values:
         return _view(ctx, before)
@@ -246,6 +274,7 @@ async def change_settings(
         "staff_role_id": before.staff_role_id,
         "digest_channel_id": before.digest_channel_id,
         "departure_grace_days": before.departure_grace_days,
+        "zone": before.zone,
     }
     changes = {k: (current[k], v) for k, v in values.items() if current[k] != v}
     if not changes:

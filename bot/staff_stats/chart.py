@@ -8,41 +8,41 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from bot.staff_stats.figures import FEWER_THAN, ServerStats, percent, visible, whole
-from bot.staff_stats.render import period_text
+from bot.staff_stats.render import percent, period_text
+from bot.staff_stats.shown import StaffFigures
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 450, 100
 BAR_COLOUR = "#5865F2"
 HIDDEN_COLOUR = "#888888"
+HIDDEN_NOTE = "hidden (fewer than 10 students)"
 CHART_LOCK = asyncio.Lock()  # drawing is CPU work: off the event loop, one chart at a time
 
 
 @dataclass(frozen=True, slots=True)
 class Bar:
     label: str
-    value: int | None  # None: hidden by the minimum group rule (no bar is drawn)
+    value: int | None  # None: hidden by the disclosure rule (no bar is drawn)
     note: str  # the text beside the bar
 
 
-def funnel_bars(stats: ServerStats) -> list[Bar]:
-    """What the chart draws, top to bottom: only figures the minimum group rule lets through."""
+def funnel_bars(figures: StaffFigures) -> list[Bar]:
+    """What the chart draws, top to bottom: only figures the disclosure rule lets through."""
     bars: list[Bar] = []
-    for step in stats.funnel:
-        value = visible(step.reached)
-        if value is None:
-            bars.append(Bar(step.stage.label.capitalize(), None, FEWER_THAN))
+    for step in figures.funnel:
+        label = step.stage.label.capitalize()
+        if step.reached is None:
+            bars.append(Bar(label, None, HIDDEN_NOTE))
             continue
-        note = whole(value)
-        rate = None if step.conversion is None else visible(step.conversion)
-        if rate is not None:
-            note += f"  ({percent(rate)} of the step before)"
-        bars.append(Bar(step.stage.label.capitalize(), round(value), note))
+        note = str(step.reached)
+        if step.conversion is not None:
+            note += f"  ({percent(step.conversion)} of the step before)"
+        bars.append(Bar(label, step.reached, note))
     return bars
 
 
-def funnel_chart_png(stats: ServerStats) -> bytes:
-    """An 800×450 PNG of the funnel; hidden steps have no bar, only the words "fewer than 5"."""
-    bars = funnel_bars(stats)
+def funnel_chart_png(figures: StaffFigures) -> bytes:
+    """An 800×450 PNG of the funnel; hidden steps have no bar, only the word "hidden"."""
+    bars = funnel_bars(figures)
     # Imported here: matplotlib costs ~1 s and ~45 MiB, only worth paying when a chart is drawn.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
@@ -71,7 +71,7 @@ def funnel_chart_png(stats: ServerStats) -> bytes:
         axes.set_xticks([])
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    title = f"Funnel: requested → replied → met → thanked\n{period_text(stats)}"
+    title = f"Funnel: requested → replied → met → thanked\n{period_text(figures)}"
     axes.set_title(title, fontsize=11)
     figure.tight_layout()
     buffer = io.BytesIO()
@@ -79,7 +79,7 @@ def funnel_chart_png(stats: ServerStats) -> bytes:
     return buffer.getvalue()
 
 
-async def chart_png(stats: ServerStats) -> bytes:
+async def chart_png(figures: StaffFigures) -> bytes:
     """:func:`funnel_chart_png` in a worker thread, one chart at a time."""
     async with CHART_LOCK:
-        return await asyncio.to_thread(funnel_chart_png, stats)
+        return await asyncio.to_thread(funnel_chart_png, figures)

@@ -1,30 +1,35 @@
 """Gather one server's rows (:mod:`bot.storage.staff_figures`) and turn them into
-:class:`ServerStats`."""
+:class:`ServerCells`, then into what staff may see (:func:`compute_stats`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from bot.config import DEFAULT_DATA_DIR
 from bot.content import PHASES, Checklist, load_checklist
-from bot.staff_stats.figures import (
-    STAMPED,
-    ContactFacts,
-    Figure,
-    ServerStats,
-    build_stats,
-    start_of,
-)
+from bot.domain.business_days import HolidayCalendar
+from bot.domain.disclosure import Period, midnight, period_starts
+from bot.domain.stalls import StallKind, find_stalls
+from bot.staff_stats.figures import STAMPED, ContactFacts, SentNudge, ServerCells, build_cells
+from bot.staff_stats.shown import StaffFigures, disclose
+from bot.storage.contacts import ContactRecord
 from bot.storage.database import Source
 from bot.storage.employers import server_standings
 from bot.storage.staff_figures import (
     ContactRow,
-    nudge_outcomes,
+    latest_events,
+    open_contacts,
+    sent_nudges,
     server_contacts,
-    students_with_events,
+    server_students,
+    undeliverable_nudges,
 )
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @cache
@@ -50,29 +55,86 @@ def contact_facts(row: ContactRow) -> ContactFacts:
     )
 
 
+def stalled_students(
+    contacts: list[ContactRecord],
+    zones: Mapping[int, ZoneInfo],
+    now: datetime,
+    holidays: HolidayCalendar = None,
+) -> dict[StallKind, list[int]]:
+    """kind → the student of each stalled contact (the students' own stall rules, each in the
+    student's zone; UTC for a student who never set one)."""
+    by_student: dict[int, list[ContactRecord]] = defaultdict(list)
+    for contact in contacts:
+        by_student[contact.user_id].append(contact)
+    found: dict[StallKind, list[int]] = defaultdict(list)
+    for user, theirs in by_student.items():
+        for stall in find_stalls(theirs, now, zones.get(user, UTC_ZONE), holidays):
+            found[stall.kind].append(user)
+    return found
+
+
+def server_period(since: date | None, zone: ZoneInfo, first: date, today: date) -> Period:
+    """The period from ``since`` (a week or month start, local to ``zone``; None: all time),
+    with every start staff could have picked instead."""
+    starts = tuple(midnight(day, zone) for day in period_starts(first, today))
+    return Period(None if since is None else midnight(since, zone), starts)
+
+
+async def compute_cells(
+    source: Source,
+    guild_id: int,
+    since: date | None,
+    now: datetime,
+    *,
+    zone: ZoneInfo = UTC_ZONE,
+    checklists: Mapping[str, Checklist] | None = None,
+    holidays: HolidayCalendar = None,
+) -> ServerCells:
+    """The server's figures as cells for the period from ``since`` (local midnight in
+    ``zone``; None = all time)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    students = await server_students(source, guild_id)
+    contacts = [contact_facts(row) for row in await server_contacts(source, guild_id)]
+    events = await latest_events(source, guild_id)
+    sent = [
+        SentNudge(row.user_id, row.kind, row.sent_at, row.action)
+        for row in await sent_nudges(source, guild_id)
+    ]
+    undeliverable = await undeliverable_nudges(source, guild_id)
+    moments = [*events.values(), *(c.updated_at for c in contacts), *(n.sent_at for n in sent)]
+    today = now.astimezone(zone).date()
+    first = min((at.astimezone(zone).date() for at in moments), default=today)
+    zones = {s.user_id: ZoneInfo(s.timezone) for s in students if s.timezone}
+    return build_cells(
+        period=server_period(since, zone, min(first, since or first), today),
+        zone=zone,
+        now=now,
+        registered=len(students),
+        sharing=sum(1 for s in students if s.sharing),
+        latest_events=events,
+        contacts=contacts,
+        sent=sent,
+        undeliverable=undeliverable,
+        checklists=checklists if checklists is not None else default_checklists(),
+        stalls=stalled_students(await open_contacts(source, guild_id), zones, now, holidays),
+        employers=await server_standings(source, guild_id),
+    )
+
+
 async def compute_stats(
     source: Source,
     guild_id: int,
     since: date | None,
     now: datetime,
+    *,
+    zone: ZoneInfo = UTC_ZONE,
     checklists: Mapping[str, Checklist] | None = None,
-) -> ServerStats:
-    """The server's aggregate figures since ``since`` (a UTC date; None = all time).
-
-    ``checklists`` are the visible items per phase used for checklist completion; by default the
-    shipped default checklists.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    start = start_of(since)
-    students = await students_with_events(source, guild_id, start)
-    nudges = await nudge_outcomes(source, guild_id, start)
-    return build_stats(
-        since=since,
-        now=now,
-        students_active=Figure(students, students),
-        contacts=[contact_facts(row) for row in await server_contacts(source, guild_id)],
-        nudges={outcome: Figure(tally.rows, tally.students) for outcome, tally in nudges.items()},
-        checklists=checklists if checklists is not None else default_checklists(),
-        employers=await server_standings(source, guild_id),
+    holidays: HolidayCalendar = None,
+) -> StaffFigures:
+    """What staff may see of the server's figures since ``since`` (see :func:`compute_cells`
+    and :func:`bot.staff_stats.shown.disclose`)."""
+    cells = await compute_cells(
+        source, guild_id, since, now, zone=zone, checklists=checklists, holidays=holidays
     )
+    return disclose(cells, since)

@@ -1,10 +1,11 @@
-"""The statistics as CSV files, one per table: UTF-8, a header row, aggregates only.
+"""The figures as CSV files, one per table: UTF-8, a header row, aggregates only. Renders a
+:class:`StaffFigures` (the disclosure rule already applied) and nothing else.
 
-Every file starts with ``since`` (YYYY-MM-DD, or ``all`` for all time) and ``generated_at`` (ISO
-8601, UTC). A figure hidden by the minimum group rule reads ``fewer than 5``; a cell with nothing
-to say (the first funnel step's conversion) is empty. Percentages have one decimal; so do days
-and medians. ``employers.csv`` counts the students' LAMP lists as they stand at
-``generated_at``, whatever ``since`` says.
+Every file starts with ``since`` (YYYY-MM-DD, or ``all``), ``zone`` (the server's, in which
+``since`` starts at midnight) and ``generated_at`` (ISO 8601, UTC). A hidden figure reads
+``hidden``; hidden rows of a table are counted together in an ``other_together`` row when that
+is shown. Counts are rounded to the nearest 5; percentages have one decimal, days are whole.
+``employers.csv`` and ``stalls.csv`` count things as they stand at ``generated_at``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import UTC
 
-from bot.staff_stats.figures import FEWER_THAN, Figure, ServerStats, visible
+from bot.staff_stats.shown import ShownTable, StaffFigures
 
-COMMON = ("since", "generated_at")
+HIDDEN = "hidden"
+REST = "other_together"
+COMMON = ("since", "zone", "generated_at")
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "overview.csv": (*COMMON, "figure", "value"),
     "stages.csv": (*COMMON, "stage", "contacts"),
     "funnel.csv": (*COMMON, "step", "contacts_reached", "conversion_from_previous_percent"),
     "median_days.csv": (*COMMON, "from_stage", "to_stage", "median_days"),
     "reply_classes.csv": (*COMMON, "reply_class", "contacts", "share_percent"),
-    "nudges.csv": (*COMMON, "outcome", "nudges"),
+    "nudges.csv": (*COMMON, "kind", "sent"),
+    "pressed.csv": (*COMMON, "button", "nudges", "share_percent"),
+    "stalls.csv": (*COMMON, "stall", "contacts"),
     "employers.csv": (*COMMON, "figure", "value"),
     "checklists.csv": (
         *COMMON,
@@ -36,50 +42,56 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 """File name → its columns, in order."""
 
 
-def _number(figure: Figure) -> str:
-    value = visible(figure)
-    return FEWER_THAN if value is None else str(round(value))
+def _number(value: int | None) -> str:
+    return HIDDEN if value is None else str(value)
 
 
-def _percent(figure: Figure | None) -> str:
-    if figure is None:
+def _percent(value: float | None, shown: bool = True) -> str:
+    if not shown:
         return ""
-    value = visible(figure)
-    return FEWER_THAN if value is None else f"{value * 100:.1f}"
+    return HIDDEN if value is None else f"{value * 100:.1f}"
 
 
-def _days(figure: Figure) -> str:
-    value = visible(figure)
-    return FEWER_THAN if value is None else f"{value:.1f}"
+def _table(table: ShownTable, *, shares: bool = False) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for row in table.rows:
+        cells = (row.key, _number(row.value))
+        rows.append((*cells, _percent(row.share)) if shares else cells)
+    if table.rest is not None:
+        rows.append((REST, str(table.rest), "") if shares else (REST, str(table.rest)))
+    rows.append(("total", _number(table.total), "") if shares else ("total", _number(table.total)))
+    return rows
 
 
-def _median(figure: Figure) -> str:
-    value = visible(figure)
-    return FEWER_THAN if value is None else f"{value:.1f}"
-
-
-def _rows(stats: ServerStats) -> dict[str, Iterable[tuple[str, ...]]]:
+def _rows(figures: StaffFigures) -> dict[str, Iterable[tuple[str, ...]]]:
+    employers = figures.employers
     return {
         "overview.csv": [
-            ("students_active", _number(stats.students_active)),
-            ("contacts_changed", _number(stats.contacts)),
+            ("students_registered", str(figures.registered)),
+            ("students_sharing_with_staff", str(figures.sharing)),
+            ("students_active", _number(figures.students_active)),
+            ("contacts_changed", _number(figures.stages.total)),
+            ("nudges_undeliverable", _number(figures.undeliverable)),
         ],
-        "stages.csv": [(s.stage.value, _number(s.contacts)) for s in stats.stages],
+        "stages.csv": _table(figures.stages),
         "funnel.csv": [
-            (f.stage.value, _number(f.reached), _percent(f.conversion)) for f in stats.funnel
+            (f.stage.value, _number(f.reached), _percent(f.conversion, n > 0))
+            for n, f in enumerate(figures.funnel)
         ],
         "median_days.csv": [
-            (i.start.value, i.end.value, _days(i.median_days)) for i in stats.intervals
+            (i.start.value, i.end.value, _number(i.median_days)) for i in figures.intervals
         ],
-        "reply_classes.csv": [
-            (r.reply_class, _number(r.contacts), _percent(r.share)) for r in stats.reply_classes
-        ],
-        "nudges.csv": [(n.outcome, _number(n.nudges)) for n in stats.nudges],
+        "reply_classes.csv": _table(figures.reply_classes, shares=True),
+        "nudges.csv": _table(figures.nudges),
+        "pressed.csv": _table(figures.pressed, shares=True),
+        "stalls.csv": [(row.key, _number(row.value)) for row in figures.stalls],
         "employers.csv": [
-            ("students_with_employer_list", _number(stats.employers.students_listing)),
-            ("students_with_full_active_five", _number(stats.employers.students_with_five)),
-            ("median_employers_per_student", _median(stats.employers.median_per_student)),
-            ("employers_fully_scored_percent", _percent(stats.employers.scored_share)),
+            ("students_with_employer_list", _number(employers.listing)),
+            ("students_with_full_active_five", _number(employers.five)),
+            ("median_employers_per_student", _number(employers.median_per_student)),
+            ("employers_listed", _number(employers.employers)),
+            ("employers_fully_scored", _number(employers.scored)),
+            ("employers_fully_scored_percent", _percent(employers.scored_share)),
         ],
         "checklists.csv": [
             (
@@ -89,19 +101,20 @@ def _rows(stats: ServerStats) -> dict[str, Iterable[tuple[str, ...]]]:
                 _number(p.completed),
                 _percent(p.share),
             )
-            for p in stats.checklists
+            for p in figures.checklists
         ],
     }
 
 
-def stats_csv_files(stats: ServerStats) -> list[tuple[str, bytes]]:
+def stats_csv_files(figures: StaffFigures) -> list[tuple[str, bytes]]:
     """``(file name, UTF-8 bytes)`` for each table in :data:`CSV_COLUMNS`, in that order."""
     common = (
-        "all" if stats.since is None else stats.since.isoformat(),
-        stats.generated_at.isoformat(timespec="seconds"),
+        "all" if figures.since is None else figures.since.isoformat(),
+        figures.zone.key,
+        figures.generated_at.astimezone(UTC).isoformat(timespec="seconds"),
     )
     files: list[tuple[str, bytes]] = []
-    for name, rows in _rows(stats).items():
+    for name, rows in _rows(figures).items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS[name])

@@ -1,46 +1,44 @@
-"""Server statistics as pure data: every figure is a value plus the number of distinct students
-behind it, and :func:`shown` alone decides whether a figure may be shown (the minimum group rule).
+"""Server statistics as cells: every figure is the set of records behind it (one per contact,
+nudge or student, each with its student and the moment that puts it in a period). What may be
+shown of a cell is decided by :mod:`bot.domain.disclosure` alone (see :mod:`bot.staff_stats.shown`).
 
-Rules (for one server; ``since`` is a UTC date, the period starts at its midnight UTC):
+What each cell holds (``at`` is the moment that puts a record in a period; none: as of now):
 
-- A contact *reached* a funnel step if it has that step's timestamp, or if its furthest stage
-  (its stage, or the stage it was closed at) ranks at or beyond the step (students may skip
-  logging a stage). It reached the step *at* that timestamp; when the timestamp is missing, at the
-  earliest timestamp of a later stage (the moment it skipped past), else at its last change.
-  With ``since``, a contact counts for a step only if it reached the step in the period.
-- Median days between two stages use contacts with both timestamps recorded (never inferred),
-  counted in the period by the later one; a negative gap (a reply logged as "that day" before the
-  request's hour) counts as 0 days. ``scheduled_at`` is the latest (re)scheduling.
-- Contacts per stage: the current stage of contacts changed in the period (``updated_at``).
-- Reply types: shares of contacts with a reply type, in the period by the reply (or, for a
-  curmudgeon, the closing).
-- Checklist completion: among contacts that reached a phase's stage in the period (request →
-  requested, prepare and interview → met, followup → thanked), the share with every item of the
-  phase's checklist ticked, by hand or by the logged action the item is tied to (``done_by``,
-  :mod:`bot.domain.auto_ticks`): the same ticks the student's checklist shows.
-- Employers (the students' LAMP lists) are counted as they stand now, whatever the period:
-  students with a list (one employer or more), students whose active five is full (five
-  employers not exhausted: :func:`bot.domain.employers.active_five`), the median number of
-  employers per student with a list, and the share of employers with all three scores.
-- A figure drawn from fewer than :data:`MIN_GROUP` distinct students shows as "fewer than 5";
-  a rate, share or median derived from two figures takes the smaller student count, so it is
-  hidden when either side is. Zero is drawn from zero students, so it is hidden too.
+- Students active: one record per student, at their latest event.
+- Contacts per stage: each contact at its current stage, at its last change (``updated_at``).
+- The funnel: contacts *requested* in the period (at the moment they reached *requested*), and
+  how far each has got since: requested → replied → met → thanked. A contact reached a step if it
+  has that step's timestamp or its furthest stage (its stage, or the stage it was closed at)
+  ranks at or beyond it (students may skip logging a stage). Steps are nested, so the funnel
+  never grows from one step to the next.
+- Time between stages: contacts with both timestamps recorded (never inferred), at the later
+  one, valued in days (a negative gap counts as 0).
+- Reply types: contacts with a reply type, at the reply (or, for a curmudgeon, the closing).
+- Reminders: nudges sent, by kind, at when they were sent (an empty digest is never sent: it
+  ends as skipped, so it is not here), and what the students pressed on them; undeliverable
+  ones at when they were marked so.
+- Checklist completion: contacts that reached a phase's stage in the period (request →
+  requested, prepare and interview → met, followup → thanked), and those with every item of the
+  phase's checklist ticked, by hand or by the logged action the item is tied to.
+- Stalled contacts, now: the per-student stall rules of :mod:`bot.domain.stalls` (in each
+  student's zone), counted by kind.
+- Employers (the students' LAMP lists), now: students with a list, students whose active five
+  is full, employers per student (a median), employers with all three scores.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.content import Checklist
 from bot.domain.auto_ticks import DoneBy
 from bot.domain.contacts import Stage
+from bot.domain.disclosure import Cell, Period, Record
 from bot.domain.employers import ACTIVE_SIZE, Standing, active_five
-
-MIN_GROUP = 5
-FEWER_THAN = f"fewer than {MIN_GROUP}"
+from bot.domain.stalls import StallKind
 
 # The journey stages that carry a timestamp, in order.
 STAMPED: tuple[Stage, ...] = (
@@ -66,64 +64,19 @@ PHASE_STAGE: dict[str, Stage] = {
     "interview": Stage.MET,
     "followup": Stage.THANKED,
 }
-NUDGE_OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("sent", "Sent"),
-    ("acted_on", "Acted on (Done)"),
+PRESSED: tuple[tuple[str, str], ...] = (
+    ("done", "Done"),
     ("snoozed", "Snoozed"),
     ("stopped", "Stopped"),
-    ("skipped", "Skipped, no DM (empty digest or out of date)"),
-    ("undeliverable", "Undeliverable (DMs closed)"),
+    ("none", "No button"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """A number and how many distinct students it is drawn from. ``value`` is None only when
-    there is nothing to compute (no contacts), and then ``students`` is 0."""
-
-    value: float | None
-    students: int
-
-
-def shown(figure: Figure) -> bool:
-    """The minimum group rule: the one place that decides whether a figure may be shown."""
-    return figure.value is not None and figure.students >= MIN_GROUP
-
-
-def visible(figure: Figure) -> float | None:
-    """The value if it may be shown, else None."""
-    return figure.value if shown(figure) else None
-
-
-def whole(value: float) -> str:
-    return str(round(value))
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
-
-
-def one_decimal(value: float) -> str:
-    """12 → "12", 12.5 → "12.5" (a median of counts)."""
-    return f"{value:.1f}".removesuffix(".0")
-
-
-def days(value: float) -> str:
-    return f"{value:.1f} days"
-
-
-def display(figure: Figure, fmt: Callable[[float], str] = whole) -> str:
-    """The figure as text, or "fewer than 5"."""
-    value = visible(figure)
-    return FEWER_THAN if value is None else fmt(value)
-
-
-def ratio(part: Figure, total: Figure) -> Figure:
-    """``part / total``, hidden when either side is (it takes the smaller student count)."""
-    students = min(part.students, total.students)
-    if part.value is None or not total.value:
-        return Figure(None, 0)
-    return Figure(part.value / total.value, students)
+STALLS: tuple[tuple[StallKind, str], ...] = (
+    (StallKind.NOT_SCHEDULED, "Replied but no meeting set"),
+    (StallKind.REFERRALS_WAITING, "Referrals not yet contacted"),
+    (StallKind.NO_THANK_YOU, "Thank-you overdue"),
+    (StallKind.REFERRER_NOT_TOLD, "Referrer not told"),
+    (StallKind.NO_REPLY, "No reply after the 3B7 routine"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,212 +121,200 @@ class ContactFacts:
         return min(later) if later else self.updated_at
 
 
-def count(contacts: Iterable[ContactFacts]) -> Figure:
-    rows = list(contacts)
-    return Figure(len(rows), len({c.user_id for c in rows}))
-
-
-def start_of(since: date | None) -> datetime | None:
-    return None if since is None else datetime.combine(since, time(0), UTC)
-
-
-def _in_period(at: datetime | None, start: datetime | None) -> bool:
-    return at is not None and (start is None or at >= start)
+@dataclass(frozen=True, slots=True)
+class SentNudge:
+    user_id: int
+    kind: str
+    sent_at: datetime
+    action: str | None  # done, snoozed, stopped, or None
 
 
 @dataclass(frozen=True, slots=True)
-class StageCount:
-    stage: Stage
-    contacts: Figure
-
-
-@dataclass(frozen=True, slots=True)
-class FunnelStep:
-    stage: Stage
-    reached: Figure
-    conversion: Figure | None  # from the previous step; None for the first step
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    start: Stage
-    end: Stage
-    median_days: Figure
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyShare:
-    reply_class: str
-    contacts: Figure
-    share: Figure
-
-
-@dataclass(frozen=True, slots=True)
-class NudgeOutcome:
-    outcome: str  # one of NUDGE_OUTCOMES' keys
-    label: str
-    nudges: Figure
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseCompletion:
+class PhaseCells:
     phase: str
     title: str
     eligible_stage: Stage
-    eligible: Figure
-    completed: Figure
-    share: Figure
+    eligible: Cell
+    completed: Cell  # inside ``eligible``
 
 
 @dataclass(frozen=True, slots=True)
-class EmployerFigures:
-    """The students' LAMP lists, as they stand now."""
+class EmployerCells:
+    """The students' LAMP lists, now."""
 
-    students_listing: Figure  # students with one employer or more
-    students_with_five: Figure  # students whose active five is full
-    median_per_student: Figure  # employers per student, over the students with a list
-    scored_share: Figure  # employers with all three scores, of all employers
-
-
-NO_EMPLOYERS = EmployerFigures(Figure(0, 0), Figure(0, 0), Figure(None, 0), Figure(None, 0))
+    listing: Cell  # one record per student with one employer or more
+    five: Cell  # one per student whose active five is full
+    per_student: Cell  # one per student with a list, valued at their number of employers
+    employers: Cell  # one per employer
+    scored: Cell  # one per employer with all three scores
 
 
 @dataclass(frozen=True, slots=True)
-class ServerStats:
-    since: date | None
+class ServerCells:
+    """One server's figures as cells, before the disclosure rule."""
+
+    period: Period
+    zone: ZoneInfo
     generated_at: datetime
-    students_active: Figure
-    contacts: Figure  # contacts changed in the period
-    stages: tuple[StageCount, ...]
-    funnel: tuple[FunnelStep, ...]
-    intervals: tuple[Interval, ...]
-    reply_classes: tuple[ReplyShare, ...]
-    nudges: tuple[NudgeOutcome, ...]
-    checklists: tuple[PhaseCompletion, ...]
-    employers: EmployerFigures = NO_EMPLOYERS
+    registered: int  # students who ever used the bot here (shown as is: see the README)
+    sharing: int  # of them, those who share their progress with staff (each visible anyway)
+    students_active: Cell
+    stages: Mapping[Stage, Cell]
+    funnel: tuple[Cell, ...]  # FUNNEL_STEPS, each inside the one before
+    intervals: Mapping[tuple[Stage, Stage], Cell]
+    reply_classes: Mapping[str, Cell]
+    nudges_sent: Mapping[str, Cell]  # kind → sent nudges
+    pressed: Mapping[str, Cell]  # PRESSED key → sent nudges
+    undeliverable: Cell
+    checklists: tuple[PhaseCells, ...]
+    stalls: Mapping[StallKind, Cell]
+    employers: EmployerCells
 
 
-def stage_counts(contacts: list[ContactFacts], start: datetime | None) -> tuple[StageCount, ...]:
-    active = [c for c in contacts if _in_period(c.updated_at, start)]
-    return tuple(
-        StageCount(stage, count(c for c in active if c.stage is stage)) for stage in STAGE_ORDER
-    )
+def _reached_records(contacts: Sequence[ContactFacts], stage: Stage) -> dict[int, Record]:
+    """index → record, for the contacts that reached ``stage`` (at when they did)."""
+    found: dict[int, Record] = {}
+    for n, contact in enumerate(contacts):
+        at = contact.reached_at(stage)
+        if at is not None:
+            found[n] = Record(contact.user_id, at, item=n)
+    return found
 
 
-def funnel(contacts: list[ContactFacts], start: datetime | None) -> tuple[FunnelStep, ...]:
-    steps: list[FunnelStep] = []
-    previous: Figure | None = None
+def funnel_cells(contacts: Sequence[ContactFacts]) -> tuple[Cell, ...]:
+    """The cohort funnel: contacts by when they were requested, and the steps they reached."""
+    cohort = _reached_records(contacts, Stage.REQUESTED)
+    steps: list[Cell] = []
     for stage in FUNNEL_STEPS:
-        reached = count(c for c in contacts if _in_period(c.reached_at(stage), start))
-        conversion = None if previous is None else ratio(reached, previous)
-        steps.append(FunnelStep(stage, reached, conversion))
-        previous = reached
+        steps.append(tuple(record for n, record in cohort.items() if contacts[n].reached_at(stage)))
     return tuple(steps)
 
 
-def intervals(contacts: list[ContactFacts], start: datetime | None) -> tuple[Interval, ...]:
-    result: list[Interval] = []
+def interval_cells(
+    contacts: Sequence[ContactFacts],
+) -> dict[tuple[Stage, Stage], Cell]:
+    cells: dict[tuple[Stage, Stage], Cell] = {}
     for first, second in INTERVALS:
-        gaps: list[float] = []
-        students: set[int] = set()
-        for contact in contacts:
+        records: list[Record] = []
+        for n, contact in enumerate(contacts):
             begin, end = contact.stamps.get(first), contact.stamps.get(second)
-            if begin is None or end is None or not _in_period(end, start):
+            if begin is None or end is None:
                 continue
-            gaps.append(max(0.0, (end - begin).total_seconds() / 86400))
-            students.add(contact.user_id)
-        median = Figure(statistics.median(gaps), len(students)) if gaps else Figure(None, 0)
-        result.append(Interval(first, second, median))
-    return tuple(result)
+            gap = max(0.0, (end - begin).total_seconds() / 86400)
+            records.append(Record(contact.user_id, end, gap, n))
+        cells[(first, second)] = tuple(records)
+    return cells
 
 
-def reply_shares(contacts: list[ContactFacts], start: datetime | None) -> tuple[ReplyShare, ...]:
-    classified = [
-        c
-        for c in contacts
-        if c.reply_class is not None
-        and _in_period(c.stamps.get(Stage.REPLIED) or c.closed_at or c.updated_at, start)
-    ]
-    total = count(classified)
-    shares: list[ReplyShare] = []
-    for name in REPLY_CLASSES:
-        contacts_in = count(c for c in classified if c.reply_class == name)
-        shares.append(ReplyShare(name, contacts_in, ratio(contacts_in, total)))
-    return tuple(shares)
-
-
-def checklist_completion(
-    contacts: list[ContactFacts], start: datetime | None, checklists: Mapping[str, Checklist]
-) -> tuple[PhaseCompletion, ...]:
-    result: list[PhaseCompletion] = []
+def checklist_cells(
+    contacts: Sequence[ContactFacts], checklists: Mapping[str, Checklist]
+) -> tuple[PhaseCells, ...]:
+    result: list[PhaseCells] = []
     for phase, stage in PHASE_STAGE.items():
         checklist = checklists.get(phase)
         if checklist is None or not checklist.items:
             continue
         items = {item.id for item in checklist.items}
-        eligible = [c for c in contacts if _in_period(c.reached_at(stage), start)]
-        done = [c for c in eligible if items <= c.ticked(phase, checklist)]
-        eligible_figure, done_figure = count(eligible), count(done)
-        result.append(
-            PhaseCompletion(
-                phase,
-                checklist.title,
-                stage,
-                eligible_figure,
-                done_figure,
-                ratio(done_figure, eligible_figure),
-            )
+        eligible = _reached_records(contacts, stage)
+        done = tuple(
+            record
+            for n, record in eligible.items()
+            if items <= contacts[n].ticked(phase, checklist)
         )
+        result.append(PhaseCells(phase, checklist.title, stage, tuple(eligible.values()), done))
     return tuple(result)
 
 
-def employer_figures(lists: Mapping[int, Sequence[Standing]]) -> EmployerFigures:
-    """The aggregate of every student's employers (user id → their employers)."""
+def employer_cells(lists: Mapping[int, Sequence[Standing]]) -> EmployerCells:
     listing = {user: employers for user, employers in lists.items() if employers}
-    if not listing:
-        return NO_EMPLOYERS
-    five = [
-        user for user, employers in listing.items() if len(active_five(employers)) >= ACTIVE_SIZE
-    ]
-    scored = {
-        user: sum(1 for e in employers if e.scores.complete) for user, employers in listing.items()
-    }
-    sizes = [len(employers) for employers in listing.values()]
-    return EmployerFigures(
-        students_listing=Figure(len(listing), len(listing)),
-        students_with_five=Figure(len(five), len(five)),
-        median_per_student=Figure(statistics.median(sizes), len(listing)),
-        scored_share=ratio(
-            Figure(sum(scored.values()), sum(1 for n in scored.values() if n)),
-            Figure(sum(sizes), len(listing)),
+    every = [(user, employer) for user, employers in listing.items() for employer in employers]
+    return EmployerCells(
+        listing=tuple(Record(user) for user in listing),
+        five=tuple(
+            Record(user)
+            for user, employers in listing.items()
+            if len(active_five(employers)) >= ACTIVE_SIZE
+        ),
+        per_student=tuple(
+            Record(user, None, len(employers)) for user, employers in listing.items()
+        ),
+        employers=tuple(Record(user, item=n) for n, (user, _) in enumerate(every)),
+        scored=tuple(
+            Record(user, item=n)
+            for n, (user, employer) in enumerate(every)
+            if employer.scores.complete
         ),
     )
 
 
-def build_stats(
+def nudge_cells(
+    sent: Sequence[SentNudge],
+) -> tuple[dict[str, Cell], dict[str, Cell]]:
+    """(kind → sent nudges, pressed → sent nudges), kinds in order of first appearance."""
+    by_kind: dict[str, list[Record]] = {}
+    pressed: dict[str, list[Record]] = {key: [] for key, _ in PRESSED}
+    for n, nudge in enumerate(sent):
+        record = Record(nudge.user_id, nudge.sent_at, item=n)
+        by_kind.setdefault(nudge.kind, []).append(record)
+        pressed[nudge.action if nudge.action in pressed else "none"].append(record)
+    return (
+        {kind: tuple(records) for kind, records in by_kind.items()},
+        {key: tuple(records) for key, records in pressed.items()},
+    )
+
+
+def build_cells(
     *,
-    since: date | None,
+    period: Period,
+    zone: ZoneInfo,
     now: datetime,
-    students_active: Figure,
-    contacts: list[ContactFacts],
-    nudges: Mapping[str, Figure],
+    registered: int,
+    sharing: int,
+    latest_events: Mapping[int, datetime],
+    contacts: Sequence[ContactFacts],
+    sent: Sequence[SentNudge],
+    undeliverable: Sequence[tuple[int, datetime]],
     checklists: Mapping[str, Checklist],
+    stalls: Mapping[StallKind, Sequence[int]],
     employers: Mapping[int, Sequence[Standing]] | None = None,
-) -> ServerStats:
-    """Everything but the SQL: turn one server's rows into its figures."""
-    start = start_of(since)
-    return ServerStats(
-        since=since,
-        generated_at=now.astimezone(UTC),
-        students_active=students_active,
-        contacts=count(c for c in contacts if _in_period(c.updated_at, start)),
-        stages=stage_counts(contacts, start),
-        funnel=funnel(contacts, start),
-        intervals=intervals(contacts, start),
-        reply_classes=reply_shares(contacts, start),
-        nudges=tuple(
-            NudgeOutcome(key, label, nudges.get(key, Figure(0, 0))) for key, label in NUDGE_OUTCOMES
-        ),
-        checklists=checklist_completion(contacts, start, checklists),
-        employers=employer_figures(employers or {}),
+) -> ServerCells:
+    """Everything but the SQL: one server's rows as cells. ``stalls`` gives, per kind, the
+    student of each stalled contact."""
+    by_kind, pressed = nudge_cells(sent)
+    return ServerCells(
+        period=period,
+        zone=zone,
+        generated_at=now,
+        registered=registered,
+        sharing=sharing,
+        students_active=tuple(Record(user, at) for user, at in latest_events.items()),
+        stages={
+            stage: tuple(
+                Record(c.user_id, c.updated_at, item=n)
+                for n, c in enumerate(contacts)
+                if c.stage is stage
+            )
+            for stage in STAGE_ORDER
+        },
+        funnel=funnel_cells(contacts),
+        intervals=interval_cells(contacts),
+        reply_classes={
+            name: tuple(
+                Record(
+                    c.user_id, c.stamps.get(Stage.REPLIED) or c.closed_at or c.updated_at, item=n
+                )
+                for n, c in enumerate(contacts)
+                if c.reply_class == name
+            )
+            for name in REPLY_CLASSES
+        },
+        nudges_sent=by_kind,
+        pressed=pressed,
+        undeliverable=tuple(Record(user, at) for user, at in undeliverable),
+        checklists=checklist_cells(contacts, checklists),
+        stalls={
+            kind: tuple(Record(user, item=n) for n, user in enumerate(stalls.get(kind, ())))
+            for kind, _ in STALLS
+        },
+        employers=employer_cells(employers or {}),
     )

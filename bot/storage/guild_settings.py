@@ -1,11 +1,13 @@
 """A server's settings, kept by its staff: staff role, word limit, meeting length, report-back
-delay, holiday calendar, digest channel. A server without a row uses the defaults."""
+delay, holiday calendar, digest channel, time zone. A server without a row uses the
+defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.business_days import HolidayCalendar
 from bot.domain.email_check import DEFAULT_WORD_LIMIT as DEFAULT_WORD_LIMIT
@@ -35,6 +37,7 @@ SETTING_COLUMNS = frozenset(
         "holiday_country",
         "digest_channel_id",
         "departure_grace_days",
+        "zone",
     }
 )
 _COLUMNS = "guild_id, " + ", ".join(sorted(SETTING_COLUMNS)) + ", updated_at"
@@ -50,6 +53,7 @@ class ServerSettings:
     holiday_country: str | None = None
     digest_channel_id: int | None = None
     departure_grace_days: int = DEFAULT_DEPARTURE_GRACE_DAYS
+    zone: str | None = None  # IANA name; None: UTC
     updated_at: datetime | None = None  # None: staff never changed anything (no row)
 
     @property
@@ -60,6 +64,11 @@ class ServerSettings:
         """The outreach-email word limit: the staff's once they saved settings, else the one in
         ``data/outreach_email.toml``."""
         return self.word_limit if self.stored else installation_default
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The server's zone for staff: dates in staff views, periods, the weekly summary."""
+        return ZoneInfo(self.zone or "UTC")
 
     @property
     def holidays(self) -> HolidayCalendar:
@@ -83,6 +92,7 @@ async def server_settings(source: Source, guild_id: int) -> ServerSettings:
         holiday_country=row["holiday_country"],
         digest_channel_id=row["digest_channel_id"],
         departure_grace_days=row["departure_grace_days"],
+        zone=row["zone"],
         updated_at=from_db(row["updated_at"]),
     )
 
@@ -124,12 +134,12 @@ async def update_server_settings(
     )
 
 
-async def digest_channels(source: Source) -> list[tuple[int, int]]:
-    """``(guild_id, channel_id)`` of every server whose staff chose a channel for the weekly
-    summary."""
+async def digest_channels(source: Source) -> list[tuple[int, int, str | None]]:
+    """``(guild_id, channel_id, zone)`` of every server whose staff chose a channel for the
+    weekly summary (zone: its IANA name, None for UTC)."""
     rows = await query_all(
         source,
-        "SELECT guild_id, digest_channel_id FROM guild_settings"
+        "SELECT guild_id, digest_channel_id, zone FROM guild_settings"
         " WHERE digest_channel_id IS NOT NULL ORDER BY guild_id",
     )
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -24,6 +24,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database, Source, query_all
+from bot.storage.staff_audit import forget_student_in_audit
 from bot.storage.timestamps import to_db
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ INSTALLATION_TABLES = frozenset(
         # Server-level, kept by staff; no student's data in them.
         "guild_settings",
         "checklist_items",
-        "staff_audit",
+        "staff_audit",  # names a student only until they delete their data (see below)
         # Servers the bot has left: the server's id and when (bot/storage/membership.py).
         "departed_guilds",
     }
@@ -264,4 +265,7 @@ async def delete_student_data(
         cursor = await tx.execute(f"DELETE FROM {_quote(table.name)} WHERE {_where(table)}", owner)
         if cursor.rowcount > 0:
             counts[table.name] = cursor.rowcount
+    # The staff audit log is the server's record of what staff did: its entries about the
+    # student stay, without saying which student.
+    await forget_student_in_audit(tx, guild_id, user_id)
     return counts

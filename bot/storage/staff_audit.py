@@ -70,3 +70,16 @@ async def count_staff_actions(source: Source, guild_id: int) -> int:
         source, "SELECT count(*) FROM staff_audit WHERE guild_id = ?", (guild_id,)
     )
     return int(row[0]) if row else 0
+
+
+async def forget_student_in_audit(tx: Transaction, guild_id: int, user_id: int) -> int:
+    """After the student deleted their data: entries about them keep the staff action but no
+    longer say which student (``student`` becomes null, ``forgotten`` true). Returns how many
+    entries changed."""
+    cursor = await tx.execute(
+        "UPDATE staff_audit"
+        " SET detail = json_set(detail, '$.student', NULL, '$.forgotten', json('true'))"
+        " WHERE guild_id = ? AND json_extract(detail, '$.student') = ?",
+        (guild_id, user_id),
+    )
+    return cursor.rowcount

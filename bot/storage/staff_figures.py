@@ -12,9 +12,9 @@ import aiosqlite
 
 from bot.domain.auto_ticks import DoneBy, TickFacts, done_actions
 from bot.domain.contacts import Stage
-from bot.storage.contacts import STAGE_TIMESTAMP
-from bot.storage.database import Source, query_all, query_one
-from bot.storage.timestamps import from_db, to_db
+from bot.storage.contacts import CONTACT_SELECT, STAGE_TIMESTAMP, ContactRecord, contact_from_row
+from bot.storage.database import Source, query_all
+from bot.storage.timestamps import from_db
 
 STAMPED_COLUMNS: dict[Stage, str] = {
     stage: column for stage, column in STAGE_TIMESTAMP.items() if stage is not Stage.CLOSED
@@ -37,29 +37,6 @@ class ContactRow:
     done: frozenset[DoneBy] = frozenset()
     """The actions the contact's record shows as done: they tick the checklist items tied to
     them (``done_by``) as the student's checklist shows them (:mod:`bot.domain.auto_ticks`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """How many rows, and from how many distinct students."""
-
-    rows: int
-    students: int
-
-
-def _cutoff(start: datetime | None) -> str:
-    """The period's start as stored text; "" (before every timestamp) for all time."""
-    return "" if start is None else to_db(start)
-
-
-async def students_with_events(source: Source, guild_id: int, start: datetime | None) -> int:
-    """Students with any event in the server since ``start`` (None: ever)."""
-    row = await query_one(
-        source,
-        "SELECT count(DISTINCT user_id) FROM events WHERE guild_id = ? AND at >= ?",
-        (guild_id, _cutoff(start)),
-    )
-    return int(row[0]) if row else 0
 
 
 async def _by_id(source: Source, sql: str, guild_id: int) -> dict[int, aiosqlite.Row]:
@@ -162,31 +139,81 @@ async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
     return contacts
 
 
-# outcome → the nudges it counts. Sent nudges (and what students pressed on them) count in the
-# period by when they were sent; skipped ones (an empty weekly digest, a reminder out of date by
-# the time it could go out: no DM) and undeliverable ones by when they were marked so.
-_NUDGE_OUTCOMES = {
-    "sent": "status = 'sent' AND sent_at >= :cutoff",
-    "acted_on": "status = 'sent' AND sent_at >= :cutoff AND action = 'done'",
-    "snoozed": "status = 'sent' AND sent_at >= :cutoff AND action = 'snoozed'",
-    "stopped": "status = 'sent' AND sent_at >= :cutoff AND action = 'stopped'",
-    "skipped": "status = 'skipped' AND updated_at >= :cutoff",
-    "undeliverable": "status = 'undeliverable' AND updated_at >= :cutoff",
-}
+@dataclass(frozen=True, slots=True)
+class StudentRow:
+    user_id: int
+    timezone: str | None
+    sharing: bool
 
 
-async def nudge_outcomes(source: Source, guild_id: int, start: datetime | None) -> dict[str, Tally]:
-    """For each outcome (sent, acted_on, snoozed, stopped, skipped, undeliverable), the
-    server's nudges with it in the period."""
-    union = " UNION ALL ".join(
-        f"SELECT '{outcome}' AS outcome, user_id FROM nudges"
-        f" WHERE guild_id = :guild AND {condition}"
-        for outcome, condition in _NUDGE_OUTCOMES.items()
-    )
+async def server_students(source: Source, guild_id: int) -> list[StudentRow]:
+    """The server's students (those who ever used the bot here)."""
     rows = await query_all(
         source,
-        f"SELECT outcome, count(*), count(DISTINCT user_id) FROM ({union}) GROUP BY outcome",
-        {"guild": guild_id, "cutoff": _cutoff(start)},
+        "SELECT user_id, timezone, share_with_staff FROM students WHERE guild_id = ?"
+        " ORDER BY user_id",
+        (guild_id,),
     )
-    found = {row[0]: Tally(row[1], row[2]) for row in rows}
-    return {outcome: found.get(outcome, Tally(0, 0)) for outcome in _NUDGE_OUTCOMES}
+    return [StudentRow(row[0], row[1], bool(row[2])) for row in rows]
+
+
+async def latest_events(source: Source, guild_id: int) -> dict[int, datetime]:
+    """Each student's latest event in the server."""
+    rows = await query_all(
+        source,
+        "SELECT user_id, max(at) FROM events WHERE guild_id = ? GROUP BY user_id",
+        (guild_id,),
+    )
+    found: dict[int, datetime] = {}
+    for row in rows:
+        at = from_db(row[1])
+        if at is not None:
+            found[row[0]] = at
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SentNudgeRow:
+    user_id: int
+    kind: str
+    sent_at: datetime
+    action: str | None
+
+
+async def sent_nudges(source: Source, guild_id: int) -> list[SentNudgeRow]:
+    """Every nudge the server's students were sent. A digest with nothing in it is never sent:
+    the dispatcher ends it as ``skipped`` (reason "nothing due and nothing stalled"), so it is
+    not among these."""
+    rows = await query_all(
+        source,
+        "SELECT user_id, kind, sent_at, action FROM nudges"
+        " WHERE guild_id = ? AND status = 'sent' AND sent_at IS NOT NULL ORDER BY id",
+        (guild_id,),
+    )
+    found: list[SentNudgeRow] = []
+    for row in rows:
+        at = from_db(row[2])
+        if at is not None:
+            found.append(SentNudgeRow(row[0], row[1], at, row[3]))
+    return found
+
+
+async def undeliverable_nudges(source: Source, guild_id: int) -> list[tuple[int, datetime]]:
+    """``(student, when)`` of each nudge that could not be delivered (DMs closed)."""
+    rows = await query_all(
+        source,
+        "SELECT user_id, updated_at FROM nudges WHERE guild_id = ? AND status = 'undeliverable'",
+        (guild_id,),
+    )
+    return [(row[0], at) for row in rows if (at := from_db(row[1])) is not None]
+
+
+async def open_contacts(source: Source, guild_id: int) -> list[ContactRecord]:
+    """Every contact in the server that is not closed (what the stall rules read)."""
+    rows = await query_all(
+        source,
+        f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND stage != 'closed'"
+        " ORDER BY user_id, id",
+        (guild_id,),
+    )
+    return [contact_from_row(row) for row in rows]

@@ -32,11 +32,15 @@ def member_role_ids(user: discord.User | discord.Member | Any) -> set[int]:
     return {role.id for role in getattr(user, "roles", ())}
 
 
+def manages_server(interaction: discord.Interaction) -> bool:
+    permissions = interaction.permissions
+    return bool(permissions.manage_guild or permissions.administrator)
+
+
 def is_staff(interaction: discord.Interaction, settings: ServerSettings) -> bool:
     if not isinstance(interaction.user, discord.Member):
         return False  # not in a server (or the member data is missing)
-    permissions = interaction.permissions
-    if permissions.manage_guild or permissions.administrator:
+    if manages_server(interaction):
         return True
     role = settings.staff_role_id
     return role is not None and role in member_role_ids(interaction.user)
@@ -47,4 +51,4 @@ async def require_staff(ctx: ActionContext, interaction: discord.Interaction) ->
     guild_id = guild_id_of(interaction)
     if not is_staff(interaction, await staff_settings(ctx, guild_id)):
         raise UserError(STAFF_ONLY)
-    return StaffKey(guild_id, interaction.user.id)
+    return StaffKey(guild_id, interaction.user.id, manages_server(interaction))

@@ -16,31 +16,90 @@ from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner
 from bot.ui.staff_access import require_staff
+from bot.ui.staff_settings import value_text
 
-MAX_DETAIL_SHOWN = 140
+MAX_TEXT_SHOWN = 80
+
+SETTING_NAMES = {
+    "staff_role_id": "the staff role",
+    "word_limit": "the word limit",
+    "meeting_minutes": "the meeting length",
+    "report_back_days": "the report-back delay",
+    "holiday_country": "the holiday calendar",
+    "digest_channel_id": "the summary channel",
+    "departure_grace_days": "the grace period",
+    "zone": "the time zone",
+}
+CHECKLIST_VERBS = {
+    "checklist_item_added": "added",
+    "checklist_item_reworded": "reworded",
+    "checklist_item_hidden": "hid",
+    "checklist_item_restored": "restored",
+    "checklist_item_moved": "moved",
+}
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, list) and len(value) == 2:
-        return f"{_value(value[0])} → {_value(value[1])}"
-    if value is None:
-        return "none"
-    return str(value)
+def _quoted(text: Any) -> str:
+    words = " ".join(str(text).split())
+    if len(words) > MAX_TEXT_SHOWN:
+        words = words[: MAX_TEXT_SHOWN - 1] + "…"
+    return f"“{escape_markdown(words)}”"
 
 
-def detail_text(detail: dict[str, Any]) -> str:
-    text = ", ".join(f"{key.replace('_', ' ')}: {_value(value)}" for key, value in detail.items())
-    text = " ".join(text.split())
-    if len(text) > MAX_DETAIL_SHOWN:
-        text = text[: MAX_DETAIL_SHOWN - 1] + "…"
-    return escape_markdown(text)
+def _period(detail: dict[str, Any]) -> str:
+    since = detail.get("since")
+    return f"since {since}" if since else "for all time"
+
+
+def _change(column: str, pair: Any) -> str:
+    name = SETTING_NAMES.get(column, escape_markdown(column.replace("_", " ")))
+    if not isinstance(pair, list) or len(pair) != 2:
+        return f"changed {name}"
+    old, new = (escape_markdown(value_text(column, value)) for value in pair)
+    return f"set {name} {old} → {new}"
+
+
+def _student(detail: dict[str, Any]) -> str:
+    student = detail.get("student")
+    if student is None or detail.get("forgotten"):
+        return "a student (who has since deleted their data)"
+    return f"<@{int(student)}>"
+
+
+def entry_sentence(entry: AuditEntry) -> str:
+    """The entry as a sentence with names: "<@Carol> set the word limit 100 → 75". Mentions
+    in an embed show as names and never ping."""
+    who = f"<@{entry.staff_user_id}>"
+    detail = entry.detail
+    action = entry.action
+    if action == "settings_changed":
+        changes = [_change(column, pair) for column, pair in detail.items()]
+        return f"{who} " + ("; ".join(changes) if changes else "saved the settings")
+    if action == "student_viewed":
+        student = _student(detail)
+        if detail.get("shared"):
+            return f"{who} viewed {student}'s shared progress"
+        return f"{who} looked for {student}'s progress (not shared: nothing shown)"
+    if action == "stats_viewed":
+        return f"{who} viewed the server figures {_period(detail)}"
+    if action == "stats_exported":
+        files = ", ".join(escape_markdown(str(name)) for name in detail.get("files", []))
+        return f"{who} exported the server figures {_period(detail)}: {files}"
+    if action in CHECKLIST_VERBS:
+        verb = CHECKLIST_VERBS[action]
+        phase = escape_markdown(str(detail.get("phase", "")))
+        item = f"item {escape_markdown(str(detail.get('item', '')))}"
+        if "text" in detail:
+            item += f" {_quoted(detail['text'])}"
+        line = f"{who} {verb} {item} in the {phase} checklist"
+        if action == "checklist_item_moved" and "to" in detail:
+            line += f" (position {detail.get('from')} → {detail.get('to')})"
+        return line
+    return f"{who} {escape_markdown(action.replace('_', ' '))}"
 
 
 def entry_line(entry: AuditEntry) -> str:
-    when = discord.utils.format_dt(entry.at, "f")
-    line = f"{when} <@{entry.staff_user_id}> **{entry.action.replace('_', ' ')}**"
-    detail = detail_text(entry.detail)
-    return f"{line} — {detail}" if detail else line
+    return f"{discord.utils.format_dt(entry.at, 'f')} · {entry_sentence(entry)}"
 
 
 def audit_page(shown: AuditPage, owner_id: int) -> tuple[discord.Embed, discord.ui.View | None]:

@@ -8,11 +8,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.actions.staff import UNSETTABLE, ServerSettingsView
+from bot.actions.staff import UNSETTABLE, ServerSettingsView, StaffRole
 from bot.discord_limits import MAX_CHOICES
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
 from bot.storage.guild_settings import ServerSettings
+from bot.validation import all_timezones
 
 UNSET_CHOICES = [
     app_commands.Choice(name=name, value=column) for column, name in UNSETTABLE.items()
@@ -34,7 +35,26 @@ OPTION_NAMES = {
     "holiday_country": "holidays",
     "digest_channel_id": "digest-channel",
     "departure_grace_days": "grace-days",
+    "zone": "timezone",
 }
+
+
+def staff_role(role: discord.Role) -> StaffRole:
+    """The role as the settings action checks it. How many members hold it is known only when
+    the member list is cached in full (it is not without the privileged members intent, which
+    the bot does not ask for): then a role most members hold is refused too."""
+    guild = role.guild
+    holders = members = None
+    if guild.chunked and guild.member_count:
+        holders, members = len(role.members), guild.member_count
+    return StaffRole(role.id, role.is_default(), role.managed, holders, members)
+
+
+def zone_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete of ``timezone``: IANA names containing what was typed."""
+    needle = current.strip().lower().replace(" ", "_")
+    zones = [zone for zone in all_timezones() if needle in zone.lower()] if needle else ["UTC"]
+    return [app_commands.Choice(name=zone, value=zone) for zone in zones[:MAX_CHOICES]]
 
 
 def saved_text(saved: ServerSettingsView) -> str:
@@ -81,6 +101,8 @@ def value_text(column: str, value: Any) -> str:
         return f"<#{value}>" if value else "none"
     if column == "holiday_country":
         return value or "none"
+    if column == "zone":
+        return value or "UTC"
     return str(value)
 
 
@@ -134,8 +156,14 @@ def settings_embed(settings: ServerSettings, word_limit: int) -> discord.Embed:
         else "not set: no weekly staff summary",
         inline=False,
     )
+    embed.add_field(
+        name="Time zone for staff (`timezone`)",
+        value=f"{settings.zone or 'UTC'}: dates in staff views, the periods of `/staff stats`, "
+        "and the weekly summary at 09:00 on Mondays",
+        inline=False,
+    )
     embed.set_footer(
-        text="Change any of these with /staff settings and the option; clear the role or the "
-        "channel with the unset option. Every change is in /staff audit."
+        text="Change any of these with /staff settings and the option; clear the role, the "
+        "channel or the zone with the unset option. Every change is in /staff audit."
     )
     return embed

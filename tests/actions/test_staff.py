@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ from bot.actions.checklists import toggle_item
 from bot.actions.contacts import NewContact, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.planner import NudgePlanner
+from bot.actions.privacy import delete_data
 from bot.actions.request import log_request_sent
 from bot.actions.staff import (
     AUDIT_PAGE_SIZE,
@@ -53,11 +55,14 @@ from bot.storage.app_meta import get_meta
 from bot.storage.contacts import set_meeting, set_stage
 from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
+from bot.storage.staff_audit import AuditEntry
 from bot.storage.students import ensure_student, set_timezone, update_settings
+from bot.ui.staff_audit_pages import entry_sentence
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
 GUILD = 10
-STAFF = StaffKey(guild_id=GUILD, user_id=900)
+STAFF = StaffKey(guild_id=GUILD, user_id=900, manages_server=True)
+ROLE_ONLY = StaffKey(guild_id=GUILD, user_id=901)  # staff by the staff role alone
 SAM = StudentKey(guild_id=GUILD, user_id=1)
 ZONE = "America/New_York"
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -233,7 +238,9 @@ async def test_unset_clears_and_unchanged_values_write_nothing(db: Database):
             SettingsInput(digest_channel_id=555, unset="digest_channel_id"),
             "both set and unset the digest channel",
         ),
-        (SettingsInput(unset="word_limit"), "Only the staff role or the digest channel"),
+        (SettingsInput(unset="word_limit"), "Only the staff role, the digest channel or the time"),
+        (SettingsInput(zone="Mars/Olympus"), "isn't a time zone I know"),
+        (SettingsInput(role=StaffRole(7, False, False, holders=9, members=10)), "9 of the"),
     ],
 )
 async def test_bad_settings_are_refused_and_nothing_changes(
@@ -268,6 +275,58 @@ async def test_a_student_is_shown_only_after_opting_in_and_every_look_is_audited
         (STAFF.user_id, "student_viewed", {"student": 4242, "shared": False}),
         (STAFF.user_id, "student_viewed", {"student": SAM.user_id, "shared": True}),
     ]
+
+
+async def test_a_deleted_student_is_no_longer_named_in_the_audit_log(db: Database):
+    """/privacy delete keeps the staff action in the log but not who it was about."""
+    ctx = make_ctx(db)
+    await add_new_contact(ctx, SAM, NewContact("Ada Lovelace", "Initech"))
+    await student_progress(ctx, STAFF, SAM.user_id)
+    await student_progress(ctx, STAFF, 4242)
+    await delete_data(ctx, SAM)
+    rows = await audit_rows(db)
+    assert rows == [
+        (STAFF.user_id, "student_viewed", {"student": None, "shared": False, "forgotten": True}),
+        (STAFF.user_id, "student_viewed", {"student": 4242, "shared": False}),
+    ]
+    assert str(SAM.user_id) not in json.dumps([detail for _, _, detail in rows])
+    page = await audit_log(ctx, STAFF, 0)
+    sentences = [entry_sentence(entry) for entry in page.entries]
+    assert sentences == [
+        f"<@{STAFF.user_id}> looked for <@4242>'s progress (not shared: nothing shown)",
+        f"<@{STAFF.user_id}> looked for a student (who has since deleted their data)'s "
+        "progress (not shared: nothing shown)",
+    ]
+
+
+def test_audit_entries_read_as_sentences_with_names():
+    def entry(action: str, detail: dict[str, Any]) -> AuditEntry:
+        return AuditEntry(1, 77, action, detail, NOW)
+
+    assert entry_sentence(entry("settings_changed", {"word_limit": [100, 75]})) == (
+        "<@77> set the word limit 100 → 75"
+    )
+    assert entry_sentence(entry("settings_changed", {"staff_role_id": [None, 5]})) == (
+        "<@77> set the staff role none → <@&5>"
+    )
+    assert entry_sentence(entry("student_viewed", {"student": 9, "shared": True})) == (
+        "<@77> viewed <@9>'s shared progress"
+    )
+    files = {"since": "2026-11-02", "files": ["overview.csv", "stages.csv"]}
+    assert entry_sentence(entry("stats_exported", files)) == (
+        "<@77> exported the server figures since 2026-11-02: overview.csv, stages.csv"
+    )
+    assert entry_sentence(entry("stats_viewed", {"since": None})) == (
+        "<@77> viewed the server figures for all time"
+    )
+    moved = {"phase": "request", "item": "x1", "from": 2, "to": 1}
+    assert entry_sentence(entry("checklist_item_moved", moved)) == (
+        "<@77> moved item x1 in the request checklist (position 2 → 1)"
+    )
+    added = {"phase": "followup", "item": "c1", "text": "Send a *card*"}
+    assert entry_sentence(entry("checklist_item_added", added)) == (
+        "<@77> added item c1 “Send a \\*card\\*” in the followup checklist"
+    )
 
 
 async def test_the_audit_log_pages_newest_first(db: Database):
@@ -491,8 +550,9 @@ async def test_stats_are_audited_with_their_period(db: Database):
     await log_request_sent(ctx, SAM, contact.id)
     figures = await view_stats(ctx, STAFF, None)
     assert figures.since is None
-    assert figures.students_active.value == 1  # counted (and hidden by the minimum group rule)
-    assert (figures.funnel[0].stage, figures.funnel[0].reached.value) == (Stage.REQUESTED, 1)
+    assert figures.registered == 1
+    assert figures.students_active is None  # 1 student: hidden by the disclosure rule
+    assert (figures.funnel[0].stage, figures.funnel[0].reached) == (Stage.REQUESTED, None)
     since = await view_stats(ctx, STAFF, "2026-11-01")
     assert since.since is not None
     assert since.since.isoformat() == "2026-11-01"
@@ -518,7 +578,12 @@ async def test_export_gives_csv_files_and_audits_their_names(db: Database):
 
 @pytest.mark.parametrize(
     ("since", "needle"),
-    [("2026-11-26", "in the future"), ("yesterday", "isn't a date"), ("2026-02-30", "real")],
+    [
+        ("2026-11-30", "in the future"),
+        ("someday", "isn't a date"),
+        ("2026-02-30", "real"),
+        ("2026-11-04", "Periods start on a Monday or on the 1st"),
+    ],
 )
 async def test_a_bad_period_is_refused_and_not_audited(db: Database, since: str, needle: str):
     ctx = make_ctx(db)
@@ -533,11 +598,30 @@ async def test_a_bad_period_is_refused_and_not_audited(db: Database, since: str,
 # -- the weekly summary --------------------------------------------------------------------------
 
 
-def test_the_summary_week_starts_monday_at_nine_utc():
-    assert summary_week(datetime(2026, 11, 30, 8, 59, tzinfo=UTC)) is None
-    assert summary_week(datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == "2026-W49"
-    assert summary_week(datetime(2026, 12, 6, 23, 0, tzinfo=UTC)) == "2026-W49"
-    assert summary_week(datetime(2027, 1, 1, 12, 0, tzinfo=UTC)) == "2026-W53"
+def test_the_summary_week_starts_monday_at_nine_in_the_servers_zone():
+    utc, new_york = ZoneInfo("UTC"), ZoneInfo("America/New_York")
+    assert summary_week(datetime(2026, 11, 30, 8, 59, tzinfo=UTC), utc) is None
+    assert summary_week(datetime(2026, 11, 30, 9, 0, tzinfo=UTC), utc) == "2026-W49"
+    assert summary_week(datetime(2026, 12, 6, 23, 0, tzinfo=UTC), utc) == "2026-W49"
+    assert summary_week(datetime(2027, 1, 1, 12, 0, tzinfo=UTC), utc) == "2026-W53"
+    # 09:00 in New York is 14:00 UTC in winter: 13:59 UTC is still before it.
+    assert summary_week(datetime(2026, 11, 30, 13, 59, tzinfo=UTC), new_york) is None
+    assert summary_week(datetime(2026, 11, 30, 14, 0, tzinfo=UTC), new_york) == "2026-W49"
+
+
+async def test_only_manage_server_may_change_the_staff_role(db: Database):
+    """A staff-role holder could otherwise make a role every member has the staff role."""
+    ctx = make_ctx(db)
+    before = await snapshot(db)
+    for change in (
+        SettingsInput(role=StaffRole(77, everyone=False, managed=False)),
+        SettingsInput(unset="staff_role_id"),
+    ):
+        with pytest.raises(UserError, match="Only members with Manage Server"):
+            await change_settings(ctx, ROLE_ONLY, change)
+    assert await snapshot(db) == before
+    saved = await change_settings(ctx, ROLE_ONLY, SettingsInput(word_limit=80))
+    assert saved.changes == {"word_limit": (100, 80)}  # other settings stay theirs to change
 
 
 async def test_each_server_with_a_channel_is_due_once_a_week(db: Database):

@@ -1,118 +1,53 @@
-"""The embed, the CSV files and the chart made from the hand-built server (and from an empty
-one, where every figure is hidden)."""
+"""The embed, the CSV files and the chart of a server with 6 students (figures wait for 10) and
+with 60 (figures shown, rounded, coherent)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import struct
-from datetime import date
+import re
+from zoneinfo import ZoneInfo
 
 import discord
-import matplotlib.image
 import pytest
 
-from bot.content import Checklist, ChecklistItem
+from bot.domain.contacts import Stage
 from bot.staff_stats import (
-    CHART_FILENAME,
     CSV_COLUMNS,
-    FEWER_THAN,
-    ServerStats,
+    StaffFigures,
     compute_stats,
     funnel_chart_png,
     stats_csv_files,
     stats_embed,
 )
 from bot.storage.database import Database
-from tests.staff_stats.seed import GUILD, NOW, USERS, seed_server
+from tests.staff_stats.scale import GUILD, NOW, seed_students
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NEW_YORK = ZoneInfo("America/New_York")
 
 
-@pytest.fixture
-async def stats(db: Database) -> ServerStats:
-    await seed_server(db)
-    return await compute_stats(db, GUILD, None, NOW)
+async def figures_of(db: Database, students: int) -> StaffFigures:
+    await seed_students(db, students)
+    return await compute_stats(db, GUILD, None, NOW, zone=NEW_YORK)
 
 
-@pytest.fixture
-async def hidden(db: Database) -> ServerStats:
-    """A server with no data: every figure is drawn from 0 students."""
-    return await compute_stats(db, 999, date(2026, 10, 1), NOW)
+def embed_text(embed: discord.Embed) -> str:
+    parts = [embed.title or "", embed.description or ""]
+    parts += [f"**{field.name}**\n{field.value}" for field in embed.fields]
+    return "\n".join(parts)
 
 
-def _assert_within_discord_limits(embed: discord.Embed) -> None:
+def within_discord_limits(embed: discord.Embed) -> None:
     assert len(embed) <= 6000
     assert len(embed.fields) <= 25
-    assert len(embed.title or "") <= 256
     assert len(embed.description or "") <= 4096
     for field in embed.fields:
         assert 0 < len(field.name) <= 256
         assert 0 < len(field.value) <= 1024
 
 
-def test_embed_shows_the_figures_within_discord_limits(stats: ServerStats):
-    embed = stats_embed(stats)
-    _assert_within_discord_limits(embed)
-    fields = {field.name: field.value for field in embed.fields}
-    assert fields["Students active"] == "6"
-    assert fields["Funnel (contacts that got this far)"].splitlines() == [
-        "Requested: 8",
-        "Replied: 7 · 88% of the step before",
-        "Met: 6 · 86% of the step before",
-        "Thanked: 5 · 83% of the step before",
-    ]
-    assert fields["Median time between stages"].splitlines() == [
-        "Requested → replied: 3.5 days",
-        "Replied → scheduled: 1.0 days",
-        "Replied → met: 6.0 days",
-        "Met → thanked: 2.0 days",
-    ]
-    assert fields["Reply types (share of classified replies)"].splitlines() == [
-        "Booster: 71% (5 contacts)",
-        f"Obligate: {FEWER_THAN}",
-        f"Curmudgeon: {FEWER_THAN}",
-    ]
-    assert fields["Reminders (nudges)"].splitlines() == [
-        "Sent: 6",
-        "Acted on (Done): 5",
-        f"Snoozed: {FEWER_THAN}",
-        f"Stopped: {FEWER_THAN}",
-        f"Skipped, no DM (empty digest or out of date): {FEWER_THAN}",
-        f"Undeliverable (DMs closed): {FEWER_THAN}",
-    ]
-    assert fields["Checklists fully ticked"].splitlines() == [
-        "Making a request: contacts requested 8, fully ticked 75%",
-        f"Preparing for the meeting: contacts met 6, fully ticked {FEWER_THAN}",
-        f"During the interview: contacts met 6, fully ticked {FEWER_THAN}",
-        "Following up: contacts thanked 5, fully ticked 100%",
-    ]
-    assert "Planned: fewer than 5" in fields["Contacts per stage"]
-    assert "Thanked: 5" in fields["Contacts per stage"]
-    assert embed.image.url == f"attachment://{CHART_FILENAME}"
-    assert "All time" in embed.description
-
-
-async def test_embed_with_long_titles_and_since(db: Database):
-    await seed_server(db)
-    long = {
-        phase: Checklist(phase, "*T*" * 66, (ChecklistItem("a", "A"),))
-        for phase in ("request", "prepare", "interview", "followup")
-    }
-    stats = await compute_stats(db, GUILD, date(2026, 10, 5), NOW, checklists=long)
-    embed = stats_embed(stats)
-    _assert_within_discord_limits(embed)
-    assert embed.description.startswith("Since 2026-10-05 (UTC)")
-    assert "\\*T\\*" in embed.fields[-1].value  # titles are escaped
-
-
-def test_embed_when_everything_is_hidden(hidden: ServerStats):
-    embed = stats_embed(hidden)
-    _assert_within_discord_limits(embed)
-    assert {field.value for field in embed.fields[:2]} == {FEWER_THAN}
-
-
-def _parse(files: list[tuple[str, bytes]]) -> dict[str, list[dict[str, str]]]:
+def parse(files: list[tuple[str, bytes]]) -> dict[str, list[dict[str, str]]]:
     parsed = {}
     for name, data in files:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
@@ -122,90 +57,73 @@ def _parse(files: list[tuple[str, bytes]]) -> dict[str, list[dict[str, str]]]:
     return parsed
 
 
-def test_csv_files_have_the_documented_columns_and_known_values(stats: ServerStats):
-    files = stats_csv_files(stats)
-    assert [name for name, _ in files] == list(CSV_COLUMNS)
-    tables = _parse(files)
-    for rows in tables.values():
-        assert rows
-        assert {row["since"] for row in rows} == {"all"}
-        assert {row["generated_at"] for row in rows} == {"2026-11-01T12:00:00+00:00"}
-    assert {r["figure"]: r["value"] for r in tables["overview.csv"]} == {
-        "students_active": "6",
-        "contacts_changed": "9",
-    }
-    assert [
-        (r["step"], r["contacts_reached"], r["conversion_from_previous_percent"])
-        for r in tables["funnel.csv"]
-    ] == [
-        ("requested", "8", ""),
-        ("replied", "7", "87.5"),
-        ("met", "6", "85.7"),
-        ("thanked", "5", "83.3"),
+async def test_six_students_say_so_once_and_show_no_wall_of_hidden_figures(db: Database):
+    figures = await figures_of(db, 6)
+    embed = stats_embed(figures)
+    within_discord_limits(embed)
+    assert embed.description.startswith("**6 students so far: figures appear from 10.**")
+    assert "All time, as of 25 Nov 2026 10:00 (America/New_York)" in embed.description
+    assert [field.name for field in embed.fields] == [
+        "Students",
+        "Not shown yet (fewer than 10 students behind them)",
     ]
-    assert [
-        (r["from_stage"], r["to_stage"], r["median_days"]) for r in tables["median_days.csv"]
-    ] == [
-        ("requested", "replied", "3.5"),
-        ("replied", "scheduled", "1.0"),
-        ("replied", "met", "6.0"),
-        ("met", "thanked", "2.0"),
+    assert embed.fields[0].value.splitlines()[0] == "Registered: 6"
+    assert embed.image.url is None  # no chart: nothing to draw
+    text = embed_text(embed)
+    assert "fewer than 5" not in text
+    assert text.count("—") == 0
+    tables = parse(stats_csv_files(figures))
+    assert tables["overview.csv"][0]["value"] == "6"
+    assert {row["contacts_reached"] for row in tables["funnel.csv"]} == {"hidden"}
+    assert all(row["zone"] == "America/New_York" for row in tables["funnel.csv"])
+
+
+async def test_sixty_students_show_rounded_coherent_figures(db: Database):
+    figures = await figures_of(db, 60)
+    embed = stats_embed(figures)
+    within_discord_limits(embed)
+    assert "so far" not in embed.description
+    fields = {field.name: field.value for field in embed.fields}
+    funnel = fields["Funnel (contacts requested in the period, and how far they got)"]
+    assert funnel.splitlines() == [
+        "Requested: 120",
+        "Replied: 100 · 83% of the step before",
+        "Met: 50 · 50% of the step before",
+        "Thanked: 20 · 40% of the step before",
     ]
-    assert [
-        (r["reply_class"], r["contacts"], r["share_percent"]) for r in tables["reply_classes.csv"]
-    ] == [
-        ("booster", "5", "71.4"),
-        ("obligate", FEWER_THAN, FEWER_THAN),
-        ("curmudgeon", FEWER_THAN, FEWER_THAN),
-    ]
-    assert {r["stage"]: r["contacts"] for r in tables["stages.csv"]}["thanked"] == "5"
-    assert {r["outcome"]: r["nudges"] for r in tables["nudges.csv"]} == {
-        "sent": "6",
-        "acted_on": "5",
-        "snoozed": FEWER_THAN,
-        "stopped": FEWER_THAN,
-        "skipped": FEWER_THAN,
-        "undeliverable": FEWER_THAN,
-    }
-    checklists = {r["phase"]: r for r in tables["checklists.csv"]}
-    assert checklists["request"] == {
-        "since": "all",
-        "generated_at": "2026-11-01T12:00:00+00:00",
-        "phase": "request",
-        "eligible_stage": "requested",
-        "eligible_contacts": "8",
-        "completed_contacts": "6",  # U6's "log the reply" ticked itself
-        "completion_percent": "75.0",
-    }
-    assert checklists["prepare"]["completed_contacts"] == FEWER_THAN
+    stages = fields["Contacts per stage (changed in the period)"].splitlines()
+    numbers = [int(line.rsplit(": ", 1)[1].strip("*")) for line in stages]
+    assert sum(numbers[:-1]) == numbers[-1]  # the total is the sum of the parts as shown
+    assert all(n % 5 == 0 for n in numbers)
+    assert "about" in fields["Median time between stages (per student, then across students)"]
+    assert "Stalled contacts now (where to help)" in fields
+    assert embed.image.url == "attachment://funnel.png"
+    tables = parse(stats_csv_files(figures))
+    assert [row["contacts_reached"] for row in tables["funnel.csv"]] == ["120", "100", "50", "20"]
+    assert tables["funnel.csv"][0]["conversion_from_previous_percent"] == ""
+    assert tables["funnel.csv"][1]["conversion_from_previous_percent"] == "83.3"
+    stage_rows = {row["stage"]: row["contacts"] for row in tables["stages.csv"]}
+    assert stage_rows["total"] == str(sum(int(v) for k, v in stage_rows.items() if k != "total"))
+    assert set(tables["nudges.csv"][0]) >= {"kind", "sent"}
 
 
-def test_csv_files_contain_no_user_ids(stats: ServerStats):
-    for name, data in stats_csv_files(stats):
-        text = data.decode("utf-8")
-        assert "user" not in text.lower(), name
-        for user in USERS:
-            assert str(user) not in text, name
-            assert str(user)[-6:] not in text, name
+async def test_csv_files_contain_no_user_ids(db: Database):
+    figures = await figures_of(db, 60)
+    for _, data in stats_csv_files(figures):
+        assert not re.search(rb"\d{15,}", data)
 
 
-def test_csv_files_when_everything_is_hidden(hidden: ServerStats):
-    tables = _parse(stats_csv_files(hidden))
-    assert {r["since"] for r in tables["overview.csv"]} == {"2026-10-01"}
-    assert [r["contacts_reached"] for r in tables["funnel.csv"]] == [FEWER_THAN] * 4
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
+@pytest.mark.parametrize("students", [6, 60])
+async def test_chart_is_a_valid_png(db: Database, students: int):
+    png = funnel_chart_png(await figures_of(db, students))
     assert png.startswith(PNG_MAGIC)
-    length, chunk = struct.unpack(">I4s", png[8:16])
-    assert (length, chunk) == (13, b"IHDR")
-    return struct.unpack(">II", png[16:24])
 
 
-@pytest.mark.parametrize("which", ["stats", "hidden"])
-def test_chart_is_a_valid_png(which: str, request: pytest.FixtureRequest):
-    png = funnel_chart_png(request.getfixturevalue(which))
-    assert _png_size(png) == (800, 450)
-    pixels = matplotlib.image.imread(io.BytesIO(png), format="png")
-    assert pixels.shape[:2] == (450, 800)
-    assert png.endswith(b"IEND\xaeB`\x82")
+async def test_a_period_shows_its_start_in_the_servers_zone(db: Database):
+    await seed_students(db, 60)
+    from datetime import date
+
+    figures = await compute_stats(db, GUILD, date(2026, 11, 2), NOW, zone=NEW_YORK)
+    embed = stats_embed(figures)
+    assert "Since Monday 2 November 2026, as of 25 Nov 2026 10:00" in embed.description
+    assert figures.funnel[0].stage is Stage.REQUESTED
