@@ -189,3 +189,14 @@ async def guilds_of_user(source: Source, user_id: int) -> list[int]:
         source, "SELECT guild_id FROM students WHERE user_id = ? ORDER BY guild_id", (user_id,)
     )
     return [int(row[0]) for row in rows]
+
+
+async def count_open_contacts(source: Source, guild_id: int, user_id: int) -> int:
+    """The student's contacts in this server that are not closed (what the open-contacts
+    limit counts)."""
+    row = await query_one(
+        source,
+        "SELECT count(*) FROM contacts WHERE guild_id = ? AND user_id = ? AND stage <> 'closed'",
+        (guild_id, user_id),
+    )
+    return int(row[0]) if row else 0
