@@ -344,7 +344,8 @@ class NudgeDispatcher:
     # -- start-up repair ------------------------------------------------------------------------
     async def recover_sending(self) -> int:
         """Settle rows a crash left in *sending*: if the DM went out (its buttons carry the
-        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled.
+        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled. Also
+        finishes re-planning a crash left pending (see ``NudgePlanner.finish_pending_replans``).
 
         Never raises: at start-up a failure here must not keep delivery from starting (every
         dispatch run tries again before claiming more)."""
@@ -355,7 +356,19 @@ class NudgeDispatcher:
                 log.exception("could not settle nudges left in flight; the next run retries")
                 return 0
 
+    async def _finish_replans(self) -> None:
+        """Finish students' re-planning passes a crash (or a failed batch) left half-done, so
+        nothing is claimed on a stale plan. Never raises: the next run tries again."""
+        try:
+            finished = await self._planner.finish_pending_replans(self._clock.now())
+        except Exception:
+            log.exception("could not finish pending re-planning; the next run retries")
+            return
+        if finished:
+            log.info("finished %s students' re-planning left pending", finished)
+
     async def _recover(self) -> int:
+        await self._finish_replans()
         rows = await sending_rows(self._db)
         settled = 0
         for row in rows:

@@ -315,3 +315,10 @@ async def earliest_pending_digest(source: Source, guild_id: int, user_id: int) -
     return await _earliest(
         source, "contact_id IS NULL AND guild_id = ? AND user_id = ?", (guild_id, user_id)
     )
+
+
+async def earliest_pending_for_student(
+    source: Source, guild_id: int, user_id: int
+) -> datetime | None:
+    """The student's soonest pending nudge in this server (contacts and digest)."""
+    return await _earliest(source, "guild_id = ? AND user_id = ?", (guild_id, user_id))
