@@ -10,7 +10,9 @@ for long; a student's pass is marked in the database until done (see
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -38,11 +40,13 @@ from bot.storage.database import Database, Source, StorageError, Transaction
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS as DEFAULT_REPORT_BACK_DAYS
 from bot.storage.guild_settings import ServerSettings, server_settings
 from bot.storage.nudges import (
+    NudgeRow,
     Wanted,
     earliest_pending_digest,
     earliest_pending_for_contact,
     earliest_pending_for_student,
     earliest_pending_in_guild,
+    live_rows_of_contacts,
     sync_nudges,
 )
 from bot.storage.replan_reads import (
@@ -65,6 +69,8 @@ CONTACT_KINDS = tuple(kind.value for kind in NudgeKind if kind is not NudgeKind.
 REPLAN_BATCH = 50
 """Contacts re-planned per transaction when a whole server or a student's every contact is
 re-planned (each batch holds the writer for a few milliseconds)."""
+REPLAN_PAUSE = 1.0
+"""After each batch of a student's pass, pause this many times as long as the batch took."""
 
 
 def student_prefs(student: Student) -> StudentPrefs | None:
@@ -262,7 +268,13 @@ class NudgePlanner:
             self._wake(await earliest_pending_for_contact(tx, contact.id))
 
     async def _sync(
-        self, tx: Transaction, contact: ContactRecord, planned: list[PlannedNudge], now: datetime
+        self,
+        tx: Transaction,
+        contact: ContactRecord,
+        planned: list[PlannedNudge],
+        now: datetime,
+        *,
+        live_rows: list[NudgeRow] | None = None,
     ) -> None:
         await sync_nudges(
             tx,
@@ -274,6 +286,7 @@ class NudgePlanner:
             ],
             kinds=CONTACT_KINDS,
             now=now,
+            live_rows=live_rows,
         )
 
     async def replan_digest(
@@ -338,8 +351,12 @@ class NudgePlanner:
             ids = await replannable_contact_ids(self.db, guild_id, user_id)
             for start in range(0, len(ids), REPLAN_BATCH):
                 batch = ids[start : start + REPLAN_BATCH]
+                began = time.perf_counter()
                 async with self.db.transaction() as tx:
                     await self._replan_batch(tx, guild_id, user_id, batch, now)
+                # Leave the event loop to everyone else for as long again: one student's
+                # pass never takes more than about half of the bot's time.
+                await asyncio.sleep((time.perf_counter() - began) * REPLAN_PAUSE)
             async with self.db.transaction() as tx:
                 await self.replan_digest(tx, guild_id, user_id, now)
                 await clear_replan_pending(tx, guild_id, user_id, mark)
@@ -387,20 +404,28 @@ class NudgePlanner:
             for c in await contacts_by_ids(tx, contact_ids)
             if c.guild_id == guild_id and c.user_id == user_id
         ]
+        ids = [c.id for c in contacts]
         states: dict[int, ContactState] = {}
         if prefs is not None and prefs.nudges_enabled:
-            ids = [c.id for c in contacts]
-            prepare_items = await self.prepare_items(tx, guild_id)
+            checklist = await effective_checklist(tx, self.content, guild_id, "prepare")
+            prepare_items = frozenset(item.id for item in checklist.items)
             ticked = await ticked_by_contact(tx, ids, "prepare")
             referrals = await unrequested_referrals_by_contact(tx, ids)
             for contact in contacts:
                 done = ticked.get(contact.id, set())
-                states[contact.id] = contact_state(
-                    contact,
-                    prepare_done=prepare_items <= done
-                    or await preparation_finished(tx, self.content, contact, done),
-                    open_referrals=referrals.get(contact.id, 0),
+                # Whether preparation is finished only matters before a meeting to come.
+                prepare_done = (
+                    contact.meeting_at is None
+                    or contact.meeting_at <= now
+                    or prepare_items <= done
+                    or await preparation_finished(
+                        tx, self.content, contact, done, checklist=checklist
+                    )
                 )
+                states[contact.id] = contact_state(
+                    contact, prepare_done=prepare_done, open_referrals=referrals.get(contact.id, 0)
+                )
+        live = await live_rows_of_contacts(tx, ids, CONTACT_KINDS)
         for contact in contacts:
             state = states.get(contact.id)
             planned: list[PlannedNudge] = []
@@ -412,7 +437,7 @@ class NudgePlanner:
                     holidays=settings.holidays,
                     report_back_days=settings.report_back_days,
                 )
-            await self._sync(tx, contact, planned, now)
+            await self._sync(tx, contact, planned, now, live_rows=live[contact.id])
         self._wake(await earliest_pending_for_student(tx, guild_id, user_id))
 
     def _wake(self, due: datetime | None) -> None:

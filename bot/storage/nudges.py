@@ -74,6 +74,7 @@ async def sync_nudges(
     wanted: list[Wanted],
     kinds: Iterable[str],
     now: datetime,
+    live_rows: list[NudgeRow] | None = None,
 ) -> None:
     """Make the live rows of ``kinds`` for this contact (or the student's digest, when
     ``contact_id`` is None) match ``wanted``: cancel what is no longer wanted, move what the
@@ -81,7 +82,10 @@ async def sync_nudges(
 
     A kind whose row the dispatcher holds (*sending*) is left alone: only one live row per
     kind may exist, and that row is the dispatcher's until it settles it (which re-plans the
-    contact if what it was about changed meanwhile)."""
+    contact if what it was about changed meanwhile).
+
+    ``live_rows``: this owner's pending and sending rows of ``kinds``, when the caller read
+    them already for many contacts at once (:func:`live_rows_of_contacts`)."""
     kinds = list(kinds)
     owner = (
         "contact_id = ?"
@@ -90,10 +94,15 @@ async def sync_nudges(
     )
     owner_params: tuple[int, ...] = (contact_id,) if contact_id is not None else (guild_id, user_id)
     marks = ",".join("?" * len(kinds))
-    rows = await _fetch(
-        tx,
-        f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks}) AND status IN (?, ?)",
-        (*owner_params, *kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+    rows = (
+        live_rows
+        if live_rows is not None
+        else await _fetch(
+            tx,
+            f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks})"
+            " AND status IN (?, ?)",
+            (*owner_params, *kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+        )
     )
     live = {r.kind: r for r in rows if r.status is NudgeStatus.PENDING}
     in_flight = {r.kind for r in rows if r.status is NudgeStatus.SENDING}
@@ -322,3 +331,24 @@ async def earliest_pending_for_student(
 ) -> datetime | None:
     """The student's soonest pending nudge in this server (contacts and digest)."""
     return await _earliest(source, "guild_id = ? AND user_id = ?", (guild_id, user_id))
+
+
+async def live_rows_of_contacts(
+    tx: Transaction, contact_ids: Iterable[int], kinds: Iterable[str]
+) -> dict[int, list[NudgeRow]]:
+    """The pending and sending rows of ``kinds`` of each of these contacts (for
+    :func:`sync_nudges` over a batch of contacts, one query instead of one each)."""
+    ids, wanted_kinds = list(contact_ids), list(kinds)
+    found: dict[int, list[NudgeRow]] = {contact_id: [] for contact_id in ids}
+    if not ids:
+        return found
+    rows = await _fetch(
+        tx,
+        f"SELECT {_COLUMNS} FROM nudges WHERE contact_id IN ({','.join('?' * len(ids))})"
+        f" AND kind IN ({','.join('?' * len(wanted_kinds))}) AND status IN (?, ?)",
+        (*ids, *wanted_kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+    )
+    for row in rows:
+        assert row.contact_id is not None
+        found[row.contact_id].append(row)
+    return found
