@@ -3,6 +3,7 @@ claim → send → mark cycle. Every status change is one UPDATE guarded by the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -172,6 +173,44 @@ CLAIM_DUE_SQL = (
     " updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
     f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}"
 )
+
+
+# Round robin over students: each user's due rows are numbered in due order (turn 1 = their
+# earliest), and rows are claimed turn by turn, so with a backlog every user with something due
+# gets their first reminder out before anyone gets a second. Users in :skip (their DM channel is
+# busy or must wait) are left for a later claim.
+CLAIM_FAIR_SQL = (
+    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE id IN (SELECT id FROM (SELECT id, due_at, row_number() OVER"
+    " (PARTITION BY user_id ORDER BY due_at, id) AS turn FROM nudges WHERE status = 'pending'"
+    " AND due_at <= :now AND user_id NOT IN (SELECT value FROM json_each(:skip)))"
+    " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit)"
+    f" RETURNING {_COLUMNS}"
+)
+
+
+async def claim_due_fair(
+    tx: Transaction,
+    now: datetime,
+    limit: int,
+    *,
+    per_user: int,
+    skip_users: Iterable[int] = (),
+) -> list[NudgeRow]:
+    """Like :func:`claim_due`, but fair between students: at most ``per_user`` rows of any one
+    user, taken round robin (every user's earliest due row before anyone's second), none of
+    ``skip_users``. Returned earliest due first (ties by id); each user's in their order."""
+    rows = await _fetch(
+        tx,
+        CLAIM_FAIR_SQL,
+        {
+            "now": to_db(now),
+            "limit": limit,
+            "per_user": per_user,
+            "skip": json.dumps(sorted(set(skip_users))),
+        },
+    )
+    return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
 async def next_due_at(db: Database) -> datetime | None:
