@@ -23,14 +23,18 @@ async def seed_requested_contacts(
     sent_at: datetime,
     zone: str = "America/New_York",
     per_transaction: int = 100,
+    digest: bool = True,
 ) -> list[int]:
     """``count`` contacts of one student, each asked at ``sent_at`` (so each has its 3B and 7B
-    reminders planned), spread over 40 employers; the student's time zone is ``zone``."""
+    reminders planned), spread over 40 employers; the student's time zone is ``zone`` (and
+    their weekly digest off unless ``digest``)."""
     ids: list[int] = []
     dates = outreach_dates(sent_at, ZoneInfo(zone))
     async with db.transaction() as tx:
         await ensure_student(tx, guild_id, user_id, sent_at)
         await update_settings(tx, guild_id, user_id, sent_at, timezone=zone)
+        if not digest:
+            await update_settings(tx, guild_id, user_id, sent_at, digest_day=None)
     for start in range(0, count, per_transaction):
         async with db.transaction() as tx:
             for n in range(start, min(count, start + per_transaction)):
