@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.actions.context import ActionContext, StudentKey
 from bot.domain.contacts import Stage, StageChangeError, check_stage_change
+from bot.domain.limits import EMAIL_CHECKS_PER_DAY, MAX_TICK_EVENTS_PER_DAY
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Transaction
-from bot.storage.events import append_event
+from bot.storage.events import (
+    append_event,
+    count_events_since,
+    item_event_since,
+    latest_event_since,
+    replace_event,
+)
 from bot.storage.students import created_so_far, ensure_student, forget_created
 from bot.validation import parse_date
 
 OLDEST_LOG = timedelta(days=366)
 """How far back a student may date something they log."""
+TICK_KINDS = ("checklist_ticked", "checklist_unticked")
+EMAIL_CHECKED = "email_checked"
 
 
 @asynccontextmanager
@@ -46,6 +55,27 @@ async def log_event(
     contact_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> None:
+    """Log one event. Journey events are always appended; the low-value ones are kept bounded
+    per student, server and UTC day (see :mod:`bot.domain.limits`): a checklist item's ticks
+    and unticks are one row holding the latest (``toggles`` counts them), email checks past
+    :data:`EMAIL_CHECKS_PER_DAY` replace the day's latest one (``checks`` counts them), and
+    past :data:`MAX_TICK_EVENTS_PER_DAY` ticks are not logged (the tick itself is saved)."""
+    if kind in TICK_KINDS and contact_id is not None and payload is not None:
+        await _log_tick(tx, who, kind, now, contact_id, payload)
+    elif kind == EMAIL_CHECKED:
+        await _log_email_check(tx, who, now, payload or {})
+    else:
+        await _append(tx, who, kind, now, contact_id, payload)
+
+
+async def _append(
+    tx: Transaction,
+    who: StudentKey,
+    kind: str,
+    now: datetime,
+    contact_id: int | None,
+    payload: dict[str, Any] | None,
+) -> None:
     await append_event(
         tx,
         guild_id=who.guild_id,
@@ -54,6 +84,62 @@ async def log_event(
         kind=kind,
         payload=payload,
         at=now,
+    )
+
+
+def _day_start(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+
+
+async def _log_tick(
+    tx: Transaction,
+    who: StudentKey,
+    kind: str,
+    now: datetime,
+    contact_id: int,
+    payload: dict[str, Any],
+) -> None:
+    since = _day_start(now)
+    earlier = await item_event_since(
+        tx,
+        guild_id=who.guild_id,
+        user_id=who.user_id,
+        contact_id=contact_id,
+        kinds=TICK_KINDS,
+        phase=str(payload.get("phase")),
+        item=str(payload.get("item")),
+        since=since,
+    )
+    if earlier is not None:
+        toggles = int(earlier.payload.get("toggles", 1)) + 1
+        await replace_event(
+            tx, earlier.id, kind=kind, payload={**payload, "toggles": toggles}, at=now
+        )
+        return
+    logged = await count_events_since(
+        tx, guild_id=who.guild_id, user_id=who.user_id, kinds=TICK_KINDS, since=since
+    )
+    if logged < MAX_TICK_EVENTS_PER_DAY:
+        await _append(tx, who, kind, now, contact_id, payload)
+
+
+async def _log_email_check(
+    tx: Transaction, who: StudentKey, now: datetime, payload: dict[str, Any]
+) -> None:
+    since = _day_start(now)
+    logged = await count_events_since(
+        tx, guild_id=who.guild_id, user_id=who.user_id, kinds=(EMAIL_CHECKED,), since=since
+    )
+    if logged < EMAIL_CHECKS_PER_DAY:
+        await _append(tx, who, EMAIL_CHECKED, now, None, payload)
+        return
+    latest = await latest_event_since(
+        tx, guild_id=who.guild_id, user_id=who.user_id, kind=EMAIL_CHECKED, since=since
+    )
+    assert latest is not None  # the count above found some
+    checks = int(latest.payload.get("checks", 1)) + 1
+    await replace_event(
+        tx, latest.id, kind=EMAIL_CHECKED, payload={**payload, "checks": checks}, at=now
     )
 
 

@@ -14,9 +14,11 @@ from bot.actions.employers import (
     link_to_employer,
 )
 from bot.domain.contacts import MAX_NAME, Connection
+from bot.domain.limits import too_many_contacts
 from bot.errors import EmptyState, UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, most_recent_contact
-from bot.storage.students import get_student
+from bot.storage.database import Source
+from bot.storage.students import count_open_contacts, get_student
 from bot.validation import clean_optional_text, clean_text
 
 NO_CONTACTS = (
@@ -68,6 +70,16 @@ async def student_zone(ctx: ActionContext, who: StudentKey) -> ZoneInfo:
     return ZoneInfo(student.timezone)
 
 
+async def check_contact_room(source: Source, who: StudentKey, adding: int = 1) -> None:
+    """Refuse (a :class:`UserError` naming the limit and what to do) when ``adding`` more
+    contacts would pass the open-contacts limit (:data:`bot.domain.limits.MAX_OPEN_CONTACTS`).
+    Call it inside the transaction that adds them, so two concurrent adds can't both pass."""
+    open_now = await count_open_contacts(source, who.guild_id, who.user_id)
+    refusal = too_many_contacts(open_now, adding)
+    if refusal is not None:
+        raise UserError(refusal)
+
+
 @dataclass(frozen=True, slots=True)
 class ContactAdded:
     contact: ContactRecord
@@ -85,12 +97,15 @@ async def add_contact_at_employer(
     """``/request new``: validate the names, find the student's employer of that organization
     (case and spaces aside) or create it unscored, store the contact there (stage planned, the
     organization written as the employer's name), log ``contact_added`` (its payload says
-    whether the employer was added or opened again)."""
+    whether the employer was added or opened again). Refused when the student already has
+    :data:`~bot.domain.limits.MAX_OPEN_CONTACTS` open contacts in this server."""
     person = clean_text(new.person, "person's name", max_length=MAX_NAME)
     organization = clean_text(new.organization, "organization", max_length=MAX_NAME)
     role = clean_optional_text(new.role, "role", max_length=MAX_NAME)
     now = ctx.clock.now()
+    await check_contact_room(ctx.db, who)  # a refusal before any write (and checked again below)
     async with student_transaction(ctx, who, now) as tx:
+        await check_contact_room(tx, who)
         link = await employer_for_organization(tx, who, organization, now)
         contact_id = await add_contact(
             tx,

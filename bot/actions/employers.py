@@ -18,7 +18,6 @@ from bot.actions.settings import known_zone
 from bot.domain.contacts import MAX_NAME, Stage
 from bot.domain.employers import (
     IMPORT_EXAMPLE,
-    MAX_EMPLOYERS,
     MAX_NOTE,
     MAX_PINNED,
     ContactAtEmployer,
@@ -36,6 +35,7 @@ from bot.domain.employers import (
     parse_import,
     plan_import,
 )
+from bot.domain.limits import MAX_EMPLOYERS
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, colleagues_of
 from bot.storage.database import Source, Transaction

@@ -1,12 +1,19 @@
 """Keeps a contact's (or a student's digest) nudge rows in step with the pure planner.
 
 Called inside the same transaction as the action that changed the contact, so a crash can never
-leave a logged action without its re-planned nudges (or the reverse).
+leave a logged action without its re-planned nudges (or the reverse). A change that moves many
+contacts' reminders at once (a student's settings, a server's holidays) commits first and then
+re-plans in transactions of :data:`REPLAN_BATCH` contacts, so the single writer is never held
+for long; a student's pass is marked in the database until done (see
+:meth:`NudgePlanner.replan_student_in_batches`), so a crash in between is finished later.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,26 +32,45 @@ from bot.storage.checklists import ticked_items
 from bot.storage.contacts import (
     ContactRecord,
     colleague_ids,
-    contact_ids_of_student,
     count_unrequested_referrals,
     get_contact_by_id,
     replannable_contacts,
 )
-from bot.storage.database import Database, Source, Transaction
+from bot.storage.database import Database, Source, StorageError, Transaction
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS as DEFAULT_REPORT_BACK_DAYS
 from bot.storage.guild_settings import ServerSettings, server_settings
 from bot.storage.nudges import (
+    NudgeRow,
     Wanted,
     earliest_pending_digest,
     earliest_pending_for_contact,
+    earliest_pending_for_student,
     earliest_pending_in_guild,
+    live_rows_of_contacts,
     sync_nudges,
 )
-from bot.storage.students import Student, get_student
+from bot.storage.replan_reads import (
+    contacts_by_ids,
+    replannable_contact_ids,
+    ticked_by_contact,
+    unrequested_referrals_by_contact,
+)
+from bot.storage.students import (
+    Student,
+    clear_replan_pending,
+    get_student,
+    mark_replan_pending,
+    pending_replans,
+)
+
+log = logging.getLogger(__name__)
 
 CONTACT_KINDS = tuple(kind.value for kind in NudgeKind if kind is not NudgeKind.DIGEST)
 REPLAN_BATCH = 50
-"""Contacts re-planned per transaction when a whole server is re-planned."""
+"""Contacts re-planned per transaction when a whole server or a student's every contact is
+re-planned (each batch holds the writer for a few milliseconds)."""
+REPLAN_PAUSE = 1.0
+"""After each batch of a student's pass, pause this many times as long as the batch took."""
 
 
 def student_prefs(student: Student) -> StudentPrefs | None:
@@ -132,6 +158,7 @@ class NudgePlanner:
         self.db = db
         self.content = content
         self._on_due = on_due
+        self._replanning: dict[tuple[int, int], int] = {}  # students' passes running now
 
     async def prepare_items(self, tx: Source, guild_id: int) -> frozenset[str]:
         """The ids of the server's visible preparation items (what "prepared" means there)."""
@@ -236,6 +263,19 @@ class NudgePlanner:
                 holidays=settings.holidays,
                 report_back_days=settings.report_back_days,
             )
+        await self._sync(tx, contact, planned, now)
+        if wake:
+            self._wake(await earliest_pending_for_contact(tx, contact.id))
+
+    async def _sync(
+        self,
+        tx: Transaction,
+        contact: ContactRecord,
+        planned: list[PlannedNudge],
+        now: datetime,
+        *,
+        live_rows: list[NudgeRow] | None = None,
+    ) -> None:
         await sync_nudges(
             tx,
             guild_id=contact.guild_id,
@@ -246,9 +286,8 @@ class NudgePlanner:
             ],
             kinds=CONTACT_KINDS,
             now=now,
+            live_rows=live_rows,
         )
-        if wake:
-            self._wake(await earliest_pending_for_contact(tx, contact.id))
 
     async def replan_digest(
         self, tx: Transaction, guild_id: int, user_id: int, now: datetime
@@ -275,10 +314,131 @@ class NudgePlanner:
     async def replan_student(
         self, tx: Transaction, guild_id: int, user_id: int, now: datetime
     ) -> None:
-        """After a settings change: every contact of the student in this server, and the digest."""
-        for contact_id in await contact_ids_of_student(tx, guild_id, user_id):
-            await self.replan_contact(tx, contact_id, now, colleagues=False)
+        """Every contact of the student in this server that a settings change can move, and the
+        digest, inside ``tx`` (bounded by the open-contacts limit; settings changes use
+        :meth:`replan_student_in_batches` instead, to keep each transaction short)."""
+        ids = await replannable_contact_ids(tx, guild_id, user_id)
+        for start in range(0, len(ids), REPLAN_BATCH):
+            await self._replan_batch(tx, guild_id, user_id, ids[start : start + REPLAN_BATCH], now)
         await self.replan_digest(tx, guild_id, user_id, now)
+
+    async def mark_student(
+        self, tx: Transaction, guild_id: int, user_id: int, now: datetime
+    ) -> int:
+        """In the transaction that changes the student's settings: re-plan their digest there
+        and then, and note that their contacts need re-planning (returns the mark to hand to
+        :meth:`replan_student_in_batches` once the transaction has committed)."""
+        await self.replan_digest(tx, guild_id, user_id, now)
+        return await mark_replan_pending(tx, guild_id, user_id)
+
+    async def replan_student_in_batches(
+        self, guild_id: int, user_id: int, mark: int, now: datetime
+    ) -> bool:
+        """After a settings change committed: re-plan the student's contacts (those
+        :func:`~bot.storage.replan_reads.replannable_contact_ids` names) and digest in
+        transactions of :data:`REPLAN_BATCH` contacts, each reading the settings afresh, then
+        clear the mark (unless a newer change set it again). Other students' writes go in
+        between. Planning is idempotent (an occurrence already delivered is never planned
+        again; a moved one is moved, not added), so if the process stops half-way the pass
+        is simply run again from the start (:meth:`finish_pending_replans`); until then the
+        dispatcher checks quiet hours and "reminders off" itself before each send.
+
+        Returns False (and logs) if a batch could not be saved: the mark stays, and the next
+        :meth:`finish_pending_replans` finishes the pass."""
+        key = (guild_id, user_id)
+        self._replanning[key] = self._replanning.get(key, 0) + 1
+        try:
+            ids = await replannable_contact_ids(self.db, guild_id, user_id)
+            for start in range(0, len(ids), REPLAN_BATCH):
+                batch = ids[start : start + REPLAN_BATCH]
+                began = time.perf_counter()
+                async with self.db.transaction() as tx:
+                    await self._replan_batch(tx, guild_id, user_id, batch, now)
+                # Leave the event loop to everyone else for as long again: one student's
+                # pass never takes more than about half of the bot's time.
+                await asyncio.sleep((time.perf_counter() - began) * REPLAN_PAUSE)
+            async with self.db.transaction() as tx:
+                await self.replan_digest(tx, guild_id, user_id, now)
+                await clear_replan_pending(tx, guild_id, user_id, mark)
+        except StorageError:
+            log.warning(
+                "re-planning user %s in server %s stopped half-way; it is finished later",
+                user_id,
+                guild_id,
+                exc_info=True,
+            )
+            return False
+        finally:
+            self._replanning[key] -= 1
+            if not self._replanning[key]:
+                del self._replanning[key]
+        return True
+
+    async def finish_pending_replans(self, now: datetime) -> int:
+        """Run again every student's re-planning pass that was not finished (the process
+        stopped, or a batch failed), except those running now. Call at start-up and from the
+        dispatcher's sweep. Returns the passes finished."""
+        finished = 0
+        for guild_id, user_id, mark in await pending_replans(self.db):
+            if (guild_id, user_id) in self._replanning:
+                continue
+            if await self.replan_student_in_batches(guild_id, user_id, mark, now):
+                finished += 1
+        return finished
+
+    async def _replan_batch(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        user_id: int,
+        contact_ids: Sequence[int],
+        now: datetime,
+    ) -> None:
+        """Re-plan some of one student's contacts with their settings as ``tx`` sees them, with
+        one query per kind of fact for the whole batch."""
+        student = await get_student(tx, guild_id, user_id)
+        prefs = student_prefs(student) if student else None
+        settings = await server_settings(tx, guild_id)
+        contacts = [
+            c
+            for c in await contacts_by_ids(tx, contact_ids)
+            if c.guild_id == guild_id and c.user_id == user_id
+        ]
+        ids = [c.id for c in contacts]
+        states: dict[int, ContactState] = {}
+        if prefs is not None and prefs.nudges_enabled:
+            checklist = await effective_checklist(tx, self.content, guild_id, "prepare")
+            prepare_items = frozenset(item.id for item in checklist.items)
+            ticked = await ticked_by_contact(tx, ids, "prepare")
+            referrals = await unrequested_referrals_by_contact(tx, ids)
+            for contact in contacts:
+                done = ticked.get(contact.id, set())
+                # Whether preparation is finished only matters before a meeting to come.
+                prepare_done = (
+                    contact.meeting_at is None
+                    or contact.meeting_at <= now
+                    or prepare_items <= done
+                    or await preparation_finished(
+                        tx, self.content, contact, done, checklist=checklist
+                    )
+                )
+                states[contact.id] = contact_state(
+                    contact, prepare_done=prepare_done, open_referrals=referrals.get(contact.id, 0)
+                )
+        live = await live_rows_of_contacts(tx, ids, CONTACT_KINDS)
+        for contact in contacts:
+            state = states.get(contact.id)
+            planned: list[PlannedNudge] = []
+            if state is not None and prefs is not None:
+                planned = plan_contact_nudges(
+                    state,
+                    prefs,
+                    now,
+                    holidays=settings.holidays,
+                    report_back_days=settings.report_back_days,
+                )
+            await self._sync(tx, contact, planned, now, live_rows=live[contact.id])
+        self._wake(await earliest_pending_for_student(tx, guild_id, user_id))
 
     def _wake(self, due: datetime | None) -> None:
         """Once the transaction commits, make sure the alarm rings by ``due``."""

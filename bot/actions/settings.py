@@ -1,6 +1,9 @@
 """The student's own settings in one server: time zone, quiet hours, reminders on/off and the
-digest day. Each change logs its event and re-plans the student's nudges in the same
-transaction, whoever asks (``/settings`` or the time-zone picker)."""
+digest day. Each change is saved with its event, the student's digest and a "re-plan pending"
+mark in one transaction; then their contacts' reminders are re-planned in short transactions
+of a batch of contacts each (so a student at the contact limit never holds up everyone else's
+commands), whoever asks (``/settings`` or the time-zone picker). The action returns once the
+re-planning is done; if the process stops before, start-up finishes it (the mark)."""
 
 from __future__ import annotations
 
@@ -70,7 +73,8 @@ async def set_timezone(ctx: ActionContext, who: StudentKey, name: str) -> Timezo
     async with student_transaction(ctx, who, now) as tx:
         await write_settings(tx, who.guild_id, who.user_id, timezone=zone.key)
         await log_event(tx, who, "timezone_set", now, payload={"timezone": zone.key})
-        await ctx.planner.replan_student(tx, who.guild_id, who.user_id, now)
+        mark = await ctx.planner.mark_student(tx, who.guild_id, who.user_id, now)
+    await ctx.planner.replan_student_in_batches(who.guild_id, who.user_id, mark, now)
     return TimezoneSet(zone, now)
 
 
@@ -124,8 +128,8 @@ async def _save(
     resume_stopped: bool = False,
     **values: object,
 ) -> StudentSettings:
-    """Write some settings, their event and the re-planned nudges in one transaction; returns
-    the settings after."""
+    """Write some settings and their event in one transaction, then re-plan the student's
+    reminders in batches (see the module docstring); returns the settings after."""
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         await write_settings(tx, who.guild_id, who.user_id, **values)
@@ -133,7 +137,8 @@ async def _save(
             await resume_stopped_contacts(tx, who.guild_id, who.user_id, now)
         await log_event(tx, who, kind, now, payload=payload)
         # Quiet hours, nudges on/off and the digest day change when reminders go out.
-        await ctx.planner.replan_student(tx, who.guild_id, who.user_id, now)
+        mark = await ctx.planner.mark_student(tx, who.guild_id, who.user_id, now)
+    await ctx.planner.replan_student_in_batches(who.guild_id, who.user_id, mark, now)
     student = await get_student(ctx.db, who.guild_id, who.user_id)
     assert student is not None
     return _settings_of(student, now)

@@ -24,9 +24,8 @@ from datetime import date
 from enum import StrEnum
 
 from bot.domain.contacts import Stage
+from bot.domain.limits import MAX_EMPLOYERS as MAX_EMPLOYERS  # every limit is in limits.py
 
-MAX_EMPLOYERS = 200
-"""Employers one student may keep in one server."""
 ACTIVE_SIZE = 5
 """The employers a student works at once: the top five."""
 MAX_PINNED = ACTIVE_SIZE

@@ -1,6 +1,14 @@
 """Delivers due nudges exactly once: claim (pending → sending, one statement), send the DM with
 a nonce, mark sent with the message id. A crash between send and mark is repaired at start-up by
-looking for the nudge's buttons in the DM channel before sending again."""
+looking for the nudge's buttons in the DM channel before sending again.
+
+Fair between students: rows are claimed round robin (every student's earliest due reminder
+before anyone's second, at most :data:`CLAIM_PER_USER` of one student at a time), each
+student's go out in order on their own task, and a student's DM channel is paced to Discord's
+per-channel limit (:class:`~bot.pacing.ChannelPacer`) while the others' reminders proceed. A
+run keeps claiming as deliveries finish, and looks for newly due reminders at least every
+:data:`POLL_SECONDS` (or at once when ``dispatch_due`` is called again), so one student's
+backlog never holds up another student's reminder."""
 
 from __future__ import annotations
 
@@ -26,13 +34,13 @@ from bot.domain.stalls import digest_contents
 from bot.membership import MembershipChecker
 from bot.nudges.buttons import NudgeAction, nudge_view
 from bot.nudges.render import add_label, contact_nudge_text, digest_text, with_frame
-from bot.pacing import TokenBucket
+from bot.pacing import ChannelPacer, TokenBucket
 from bot.storage.contacts import get_contact_by_id
 from bot.storage.database import Database, Transaction
 from bot.storage.delivery import DeliveryContext, delivery_context, forget_dm_channel
 from bot.storage.nudges import (
     NudgeRow,
-    claim_due,
+    claim_due_fair,
     finish,
     hold_for_unreachable,
     mark_sent,
@@ -44,8 +52,12 @@ from bot.storage.students import Student, get_student, set_dm_channel
 log = logging.getLogger(__name__)
 
 NUDGES_PER_SECOND = 40.0  # below Discord's global 50 requests/second
-BATCH = 50
+BATCH = 50  # rows claimed and not yet settled, at most
 IN_FLIGHT = 16
+PER_CHANNEL_MESSAGES = 5  # Discord's bucket for a DM channel: 5 messages …
+PER_CHANNEL_WINDOW = 5.0  # … per 5 seconds
+CLAIM_PER_USER = PER_CHANNEL_MESSAGES  # one student's rows claimed at a time
+POLL_SECONDS = 0.25  # while delivering, look for newly due rows this often
 MAX_BACKOFF = timedelta(hours=1)
 RECOVERY_LOOKBACK = 50  # recent DM messages searched for a nudge left in "sending"
 UNCERTAIN = "uncertain:"  # last_error prefix: the previous try may have been delivered
@@ -109,6 +121,7 @@ class NudgeDispatcher:
         membership: MembershipChecker,
         pacer: TokenBucket,
         wake_at: Callable[[datetime], None],
+        channel_pacer: ChannelPacer | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -117,38 +130,83 @@ class NudgeDispatcher:
         self._membership = membership
         self.bucket = pacer  # every request to Discord waits for a token
         self._wake_at = wake_at
+        # Messages to one user's DM channel (keyed by user: one DM channel each).
+        self.channel_pacer = channel_pacer or ChannelPacer(PER_CHANNEL_MESSAGES, PER_CHANNEL_WINDOW)
         self._run_lock = asyncio.Lock()
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._poke = asyncio.Event()  # set: a run in progress claims again now
+        self._rows_in_flight = 0
 
     # -- the cycle ------------------------------------------------------------------------------
     async def dispatch_due(self) -> DispatchReport:
         """Deliver every nudge due now. Concurrent calls run one after the other, so when a
-        call returns, everything that was due when it started has been handled."""
+        call returns, everything that was due when it started has been handled; a call made
+        while a run is in progress also makes that run look for newly due rows at once."""
+        self._poke.set()
         async with self._run_lock:
             report = DispatchReport()
             # No delivery is in flight while the lock is held, so any row still in "sending"
             # was orphaned (a crash, or a failed mark): settle it before claiming more.
             await self._recover()
-            while True:
-                now = self._clock.now()
-                async with self._db.transaction() as tx:
-                    rows = await claim_due(tx, now, BATCH)
-                if not rows:
-                    return report
-                # One user's nudges go out one after another (in order, and a closed DM costs
-                # a single failed request); different users' go out concurrently.
-                by_user: dict[int, list[NudgeRow]] = {}
-                for row in rows:
-                    by_user.setdefault(row.user_id, []).append(row)
-                await asyncio.gather(
-                    *(self._deliver_in_order(batch, now, report) for batch in by_user.values())
-                )
+            busy: dict[int, asyncio.Task[None]] = {}  # user id → their deliveries in order
+            try:
+                while True:
+                    self._poke.clear()
+                    await self._claim_more(busy, report)
+                    if not busy:
+                        return report
+                    poke = asyncio.ensure_future(self._poke.wait())
+                    await asyncio.wait(
+                        {*busy.values(), poke},
+                        timeout=POLL_SECONDS,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    poke.cancel()
+                    for user_id, task in list(busy.items()):
+                        if task.done():
+                            del busy[user_id]
+                            task.result()  # a bug surfaces (deliveries catch the expected)
+            finally:
+                for task in busy.values():
+                    task.cancel()
+                await asyncio.gather(*busy.values(), return_exceptions=True)
+
+    async def _claim_more(
+        self, busy: dict[int, asyncio.Task[None]], report: DispatchReport
+    ) -> None:
+        """Claim due rows round robin (none of users whose deliveries are under way, at most
+        :data:`BATCH` unsettled in all) and start each user's on a task of its own."""
+        room = BATCH - self._rows_in_flight
+        if room <= 0:
+            return
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            rows = await claim_due_fair(
+                tx, now, room, per_user=CLAIM_PER_USER, skip_users=busy.keys()
+            )
+        by_user: dict[int, list[NudgeRow]] = {}
+        for row in rows:
+            by_user.setdefault(row.user_id, []).append(row)
+        for user_id, user_rows in by_user.items():
+            self._rows_in_flight += len(user_rows)
+            busy[user_id] = asyncio.create_task(self._deliver_in_order(user_rows, now, report))
 
     async def _deliver_in_order(
         self, rows: list[NudgeRow], now: datetime, report: DispatchReport
     ) -> None:
-        for row in rows:
-            await self._deliver_one(row, now, report)
+        """One user's claimed rows, one after another: a closed DM costs a single failed
+        request, and their DM channel's pace is waited for here, holding no delivery slot."""
+        remaining = len(rows)
+        try:
+            for row in rows:
+                wait = self.channel_pacer.wait_for(row.user_id)
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await self._deliver_one(row, now, report)
+                remaining -= 1
+                self._rows_in_flight -= 1
+        finally:
+            self._rows_in_flight -= remaining  # cancelled: those rows stay in "sending"
 
     async def _deliver_one(self, row: NudgeRow, now: datetime, report: DispatchReport) -> None:
         async with self._in_flight:
@@ -336,6 +394,7 @@ class NudgeDispatcher:
             channel_id = channel.id
             async with self._db.transaction() as tx:
                 await set_dm_channel(tx, row.user_id, channel_id)
+        await self.channel_pacer.acquire(row.user_id)
         await self.bucket.acquire()
         target = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         view = nudge_view(row, labels=labels)
@@ -344,7 +403,8 @@ class NudgeDispatcher:
     # -- start-up repair ------------------------------------------------------------------------
     async def recover_sending(self) -> int:
         """Settle rows a crash left in *sending*: if the DM went out (its buttons carry the
-        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled.
+        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled. Also
+        finishes re-planning a crash left pending (see ``NudgePlanner.finish_pending_replans``).
 
         Never raises: at start-up a failure here must not keep delivery from starting (every
         dispatch run tries again before claiming more)."""
@@ -355,7 +415,19 @@ class NudgeDispatcher:
                 log.exception("could not settle nudges left in flight; the next run retries")
                 return 0
 
+    async def _finish_replans(self) -> None:
+        """Finish students' re-planning passes a crash (or a failed batch) left half-done, so
+        nothing is claimed on a stale plan. Never raises: the next run tries again."""
+        try:
+            finished = await self._planner.finish_pending_replans(self._clock.now())
+        except Exception:
+            log.exception("could not finish pending re-planning; the next run retries")
+            return
+        if finished:
+            log.info("finished %s students' re-planning left pending", finished)
+
     async def _recover(self) -> int:
+        await self._finish_replans()
         rows = await sending_rows(self._db)
         settled = 0
         for row in rows:

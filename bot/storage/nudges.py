@@ -3,6 +3,7 @@ claim → send → mark cycle. Every status change is one UPDATE guarded by the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -74,6 +75,7 @@ async def sync_nudges(
     wanted: list[Wanted],
     kinds: Iterable[str],
     now: datetime,
+    live_rows: list[NudgeRow] | None = None,
 ) -> None:
     """Make the live rows of ``kinds`` for this contact (or the student's digest, when
     ``contact_id`` is None) match ``wanted``: cancel what is no longer wanted, move what the
@@ -81,7 +83,10 @@ async def sync_nudges(
 
     A kind whose row the dispatcher holds (*sending*) is left alone: only one live row per
     kind may exist, and that row is the dispatcher's until it settles it (which re-plans the
-    contact if what it was about changed meanwhile)."""
+    contact if what it was about changed meanwhile).
+
+    ``live_rows``: this owner's pending and sending rows of ``kinds``, when the caller read
+    them already for many contacts at once (:func:`live_rows_of_contacts`)."""
     kinds = list(kinds)
     owner = (
         "contact_id = ?"
@@ -90,10 +95,15 @@ async def sync_nudges(
     )
     owner_params: tuple[int, ...] = (contact_id,) if contact_id is not None else (guild_id, user_id)
     marks = ",".join("?" * len(kinds))
-    rows = await _fetch(
-        tx,
-        f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks}) AND status IN (?, ?)",
-        (*owner_params, *kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+    rows = (
+        live_rows
+        if live_rows is not None
+        else await _fetch(
+            tx,
+            f"SELECT {_COLUMNS} FROM nudges WHERE {owner} AND kind IN ({marks})"
+            " AND status IN (?, ?)",
+            (*owner_params, *kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+        )
     )
     live = {r.kind: r for r in rows if r.status is NudgeStatus.PENDING}
     in_flight = {r.kind for r in rows if r.status is NudgeStatus.SENDING}
@@ -163,6 +173,44 @@ CLAIM_DUE_SQL = (
     " updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
     f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}"
 )
+
+
+# Round robin over students: each user's due rows are numbered in due order (turn 1 = their
+# earliest), and rows are claimed turn by turn, so with a backlog every user with something due
+# gets their first reminder out before anyone gets a second. Users in :skip (their DM channel is
+# busy or must wait) are left for a later claim.
+CLAIM_FAIR_SQL = (
+    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE id IN (SELECT id FROM (SELECT id, due_at, row_number() OVER"
+    " (PARTITION BY user_id ORDER BY due_at, id) AS turn FROM nudges WHERE status = 'pending'"
+    " AND due_at <= :now AND user_id NOT IN (SELECT value FROM json_each(:skip)))"
+    " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit)"
+    f" RETURNING {_COLUMNS}"
+)
+
+
+async def claim_due_fair(
+    tx: Transaction,
+    now: datetime,
+    limit: int,
+    *,
+    per_user: int,
+    skip_users: Iterable[int] = (),
+) -> list[NudgeRow]:
+    """Like :func:`claim_due`, but fair between students: at most ``per_user`` rows of any one
+    user, taken round robin (every user's earliest due row before anyone's second), none of
+    ``skip_users``. Returned earliest due first (ties by id); each user's in their order."""
+    rows = await _fetch(
+        tx,
+        CLAIM_FAIR_SQL,
+        {
+            "now": to_db(now),
+            "limit": limit,
+            "per_user": per_user,
+            "skip": json.dumps(sorted(set(skip_users))),
+        },
+    )
+    return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
 async def next_due_at(db: Database) -> datetime | None:
@@ -315,3 +363,31 @@ async def earliest_pending_digest(source: Source, guild_id: int, user_id: int) -
     return await _earliest(
         source, "contact_id IS NULL AND guild_id = ? AND user_id = ?", (guild_id, user_id)
     )
+
+
+async def earliest_pending_for_student(
+    source: Source, guild_id: int, user_id: int
+) -> datetime | None:
+    """The student's soonest pending nudge in this server (contacts and digest)."""
+    return await _earliest(source, "guild_id = ? AND user_id = ?", (guild_id, user_id))
+
+
+async def live_rows_of_contacts(
+    tx: Transaction, contact_ids: Iterable[int], kinds: Iterable[str]
+) -> dict[int, list[NudgeRow]]:
+    """The pending and sending rows of ``kinds`` of each of these contacts (for
+    :func:`sync_nudges` over a batch of contacts, one query instead of one each)."""
+    ids, wanted_kinds = list(contact_ids), list(kinds)
+    found: dict[int, list[NudgeRow]] = {contact_id: [] for contact_id in ids}
+    if not ids:
+        return found
+    rows = await _fetch(
+        tx,
+        f"SELECT {_COLUMNS} FROM nudges WHERE contact_id IN ({','.join('?' * len(ids))})"
+        f" AND kind IN ({','.join('?' * len(wanted_kinds))}) AND status IN (?, ?)",
+        (*ids, *wanted_kinds, NudgeStatus.PENDING, NudgeStatus.SENDING),
+    )
+    for row in rows:
+        assert row.contact_id is not None
+        found[row.contact_id].append(row)
+    return found

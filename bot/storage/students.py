@@ -189,3 +189,47 @@ async def guilds_of_user(source: Source, user_id: int) -> list[int]:
         source, "SELECT guild_id FROM students WHERE user_id = ? ORDER BY guild_id", (user_id,)
     )
     return [int(row[0]) for row in rows]
+
+
+async def count_open_contacts(source: Source, guild_id: int, user_id: int) -> int:
+    """The student's contacts in this server that are not closed (what the open-contacts
+    limit counts)."""
+    row = await query_one(
+        source,
+        "SELECT count(*) FROM contacts WHERE guild_id = ? AND user_id = ? AND stage <> 'closed'",
+        (guild_id, user_id),
+    )
+    return int(row[0]) if row else 0
+
+
+async def mark_replan_pending(tx: Transaction, guild_id: int, user_id: int) -> int:
+    """Note that the student's contacts must be re-planned; returns the mark (a number that
+    grows with each call, so only the latest pass clears it)."""
+    async with tx.execute(
+        "UPDATE students SET replan_pending = coalesce(replan_pending, 0) + 1"
+        " WHERE guild_id = ? AND user_id = ? RETURNING replan_pending",
+        (guild_id, user_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def clear_replan_pending(tx: Transaction, guild_id: int, user_id: int, mark: int) -> bool:
+    """The pass started for ``mark`` is done: clear it, unless a newer change marked the
+    student again meanwhile (its own pass clears that one)."""
+    cursor = await tx.execute(
+        "UPDATE students SET replan_pending = NULL"
+        " WHERE guild_id = ? AND user_id = ? AND replan_pending = ?",
+        (guild_id, user_id, mark),
+    )
+    return cursor.rowcount > 0
+
+
+async def pending_replans(source: Source) -> list[tuple[int, int, int]]:
+    """(server, user, mark) of every student whose re-planning was not finished."""
+    rows = await query_all(
+        source,
+        "SELECT guild_id, user_id, replan_pending FROM students"
+        " WHERE replan_pending IS NOT NULL ORDER BY guild_id, user_id",
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]

@@ -113,6 +113,17 @@ and retries). Refused requests are recorded with ``rate_limited=True``
 counters ``accepted``, ``rejected``, ``peak`` (most accepted requests in any one second) and
 ``reset_stats()``.
 
+Per-channel rate limit (opt-in): ``DiscordEmulator(channel_rate_limit=(5, 5.0))`` (or set
+``emu.channel_rate_limit`` later; None turns it off) limits ``POST /channels/{id}/messages`` to
+5 messages per 5 seconds in each channel, in fixed windows that open with a channel's first
+message, as Discord does for DM channels. Every answer of that route carries the bucket headers
+(``X-RateLimit-Limit``, ``-Remaining``, ``-Reset``, ``-Reset-After``, ``-Bucket``; discord.py
+waits on them once ``Remaining`` is 0); a message over the limit gets 429 with
+``{"retry_after": <s until the window resets>, "global": false}`` and ``Retry-After``,
+``X-RateLimit-Scope: user``. Refused messages are recorded with ``channel_limited=True``
+(``channel_limited_requests()``); ``channel_limit`` has ``accepted``, ``rejected`` and
+``rejected_by_channel``.
+
 Load (opt-in, for benchmarks; ``tests.emulator.load.LoadDriver(emu)``): ``click(...)`` /
 ``slash(...)`` build and register an interaction without sending it; ``send([ix, ...])`` queues
 them as one batch the gateway writer sends back to back (no await; returns a ``FrameBatch`` whose
@@ -147,12 +158,13 @@ from tests.emulator.models import (
     EmulatedUser,
     EmulatorError,
 )
-from tests.emulator.rate_limit import GlobalRateLimit
+from tests.emulator.rate_limit import ChannelRateLimit, GlobalRateLimit
 from tests.emulator.rest import FaultRule
 from tests.emulator.runner import RunningBot, run_bot
 from tests.emulator.state import RecordedRequest
 
 __all__ = [
+    "ChannelRateLimit",
     "DiscordEmulator",
     "EmulatedAttachment",
     "EmulatedChannel",

@@ -29,7 +29,7 @@ from tests.emulator.models import (
     EmulatedUser,
     EmulatorError,
 )
-from tests.emulator.rate_limit import GlobalRateLimit
+from tests.emulator.rate_limit import ChannelRateLimit, GlobalRateLimit
 from tests.emulator.rest import FaultRule
 from tests.emulator.server import bound_socket, build_app, build_router
 from tests.emulator.state import EmulatorState, RecordedRequest
@@ -54,6 +54,7 @@ class DiscordEmulator:
         strict_auth: bool = False,
         host: str = "127.0.0.1",
         global_rate_limit: int | None = None,
+        channel_rate_limit: tuple[int, float] | None = None,
     ) -> None:
         self.state = EmulatorState(bot_name=bot_name)
         self.token = token or f"emulator.{secrets.token_urlsafe(18)}"
@@ -69,6 +70,7 @@ class DiscordEmulator:
             interaction_timeout=lambda: self.interaction_timeout,
         )
         self.global_rate_limit = global_rate_limit
+        self.channel_rate_limit = channel_rate_limit
         self.gateway = Gateway(self.state, url=lambda: self.gateway_url, token_ok=self._token_ok)
         self.state.emit = self.gateway.emit
         self.builder = InteractionBuilder(self.state)
@@ -541,8 +543,29 @@ class DiscordEmulator:
         return self.router.global_limit
 
     def rate_limited_requests(self) -> list[RecordedRequest]:
-        """Requests the global limit refused with a 429, oldest first."""
+        """Requests the global or the per-channel limit refused with a 429, oldest first."""
         return [r for r in self.state.requests if r.rate_limited]
+
+    @property
+    def channel_rate_limit(self) -> tuple[int, float] | None:
+        """Discord's per-channel message limit as (messages, window seconds), e.g. ``(5, 5.0)``
+        for a DM channel; None (the default): not enforced. Setting it starts afresh."""
+        limit = self.router.channel_limit
+        return None if limit is None else (limit.limit, limit.window)
+
+    @channel_rate_limit.setter
+    def channel_rate_limit(self, value: tuple[int, float] | None) -> None:
+        self.router.channel_limit = None if value is None else ChannelRateLimit(*value)
+
+    @property
+    def channel_limit(self) -> ChannelRateLimit | None:
+        """The per-channel limit's state and counters (``accepted``, ``rejected``,
+        ``rejected_by_channel``), or None when it is off."""
+        return self.router.channel_limit
+
+    def channel_limited_requests(self) -> list[RecordedRequest]:
+        """Messages the per-channel limit refused with a 429, oldest first."""
+        return [r for r in self.state.requests if r.channel_limited]
 
     @property
     def unknown_routes(self) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.emulator.payloads import error_body
-from tests.emulator.rate_limit import GlobalRateLimit
+from tests.emulator.rate_limit import ChannelLimited, ChannelRateLimit, GlobalRateLimit
 from tests.emulator.state import EmulatorState, RecordedRequest, Upload
 from tests.emulator.validation import ApiError
 
@@ -107,6 +107,8 @@ class Router:
         self.unknown_routes: list[str] = []
         #: Discord's global limit, when enabled (``DiscordEmulator(global_rate_limit=...)``).
         self.global_limit: GlobalRateLimit | None = None
+        #: Discord's per-channel message limit, when enabled (``channel_rate_limit=...``).
+        self.channel_limit: ChannelRateLimit | None = None
 
     def add(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         """``pattern`` like ``/channels/{channel_id}/messages`` (placeholders match one segment)."""
@@ -170,18 +172,27 @@ class Router:
         return json_response(reply.status, reply.body, reply.headers)
 
     async def _respond(self, call: Call, record: RecordedRequest) -> Reply:
-        """The global rate limit first (when enabled), then injected faults, then the route."""
+        """The global rate limit first (when enabled), then the per-channel one (when enabled),
+        then injected faults, then the route."""
         limited = self.global_limit.check(call.path) if self.global_limit else None
         if limited is not None:
             record.rate_limited = True
             return Reply(429, limited.body, limited.headers)
+        bucket = self.channel_limit.check(call.method, call.path) if self.channel_limit else None
+        if isinstance(bucket, ChannelLimited):
+            record.rate_limited = True
+            record.channel_limited = True
+            return Reply(429, bucket.body, bucket.headers)
         rule = next((r for r in self.faults if r.matches(call.method, call.path)), None)
         if rule is not None:
             rule.remaining -= 1
             rule.hits += 1
             record.injected = True
             return Reply(rule.status, rule.body, dict(rule.headers))
-        return await self._route(call)
+        reply = await self._route(call)
+        if bucket is not None:
+            reply.headers = {**bucket, **reply.headers}
+        return reply
 
     async def _route(self, call: Call) -> Reply:
         path_matched = False

@@ -63,10 +63,19 @@ class RecordedRequest:
     json: Any = None
     files: list[str] = field(default_factory=list)
     injected: bool = False
-    rate_limited: bool = False  # refused by the emulator's global rate limit (429)
+    rate_limited: bool = False  # refused by the emulator's global or per-channel limit (429)
+    channel_limited: bool = False  # refused by the per-channel message limit (429)
 
     def __repr__(self) -> str:
-        note = " (injected)" if self.injected else " (global limit)" if self.rate_limited else ""
+        note = (
+            " (injected)"
+            if self.injected
+            else " (channel limit)"
+            if self.channel_limited
+            else " (global limit)"
+            if self.rate_limited
+            else ""
+        )
         return f"<{self.method} {self.path} -> {self.status}{note}>"
 
 
