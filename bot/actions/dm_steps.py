@@ -19,7 +19,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.actions.common import log_event, stage_guard, student_transaction
-from bot.actions.contacts import owned_contact, student_zone
+from bot.actions.contacts import check_contact_room, owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import (
     EmployerExhausted,
@@ -166,6 +166,7 @@ async def add_second_person(
     kept_role = clean_optional_text(role, "role", max_length=MAX_NAME)
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
+        await check_contact_room(tx, who)
         employer = (
             await get_employer(tx, who.guild_id, who.user_id, first.employer_id)
             if first.employer_id is not None

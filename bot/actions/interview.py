@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.actions.common import log_event, stage_guard, student_transaction
-from bot.actions.contacts import contact_or_latest, owned_contact
+from bot.actions.contacts import check_contact_room, contact_or_latest, owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import attach_to_employer
 from bot.domain.contacts import MAX_NAME, Connection, Stage
@@ -114,9 +114,13 @@ async def log_meeting(
     people = _checked_referrals(referrals)
     # Read again: the contact may have moved on while the form was open.
     contact = await meeting_to_log(ctx, who, contact_id)
+    if people:
+        await check_contact_room(ctx.db, who, len(people))
     now = ctx.clock.now()
     referral_ids: list[int] = []
     async with student_transaction(ctx, who, now) as tx:
+        if people:
+            await check_contact_room(tx, who, len(people))  # again: a concurrent add
         await set_stage(tx, contact.id, Stage.MET, at=now, now=now)
         await save_notes(tx, contact.id, kept_notes, kept_takeaways, now)
         await log_event(

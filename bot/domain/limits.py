@@ -16,6 +16,8 @@ MAX_EMPLOYERS = 200
 """Employers one student may keep in one server."""
 MAX_QUESTIONS = 10
 """Questions on one contact's list."""
+MAX_STARS = 3
+"""Starred questions per contact (the 1-hour reminder shows them first)."""
 MAX_REFERRALS = 10
 """Referrals logged with one meeting."""
 
@@ -41,6 +43,6 @@ def too_many_contacts(open_now: int, adding: int = 1) -> str | None:
     return (
         f"You have {open_now} open contacts in this server, and {MAX_OPEN_CONTACTS} is the most "
         f"one student can keep open here, so {asked} can't be added ({space}). Close the "
-        "contacts you are done with (`/followup close`: closed contacts don't count and can be "
-        "reopened), then try again. Nothing was added."
+        "contacts you are done with (`/followup close`: closed contacts stay in your history "
+        "but don't count), then try again. Nothing was added."
     )

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.domain.contacts import MAX_NAME
-
-MAX_REFERRALS = 10
+from bot.domain.limits import MAX_REFERRALS as MAX_REFERRALS
 
 _BULLET = re.compile(r"^(?:[-•*·]|\d{1,2}[.)])\s+")
 _AT = re.compile(r"\s+at\s+", re.IGNORECASE)

@@ -9,11 +9,11 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.limits import MAX_QUESTIONS as MAX_QUESTIONS
+from bot.domain.limits import MAX_STARS as MAX_STARS
 from bot.storage.database import Source, Transaction, query_all
 from bot.storage.timestamps import from_db, to_db
 
-MAX_QUESTIONS = 10
-MAX_STARS = 3
 _COLUMNS = "id, contact_id, position, category, bank_id, text, starred_at"
 _ORDER = "ORDER BY starred_at IS NULL, position, id"
 
