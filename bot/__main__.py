@@ -8,15 +8,16 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import discord
 
 from bot.app import create_bot
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, redact_url
 from bot.content import ContentError, load_content
 from bot.log_redaction import install_redaction
 from bot.storage.backup import backup_database
-from bot.storage.database import Database, StorageError
+from bot.storage.database import StorageError, open_database
 
 EXIT_CONFIG = 2
 
@@ -29,8 +30,22 @@ async def _run(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
-    db = await Database.open(settings.db_path)
+    db = await open_database(settings.database_location)
     await db.close()
+
+
+def _where(settings: Settings) -> str:
+    """The database named for the operator (a URL without its password)."""
+    if settings.database_url:
+        return redact_url(settings.database_url)
+    return str(settings.db_path)
+
+
+PG_DUMP_HINT = (
+    "backup is for the SQLite file; on PostgreSQL use pg_dump, e.g. "
+    "pg_dump --format=custom --file=infocoach.dump \"$INFOCOACH_DATABASE_URL\" "
+    "(restore with pg_restore --clean --dbname=...)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,13 +67,18 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         # Tokens never reach the log, whatever the level (discord.py logs URLs at DEBUG).
-        install_redaction((settings.discord_token,))
+        secrets = [settings.discord_token]
+        if settings.database_url and urlsplit(settings.database_url).password:
+            secrets.append(str(urlsplit(settings.database_url).password))
+        install_redaction(tuple(secrets))
         if args.verb == "check":
             load_content(settings.data_dir)
             print(f"settings and {settings.data_dir} are valid")
             if not settings.discord_token:
                 print("DISCORD_TOKEN is not set yet: running the bot will need it")
         elif args.verb == "backup":
+            if settings.database_url:
+                raise StorageError(PG_DUMP_HINT)
             if not args.path:
                 parser.error("backup needs a PATH, e.g. python -m bot backup backups/today.sqlite3")
             if not settings.db_path.is_file():
@@ -70,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"backed up {settings.db_path} to {made}")
         elif args.verb == "migrate":
             asyncio.run(_migrate(settings))
-            print(f"database {settings.db_path} is up to date")
+            print(f"database {_where(settings)} is up to date")
         else:
             asyncio.run(_run(settings))
     except (ConfigError, ContentError, StorageError) as exc:

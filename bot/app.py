@@ -25,7 +25,7 @@ from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispat
 from bot.pacing import TokenBucket
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
-from bot.storage.database import Database
+from bot.storage.database import Database, open_database
 from bot.storage.deletion_log import reapply_deletions
 from bot.storage.nudges import next_due_at
 from bot.ui.error_handler import InfoCoachTree
@@ -113,7 +113,7 @@ class InfoCoachBot(commands.Bot):
         """Open and migrate the database, and build what works on it; safe to call more than
         once."""
         if self._db is None:
-            self._db = await Database.open(self.settings.db_path)
+            self._db = await open_database(self.settings.database_location)
             self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
             self._actions = ActionContext(self._db, self.clock, self.content, self._planner)
             self._membership = MembershipChecker(
@@ -225,8 +225,12 @@ class InfoCoachBot(commands.Bot):
             log.info("posted %s weekly staff summaries", posted)
 
     async def nightly_backup(self) -> None:
+        """SQLite's nightly copy; on PostgreSQL the operator runs pg_dump (README)."""
         folder = self.settings.backup_dir
         assert folder is not None
+        if self.db.engine != "sqlite":
+            log.warning("INFOCOACH_BACKUP_DIR is for SQLite; back PostgreSQL up with pg_dump")
+            return
         made = await asyncio.to_thread(
             nightly_backup,
             self.settings.db_path,

@@ -12,12 +12,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB_PATH = DEFAULT_DATA_DIR / "infocoach.sqlite3"
 DEFAULT_GUILD_GRACE_DAYS = 30
 SECRET_SETTINGS = frozenset({"discord_token"})
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 README_SETUP_SECTION = "README.md, section “Create the Discord application”"
 
 
@@ -37,6 +39,14 @@ class Settings:
     backup_keep: int = 7
     guild_grace_days: int = DEFAULT_GUILD_GRACE_DAYS
     """How long a server's data is kept after the bot leaves it (re-added within: all kept)."""
+    database_url: str | None = None
+    """``INFOCOACH_DATABASE_URL``: a ``postgresql://`` URL selects PostgreSQL (then
+    ``db_path`` is unused)."""
+
+    @property
+    def database_location(self) -> Path | str:
+        """What :func:`bot.storage.database.open_database` takes: the URL, or the path."""
+        return self.database_url if self.database_url else self.db_path
 
     def __repr__(self) -> str:
         parts = []
@@ -44,10 +54,21 @@ class Settings:
             value = getattr(self, f.name)
             if f.name in SECRET_SETTINGS:
                 value = "<redacted>" if value else ""
+            elif f.name == "database_url" and value:
+                value = redact_url(value)
             parts.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{netloc}"))
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -95,6 +116,19 @@ def load_settings(
         )
 
     db_path = Path(env["INFOCOACH_DB_PATH"]).expanduser() if env.get("INFOCOACH_DB_PATH") else None
+    database_url = env.get("INFOCOACH_DATABASE_URL", "").strip() or None
+    if database_url is not None:
+        if db_path is not None:
+            raise ConfigError(
+                "INFOCOACH_DATABASE_URL and INFOCOACH_DB_PATH are both set: keep one "
+                "(the URL selects PostgreSQL, the path an SQLite file)."
+            )
+        if not database_url.startswith(POSTGRES_SCHEMES):
+            scheme = database_url.partition(":")[0][:20]  # never the rest: it may hold a password
+            raise ConfigError(
+                "INFOCOACH_DATABASE_URL must be a postgresql://user:password@host:port/database "
+                f"URL (PostgreSQL is the only server supported), got one starting {scheme!r}."
+            )
 
     dev_guild: int | None = None
     raw_guild = env.get("INFOCOACH_DEV_GUILD", "").strip()
@@ -140,4 +174,5 @@ def load_settings(
         backup_dir=backup_dir,
         backup_keep=int(raw_keep),
         guild_grace_days=int(raw_grace),
+        database_url=database_url,
     )

@@ -21,6 +21,7 @@ from bot.storage.events import (
     latest_event_since,
     replace_event,
 )
+from bot.storage.locks import lock_student
 from bot.storage.students import created_so_far, ensure_student, forget_created
 from bot.validation import parse_date
 
@@ -39,6 +40,7 @@ async def student_transaction(
     before = created_so_far()
     try:
         async with ctx.db.transaction() as tx:
+            await lock_student(tx, who.guild_id, who.user_id)  # PostgreSQL: one at a time
             await ensure_student(tx, who.guild_id, who.user_id, now)
             yield tx
     except BaseException:

@@ -29,6 +29,7 @@ from bot.storage.guild_settings import (
     server_settings,
     update_server_settings,
 )
+from bot.storage.locks import lock_guild
 from bot.storage.staff_audit import (
     AuditEntry,
     count_staff_actions,
@@ -283,6 +284,7 @@ async def change_settings(
     installation_limit = ctx.content.email_rules.word_limit
     initial = {"word_limit": installation_limit} if not before.stored else None
     async with ctx.db.transaction() as tx:
+        await lock_guild(tx, staff.guild_id)
         await update_server_settings(tx, staff.guild_id, now, initial=initial, **values)
         await record_audit(
             tx, staff, "settings_changed", now, {k: list(pair) for k, pair in changes.items()}

@@ -28,6 +28,7 @@ from bot.storage.checklist_items import (
     server_checklist,
 )
 from bot.storage.checklist_items import MAX_VISIBLE as MAX_VISIBLE
+from bot.storage.locks import lock_guild
 from bot.text import escape_markdown
 from bot.validation import clean_optional_text, clean_text
 
@@ -137,6 +138,7 @@ async def _save(
     checklist's items changed, re-plan the server's reminders after the commit."""
     now = ctx.clock.now()
     async with ctx.db.transaction() as tx:
+        await lock_guild(tx, staff.guild_id)
         for item_id, fields in edits:
             await save_edit(tx, staff.guild_id, phase, item_id, now, **fields)
         if order is not None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.auto_ticks import TickFacts
 from bot.storage.contacts import ContactRecord
-from bot.storage.database import Source, query_all, query_one
+from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.timestamps import to_db
 
 
@@ -23,7 +21,7 @@ async def ticked_items(db: Source, contact_id: int, phase: str) -> set[str]:
 
 
 async def toggle_tick(
-    tx: aiosqlite.Connection, contact_id: int, phase: str, item_id: str, now: datetime
+    tx: Transaction, contact_id: int, phase: str, item_id: str, now: datetime
 ) -> set[str]:
     """Flip one item; returns the phase's ticked items afterwards (read in the same transaction)."""
     cursor = await tx.execute(

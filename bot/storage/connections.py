@@ -32,9 +32,9 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiosqlite
 
@@ -43,9 +43,51 @@ from bot.compat import HookedConnection, HookedCursor
 Params = Sequence[Any] | Mapping[str, Any]
 """A statement's parameters: values for ``?`` in order, or by name for ``:name``."""
 
-Transaction = aiosqlite.Connection
-"""An open write transaction, as :meth:`bot.storage.database.Database.transaction` yields it:
-what every storage function that writes takes (never ``Any``)."""
+Engine = Literal["sqlite", "postgres"]
+"""Which database engine a :class:`Transaction` or database runs on."""
+
+Row = aiosqlite.Row
+"""A result row: ``row["col"]`` and ``row[0]``, iterable, ``keys()``. Statically typed as
+SQLite's row; on PostgreSQL it is an ``asyncpg.Record``, which offers the same calls."""
+
+
+class Cursor(Protocol):
+    """What ``await tx.execute(...)`` (or ``async with tx.execute(...) as cursor``) gives."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None:
+        """SQLite only (PostgreSQL raises): statements that need a new id use ``RETURNING``."""
+        ...
+
+    async def fetchone(self) -> Row | None: ...
+
+    async def fetchall(self) -> Iterable[Row]: ...
+
+
+class Execution(Protocol):
+    """What ``tx.execute(sql, params)`` returns: awaitable for the cursor, or ``async with``
+    (which closes the cursor at the end)."""
+
+    def __await__(self) -> Generator[Any, None, Cursor]: ...
+
+    async def __aenter__(self) -> Cursor: ...
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None: ...
+
+
+class Transaction(Protocol):
+    """An open write transaction, as :meth:`bot.storage.database.Database.transaction` yields it:
+    what every storage function that writes takes (never ``Any``). On SQLite it is the writer's
+    aiosqlite connection; on PostgreSQL :class:`bot.storage.postgres.PgTransaction`."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    def execute(self, sql: str, parameters: Params | None = None) -> Execution: ...
+
 
 T = TypeVar("T")
 
@@ -115,7 +157,13 @@ class _Ran:
         await self._cursor.close()
 
 
-class WriteConnection(HookedConnection):
+class SqliteConnection(HookedConnection):
+    """An aiosqlite connection that says which engine it is (a :class:`Transaction`)."""
+
+    engine: Engine = "sqlite"
+
+
+class WriteConnection(SqliteConnection):
     """An aiosqlite connection that can run its calls inline (see the module docstring)."""
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int = 64):
@@ -190,7 +238,7 @@ def _fetch_all(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlit
         cursor.close()
 
 
-class ReadConnection(HookedConnection):
+class ReadConnection(SqliteConnection):
     """An aiosqlite connection whose reads each take one hop (see the module docstring)."""
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
@@ -306,13 +354,13 @@ async def connect_reader(path: Path) -> ReadConnection:
     return conn
 
 
-async def connect_writer(path: Path, *, inline: bool = True) -> aiosqlite.Connection:
+async def connect_writer(path: Path, *, inline: bool = True) -> SqliteConnection:
     """``inline=False``: a plain aiosqlite connection (every statement on its thread)."""
-    conn: aiosqlite.Connection
+    conn: SqliteConnection
     if inline:
         conn = WriteConnection(_connector(path, any_thread=True), 64)
     else:
-        conn = aiosqlite.Connection(_connector(path, any_thread=False), 64)
+        conn = SqliteConnection(_connector(path, any_thread=False), 64)
     await conn
     try:
         await _configure(conn, BUSY_TIMEOUT_MS)  # Database.open shortens it after migrating

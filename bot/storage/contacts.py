@@ -166,7 +166,7 @@ def _optional(row: aiosqlite.Row, key: str) -> str | None:
 
 
 async def add_contact(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     *,
     guild_id: int,
     user_id: int,
@@ -255,12 +255,12 @@ async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> 
     return [contact_from_row(row) for row in rows]
 
 
-async def touch_contact(tx: aiosqlite.Connection, contact_id: int, now: datetime) -> None:
+async def touch_contact(tx: Transaction, contact_id: int, now: datetime) -> None:
     await tx.execute("UPDATE contacts SET updated_at = ? WHERE id = ?", (to_db(now), contact_id))
 
 
 async def record_request_sent(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     contact_id: int,
     *,
     sent_at: datetime,
@@ -289,7 +289,7 @@ async def record_request_sent(
 
 
 async def record_reply(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     contact_id: int,
     *,
     replied_at: datetime,
@@ -323,7 +323,7 @@ async def referrals_of(db: Database, contact_id: int) -> list[ContactRecord]:
 
 
 async def set_stage(
-    tx: aiosqlite.Connection, contact_id: int, stage: Stage, at: datetime, now: datetime
+    tx: Transaction, contact_id: int, stage: Stage, at: datetime, now: datetime
 ) -> None:
     """Move to ``stage`` and stamp its timestamp column with ``at`` (when it happened).
 
@@ -338,7 +338,7 @@ async def set_stage(
 
 
 async def set_meeting(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     contact_id: int,
     *,
     meeting_at: datetime,
@@ -356,9 +356,7 @@ async def set_meeting(
     )
 
 
-async def mark_reported_back(
-    tx: aiosqlite.Connection, contact_id: int, at: datetime, now: datetime
-) -> None:
+async def mark_reported_back(tx: Transaction, contact_id: int, at: datetime, now: datetime) -> None:
     await tx.execute(
         "UPDATE contacts SET reported_back_at = ?, updated_at = ? WHERE id = ?",
         (to_db(at), to_db(now), contact_id),
@@ -366,7 +364,7 @@ async def mark_reported_back(
 
 
 async def close_contact(
-    tx: aiosqlite.Connection, contact_id: int, reason: str, at: datetime, now: datetime
+    tx: Transaction, contact_id: int, reason: str, at: datetime, now: datetime
 ) -> None:
     """Close, remembering the stage to return to on reopening. A closed contact with no
     reply to a request makes the contact a curmudgeon."""
@@ -379,7 +377,7 @@ async def close_contact(
     )
 
 
-async def reopen_contact(tx: aiosqlite.Connection, contact_id: int, now: datetime) -> Stage:
+async def reopen_contact(tx: Transaction, contact_id: int, now: datetime) -> Stage:
     """Return a closed contact to the stage it had; returns that stage."""
     async with tx.execute(
         "SELECT stage_before_close, reply_class FROM contacts WHERE id = ? AND stage = 'closed'",
@@ -399,9 +397,7 @@ async def reopen_contact(tx: aiosqlite.Connection, contact_id: int, now: datetim
     return stage
 
 
-async def mark_followed_up(
-    tx: aiosqlite.Connection, contact_id: int, at: datetime, now: datetime
-) -> None:
+async def mark_followed_up(tx: Transaction, contact_id: int, at: datetime, now: datetime) -> None:
     """The student sent the one 3B7 follow-up (starts the final 7-business-day wait)."""
     await tx.execute(
         "UPDATE contacts SET followed_up_at = ?, updated_at = ? WHERE id = ?",
@@ -418,7 +414,7 @@ async def mark_referrer_told(tx: Transaction, contact_id: int, at: datetime, now
 
 
 async def set_nudges_stopped(
-    tx: aiosqlite.Connection, contact_id: int, stopped: bool, now: datetime
+    tx: Transaction, contact_id: int, stopped: bool, now: datetime
 ) -> None:
     await tx.execute(
         "UPDATE contacts SET nudges_stopped = ?, updated_at = ? WHERE id = ?",
@@ -427,7 +423,7 @@ async def set_nudges_stopped(
 
 
 async def resume_stopped_contacts(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+    tx: Transaction, guild_id: int, user_id: int, now: datetime
 ) -> None:
     """Undo Stop on every contact of the student in this server."""
     await tx.execute(

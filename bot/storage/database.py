@@ -1,6 +1,11 @@
-"""The SQLite database: one writer connection for transactions, one for reads (WAL).
+"""The database: SQLite (the default) or PostgreSQL, behind one API.
 
-Writes go through the group-commit writer (:mod:`bot.storage.writer`): callers of
+:func:`open_database` takes a location: a path opens SQLite, a ``postgresql://`` URL opens
+PostgreSQL (:mod:`bot.storage.postgres`). Every call site uses the same calls on either:
+``db.transaction()``, ``db.write(fn)``, ``db.call_after_commit(cb)``, the readers
+``db.fetch_one/fetch_all/fetch_value`` and :func:`query_one`/:func:`query_all`.
+
+On SQLite, writes go through the group-commit writer (:mod:`bot.storage.writer`): callers of
 :meth:`Database.transaction` queue up, each body runs in its own savepoint, and one COMMIT
 covers a batch of them. Reads use the separate reader connection and never see uncommitted
 writes.
@@ -8,21 +13,22 @@ writes.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import Any, ClassVar, TypeVar
 
 from bot.storage.connections import (
     WRITE_LOCK_WAIT_MS,
     Checkpointer,
+    Engine,
     Params,
     ReadConnection,
+    Row,
     Transaction,
     connect_reader,
     connect_writer,
@@ -35,12 +41,110 @@ from bot.storage.writer import BatchCommitError, GroupCommitWriter
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchCommitError", "Database", "Params", "Source", "StorageError", "Transaction"]
+__all__ = [
+    "BatchCommitError",
+    "Database",
+    "Engine",
+    "Params",
+    "Row",
+    "Source",
+    "SqliteDatabase",
+    "StorageError",
+    "Transaction",
+    "engine_of",
+    "is_postgres_url",
+    "open_database",
+]
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-class Database:
+def is_postgres_url(location: Path | str) -> bool:
+    return isinstance(location, str) and location.startswith(POSTGRES_SCHEMES)
+
+
+async def open_database(location: Path | str) -> Database:
+    """Open (creating and migrating as needed) the database at ``location``: a
+    ``postgresql://`` URL opens PostgreSQL, anything else is an SQLite file's path."""
+    if is_postgres_url(location):
+        try:
+            from bot.storage.postgres import PostgresDatabase
+        except ImportError as exc:
+            raise StorageError(
+                "a PostgreSQL database needs asyncpg: pip install -e '.[postgres]'"
+            ) from exc
+        return await PostgresDatabase.connect(str(location))
+    return await SqliteDatabase.open(Path(location))
+
+
+class Database(abc.ABC):
+    """What every caller uses, on either engine (see the module docstring)."""
+
+    engine: ClassVar[Engine]
+
+    @staticmethod
+    async def open(path: Path, *, inline_writes: bool = True) -> SqliteDatabase:
+        """Open the SQLite database at ``path`` (see :meth:`SqliteDatabase.open_file`)."""
+        return await SqliteDatabase.open_file(path, inline_writes=inline_writes)
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> Path | str:
+        """The path or URL it was opened with (a URL as given: it may hold a password)."""
+
+    @property
+    def deletion_log_path(self) -> Path | None:
+        """Where :mod:`bot.storage.deletion_log` keeps its file (None: no deletion log)."""
+        return None
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    async def scrub_wal(self, attempts: int = 3) -> bool:
+        """After deleting someone's data, make the deletion reach the disk (SQLite: see
+        :meth:`SqliteDatabase.scrub_wal`). On PostgreSQL there is nothing to do here: deleted
+        rows are gone once committed and vacuumed (autovacuum). Returns whether it finished."""
+        return True
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """``async with db.transaction() as tx:`` — the body's writes are saved when the block
+        exits without error (after the COMMIT returned); on the body's error none of them are.
+
+        If the commit fails, the block raises :class:`BatchCommitError` (nothing saved).
+        Opening a transaction inside another's body raises ``RuntimeError``.
+        """
+
+    @abc.abstractmethod
+    async def write(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
+        """``await db.write(fn)``: like ``async with db.transaction() as tx: return await
+        fn(tx)``, but retried when the failure may not be ``fn``'s doing (a batch that failed to
+        commit on SQLite; a serialization failure or deadlock on PostgreSQL): ``fn`` must be
+        safe to run again."""
+
+    @abc.abstractmethod
+    def call_after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (dropped if it does not).
+
+        Only valid inside a :meth:`transaction` body; it belongs to that body's caller.
+        """
+
+    @abc.abstractmethod
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    @abc.abstractmethod
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+
+class SqliteDatabase(Database):
     """Writes go through :meth:`transaction` (group-committed, see :mod:`bot.storage.writer`);
     reads use a separate connection so they never see another coroutine's uncommitted writes."""
+
+    engine: ClassVar[Engine] = "sqlite"
 
     def __init__(
         self,
@@ -54,8 +158,16 @@ class Database:
         self._reader = reader
         self._checkpointer = checkpointer or Checkpointer(path)
 
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    @property
+    def deletion_log_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".deletions")
+
     @classmethod
-    async def open(cls, path: Path, *, inline_writes: bool = True) -> Database:
+    async def open_file(cls, path: Path, *, inline_writes: bool = True) -> SqliteDatabase:
         """Create (if needed), configure and migrate the database at ``path``, and start its
         writer task. ``inline_writes=False`` runs every write statement on aiosqlite's thread
         (slower; for comparison)."""
@@ -108,13 +220,8 @@ class Database:
         return False
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """``async with db.transaction() as tx:`` — the body's writes are saved when the block
-        exits without error (after the COMMIT returned); on the body's error none of them are.
-
-        If the batch the body joined fails to commit, the block raises
-        :class:`BatchCommitError` (nothing saved). Opening a transaction inside another's body
-        raises ``RuntimeError`` (it would wait for itself).
-        """
+        """See :meth:`Database.transaction`; on SQLite the body joins a group-committed batch,
+        and a nested transaction would wait for itself."""
         return self.writer.transaction()
 
     async def write(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
@@ -130,15 +237,11 @@ class Database:
         """
         self.writer.call_after_commit(callback)
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         return await self._reader.fetch_one(sql, params)
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._reader.fetch_all(sql, params)
-
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
 
 Source = Database | Transaction
@@ -146,15 +249,20 @@ Source = Database | Transaction
 transaction itself wrote)."""
 
 
-async def query_one(source: Source, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+async def query_one(source: Source, sql: str, params: Params = ()) -> Row | None:
     if isinstance(source, Database):
         return await source.fetch_one(sql, params)
     async with source.execute(sql, params) as cursor:
         return await cursor.fetchone()
 
 
-async def query_all(source: Source, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+async def query_all(source: Source, sql: str, params: Params = ()) -> list[Row]:
     if isinstance(source, Database):
         return await source.fetch_all(sql, params)
     async with source.execute(sql, params) as cursor:
         return list(await cursor.fetchall())
+
+
+def engine_of(source: Source) -> Engine:
+    """The engine a read or write runs on (for the few statements that differ)."""
+    return source.engine

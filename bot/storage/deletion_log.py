@@ -9,6 +9,11 @@ afterwards keeps what they did since). The log lives outside the database file b
 restore replaces that file; it is created readable by its owner only, and lines older than
 :data:`LOG_KEEP` are dropped (restoring a backup older than that is not covered).
 
+On PostgreSQL there is no such file (:attr:`Database.deletion_log_path` is None): backups are
+the operator's ``pg_dump`` runs, which the bot neither takes nor sees restored, and a log kept
+in the database would be restored to the dump's time along with the data. The README tells the
+operator to re-run a deletion made after the dump they restore.
+
 Not covered: a backup taken before this log existed (version with migration
 ``*_data_lifecycle.sql``) has another salt, and a deletion made while the log file was lost or
 not restored beside the database."""
@@ -70,8 +75,9 @@ async def record_deletions(
     if salt is None:
         return
     lines = [f"{subject_hash(salt, g, u)} {to_db(now)}\n" for g, u in subjects]
-    if lines:
-        await asyncio.to_thread(_append, log_path(db.path), lines)
+    path = db.deletion_log_path  # None on PostgreSQL: see the module docstring
+    if lines and path is not None:
+        await asyncio.to_thread(_append, path, lines)
 
 
 def _read(path: Path, now: datetime) -> dict[str, datetime]:
@@ -104,7 +110,8 @@ def _read(path: Path, now: datetime) -> dict[str, datetime]:
 async def reapply_deletions(db: Database, now: datetime) -> int:
     """Delete again what the log says was deleted but is back (a backup from before the
     deletion was restored). Returns how many students and servers were deleted again."""
-    logged = await asyncio.to_thread(_read, log_path(db.path), now)
+    path = db.deletion_log_path
+    logged = await asyncio.to_thread(_read, path, now) if path is not None else {}
     salt = await _salt(db) if logged else None
     if not logged or salt is None:
         return 0

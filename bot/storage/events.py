@@ -20,7 +20,7 @@ from bot.storage.timestamps import to_db
 
 
 async def append_event(
-    tx: aiosqlite.Connection,
+    tx: Transaction,
     *,
     guild_id: int,
     user_id: int,

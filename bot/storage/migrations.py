@@ -1,4 +1,12 @@
-"""Numbered SQL migrations (``migrations/NNNN_name.sql``), all pending ones in one transaction."""
+"""Numbered SQL migrations, all pending ones in one transaction.
+
+One folder per engine with the same numbers and names: ``migrations/sqlite/NNNN_name.sql`` and
+``migrations/postgres/NNNN_name.sql``. Both record what ran in ``schema_migrations(version,
+name, applied_at)``; SQLite also keeps the version in ``PRAGMA user_version`` (what it reads),
+PostgreSQL has no such pragma and reads ``max(version)`` of that table. On PostgreSQL the whole
+run holds a session advisory lock (:data:`PG_MIGRATION_LOCK`), so several processes starting
+together migrate once: the others wait, then find nothing pending.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any
 
 import aiosqlite
 
+from bot.storage.connections import Engine
 from bot.storage.timestamps import to_db
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -22,8 +32,16 @@ class Migration:
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    folder = resources.files("bot.storage") / "migrations"
+PG_MIGRATION_LOCK = 0x1F0C0AC4_0000_0001
+"""The key of the session advisory lock a PostgreSQL migration run holds."""
+_SCHEMA_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+
+
+def available_migrations(engine: Engine = "sqlite") -> list[Migration]:
+    folder = resources.files("bot.storage") / "migrations" / engine
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
@@ -71,23 +89,12 @@ async def migrate(
     """
     if migrations is None:
         migrations = available_migrations()
-    current = await schema_version(conn)
-    latest = migrations[-1].version if migrations else 0
-    if current > latest:
-        raise RuntimeError(
-            f"the database is at schema version {current}, newer than this code ({latest})"
-        )
-    pending = [
-        m for m in migrations if m.version > current and (target is None or m.version <= target)
-    ]
+    pending = _pending(migrations, await schema_version(conn), target)
     if not pending:
         return []
     await conn.execute("BEGIN IMMEDIATE")
     try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        await conn.execute(_SCHEMA_MIGRATIONS)
         for migration in pending:
             for statement in _statements(migration.sql):
                 await conn.execute(statement)
@@ -101,3 +108,51 @@ async def migrate(
         await conn.execute("ROLLBACK")
         raise
     return [m.version for m in pending]
+
+
+def _pending(migrations: list[Migration], current: int, target: int | None) -> list[Migration]:
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise RuntimeError(
+            f"the database is at schema version {current}, newer than this code ({latest})"
+        )
+    return [
+        m for m in migrations if m.version > current and (target is None or m.version <= target)
+    ]
+
+
+async def pg_schema_version(conn: Any) -> int:
+    """The version a PostgreSQL database is at (0: none yet). ``conn``: an asyncpg
+    connection."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+async def migrate_postgres(
+    conn: Any, target: int | None = None, migrations: list[Migration] | None = None
+) -> list[int]:
+    """:func:`migrate` for PostgreSQL, on an asyncpg connection outside a transaction: under
+    the advisory lock, apply every pending migration in one transaction (PostgreSQL's DDL is
+    transactional: on any error nothing of the run stays)."""
+    if migrations is None:
+        migrations = available_migrations("postgres")
+    await conn.execute(f"SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")
+    try:
+        pending = _pending(migrations, await pg_schema_version(conn), target)
+        if not pending:
+            return []
+        async with conn.transaction():
+            await conn.execute(_SCHEMA_MIGRATIONS)
+            for migration in pending:
+                await conn.execute(migration.sql)  # simple protocol: several statements
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    to_db(datetime.now(UTC)),
+                )
+        return [m.version for m in pending]
+    finally:
+        await conn.execute(f"SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import Database, Source, query_all
+from bot.storage.database import Database, Source, Transaction, query_all
 from bot.storage.staff_audit import forget_student_in_audit
 from bot.storage.timestamps import to_db
 
@@ -249,9 +249,7 @@ async def count_student_data(db: Database, guild_id: int, user_id: int) -> dict[
     return counts
 
 
-async def delete_student_data(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int
-) -> dict[str, int]:
+async def delete_student_data(tx: Transaction, guild_id: int, user_id: int) -> dict[str, int]:
     """Delete every row about the student in this server, inside the caller's transaction.
 
     Returns the rows deleted per table (tables with none left out). Other servers and other

@@ -59,9 +59,7 @@ def forget_created(before: frozenset[tuple[int, int]]) -> None:
     _CREATED.set(before)
 
 
-async def ensure_student(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
-) -> None:
+async def ensure_student(tx: Transaction, guild_id: int, user_id: int, now: datetime) -> None:
     """Create the student row if missing and mark them active now. A new row is noted as
     pointed to ``/start`` (the pointer follows this first command; see
     :func:`created_in_this_task`)."""
@@ -110,7 +108,7 @@ async def get_student(db: Source, guild_id: int, user_id: int) -> Student | None
 
 
 async def update_settings(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime, **values: Any
+    tx: Transaction, guild_id: int, user_id: int, now: datetime, **values: Any
 ) -> None:
     """Set some of the student's settings (``timezone``, ``quiet_start``, ``quiet_end``,
     ``nudges_enabled``, ``digest_day``, ``share_with_staff``), creating the student row if
@@ -142,12 +140,12 @@ def _check_settings(values: dict[str, object]) -> None:
 
 
 async def set_timezone(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int, zone: str, now: datetime
+    tx: Transaction, guild_id: int, user_id: int, zone: str, now: datetime
 ) -> None:
     await update_settings(tx, guild_id, user_id, now, timezone=zone)
 
 
-async def set_dm_channel(tx: aiosqlite.Connection, user_id: int, channel_id: int) -> None:
+async def set_dm_channel(tx: Transaction, user_id: int, channel_id: int) -> None:
     """Remember the user's DM channel (one per user, so every server's row gets it)."""
     await tx.execute(
         "UPDATE students SET dm_channel_id = ? WHERE user_id = ?", (channel_id, user_id)
@@ -155,7 +153,7 @@ async def set_dm_channel(tx: aiosqlite.Connection, user_id: int, channel_id: int
 
 
 async def mark_told_unreachable(
-    tx: aiosqlite.Connection, guild_id: int, user_id: int, now: datetime
+    tx: Transaction, guild_id: int, user_id: int, now: datetime
 ) -> None:
     await tx.execute(
         "UPDATE students SET unreachable_told_at = ? WHERE guild_id = ? AND user_id = ?",
@@ -163,7 +161,7 @@ async def mark_told_unreachable(
     )
 
 
-async def clear_unreachable(tx: aiosqlite.Connection, user_id: int) -> None:
+async def clear_unreachable(tx: Transaction, user_id: int) -> None:
     await tx.execute(
         "UPDATE students SET unreachable_at = NULL, unreachable_told_at = NULL WHERE user_id = ?",
         (user_id,),

@@ -42,7 +42,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from bot.storage.connections import Checkpointer, Transaction, WriteConnection
+from bot.storage.connections import Checkpointer, SqliteConnection, Transaction, WriteConnection
 from bot.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class GroupCommitWriter:
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        conn: SqliteConnection,
         *,
         max_batch: int = MAX_BATCH,
         max_batch_seconds: float = MAX_BATCH_SECONDS,

@@ -1,0 +1,350 @@
+"""PostgreSQL through asyncpg: the same API as the SQLite database (:mod:`bot.storage.database`).
+
+- A pool of connections. ``async with db.transaction() as tx`` takes one, runs ``BEGIN`` (READ
+  COMMITTED, PostgreSQL's default), gives the body a :class:`PgTransaction`, and ``COMMIT``s when
+  the body returns (``ROLLBACK`` when it raises); only then are the body's after-commit callbacks
+  run and the ``async with`` left. Each transaction is its own: there is no group commit (the
+  server commits concurrent transactions in parallel and groups their WAL flushes itself).
+- ``tx.execute(sql, params)`` takes the storage modules' SQLite text: placeholders are
+  translated once per statement string (:mod:`bot.storage.sql_text`). Each connection keeps its
+  prepared statements (one parse per statement string and connection); ``rowcount`` comes from
+  the statement's status (``UPDATE 3``).
+- Reads (``db.fetch_one`` ...) run on any pooled connection outside a transaction: they see what
+  is committed, like SQLite's reader connection.
+- READ COMMITTED lets two transactions read the same row and both write from what they read;
+  the read-then-write paths take an advisory lock first (:mod:`bot.storage.locks`).
+  :meth:`PostgresDatabase.write` retries ``fn`` when the server reports a serialization failure
+  or a deadlock (the other transaction won; running again sees its result).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bot.storage.connections import Engine, Execution, Params, Row, Transaction
+from bot.storage.database import Database
+from bot.storage.errors import StorageError
+from bot.storage.migrations import migrate_postgres
+from bot.storage.sql_text import translate
+from bot.storage.writer import BatchCommitError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+POOL_MIN = 2
+POOL_MAX = 20
+"""Connections in the pool: how many transactions and reads run at once in this process."""
+CONNECT_TIMEOUT = 10.0
+"""Seconds to reach the server at start-up before giving up (one line, exit 2)."""
+PREPARED_PER_CONNECTION = 512
+"""Prepared statements each connection keeps (the least recently used are closed)."""
+WRITE_ATTEMPTS = 5
+"""How often :meth:`PostgresDatabase.write` runs ``fn`` before giving up on a conflict."""
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_TAIL_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A serialization failure or a deadlock (here or as the cause of a failed commit)."""
+    current: BaseException | None = exc
+    for _ in range(4):
+        if current is None:
+            return False
+        if getattr(current, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+            return True
+        current = current.__cause__
+    return False
+
+
+class PgConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no type hints
+    """A pooled connection that keeps its prepared statements by statement text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepared: OrderedDict[str, Any] = OrderedDict()
+
+    def get_reset_query(self) -> str:
+        """Nothing to reset when the pool takes a connection back: transactions always end
+        with COMMIT or ROLLBACK, and no session settings, cursors or listeners are used (the
+        default reset would cost a round trip per transaction)."""
+        return ""
+
+    async def prepared(self, sql: str) -> Any:
+        """The prepared statement for ``sql`` (already in ``$n`` form), prepared once."""
+        stmt = self._prepared.get(sql)
+        if stmt is not None:
+            self._prepared.move_to_end(sql)
+            return stmt
+        stmt = await self.prepare(sql)
+        self._prepared[sql] = stmt
+        if len(self._prepared) > PREPARED_PER_CONNECTION:
+            self._prepared.popitem(last=False)  # asyncpg closes it when collected
+        return stmt
+
+
+def _rowcount(status: str | None) -> int:
+    """``UPDATE 3`` → 3, ``INSERT 0 1`` → 1, ``SELECT 5`` → 5; -1 when there is no count."""
+    if not status:
+        return -1
+    match = _TAIL_NUMBER.search(status)
+    return int(match.group(1)) if match else -1
+
+
+class PgCursor:
+    """The rows a statement returned, fetched from memory, and its row count."""
+
+    __slots__ = ("_position", "_rows", "rowcount")
+
+    def __init__(self, rows: Sequence[Row], rowcount: int) -> None:
+        self._rows = rows
+        self._position = 0
+        self.rowcount = rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        raise StorageError("lastrowid is SQLite's: write INSERT ... RETURNING id instead")
+
+    async def fetchone(self) -> Row | None:
+        if self._position >= len(self._rows):
+            return None
+        row = self._rows[self._position]
+        self._position += 1
+        return row
+
+    async def fetchall(self) -> Iterable[Row]:
+        rows = self._rows[self._position :]
+        self._position = len(self._rows)
+        return list(rows)
+
+    async def close(self) -> None:
+        return None
+
+
+class PgExecution:
+    """What :meth:`PgTransaction.execute` returns: awaitable, or ``async with``."""
+
+    __slots__ = ("_coro",)
+
+    def __init__(self, coro: Coroutine[Any, Any, PgCursor]) -> None:
+        self._coro = coro
+
+    def __await__(self) -> Generator[Any, None, PgCursor]:
+        return self._coro.__await__()
+
+    async def __aenter__(self) -> PgCursor:
+        return await self._coro
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        return None
+
+
+async def run_statement(conn: PgConnection, sql: str, params: Params | None) -> PgCursor:
+    text, bind = translate(sql)
+    args = bind(params)
+    stmt = await conn.prepared(text)
+    rows = await stmt.fetch(*args)
+    return PgCursor(rows, _rowcount(stmt.get_statusmsg()))
+
+
+class PgTransaction:
+    """An open PostgreSQL transaction with the calls the storage modules use on SQLite's."""
+
+    engine: ClassVar[Engine] = "postgres"
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: PgConnection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, parameters: Params | None = None) -> Execution:
+        return PgExecution(run_statement(self.connection, sql, parameters))
+
+
+class _PgTurn:
+    """One ``async with db.transaction()``."""
+
+    __slots__ = ("callbacks", "conn", "db", "token")
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self.db = db
+        self.conn: PgConnection | None = None
+        self.callbacks: list[Callable[[], None]] = []
+        self.token: Token[_PgTurn | None] | None = None
+
+    async def __aenter__(self) -> Transaction:
+        current = _current.get()
+        if current is not None and current.db is self.db:
+            raise RuntimeError(
+                "a transaction was opened inside another transaction's body. Do all the writes "
+                "in the one transaction."
+            )
+        if self.db.closing:
+            raise StorageError("the database is closed; that write was not saved")
+        try:
+            conn: PgConnection = await self.db.pool.acquire()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StorageError(f"cannot start a write ({exc}); that write was not saved") from exc
+        try:
+            await conn.execute("BEGIN")
+        except BaseException as exc:
+            await self.db.pool.release(conn)
+            if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+                raise StorageError(
+                    f"cannot start a write ({exc}); that write was not saved"
+                ) from exc
+            raise
+        self.conn = conn
+        self.token = _current.set(self)
+        return PgTransaction(conn)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.conn
+        assert conn is not None
+        if self.token is not None:
+            _current.reset(self.token)
+            self.token = None
+        try:
+            if exc_type is not None:
+                self.callbacks.clear()
+                try:
+                    await conn.execute("ROLLBACK")
+                except Exception:
+                    log.warning("could not roll back a failed write", exc_info=True)
+                return
+            try:
+                await conn.execute("COMMIT")
+            except Exception as error:
+                self.callbacks.clear()
+                if not conn.is_closed() and conn.is_in_transaction():
+                    try:
+                        await conn.execute("ROLLBACK")
+                    except Exception:
+                        log.warning("could not roll back a failed commit", exc_info=True)
+                raise BatchCommitError(
+                    f"the database could not commit ({error}); that write was not saved",
+                    shared=False,
+                ) from error
+        finally:
+            await self.db.pool.release(conn)
+        for callback in self.callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
+
+
+_current: ContextVar[_PgTurn | None] = ContextVar("infocoach_pg_turn", default=None)
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database (see the module docstring)."""
+
+    engine: ClassVar[Engine] = "postgres"
+
+    def __init__(self, url: str, pool: Any) -> None:
+        self.url = url
+        self.pool = pool
+        self.closing = False
+
+    @classmethod
+    async def connect(
+        cls, url: str, *, min_size: int = POOL_MIN, max_size: int = POOL_MAX
+    ) -> PostgresDatabase:
+        """Connect to the server at ``url``, migrate the database, and open the pool. A server
+        that cannot be reached (or refuses the login) raises :class:`StorageError`."""
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                connection_class=PgConnection,
+                statement_cache_size=0,  # PgConnection keeps its own prepared statements
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            where = redact(url)
+            raise StorageError(f"cannot reach the PostgreSQL server at {where}: {exc}") from exc
+        try:
+            async with pool.acquire() as conn:
+                await migrate_postgres(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await pool.close()
+            raise StorageError(f"cannot use the database at {redact(url)}: {exc}") from exc
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(url, pool)
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    async def close(self) -> None:
+        """New writes fail with :class:`StorageError`; those under way finish first."""
+        self.closing = True
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout=10)
+        except TimeoutError:
+            log.warning("PostgreSQL connections still busy after 10 s; closing them anyway")
+            self.pool.terminate()
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        return _PgTurn(self)
+
+    async def write(self, fn: Callable[[Transaction], Awaitable[T]]) -> T:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                async with self.transaction() as tx:
+                    return await fn(tx)
+            except Exception as exc:
+                if attempt == WRITE_ATTEMPTS or not is_retryable(exc):
+                    raise
+                log.info("a write conflicted with another (%s); running it again", exc)
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
+
+    def call_after_commit(self, callback: Callable[[], None]) -> None:
+        turn = _current.get()
+        if turn is None or turn.db is not self:
+            raise RuntimeError("call_after_commit outside a transaction")
+        turn.callbacks.append(callback)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        if self.closing:
+            raise StorageError("the database is closed")
+        async with self.pool.acquire() as conn:
+            cursor = await run_statement(conn, sql, params)
+        return list(await cursor.fetchall())
