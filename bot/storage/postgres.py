@@ -1,6 +1,8 @@
 """PostgreSQL through asyncpg: the same API as the SQLite database (:mod:`bot.storage.database`).
 
-- A pool of connections. ``async with db.transaction() as tx`` takes one, runs ``BEGIN`` (READ
+- A pool of connections (:class:`ConnectionPool`, ours: asyncpg's own invalidates prepared
+  statements each time a connection goes back to it). ``async with db.transaction() as tx``
+  takes one, runs ``BEGIN`` (READ
   COMMITTED, PostgreSQL's default), gives the body a :class:`PgTransaction`, and ``COMMIT``s when
   the body returns (``ROLLBACK`` when it raises); only then are the body's after-commit callbacks
   run and the ``async with`` left. Each transaction is its own: there is no group commit (the
@@ -23,7 +25,7 @@ import asyncio
 import logging
 import random
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar, Token
@@ -87,12 +89,6 @@ class PgConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no 
         super().__init__(*args, **kwargs)
         self._prepared: OrderedDict[str, Any] = OrderedDict()
 
-    def get_reset_query(self) -> str:
-        """Nothing to reset when the pool takes a connection back: transactions always end
-        with COMMIT or ROLLBACK, and no session settings, cursors or listeners are used (the
-        default reset would cost a round trip per transaction)."""
-        return ""
-
     async def prepared(self, sql: str) -> Any:
         """The prepared statement for ``sql`` (already in ``$n`` form), prepared once."""
         stmt = self._prepared.get(sql)
@@ -104,6 +100,107 @@ class PgConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no 
         if len(self._prepared) > PREPARED_PER_CONNECTION:
             self._prepared.popitem(last=False)  # asyncpg closes it when collected
         return stmt
+
+
+class ConnectionPool:
+    """Up to ``max_size`` connections, opened as needed and kept. A connection found closed
+    (the server restarted, the network dropped) is replaced by a new one."""
+
+    def __init__(self, url: str, max_size: int) -> None:
+        self.url = url
+        self.max_size = max_size
+        self._idle: list[PgConnection] = []
+        self._size = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._closed = False
+        self._drained = asyncio.Event()
+
+    async def _connect(self) -> PgConnection:
+        conn: PgConnection = await asyncpg.connect(
+            self.url,
+            timeout=CONNECT_TIMEOUT,
+            connection_class=PgConnection,
+            statement_cache_size=0,  # PgConnection keeps its own prepared statements
+        )
+        return conn
+
+    async def open(self, count: int) -> None:
+        for _ in range(count):
+            self._size += 1
+            try:
+                conn = await self._connect()
+            except BaseException:
+                self._size -= 1
+                raise
+            self._idle.append(conn)
+
+    async def acquire(self) -> PgConnection:
+        while True:
+            if self._closed:
+                raise StorageError("the database is closed")
+            while self._idle:
+                conn = self._idle.pop()
+                if not conn.is_closed():
+                    return conn
+                self._size -= 1
+            if self._size < self.max_size:
+                self._size += 1
+                try:
+                    return await self._connect()
+                except BaseException:
+                    self._size -= 1
+                    self._wake()
+                    raise
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: pass the turn on
+                raise
+
+    def release(self, conn: PgConnection) -> None:
+        if conn.is_closed() or self._closed:
+            self._size -= 1
+            if not conn.is_closed():
+                conn.terminate()
+        else:
+            self._idle.append(conn)
+        self._wake()
+        if self._closed and self.busy <= 0:
+            self._drained.set()
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    @property
+    def busy(self) -> int:
+        return self._size - len(self._idle)
+
+    async def close(self, grace: float) -> None:
+        """Refuse new acquires, wait (up to ``grace`` seconds) for those in use, close all."""
+        self._closed = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        if self.busy > 0:
+            try:
+                async with asyncio.timeout(grace):
+                    await self._drained.wait()
+            except TimeoutError:
+                log.warning("PostgreSQL connections still busy after %s s; closing them", grace)
+        idle, self._idle = self._idle, []
+        self._size -= len(idle)
+        for conn in idle:
+            try:
+                await asyncio.wait_for(conn.close(), timeout=2)
+            except Exception:
+                conn.terminate()
 
 
 def _rowcount(status: str | None) -> int:
@@ -205,13 +302,13 @@ class _PgTurn:
         if self.db.closing:
             raise StorageError("the database is closed; that write was not saved")
         try:
-            conn: PgConnection = await self.db.pool.acquire()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            conn = await self.db.pool.acquire()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageError(f"cannot start a write ({exc}); that write was not saved") from exc
         try:
             await conn.execute("BEGIN")
         except BaseException as exc:
-            await self.db.pool.release(conn)
+            self.db.pool.release(conn)
             if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
                 raise StorageError(
                     f"cannot start a write ({exc}); that write was not saved"
@@ -254,7 +351,7 @@ class _PgTurn:
                     shared=False,
                 ) from error
         finally:
-            await self.db.pool.release(conn)
+            self.db.pool.release(conn)
         for callback in self.callbacks:
             try:
                 callback()
@@ -270,7 +367,7 @@ class PostgresDatabase(Database):
 
     engine: ClassVar[Engine] = "postgres"
 
-    def __init__(self, url: str, pool: Any) -> None:
+    def __init__(self, url: str, pool: ConnectionPool) -> None:
         self.url = url
         self.pool = pool
         self.closing = False
@@ -281,26 +378,23 @@ class PostgresDatabase(Database):
     ) -> PostgresDatabase:
         """Connect to the server at ``url``, migrate the database, and open the pool. A server
         that cannot be reached (or refuses the login) raises :class:`StorageError`."""
+        pool = ConnectionPool(url, max_size)
         try:
-            pool = await asyncpg.create_pool(
-                url,
-                min_size=min_size,
-                max_size=max_size,
-                timeout=CONNECT_TIMEOUT,
-                connection_class=PgConnection,
-                statement_cache_size=0,  # PgConnection keeps its own prepared statements
-            )
+            await pool.open(min_size)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             where = redact(url)
             raise StorageError(f"cannot reach the PostgreSQL server at {where}: {exc}") from exc
         try:
-            async with pool.acquire() as conn:
+            conn = await pool.acquire()
+            try:
                 await migrate_postgres(conn)
+            finally:
+                pool.release(conn)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            await pool.close()
+            await pool.close(grace=2)
             raise StorageError(f"cannot use the database at {redact(url)}: {exc}") from exc
         except BaseException:
-            await pool.close()
+            await pool.close(grace=2)
             raise
         return cls(url, pool)
 
@@ -311,11 +405,7 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         """New writes fail with :class:`StorageError`; those under way finish first."""
         self.closing = True
-        try:
-            await asyncio.wait_for(self.pool.close(), timeout=10)
-        except TimeoutError:
-            log.warning("PostgreSQL connections still busy after 10 s; closing them anyway")
-            self.pool.terminate()
+        await self.pool.close(grace=10)
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         return _PgTurn(self)
@@ -345,6 +435,9 @@ class PostgresDatabase(Database):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         if self.closing:
             raise StorageError("the database is closed")
-        async with self.pool.acquire() as conn:
+        conn = await self.pool.acquire()
+        try:
             cursor = await run_statement(conn, sql, params)
+        finally:
+            self.pool.release(conn)
         return list(await cursor.fetchall())
