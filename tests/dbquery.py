@@ -107,3 +107,45 @@ def snapshot(location: Location) -> dict[str, list[tuple[Any, ...]]]:
         table: sorted((tuple(r) for r in query(location, f"SELECT * FROM {table}")), key=repr)
         for table in tables(location)
     }
+
+
+def table_definitions(location: Location) -> dict[str, tuple[list[str], str]]:
+    """Every table → (its columns in order, its definition's text: SQLite's CREATE statement,
+    or on PostgreSQL its constraints as ``pg_get_constraintdef`` spells them)."""
+    found: dict[str, tuple[list[str], str]] = {}
+    if is_postgres_url(location):
+        for table in tables(location):
+            columns = query(
+                location,
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = ?"
+                " ORDER BY ordinal_position",
+                (table,),
+            )
+            checks = query(
+                location,
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = to_regclass(?) ORDER BY conname",
+                (table,),
+            )
+            found[table] = ([str(c[0]) for c in columns], "\n".join(str(c[0]) for c in checks))
+        return found
+    for name, sql in query(
+        location,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    ):
+        columns = query(location, f'PRAGMA table_info("{name}")')
+        found[str(name)] = ([str(c[1]) for c in columns], str(sql))
+    return found
+
+
+def integrity_errors() -> tuple[type[BaseException], ...]:
+    """A broken constraint, as either engine raises it."""
+    errors: list[type[BaseException]] = [sqlite3.IntegrityError]
+    try:
+        import asyncpg
+
+        errors.append(asyncpg.IntegrityConstraintViolationError)
+    except ImportError:
+        pass
+    return tuple(errors)

@@ -107,3 +107,31 @@ def test_backup_verb_writes_a_copy(tmp_path: Path):
         INFOCOACH_DB_PATH=str(tmp_path / "nope.sqlite3"),
     )
     assert_one_clear_line(missing, "no database")
+
+
+def test_backup_on_postgresql_points_at_pg_dump(tmp_path: Path):
+    result = run_bot(
+        tmp_path,
+        "backup",
+        str(tmp_path / "copy"),
+        INFOCOACH_DB_PATH="",
+        INFOCOACH_DATABASE_URL="postgresql://bot:secret@127.0.0.1:1/infocoach",
+    )
+    assert_one_clear_line(result, "pg_dump")
+    assert "secret" not in result.stderr
+
+
+def test_an_unreachable_postgresql_server_is_one_line(tmp_path: Path):
+    result = run_bot(
+        tmp_path,
+        "migrate",
+        INFOCOACH_DB_PATH="",
+        INFOCOACH_DATABASE_URL="postgresql://bot:secret@127.0.0.1:1/infocoach",
+    )
+    assert_one_clear_line(result, "cannot reach the PostgreSQL server", "127.0.0.1:1")
+    assert "secret" not in result.stderr
+
+
+def test_both_database_settings_are_refused(tmp_path: Path):
+    result = run_bot(tmp_path, "check", INFOCOACH_DATABASE_URL="postgresql://x@h/d")
+    assert_one_clear_line(result, "INFOCOACH_DATABASE_URL", "INFOCOACH_DB_PATH")

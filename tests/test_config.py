@@ -98,3 +98,32 @@ def test_backup_settings(tmp_path: Path):
     assert (settings.backup_dir, settings.backup_keep) == (tmp_path, 3)
     with pytest.raises(ConfigError, match="INFOCOACH_BACKUP_KEEP"):
         load_settings({"DISCORD_TOKEN": "t", "INFOCOACH_BACKUP_KEEP": "0"}, tmp_path / "none.env")
+
+
+def test_a_database_url_selects_postgresql_and_is_shown_without_its_password(tmp_path: Path):
+    url = "postgresql://bot:hunter2@db.example:5432/infocoach"
+    settings = load_settings({"INFOCOACH_DATABASE_URL": url}, tmp_path / "n.env", need_token=False)
+    assert settings.database_location == url
+    assert "hunter2" not in repr(settings)
+    assert "postgresql://bot:***@db.example:5432/infocoach" in repr(settings)
+    plain = load_settings({}, tmp_path / "n.env", need_token=False)
+    assert plain.database_url is None
+    assert plain.database_location == DEFAULT_DB_PATH
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"INFOCOACH_DATABASE_URL": "postgresql://x@h/d", "INFOCOACH_DB_PATH": "/tmp/x.db"},
+            "INFOCOACH_DATABASE_URL and INFOCOACH_DB_PATH are both set",
+        ),
+        ({"INFOCOACH_DATABASE_URL": "mysql://u:pw@h/d"}, "INFOCOACH_DATABASE_URL must be"),
+    ],
+)
+def test_database_url_mistakes_name_the_variable(
+    tmp_path: Path, env: dict[str, str], message: str
+):
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_settings(env, tmp_path / "n.env", need_token=False)
+    assert "pw" not in str(caught.value)

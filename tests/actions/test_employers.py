@@ -36,7 +36,7 @@ from bot.domain.contacts import Stage
 from bot.domain.employers import MAX_EMPLOYERS, Outreach, OutreachState, Scores
 from bot.errors import UserError
 from bot.storage.contacts import add_contact, close_contact
-from bot.storage.database import Database
+from bot.storage.database import open_database
 from bot.storage.employers import add_employer
 from bot.storage.students import ensure_student, set_timezone
 from bot.storage.timestamps import to_db
@@ -49,8 +49,8 @@ ALICE_ELSEWHERE = StudentKey(guild_id=11, user_id=1)
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ActionContext]:
-    db = await Database.open(tmp_path / "employers.sqlite3")
+async def ctx(db_location: Path | str) -> AsyncIterator[ActionContext]:
+    db = await open_database(db_location)
     content = load_content(DATA)
     try:
         yield ActionContext(

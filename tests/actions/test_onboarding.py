@@ -107,6 +107,7 @@ async def test_opening_start_stores_the_student_so_no_pointer_follows(db: Databa
     )
 
 
+@pytest.mark.sqlite_only  # an older SQLite file upgraded
 async def test_students_from_before_the_release_are_not_pointed(tmp_path: Path):
     """Migration 0010 notes every existing student as past their first command."""
     path = tmp_path / "old.sqlite3"

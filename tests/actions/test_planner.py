@@ -20,7 +20,7 @@ from bot.clock import ManualClock
 from bot.content import load_content
 from bot.domain.nudge_kinds import NudgeKind
 from bot.storage.contacts import get_contact_by_id
-from bot.storage.database import Database
+from bot.storage.database import open_database
 from bot.storage.guild_settings import update_server_settings
 from bot.storage.students import set_timezone
 
@@ -30,8 +30,8 @@ ALICE = StudentKey(guild_id=10, user_id=1)
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ActionContext]:
-    db = await Database.open(tmp_path / "planner.sqlite3")
+async def ctx(db_location: Path | str) -> AsyncIterator[ActionContext]:
+    db = await open_database(db_location)
     content = load_content(DATA)
     try:
         context = ActionContext(

@@ -22,7 +22,7 @@ from bot.clock import ManualClock
 from bot.content import load_content
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, get_contact_by_id
-from bot.storage.database import Database
+from bot.storage.database import open_database
 from bot.storage.students import set_timezone
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -34,8 +34,8 @@ BOB = StudentKey(guild_id=10, user_id=2)
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ActionContext]:
-    db = await Database.open(tmp_path / "told.sqlite3")
+async def ctx(db_location: Path | str) -> AsyncIterator[ActionContext]:
+    db = await open_database(db_location)
     content = load_content(DATA)
     try:
         context = ActionContext(

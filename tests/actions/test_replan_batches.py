@@ -19,7 +19,7 @@ from bot.actions.settings import set_nudges, set_quiet_hours
 from bot.clock import ManualClock
 from bot.content import Content
 from bot.domain.limits import MAX_OPEN_CONTACTS
-from bot.storage.database import Database
+from bot.storage.database import Database, open_database
 from bot.storage.students import write_settings
 from tests.fair_seed import seed_requested_contacts
 
@@ -47,9 +47,9 @@ class Wakes:
 
 @pytest.fixture
 async def setup(
-    tmp_path: Path, content: Content, clock: ManualClock
+    db_location: Path | str, content: Content, clock: ManualClock
 ) -> AsyncIterator[tuple[ActionContext, Wakes]]:
-    db = await Database.open(tmp_path / "replan.sqlite3")
+    db = await open_database(db_location)
     wakes = Wakes()
     ctx = ActionContext(db, clock, content, NudgePlanner(db, content, wakes))
     try:

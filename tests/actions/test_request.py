@@ -20,7 +20,7 @@ from bot.content import load_content
 from bot.domain.contacts import Connection, Stage
 from bot.domain.three_b_seven import ReplyClass
 from bot.errors import UserError
-from bot.storage.database import Database
+from bot.storage.database import open_database
 from bot.storage.students import set_timezone
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -31,8 +31,8 @@ BOB = StudentKey(guild_id=10, user_id=2)
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ActionContext]:
-    db = await Database.open(tmp_path / "actions.sqlite3")
+async def ctx(db_location: Path | str) -> AsyncIterator[ActionContext]:
+    db = await open_database(db_location)
     content = load_content(DATA)
     wakes: list[datetime] = []
     try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
+from tests.conftest import DbLocations
 from tests.e2e.harness import BotHarness
 from tests.emulator import DiscordEmulator
 
@@ -54,14 +54,16 @@ async def world(emulator: DiscordEmulator) -> World:
 
 @pytest_asyncio.fixture(scope="module")
 async def harness(
-    request: pytest.FixtureRequest, world: World, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, world: World, db_locations: DbLocations
 ) -> AsyncIterator[BotHarness]:
-    """The bot for this module. A module sets ``DELIVER_NUDGES = True`` to run the real alarm."""
-    db_path: Path = tmp_path_factory.mktemp("bot") / "infocoach.sqlite3"
+    """The bot for this module (on a fresh database of the engine under test). A module sets
+    ``DELIVER_NUDGES = True`` to run the real alarm."""
+    location = db_locations.new("infocoach")
     deliver = getattr(request.module, "DELIVER_NUDGES", False)
-    runner = BotHarness(world.emulator, db_path, deliver_nudges=deliver)
-    await runner.start()
+    runner = BotHarness(world.emulator, location, deliver_nudges=deliver)
     try:
+        await runner.start()
         yield runner
     finally:
         await runner.stop()
+        db_locations.dispose(location)

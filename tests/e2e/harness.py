@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,16 +11,21 @@ from typing import Any
 from bot.app import InfoCoachBot, create_bot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.storage.database import is_postgres_url
+from tests import dbquery
 from tests.emulator import DiscordEmulator
 from tests.emulator.runner import RunningBot
 
 
 @dataclass
 class BotHarness:
-    """The real bot on a real database file; stop and start it again on the same file."""
+    """The real bot on a real database; stop and start it again on the same one.
+
+    ``db_path`` is the database's location: an SQLite file's path, or a ``postgresql://`` URL
+    on the PostgreSQL pass (the name stayed: the tests pass it to :func:`query`)."""
 
     emulator: DiscordEmulator
-    db_path: Path
+    db_path: Path | str
     clock: ManualClock = field(
         default_factory=lambda: ManualClock(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
     )
@@ -37,9 +41,18 @@ class BotHarness:
         return self._running.client
 
     async def start(self) -> InfoCoachBot:
-        settings = Settings(
-            discord_token=self.emulator.token, db_path=self.db_path, dev_guild_id=self.dev_guild_id
-        )
+        if is_postgres_url(self.db_path):
+            settings = Settings(
+                discord_token=self.emulator.token,
+                database_url=str(self.db_path),
+                dev_guild_id=self.dev_guild_id,
+            )
+        else:
+            settings = Settings(
+                discord_token=self.emulator.token,
+                db_path=Path(self.db_path),
+                dev_guild_id=self.dev_guild_id,
+            )
         self._running = RunningBot(
             self.emulator,
             create_bot(settings, clock=self.clock, deliver_nudges=self.deliver_nudges),
@@ -58,25 +71,13 @@ class BotHarness:
         return await self.start()
 
 
-def database_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+def database_snapshot(location: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, read through a separate connection (what is committed)."""
-    conn = sqlite3.connect(path)
-    try:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    finally:
-        conn.close()
+    return dbquery.snapshot(location)
 
 
-def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+def query(
+    location: Path | str, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
+) -> list[dbquery.DbRow]:
+    """One statement's rows (``row["col"]``, ``row[0]``), on either engine."""
+    return dbquery.query(location, sql, params)

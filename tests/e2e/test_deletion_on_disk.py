@@ -12,9 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.storage.backup import backup_database
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, query
+
+pytestmark = pytest.mark.sqlite_only  # WAL scrub, backups and the deletion-log file
 
 SECRET_PERSON = "Zanzibar Quetzalcoatl"
 SECRET_NOTE = "Loves obscure-fjord-kayaking"

@@ -627,6 +627,7 @@ async def test_export_and_delete_cover_employers(world: World, harness: BotHarne
 # --- the migration of a database with contacts only -------------------------------------------
 
 
+@pytest.mark.sqlite_only  # an older SQLite file upgraded
 async def test_a_database_with_contacts_only_moves_in_with_its_employers(
     world: World, harness: BotHarness, tmp_path: Path
 ):

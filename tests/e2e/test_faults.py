@@ -20,6 +20,8 @@ from bot.storage.database import query_one
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, database_snapshot, query
 
+pytestmark = pytest.mark.sqlite_only  # a locked SQLite file and a full disk
+
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 DEADLINE = 3.0  # seconds Discord gives an interaction for its first response
 

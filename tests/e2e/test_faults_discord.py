@@ -171,6 +171,7 @@ async def test_a_nudge_created_behind_a_503_is_not_sent_twice(world: World, harn
     assert second_contact_nudge(harness, student)["message_id"] == dm.id
 
 
+@pytest.mark.sqlite_only  # the crash is an SQLite trigger
 async def test_start_up_recovery_during_an_outage_starts_anyway_and_settles_later(
     world: World, harness: BotHarness
 ):

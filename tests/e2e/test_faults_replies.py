@@ -23,6 +23,8 @@ from bot.ui.error_handler import (
     storage_trouble,
 )
 
+pytestmark = pytest.mark.sqlite_only  # SQLite error codes, locks and a full disk
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.dbquery import DbRow, execute
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, database_snapshot, query
 
@@ -57,7 +57,7 @@ async def submit(world: World, user, opener, form: dict[str, str], *, strict: bo
     return await world.emulator.submit_modal(user, opener, form, strict=strict)
 
 
-def contact_row(harness: BotHarness, contact_id: int) -> sqlite3.Row:
+def contact_row(harness: BotHarness, contact_id: int) -> DbRow:
     (row,) = query(harness.db_path, "SELECT * FROM contacts WHERE id = ?", (contact_id,))
     return row
 
@@ -152,15 +152,13 @@ async def test_checklist_with_ten_long_questions_fits_one_message(
 ):
     alice = world.student("alice")
     contact_id = await add_contact(world, harness, alice)
-    conn = sqlite3.connect(harness.db_path)
-    with conn:
-        for n in range(10):
-            conn.execute(
-                "INSERT INTO contact_questions (contact_id, position, category, text)"
-                " VALUES (?, ?, 'own', ?)",
-                (contact_id, n + 1, f"Q{n} " + "*why*" * 59),
-            )
-    conn.close()
+    for n in range(10):
+        execute(
+            harness.db_path,
+            "INSERT INTO contact_questions (contact_id, position, category, text)"
+            " VALUES (?, ?, 'own', ?)",
+            (contact_id, n + 1, f"Q{n} " + "*why*" * 59),
+        )
     ix = await world.emulator.slash(alice, world.guild, "interview checklist")
     message = await ix.message()
     assert len(message.content) <= 2000
@@ -348,14 +346,12 @@ async def test_done_refuses_closed_and_later_contacts(world: World, harness: Bot
     alice = world.student("alice")
     closed = await add_contact(world, harness, alice, person="Closed One")
     thanked = await add_contact(world, harness, alice, person="Thanked One")
-    conn = sqlite3.connect(harness.db_path)
-    with conn:
-        conn.execute(
-            "UPDATE contacts SET stage = 'closed', stage_before_close = 'requested' WHERE id = ?",
-            (closed,),
-        )
-        conn.execute("UPDATE contacts SET stage = 'thanked' WHERE id = ?", (thanked,))
-    conn.close()
+    execute(
+        harness.db_path,
+        "UPDATE contacts SET stage = 'closed', stage_before_close = 'requested' WHERE id = ?",
+        (closed,),
+    )
+    execute(harness.db_path, "UPDATE contacts SET stage = 'thanked' WHERE id = ?", (thanked,))
     before = database_snapshot(harness.db_path)
     ix = await world.emulator.slash(
         alice, world.guild, "interview done", options={"contact": str(closed)}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.storage.contacts import set_meeting
 from bot.storage.students import update_settings
 from tests.e2e.conftest import World
@@ -238,6 +240,7 @@ async def test_an_injected_429_delays_but_does_not_lose_the_nudge(
     assert len(emu.dms(student.id)) == 1
 
 
+@pytest.mark.sqlite_only  # the crash is an SQLite trigger
 async def test_crash_after_send_before_mark_is_delivered_exactly_once(
     world: World, harness: BotHarness
 ):

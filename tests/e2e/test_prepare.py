@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.dbquery import execute
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, database_snapshot, query
 
@@ -280,14 +280,12 @@ async def test_schedule_refuses_closed_and_later_stages(world: World, harness: B
     met = await add_contact(world, harness, alice, person="Met Already")
     closed = await add_contact(world, harness, alice, person="Closed One")
     # Move the contacts on directly (other phases' commands own these steps).
-    conn = sqlite3.connect(harness.db_path)
-    conn.execute("UPDATE contacts SET stage = 'met' WHERE id = ?", (met,))
-    conn.execute(
+    execute(harness.db_path, "UPDATE contacts SET stage = 'met' WHERE id = ?", (met,))
+    execute(
+        harness.db_path,
         "UPDATE contacts SET stage = 'closed', stage_before_close = 'requested' WHERE id = ?",
         (closed,),
     )
-    conn.commit()
-    conn.close()
     before = database_snapshot(harness.db_path)
     ix = await schedule(world, alice, met, "2026-12-01", "10:00")
     await assert_private_error(ix, "already at “met”", "don't move backwards")
@@ -604,15 +602,13 @@ async def test_ten_long_questions_full_of_markdown_still_fit_the_embed(
 ):
     alice = world.student("alice")
     contact_id = await add_contact(world, harness, alice)
-    conn = sqlite3.connect(harness.db_path)
-    with conn:
-        for n in range(10):
-            conn.execute(
-                "INSERT INTO contact_questions (contact_id, position, category, text)"
-                " VALUES (?, ?, 'own', ?)",
-                (contact_id, n + 1, "*_" * 150),
-            )
-    conn.close()
+    for n in range(10):
+        execute(
+            harness.db_path,
+            "INSERT INTO contact_questions (contact_id, position, category, text)"
+            " VALUES (?, ?, 'own', ?)",
+            (contact_id, n + 1, "*_" * 150),
+        )
     message = await open_builder(world, alice, contact_id)  # the emulator enforces 4,096
     assert "**10.** " in message.text()
     assert "10/10 questions" in message.text()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.storage.contacts import add_contact
-from bot.storage.database import Database
+from bot.storage.database import Database, open_database
 from bot.storage.events import append_event
 from bot.storage.interview_notes import save_notes
 from bot.storage.privacy import (
@@ -24,6 +24,7 @@ from bot.storage.privacy import (
 )
 from bot.storage.questions import add_question
 from bot.storage.students import ensure_student
+from tests.dbquery import DbRow, table_definitions
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, database_snapshot, query
 
@@ -42,57 +43,44 @@ EXPECTED_INSTALLATION_TABLES = {
 # --- an independent view of "everything about one student in one server" ----------------------
 
 
-def _tables(conn: sqlite3.Connection) -> dict[str, tuple[list[str], str]]:
-    """Every table → (its columns, its CREATE statement)."""
-    names = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchall()
+def _tables(location: Path | str) -> dict[str, tuple[list[str], str]]:
+    """Every table → (its columns, its definition), on either engine."""
+    return table_definitions(location)
+
+
+def rows_about(location: Path | str, guild_id: int, user_id: int) -> dict[str, list[DbRow]]:
+    """Per table, the rows with this (guild_id, user_id), or with a contact_id of one of their
+    contacts in that server. Fails on a table that is neither and not an installation table."""
+    contact_ids = [
+        row[0]
+        for row in query(
+            location,
+            "SELECT id FROM contacts WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+    ]
+    marks = ", ".join("?" * len(contact_ids))
+    found: dict[str, list[DbRow]] = {}
+    for table, (columns, _) in _tables(location).items():
+        if {"guild_id", "user_id"} <= set(columns):
+            sql = f'SELECT * FROM "{table}" WHERE guild_id = ? AND user_id = ?'
+            found[table] = query(location, sql, (guild_id, user_id))
+        elif "contact_id" in columns:
+            sql = f'SELECT * FROM "{table}" WHERE contact_id IN ({marks})'
+            found[table] = query(location, sql, contact_ids) if contact_ids else []
+        else:
+            assert table in EXPECTED_INSTALLATION_TABLES, f"unclassified table {table}"
+    return found
+
+
+def json_columns(location: Path | str) -> dict[str, set[str]]:
     return {
-        name: ([col[1] for col in conn.execute(f'PRAGMA table_info("{name}")')], sql)
-        for name, sql in names
+        table: {col for col in columns if re.search(rf"json_valid\s*\(\s*{col}\s*\)", sql)}
+        for table, (columns, sql) in _tables(location).items()
     }
 
 
-def rows_about(path: Path, guild_id: int, user_id: int) -> dict[str, list[sqlite3.Row]]:
-    """Per table, the rows with this (guild_id, user_id), or with a contact_id of one of their
-    contacts in that server. Fails on a table that is neither and not an installation table."""
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        contact_ids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT id FROM contacts WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
-        ]
-        marks = ", ".join("?" * len(contact_ids))
-        found: dict[str, list[sqlite3.Row]] = {}
-        for table, (columns, _) in _tables(conn).items():
-            if {"guild_id", "user_id"} <= set(columns):
-                sql = f'SELECT * FROM "{table}" WHERE guild_id = ? AND user_id = ?'
-                found[table] = conn.execute(sql, (guild_id, user_id)).fetchall()
-            elif "contact_id" in columns:
-                sql = f'SELECT * FROM "{table}" WHERE contact_id IN ({marks})'
-                found[table] = conn.execute(sql, contact_ids).fetchall()
-            else:
-                assert table in EXPECTED_INSTALLATION_TABLES, f"unclassified table {table}"
-        return found
-    finally:
-        conn.close()
-
-
-def json_columns(path: Path) -> dict[str, set[str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: {col for col in columns if re.search(rf"json_valid\s*\(\s*{col}\s*\)", sql)}
-            for table, (columns, sql) in _tables(conn).items()
-        }
-    finally:
-        conn.close()
-
-
-def as_exported(row: sqlite3.Row, json_cols: set[str]) -> dict[str, Any]:
+def as_exported(row: DbRow, json_cols: set[str]) -> dict[str, Any]:
     return {
         key: json.loads(row[key]) if key in json_cols else row[key]
         for key in row.keys()  # noqa: SIM118
@@ -181,27 +169,30 @@ async def test_every_table_is_classified_for_export_and_delete(harness: BotHarne
     assert {"students", "contacts", "events"} <= by_student
     assert {"checklist_ticks", "contact_questions", "interview_notes"} <= by_contact
     # Agrees with the independent view the tests use.
-    conn = sqlite3.connect(harness.db_path)
-    try:
-        all_tables = set(_tables(conn))
-    finally:
-        conn.close()
+    all_tables = set(_tables(harness.db_path))
     assert by_student | by_contact | set(tables.installation) == all_tables
 
 
-async def test_future_tables_are_exported_and_deleted_and_strays_are_flagged(tmp_path: Path):
-    db = await Database.open(tmp_path / "future.sqlite3")
+async def test_future_tables_are_exported_and_deleted_and_strays_are_flagged(
+    db_location: Path | str,
+):
+    db = await open_database(db_location)
+    key = (
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+        if db.engine == "postgres"
+        else "INTEGER PRIMARY KEY"
+    )
     try:
         async with db.transaction() as tx:
             await tx.execute(
-                "CREATE TABLE future_reminders (id INTEGER PRIMARY KEY, guild_id INTEGER,"
-                " user_id INTEGER, meta TEXT CHECK (json_valid(meta)))"
+                f"CREATE TABLE future_reminders (id {key}, guild_id BIGINT,"
+                " user_id BIGINT, meta TEXT CHECK (json_valid(meta)))"
             )
             await tx.execute(
-                "CREATE TABLE contact_links (id INTEGER PRIMARY KEY,"
-                " from_contact INTEGER REFERENCES contacts (id), label TEXT)"
+                f"CREATE TABLE contact_links (id {key},"
+                " from_contact BIGINT REFERENCES contacts (id), label TEXT)"
             )
-            await tx.execute("CREATE TABLE dm_channels (user_id INTEGER, channel_id INTEGER)")
+            await tx.execute("CREATE TABLE dm_channels (user_id BIGINT, channel_id BIGINT)")
             for user in (1, 2):
                 await ensure_student(tx, 10, user, NOW)
                 contact = await add_contact(
@@ -244,6 +235,7 @@ async def test_future_tables_are_exported_and_deleted_and_strays_are_flagged(tmp
         await db.close()
 
 
+@pytest.mark.sqlite_only  # the fault is an SQLite trigger (a PostgreSQL one: to do)
 async def test_a_failure_midway_through_deletion_deletes_nothing(tmp_path: Path):
     db = await Database.open(tmp_path / "atomic.sqlite3")
     try:

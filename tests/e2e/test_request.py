@@ -533,6 +533,7 @@ async def test_check_email_tie_fails_and_the_quoted_sentence_is_escaped(world: W
 # --- errors -----------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the failure is an SQLite trigger
 async def test_an_unexpected_failure_gets_a_private_reply_and_is_logged_once(
     world: World, harness: BotHarness, caplog: pytest.LogCaptureFixture
 ):

@@ -13,6 +13,8 @@ import pytest
 from bot.storage.database import Database
 from bot.storage.migrations import available_migrations, migrate
 
+pytestmark = pytest.mark.sqlite_only  # an SQLite table rebuild
+
 STAMP = "2026-11-01T15:00:00.000000+00:00"
 REBUILT = ("contacts", "nudges", "employers", "contact_questions")
 

@@ -7,10 +7,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.storage.backup import backup_database, nightly_backup
 from bot.storage.database import Database
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
+
+pytestmark = pytest.mark.sqlite_only  # SQLite's online backup API
 
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ import pytest
 from bot.storage.connections import WRITE_LOCK_WAIT_MS
 from bot.storage.database import BatchCommitError, Database, StorageError
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.sqlite_only]  # the SQLite writer, WAL
 
 
 @pytest.fixture(params=[True, False], ids=["inline", "threaded"])

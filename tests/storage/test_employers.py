@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from bot.storage.employers import (
     set_scores,
 )
 from bot.storage.students import ensure_student
+from tests.dbquery import integrity_errors
 
 NOW = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 GUILD, ALICE, BOB = 10, 1, 2
@@ -115,7 +115,7 @@ async def test_scores_note_pin_and_done(db: Database):
 )
 async def test_the_table_refuses_scores_out_of_range(db: Database, column: str, value: int):
     employer = await _employer(db, "Contoso")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):
         async with db.transaction() as tx:
             await tx.execute(f"UPDATE employers SET {column} = ? WHERE id = ?", (value, employer))
 

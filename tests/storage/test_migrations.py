@@ -11,6 +11,10 @@ import pytest
 from bot.storage.database import Database, StorageError
 from bot.storage.migrations import Migration, available_migrations, migrate, schema_version
 
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # the SQLite runner (PRAGMA user_version); PostgreSQL: test_engine.py
+
 
 async def test_fresh_database_is_at_latest_version_with_wal_and_foreign_keys(tmp_path: Path):
     db = await Database.open(tmp_path / "fresh.sqlite3")
