@@ -43,7 +43,7 @@ def _where(settings: Settings) -> str:
 
 PG_DUMP_HINT = (
     "backup is for the SQLite file; on PostgreSQL use pg_dump, e.g. "
-    "pg_dump --format=custom --file=infocoach.dump \"$INFOCOACH_DATABASE_URL\" "
+    'pg_dump --format=custom --file=infocoach.dump "$INFOCOACH_DATABASE_URL" '
     "(restore with pg_restore --clean --dbname=...)"
 )
 

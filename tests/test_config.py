@@ -121,9 +121,7 @@ def test_a_database_url_selects_postgresql_and_is_shown_without_its_password(tmp
         ({"INFOCOACH_DATABASE_URL": "mysql://u:pw@h/d"}, "INFOCOACH_DATABASE_URL must be"),
     ],
 )
-def test_database_url_mistakes_name_the_variable(
-    tmp_path: Path, env: dict[str, str], message: str
-):
+def test_database_url_mistakes_name_the_variable(tmp_path: Path, env: dict[str, str], message: str):
     with pytest.raises(ConfigError, match=message) as caught:
         load_settings(env, tmp_path / "n.env", need_token=False)
     assert "pw" not in str(caught.value)
