@@ -45,7 +45,7 @@ from bot.clock import ManualClock
 from bot.content import load_content
 from bot.domain.limits import MAX_OPEN_CONTACTS
 from bot.storage.contacts import add_contact
-from bot.storage.database import Database
+from bot.storage.database import SqliteDatabase
 from bot.storage.students import ensure_student, write_settings
 from bot.validation import parse_clock_time
 from tests.fair_seed import seed_requested_contacts
@@ -62,7 +62,7 @@ QUIET = (("21:00", "08:00"), ("22:00", "10:30"))
 
 async def seed(path: Path) -> list[tuple[StudentKey, int]]:
     content = load_content(ROOT / "data")
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         planner = NudgePlanner(db, content, lambda due: None)
         await seed_requested_contacts(
@@ -188,7 +188,7 @@ async def main_async(quick: bool) -> None:
             for index, mode in enumerate(MODES):
                 path = folder / f"mode{index}.sqlite3"
                 path.write_bytes((folder / "seed.sqlite3").read_bytes())
-                db = await Database.open(path)
+                db = await SqliteDatabase.open(path)
                 clock = ManualClock(SENT + timedelta(minutes=5))
                 ctx = ActionContext(db, clock, content, NudgePlanner(db, content, lambda due: None))
                 every.append(Samples(mode, ctx))

@@ -11,7 +11,7 @@ for three ways of writing:
 - **lock per transaction (before)**: the previous ``Database.transaction()``: an asyncio lock,
   ``BEGIN IMMEDIATE`` … ``COMMIT`` around each body, every statement on aiosqlite's thread;
 - **group commit, threaded statements**: the group-commit writer with
-  ``Database.open(path, inline_writes=False)`` (every statement still hops to aiosqlite's
+  ``SqliteDatabase.open(path, inline_writes=False)`` (every statement still hops to aiosqlite's
   thread and back);
 - **group commit (the bot's default)**: the writer as the bot runs it (everything of an open
   batch, BEGIN and COMMIT included, inline on the event loop; WAL checkpoints on a thread).
@@ -51,7 +51,7 @@ from benchmarks.common import machine_facts, markdown_table
 from bot.storage.checklists import toggle_tick
 from bot.storage.connections import WriteConnection
 from bot.storage.contacts import add_contact, touch_contact
-from bot.storage.database import Database
+from bot.storage.database import Database, SqliteDatabase
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
 
@@ -113,13 +113,13 @@ MODES = (
 
 
 async def open_mode(path: Path, mode: Mode) -> Database:
-    db = await Database.open(path, inline_writes=mode.inline)
+    db = await SqliteDatabase.open(path, inline_writes=mode.inline)
     return db if mode.group else LockPerTransaction(db)
 
 
 async def seed(path: Path) -> list[tuple[int, int]]:
     """One contact for each of STUDENTS students; returns (user id, contact id) pairs."""
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     pairs: list[tuple[int, int]] = []
     try:
         async with db.transaction() as tx:
@@ -305,7 +305,7 @@ class Breakdown:
 
 
 async def breakdown(path: Path, pairs: list[tuple[int, int]], rounds: int) -> Breakdown:
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     conn = db.writer.connection
     assert isinstance(conn, WriteConnection)
     bodies: list[float] = []
@@ -406,7 +406,7 @@ def raw_sqlite_floor(path: Path, pairs: list[tuple[int, int]], rounds: int) -> f
 
 
 async def profile(path: Path, pairs: list[tuple[int, int]], rounds: int) -> str:
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         await burst(db, pairs, 0)
         profiler = cProfile.Profile()

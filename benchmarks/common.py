@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.app import InfoCoachBot, create_bot
 from bot.clock import Clock
 from bot.config import Settings
-from bot.storage.database import Database
+from bot.storage.database import SqliteDatabase
 from bot.storage.timestamps import to_db
 from tests.emulator import DiscordEmulator, RunningBot
 
@@ -149,7 +149,7 @@ def count_client_rate_limit_warnings() -> CountingHandler:
 # -- databases ----------------------------------------------------------------------------------
 async def create_schema(path: Path) -> None:
     """A new database file with every migration applied, exactly as the bot creates it."""
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     await db.close()
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from benchmarks.common import ZONES
 from bot.domain.contacts import Connection
 from bot.storage.contacts import add_contact
-from bot.storage.database import Database
+from bot.storage.database import SqliteDatabase
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student, set_timezone
 from tests.emulator import DiscordEmulator, EmulatedInteraction, EmulatedMessage, EmulatedUser
@@ -67,7 +67,7 @@ def build_world(emu: DiscordEmulator, n: int) -> tuple[int, list[EmulatedUser]]:
 async def seed(db_path: Path, guild_id: int, users: Sequence[EmulatedUser]) -> list[int]:
     """Each user becomes a student with a time zone and one contact, through the bot's storage
     functions (one transaction); returns the contact ids in order."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     now = datetime.now(UTC)
     ids = []
     try:

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.storage.base import Database
 from bot.storage.connections import Engine, Execution, Params, Row, Transaction
-from bot.storage.database import Database
 from bot.storage.errors import StorageError
 from bot.storage.migrations import migrate_postgres
 from bot.storage.sql_text import translate

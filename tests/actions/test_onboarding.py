@@ -23,14 +23,14 @@ from bot.actions.settings import set_quiet_hours, set_timezone, show_settings
 from bot.clock import ManualClock
 from bot.content import Content, load_content
 from bot.errors import UserError
-from bot.storage.database import Database
+from bot.storage.database import Database, SqliteDatabase
 from bot.storage.guild_settings import update_server_settings
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 ALICE = StudentKey(guild_id=10, user_id=1)
 ALICE_ELSEWHERE = StudentKey(guild_id=11, user_id=1)
 DATA = Path(__file__).resolve().parents[2] / "data"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "bot" / "storage" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "bot" / "storage" / "migrations" / "sqlite"
 
 
 @cache
@@ -125,7 +125,7 @@ async def test_students_from_before_the_release_are_not_pointed(tmp_path: Path):
         )
         conn.execute("PRAGMA user_version = 9")
     conn.close()
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         ctx = make_ctx(db)
         assert await pointed_at(db, ALICE) == "2026-01-05T09:00:00.000000+00:00"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.storage.contacts import add_contact
-from bot.storage.database import Database, open_database
+from bot.storage.database import SqliteDatabase, open_database
 from bot.storage.events import append_event
 from bot.storage.interview_notes import save_notes
 from bot.storage.privacy import (
@@ -237,7 +237,7 @@ async def test_future_tables_are_exported_and_deleted_and_strays_are_flagged(
 
 @pytest.mark.sqlite_only  # the fault is an SQLite trigger (a PostgreSQL one: to do)
 async def test_a_failure_midway_through_deletion_deletes_nothing(tmp_path: Path):
-    db = await Database.open(tmp_path / "atomic.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "atomic.sqlite3")
     try:
         async with db.transaction() as tx:
             await ensure_student(tx, 10, 1, NOW)

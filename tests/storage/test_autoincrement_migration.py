@@ -10,7 +10,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.storage.database import Database
+from bot.storage.database import SqliteDatabase
 from bot.storage.migrations import available_migrations, migrate
 
 pytestmark = pytest.mark.sqlite_only  # an SQLite table rebuild
@@ -63,7 +63,7 @@ async def _old_database(path: Path) -> None:
 async def test_rows_keys_and_indexes_survive_and_old_ids_stay_retired(tmp_path: Path):
     path = tmp_path / "old.sqlite3"
     await _old_database(path)
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         assert await db.fetch_value("SELECT count(*) FROM checklist_ticks") == 1
         assert await db.fetch_value("SELECT count(*) FROM interview_notes") == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.backup import backup_database, nightly_backup
-from bot.storage.database import Database
+from bot.storage.database import Database, SqliteDatabase
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
 
@@ -27,7 +27,7 @@ async def _write_events(db: Database, n: int) -> None:
 
 
 async def test_backup_while_writing_is_consistent_and_complete_up_to_a_commit(tmp_path: Path):
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "live.sqlite3")
     try:
         await _write_events(db, 50)
         writer = asyncio.create_task(_write_events(db, 200))
@@ -49,11 +49,11 @@ async def test_backup_while_writing_is_consistent_and_complete_up_to_a_commit(tm
 
 
 async def test_restored_copy_opens_as_the_bot_database(tmp_path: Path):
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "live.sqlite3")
     await _write_events(db, 3)
     backup_database(db.path, tmp_path / "backup.sqlite3")
     await db.close()
-    restored = await Database.open(tmp_path / "backup.sqlite3")
+    restored = await SqliteDatabase.open(tmp_path / "backup.sqlite3")
     try:
         assert await restored.fetch_value("SELECT count(*) FROM events") == 3
     finally:
@@ -61,7 +61,7 @@ async def test_restored_copy_opens_as_the_bot_database(tmp_path: Path):
 
 
 async def test_nightly_backup_keeps_the_newest(tmp_path: Path):
-    db = await Database.open(tmp_path / "live.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "live.sqlite3")
     await db.close()
     folder = tmp_path / "backups"
     made = [nightly_backup(db.path, folder, NOW + timedelta(days=d), keep=3) for d in range(5)]

@@ -14,14 +14,14 @@ import aiosqlite
 import pytest
 
 from bot.storage.connections import WRITE_LOCK_WAIT_MS
-from bot.storage.database import BatchCommitError, Database, StorageError
+from bot.storage.database import BatchCommitError, Database, SqliteDatabase, StorageError
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.sqlite_only]  # the SQLite writer, WAL
 
 
 @pytest.fixture(params=[True, False], ids=["inline", "threaded"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "writer.sqlite3", inline_writes=request.param)
+    database = await SqliteDatabase.open(tmp_path / "writer.sqlite3", inline_writes=request.param)
     async with database.transaction() as tx:
         await tx.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
         await tx.execute(
@@ -366,7 +366,7 @@ async def test_a_caller_cancelled_inside_its_body_rolls_back_only_itself(db: Dat
 
 
 async def test_close_fails_waiting_callers_and_lets_the_running_one_commit(tmp_path: Path):
-    db = await Database.open(tmp_path / "closing.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "closing.sqlite3")
     async with db.transaction() as tx:
         await tx.execute("CREATE TABLE rows (caller INTEGER)")
 
@@ -446,7 +446,7 @@ async def test_inline_commits_leave_checkpoints_to_another_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr("bot.storage.connections.CHECKPOINT_SECONDS", 0.0)
-    db = await Database.open(tmp_path / "wal.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "wal.sqlite3")
     try:
         conn = db.writer.connection
         async with conn.execute("PRAGMA wal_autocheckpoint") as cursor:

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.storage.database import Database, StorageError
+from bot.storage.database import SqliteDatabase, StorageError
 from bot.storage.migrations import Migration, available_migrations, migrate, schema_version
 
 pytestmark = (
@@ -17,7 +17,7 @@ pytestmark = (
 
 
 async def test_fresh_database_is_at_latest_version_with_wal_and_foreign_keys(tmp_path: Path):
-    db = await Database.open(tmp_path / "fresh.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "fresh.sqlite3")
     try:
         latest = available_migrations()[-1].version
         assert await db.fetch_value("PRAGMA user_version") == latest
@@ -51,7 +51,7 @@ async def test_database_at_migration_1_upgrades_to_latest_keeping_rows(tmp_path:
         columns = {row[1] async for row in await conn.execute("PRAGMA table_info(contacts)")}
         assert "requested_at" not in columns
 
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         assert await db.fetch_value("PRAGMA user_version") == available_migrations()[-1].version
         row = await db.fetch_one("SELECT person, stage, requested_at FROM contacts")
@@ -63,7 +63,7 @@ async def test_database_at_migration_1_upgrades_to_latest_keeping_rows(tmp_path:
 
 async def test_reopening_applies_nothing(tmp_path: Path):
     path = tmp_path / "again.sqlite3"
-    await (await Database.open(path)).close()
+    await (await SqliteDatabase.open(path)).close()
     async with aiosqlite.connect(path, isolation_level=None) as conn:
         assert await migrate(conn) == []
 
@@ -84,7 +84,7 @@ async def test_unwritable_path_gives_one_clear_error(tmp_path: Path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where a folder should be")
     with pytest.raises(StorageError, match="not-a-dir"):
-        await Database.open(blocker / "db.sqlite3")
+        await SqliteDatabase.open(blocker / "db.sqlite3")
 
 
 def _employers_version() -> int:
@@ -122,7 +122,7 @@ async def test_contacts_only_database_gets_one_employer_per_organization(tmp_pat
                 (guild, user, person, organization, stamp.format(day=day), stamp.format(day=day)),
             )
 
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         employers = await db.fetch_all(
             "SELECT id, guild_id, user_id, name, alumni, motivation, posting, pinned, done_at,"
@@ -163,7 +163,7 @@ async def test_contacts_only_database_gets_one_employer_per_organization(tmp_pat
 
 
 async def test_employers_migration_on_an_empty_database(tmp_path: Path):
-    db = await Database.open(tmp_path / "empty.sqlite3")
+    db = await SqliteDatabase.open(tmp_path / "empty.sqlite3")
     try:
         assert await db.fetch_value("SELECT count(*) FROM employers") == 0
         columns = {r[1] for r in await db.fetch_all("PRAGMA table_info(contacts)")}
