@@ -120,9 +120,7 @@ def _sqlite_shape(conn: sqlite3.Connection, exclude: frozenset[str]) -> Shape:
         for _cid, name, declared, notnull, dflt, in_pk in info:
             generated = name == rowid_alias
             not_null = bool(notnull) or (bool(in_pk) and (without_rowid or generated))
-            columns.append(
-                (name, family(declared), not_null, default_literal(dflt), generated)
-            )
+            columns.append((name, family(declared), not_null, default_literal(dflt), generated))
         foreign: dict[int, list[tuple[int, str, str, str, str]]] = {}
         for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
             fid, seq, target, src, dst, _on_update, on_delete = fk[:7]
@@ -273,7 +271,9 @@ def _postgres_shape(conn: Any, exclude: frozenset[str]) -> Shape:
     return shape
 
 
-def differences(left: Shape, right: Shape, names: tuple[str, str] = ("sqlite", "postgres")) -> list[str]:
+def differences(
+    left: Shape, right: Shape, names: tuple[str, str] = ("sqlite", "postgres")
+) -> list[str]:
     """Readable lines for every way ``left`` and ``right`` differ (empty: the same)."""
     lines: list[str] = []
     for table in sorted(set(left) - set(right)):
@@ -287,7 +287,8 @@ def differences(left: Shape, right: Shape, names: tuple[str, str] = ("sqlite", "
         for col in sorted(set(columns_a) | set(columns_b)):
             if columns_a.get(col) != columns_b.get(col):
                 lines.append(
-                    f"{table}.{col}: {names[0]} {columns_a.get(col)} != {names[1]} {columns_b.get(col)}"
+                    f"{table}.{col}: {names[0]} {columns_a.get(col)}"
+                    f" != {names[1]} {columns_b.get(col)}"
                 )
         order_a = [c[0] for c in a["columns"]]
         order_b = [c[0] for c in b["columns"]]
