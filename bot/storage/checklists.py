@@ -53,9 +53,10 @@ async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
         " EXISTS (SELECT 1 FROM events WHERE guild_id = :guild AND user_id = :user"
         "  AND at >= :since AND kind = 'email_checked') AS email_checked,"
         " count(r.id) AS referrals,"
-        " coalesce(sum(r.stage = 'planned'), 0) AS planned,"
-        " coalesce(sum(r.referrer_told_at IS NOT NULL), 0) AS told,"
-        " coalesce(sum(r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL), 0) AS untold"
+        " count(CASE WHEN r.stage = 'planned' THEN 1 END) AS planned,"
+        " count(r.referrer_told_at) AS told,"
+        " count(CASE WHEN r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL THEN 1 END)"
+        " AS untold"
         " FROM contacts AS r WHERE r.referred_by = :id",
         {
             "id": contact.id,
