@@ -48,9 +48,12 @@ INSTALLATION_TABLES = frozenset(
 EXPORT_FORMAT = "InfoCoach personal data export"
 EXPORT_VERSION = 1
 _JSON_COLUMN = re.compile(r"json_valid\s*\(\s*[\"`\[]?(\w+)[\"`\]]?\s*\)", re.IGNORECASE)
-_PG_JSON_COLUMN = re.compile(r"\(*\"?(\w+)\"?\)*::jsonb?\b", re.IGNORECASE)
-"""A JSON column on PostgreSQL: TEXT with a CHECK that casts it to json or jsonb (as
-``pg_get_constraintdef`` prints it, e.g. ``CHECK (((payload)::jsonb IS NOT NULL))``)."""
+_PG_JSON_COLUMN = re.compile(
+    r"json_valid\s*\(\s*\(*\"?(\w+)\"?\)*|\(*\"?(\w+)\"?\)*::jsonb?\b", re.IGNORECASE
+)
+"""A JSON column on PostgreSQL: TEXT with a CHECK calling ``json_valid`` (the migrations
+define it there too) or casting it to json/jsonb, as ``pg_get_constraintdef`` prints it
+(``CHECK (json_valid(payload))``, ``CHECK (((payload)::jsonb IS NOT NULL))``)."""
 _OWN_CONTACTS = "SELECT id FROM contacts WHERE guild_id = :guild_id AND user_id = :user_id"
 
 
@@ -160,7 +163,8 @@ async def student_data_map(source: Source) -> StudentDataMap:
         if row["pk"]:
             primary.setdefault(row["tbl"], []).append((row["pk"], row["col"]))
     for row in await query_all(source, definitions_sql):
-        json_of.setdefault(row["tbl"], set()).update(json_column.findall(row["sql"] or ""))
+        for match in json_column.finditer(row["sql"] or ""):
+            json_of.setdefault(row["tbl"], set()).update(g for g in match.groups() if g)
     references: dict[str, set[str]] = {}
     contact_keys: dict[str, set[str]] = {}
     for row in keys:
