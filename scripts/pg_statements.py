@@ -102,7 +102,8 @@ class Capture:
         connections.ReadConnection.fetch_all = many  # type: ignore[method-assign]
 
     def pytest_unconfigure(self, config: Any) -> None:
-        self.out.write_text(json.dumps(sorted(self.seen.values(), key=lambda s: s["sql"]), indent=1))
+        found = sorted(self.seen.values(), key=lambda s: s["sql"])
+        self.out.write_text(json.dumps(found, indent=1))
         print(f"\nrecorded {len(self.seen)} statements in {self.out}")
 
 
@@ -206,7 +207,7 @@ def postgres_twins() -> Iterator[dict[str, Any]]:
 INTEGRITY = {"23503", "23505", "23514", "23502"}  # foreign key, unique, check, not null
 
 
-async def check(statements: list[dict[str, Any]], url: str, migrations: Path) -> int:
+async def check(statements: list[dict[str, Any]], url: str, migrations: list[str]) -> int:
     import asyncpg  # type: ignore[import-not-found, unused-ignore]
 
     name = f"pgsql_check_{uuid.uuid4().hex[:8]}"
@@ -216,8 +217,8 @@ async def check(statements: list[dict[str, Any]], url: str, migrations: Path) ->
     try:
         conn = await asyncpg.connect(url.rsplit("/", 1)[0] + "/" + name)
         try:
-            for path in sorted(migrations.glob("*.sql")):
-                await conn.execute(path.read_text(encoding="utf-8"))
+            for script in migrations:
+                await conn.execute(script)
             # One student with a contact, so the sample parameters often find rows.
             await conn.execute(
                 "INSERT INTO students (guild_id, user_id, created_at, last_active_at)"
@@ -283,7 +284,8 @@ def main() -> int:
     recorded = json.loads(args.recorded.read_text())
     statements = [s for s in recorded if not SQLITE_ONLY.search(s["sql"])]
     statements += list(postgres_twins())
-    return asyncio.run(check(statements, args.url, args.migrations))
+    scripts = [p.read_text(encoding="utf-8") for p in sorted(args.migrations.glob("*.sql"))]
+    return asyncio.run(check(statements, args.url, scripts))
 
 
 if __name__ == "__main__":

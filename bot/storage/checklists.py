@@ -25,16 +25,19 @@ async def ticked_items(db: Source, contact_id: int, phase: str) -> set[str]:
 async def toggle_tick(
     tx: aiosqlite.Connection, contact_id: int, phase: str, item_id: str, now: datetime
 ) -> set[str]:
-    """Flip one item; returns the phase's ticked items afterwards (read in the same transaction)."""
+    """Flip one item; returns the phase's ticked items afterwards (read in the same transaction).
+
+    Insert first, delete if it was there: each step is one statement, so two flips at once
+    (PostgreSQL, several writers) cancel out instead of failing on the primary key."""
     cursor = await tx.execute(
-        "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?",
-        (contact_id, phase, item_id),
+        "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, phase, item_id) DO NOTHING",
+        (contact_id, phase, item_id, to_db(now)),
     )
     if not cursor.rowcount:
         await tx.execute(
-            "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
-            " VALUES (?, ?, ?, ?)",
-            (contact_id, phase, item_id, to_db(now)),
+            "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?",
+            (contact_id, phase, item_id),
         )
     async with tx.execute(
         "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = ?",

@@ -382,23 +382,19 @@ async def close_contact(
 
 
 async def reopen_contact(tx: aiosqlite.Connection, contact_id: int, now: datetime) -> Stage:
-    """Return a closed contact to the stage it had; returns that stage."""
+    """Return a closed contact to the stage it had; returns that stage. One statement (the
+    stage it had is read and written together)."""
     async with tx.execute(
-        "SELECT stage_before_close, reply_class FROM contacts WHERE id = ? AND stage = 'closed'",
-        (contact_id,),
+        "UPDATE contacts SET stage = coalesce(stage_before_close, 'planned'),"
+        " stage_before_close = NULL, close_reason = NULL, closed_at = NULL, updated_at = ?,"
+        " reply_class = CASE WHEN reply_class = 'curmudgeon' THEN NULL ELSE reply_class END"
+        " WHERE id = ? AND stage = 'closed' RETURNING stage",
+        (to_db(now), contact_id),
     ) as cursor:
         row = await cursor.fetchone()
     if row is None:
         raise ValueError(f"contact {contact_id} is not closed")
-    stage = Stage(row[0]) if row[0] else Stage.PLANNED
-    await tx.execute(
-        "UPDATE contacts SET stage = ?, stage_before_close = NULL, close_reason = NULL,"
-        " closed_at = NULL, updated_at = ?,"
-        " reply_class = CASE WHEN reply_class = 'curmudgeon' THEN NULL ELSE reply_class END"
-        " WHERE id = ?",
-        (stage.value, to_db(now), contact_id),
-    )
-    return stage
+    return Stage(row[0])
 
 
 async def mark_followed_up(

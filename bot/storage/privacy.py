@@ -25,7 +25,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database, Source, query_all
-from bot.storage.engine import POSTGRES, SQLITE, engine_of
+from bot.storage.engine import POSTGRES, SQLITE, engine_of, lock_student
 from bot.storage.staff_audit import forget_student_in_audit
 from bot.storage.timestamps import to_db
 
@@ -304,6 +304,8 @@ async def delete_student_data(
     students are untouched: every condition is scoped to (guild_id, user_id) or to the
     student's own contacts in this server.
     """
+    # PostgreSQL: none of the student's own actions (which hold this lock) runs meanwhile.
+    await lock_student(tx, guild_id, user_id)
     tables = await student_data_map(tx)
     owner = {"guild_id": guild_id, "user_id": user_id}
     counts: dict[str, int] = {}

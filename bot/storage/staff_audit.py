@@ -87,6 +87,6 @@ _FORGET = {
     " WHERE guild_id = ? AND json_extract(detail, '$.student') = ?",
     # The detail is TEXT holding JSON on both engines; ``student`` is a JSON number.
     POSTGRES: "UPDATE staff_audit"
-    " SET detail = (detail::jsonb || '{\"student\": null, \"forgotten\": true}'::jsonb)::text"
+    ' SET detail = (detail::jsonb || \'{"student": null, "forgotten": true}\'::jsonb)::text'
     " WHERE guild_id = ? AND detail::jsonb -> 'student' = to_jsonb(CAST(? AS bigint))",
 }
