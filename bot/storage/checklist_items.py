@@ -219,3 +219,40 @@ def new_custom_id(checklist: ServerChecklist, edits: list[ItemEdit]) -> str:
     while f"{CUSTOM_PREFIX}{number}" in taken:
         number += 1
     return f"{CUSTOM_PREFIX}{number}"
+
+
+async def insert_custom_item(
+    tx: Transaction,
+    guild_id: int,
+    phase: str,
+    now: datetime,
+    *,
+    reserved: frozenset[str] = frozenset(),
+    **fields: Any,
+) -> str:
+    """Add a staff item under the next ``s-<n>`` id, read and written in the caller's
+    transaction (which holds the server's lock on PostgreSQL): above every id the phase used
+    before and none of ``reserved`` (the default items' ids). A plain INSERT, so an id that
+    another writer took meanwhile fails instead of overwriting that item. Returns the id."""
+    rows = await query_all(
+        tx,
+        "SELECT item_id FROM checklist_items WHERE guild_id = ? AND phase = ?",
+        (guild_id, phase),
+    )
+    taken = {str(row[0]) for row in rows} | set(reserved)
+    number = max((_custom_number(item_id) for item_id in taken), default=0) + 1
+    while f"{CUSTOM_PREFIX}{number}" in taken:
+        number += 1
+    item_id = f"{CUSTOM_PREFIX}{number}"
+    values = {
+        key: int(v) if isinstance(v, bool) else str(v) if isinstance(v, DoneBy) else v
+        for key, v in {**fields, "custom": True}.items()
+    }
+    if set(values) - _EDIT_FIELDS:
+        raise ValueError(f"unknown fields: {sorted(set(values) - _EDIT_FIELDS)}")
+    row = {**values, "guild_id": guild_id, "phase": phase, "item_id": item_id}
+    row["updated_at"] = to_db(now)
+    names = ", ".join(row)
+    marks = ", ".join(f":{name}" for name in row)
+    await tx.execute(f"INSERT INTO checklist_items ({names}) VALUES ({marks})", row)
+    return item_id

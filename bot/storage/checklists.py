@@ -23,16 +23,19 @@ async def ticked_items(db: Source, contact_id: int, phase: str) -> set[str]:
 async def toggle_tick(
     tx: Transaction, contact_id: int, phase: str, item_id: str, now: datetime
 ) -> set[str]:
-    """Flip one item; returns the phase's ticked items afterwards (read in the same transaction)."""
+    """Flip one item; returns the phase's ticked items afterwards (read in the same transaction).
+
+    Insert first, delete if it was there: each step is one statement, so two flips at once
+    (PostgreSQL, several writers) cancel out instead of failing on the primary key."""
     cursor = await tx.execute(
-        "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?",
-        (contact_id, phase, item_id),
+        "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, phase, item_id) DO NOTHING",
+        (contact_id, phase, item_id, to_db(now)),
     )
     if not cursor.rowcount:
         await tx.execute(
-            "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
-            " VALUES (?, ?, ?, ?)",
-            (contact_id, phase, item_id, to_db(now)),
+            "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?",
+            (contact_id, phase, item_id),
         )
     async with tx.execute(
         "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = ?",
@@ -51,9 +54,10 @@ async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
         " EXISTS (SELECT 1 FROM events WHERE guild_id = :guild AND user_id = :user"
         "  AND at >= :since AND kind = 'email_checked') AS email_checked,"
         " count(r.id) AS referrals,"
-        " coalesce(sum(r.stage = 'planned'), 0) AS planned,"
-        " coalesce(sum(r.referrer_told_at IS NOT NULL), 0) AS told,"
-        " coalesce(sum(r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL), 0) AS untold"
+        " count(CASE WHEN r.stage = 'planned' THEN 1 END) AS planned,"
+        " count(r.referrer_told_at) AS told,"
+        " count(CASE WHEN r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL THEN 1 END)"
+        " AS untold"
         " FROM contacts AS r WHERE r.referred_by = :id",
         {
             "id": contact.id,

@@ -178,9 +178,9 @@ async def add_contact(
     referred_by: int | None = None,
 ) -> int:
     stamp = to_db(now)
-    cursor = await tx.execute(
+    async with tx.execute(
         "INSERT INTO contacts (guild_id, user_id, person, organization, role, connection,"
-        " referred_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " referred_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             user_id,
@@ -192,9 +192,10 @@ async def add_contact(
             stamp,
             stamp,
         ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def get_contact(
@@ -237,7 +238,8 @@ async def search_contacts(
     pattern = _like_pattern(query.strip())
     rows = await db.fetch_all(
         f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND user_id = ?"
-        " AND (person LIKE ? ESCAPE '\\' OR organization LIKE ? ESCAPE '\\')"
+        " AND (lower(person) LIKE lower(?) ESCAPE '\\'"
+        " OR lower(organization) LIKE lower(?) ESCAPE '\\')"
         " ORDER BY updated_at DESC, id DESC LIMIT ?",
         (guild_id, user_id, pattern, pattern, limit),
     )
@@ -248,8 +250,8 @@ async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> 
     """Contacts whose person, organization or "person (organization)" equals ``text``."""
     rows = await db.fetch_all(
         f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
-        " AND (person = ?3 COLLATE NOCASE OR organization = ?3 COLLATE NOCASE"
-        " OR person || ' (' || organization || ')' = ?3 COLLATE NOCASE)",
+        " AND (lower(person) = lower(?3) OR lower(organization) = lower(?3)"
+        " OR lower(person || ' (' || organization || ')') = lower(?3))",
         (guild_id, user_id, text.strip()),
     )
     return [contact_from_row(row) for row in rows]
@@ -378,23 +380,19 @@ async def close_contact(
 
 
 async def reopen_contact(tx: Transaction, contact_id: int, now: datetime) -> Stage:
-    """Return a closed contact to the stage it had; returns that stage."""
+    """Return a closed contact to the stage it had; returns that stage. One statement (the
+    stage it had is read and written together)."""
     async with tx.execute(
-        "SELECT stage_before_close, reply_class FROM contacts WHERE id = ? AND stage = 'closed'",
-        (contact_id,),
+        "UPDATE contacts SET stage = coalesce(stage_before_close, 'planned'),"
+        " stage_before_close = NULL, close_reason = NULL, closed_at = NULL, updated_at = ?,"
+        " reply_class = CASE WHEN reply_class = 'curmudgeon' THEN NULL ELSE reply_class END"
+        " WHERE id = ? AND stage = 'closed' RETURNING stage",
+        (to_db(now), contact_id),
     ) as cursor:
         row = await cursor.fetchone()
     if row is None:
         raise ValueError(f"contact {contact_id} is not closed")
-    stage = Stage(row[0]) if row[0] else Stage.PLANNED
-    await tx.execute(
-        "UPDATE contacts SET stage = ?, stage_before_close = NULL, close_reason = NULL,"
-        " closed_at = NULL, updated_at = ?,"
-        " reply_class = CASE WHEN reply_class = 'curmudgeon' THEN NULL ELSE reply_class END"
-        " WHERE id = ?",
-        (stage.value, to_db(now), contact_id),
-    )
-    return stage
+    return Stage(row[0])
 
 
 async def mark_followed_up(tx: Transaction, contact_id: int, at: datetime, now: datetime) -> None:

@@ -51,7 +51,6 @@ __all__ = [
     "SqliteDatabase",
     "StorageError",
     "Transaction",
-    "engine_of",
     "is_postgres_url",
     "open_database",
 ]
@@ -198,8 +197,3 @@ async def query_all(source: Source, sql: str, params: Params = ()) -> list[Row]:
         return await source.fetch_all(sql, params)
     async with source.execute(sql, params) as cursor:
         return list(await cursor.fetchall())
-
-
-def engine_of(source: Source) -> Engine:
-    """The engine a read or write runs on (for the few statements that differ)."""
-    return source.engine

@@ -127,7 +127,7 @@ async def reapply_deletions(db: Database, now: datetime) -> int:
         db,
         "SELECT guild_id, min(at) FROM (SELECT guild_id, updated_at AS at FROM guild_settings"
         " UNION ALL SELECT guild_id, updated_at FROM checklist_items"
-        " UNION ALL SELECT guild_id, at FROM staff_audit) GROUP BY guild_id",
+        " UNION ALL SELECT guild_id, at FROM staff_audit) AS stamps GROUP BY guild_id",
     )
     for guild_id, oldest in guilds:
         when = logged.get(subject_hash(salt, guild_id))

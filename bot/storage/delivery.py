@@ -18,6 +18,7 @@ from bot.holiday_calendars import holiday_calendar
 from bot.storage.contacts import CONTACT_COLUMNS, ContactRecord, derived_columns
 from bot.storage.contacts import contact_from_row as contact_record
 from bot.storage.database import Source, Transaction, query_all
+from bot.storage.engine import POSTGRES, SQLITE, engine_of
 from bot.storage.guild_settings import DEFAULT_MEETING_MINUTES, DEFAULT_REPORT_BACK_DAYS
 from bot.storage.membership import MembershipRecord
 from bot.storage.students import Student, student_from_row
@@ -86,23 +87,38 @@ _SELECT = (
     f" {_CONTACT_SELECT}"
 )
 _FROM = " FROM students s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
-_FOR_CONTACT = (
-    f"{_SELECT},"
-    " CASE WHEN :with_questions AND c.id IS NOT NULL THEN (SELECT"
-    " json_group_array(json_array(q.starred_at IS NULL, q.position, q.id, q.text))"
-    " FROM contact_questions q"
-    " WHERE q.contact_id = c.id) END AS questions,"
-    " r.id AS r_id, r.person AS r_person, r.organization AS r_organization, r.stage AS r_stage,"
-    " CASE WHEN :with_referrals AND c.id IS NOT NULL THEN (SELECT"
-    " json_group_array(json_array(x.id, x.person, x.organization, x.stage)) FROM contacts x"
-    " WHERE x.referred_by = c.id AND x.guild_id = s.guild_id AND x.user_id = s.user_id)"
-    " END AS referrals"
-    f"{_FROM} LEFT JOIN contacts c ON c.id = :contact_id"
-    " AND c.guild_id = s.guild_id AND c.user_id = s.user_id"
-    " LEFT JOIN contacts r ON r.id = c.referred_by"
-    " AND r.guild_id = s.guild_id AND r.user_id = s.user_id"
-    " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
-)
+_JSON_ROWS = {
+    # A JSON array with one array per row (TEXT on both engines; no rows: '[]' or NULL).
+    SQLITE: "json_group_array(json_array({}))",
+    POSTGRES: "CAST(json_agg(json_build_array({})) AS text)",
+}
+
+
+def _for_contact(engine: str) -> str:
+    rows = _JSON_ROWS[engine]
+    questions = rows.format(
+        "CASE WHEN q.starred_at IS NULL THEN 1 ELSE 0 END, q.position, q.id, q.text"
+    )
+    referrals = rows.format("x.id, x.person, x.organization, x.stage")
+    return (
+        f"{_SELECT},"
+        f" CASE WHEN :with_questions = 1 AND c.id IS NOT NULL THEN (SELECT {questions}"
+        " FROM contact_questions q WHERE q.contact_id = c.id) END AS questions,"
+        " r.id AS r_id, r.person AS r_person, r.organization AS r_organization,"
+        " r.stage AS r_stage,"
+        f" CASE WHEN :with_referrals = 1 AND c.id IS NOT NULL THEN (SELECT {referrals}"
+        " FROM contacts x"
+        " WHERE x.referred_by = c.id AND x.guild_id = s.guild_id AND x.user_id = s.user_id)"
+        " END AS referrals"
+        f"{_FROM} LEFT JOIN contacts c ON c.id = :contact_id"
+        " AND c.guild_id = s.guild_id AND c.user_id = s.user_id"
+        " LEFT JOIN contacts r ON r.id = c.referred_by"
+        " AND r.guild_id = s.guild_id AND r.user_id = s.user_id"
+        " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
+    )
+
+
+_FOR_CONTACT = {engine: _for_contact(engine) for engine in _JSON_ROWS}
 _FOR_DIGEST = (
     f"{_SELECT}{_FROM} LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
     " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
@@ -165,11 +181,14 @@ async def delivery_context(
         "contact_id": contact_id,
         "default_days": DEFAULT_REPORT_BACK_DAYS,
         "default_minutes": DEFAULT_MEETING_MINUTES,
-        "with_questions": with_questions,
-        "with_referrals": with_referrals,
+        "with_questions": int(with_questions),
+        "with_referrals": int(with_referrals),
     }
     digest = contact_id is None
-    rows = await query_all(source, _FOR_DIGEST if digest else _FOR_CONTACT, params)
+    if digest:
+        del params["contact_id"], params["with_questions"], params["with_referrals"]
+    sql = _FOR_DIGEST if digest else _FOR_CONTACT[engine_of(source)]
+    rows = await query_all(source, sql, params)
     if not rows:
         return None
     first = rows[0]

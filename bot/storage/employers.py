@@ -72,9 +72,9 @@ async def add_employer(
     now: datetime,
 ) -> int:
     stamp = to_db(now)
-    cursor = await tx.execute(
+    async with tx.execute(
         "INSERT INTO employers (guild_id, user_id, name, alumni, motivation, posting, note,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             user_id,
@@ -86,9 +86,10 @@ async def add_employer(
             stamp,
             stamp,
         ),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def list_employers(source: Source, guild_id: int, user_id: int) -> list[EmployerRecord]:
@@ -192,7 +193,7 @@ async def server_standings(source: Source, guild_id: int) -> dict[int, list[Stan
         source,
         "SELECT e.id, e.user_id, e.name, e.alumni, e.motivation, e.posting, e.pinned,"
         " e.done_at IS NOT NULL AS done, count(c.id) AS contacts,"
-        " coalesce(sum(c.stage != 'closed'), 0) AS open_contacts"
+        " count(CASE WHEN c.stage <> 'closed' THEN 1 END) AS open_contacts"
         " FROM employers AS e LEFT JOIN contacts AS c ON c.employer_id = e.id"
         " WHERE e.guild_id = ? GROUP BY e.id ORDER BY e.id",
         (guild_id,),

@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Source, Transaction, query_one
+from bot.storage.engine import POSTGRES, SQLITE, engine_of
 from bot.storage.timestamps import to_db
 
 
@@ -70,15 +71,20 @@ async def item_event_since(
 ) -> LoggedEvent | None:
     """The latest event of ``kinds`` about one checklist item of a contact since ``since``."""
     marks = ", ".join("?" for _ in kinds)
+    field = _JSON_FIELD[engine_of(source)]
     return _logged(
         await query_one(
             source,
             "SELECT id, kind, payload FROM events WHERE guild_id = ? AND user_id = ? AND at >= ?"
-            f" AND contact_id = ? AND kind IN ({marks}) AND json_extract(payload, '$.phase') = ?"
-            " AND json_extract(payload, '$.item') = ? ORDER BY at DESC, id DESC LIMIT 1",
+            f" AND contact_id = ? AND kind IN ({marks}) AND {field.format(key='phase')} = ?"
+            f" AND {field.format(key='item')} = ? ORDER BY at DESC, id DESC LIMIT 1",
             (guild_id, user_id, to_db(since), contact_id, *kinds, phase, item),
         )
     )
+
+
+_JSON_FIELD = {SQLITE: "json_extract(payload, '$.{key}')", POSTGRES: "(payload::jsonb ->> '{key}')"}
+"""A text field of the payload (a TEXT column holding JSON on both engines)."""
 
 
 async def latest_event_since(

@@ -51,7 +51,7 @@ async def contact_events(
         "SELECT id, kind, at, payload FROM ("
         " SELECT id, kind, at, payload FROM events"
         f" WHERE guild_id = ? AND user_id = ? AND contact_id = ? AND kind NOT IN ({marks})"
-        " ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id",
+        " ORDER BY at DESC, id DESC LIMIT ?) AS latest ORDER BY at, id",
         (guild_id, user_id, contact_id, *skip_kinds, limit),
     )
     events: list[ContactEvent] = []

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.storage.database import Source, Transaction, query_all, query_one
+from bot.storage.engine import lock_guild
 from bot.storage.guild_settings import DEFAULT_DEPARTURE_GRACE_DAYS
 from bot.storage.timestamps import from_db, to_db
 
@@ -185,6 +186,7 @@ server's departure record. Deleted with the server's data."""
 async def delete_guild_rows(tx: Transaction, guild_id: int) -> int:
     """Delete the server-level rows (students' rows go through
     :func:`bot.storage.privacy.delete_student_data`, one student at a time)."""
+    await lock_guild(tx, guild_id)  # PostgreSQL: no staff write of the server meanwhile
     deleted = 0
     for table in GUILD_TABLES:
         cursor = await tx.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))

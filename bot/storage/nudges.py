@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.domain.nudge_kinds import ENDED_WITHOUT_SENDING, NudgeStatus
 from bot.storage.database import Database, Params, Source, Transaction, query_one
+from bot.storage.engine import is_postgres
 from bot.storage.timestamps import from_db, to_db
 
 # A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
@@ -150,7 +151,10 @@ async def sync_nudges(
                 continue
         await tx.execute(
             "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence, planned_at,"
-            " due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            # A live row of this kind that another planner added since the read above (only
+            # possible on PostgreSQL, several writers) was planned from the same facts: keep it.
+            " ON CONFLICT DO NOTHING",
             (
                 guild_id,
                 user_id,
@@ -173,6 +177,15 @@ CLAIM_DUE_SQL = (
     " updated_at = :now WHERE id IN (SELECT id FROM nudges WHERE status = 'pending'"
     f" AND due_at <= :now ORDER BY due_at, id LIMIT :limit) RETURNING {_COLUMNS}"
 )
+# PostgreSQL: several dispatchers may claim at once (READ COMMITTED). Each takes only rows no
+# other claim holds (SKIP LOCKED), and the outer status check drops a row another claim moved
+# to 'sending' between this statement's snapshot and its lock, so no row is claimed twice.
+CLAIM_DUE_SQL_PG = (
+    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE status = 'pending' AND id IN (SELECT id FROM nudges"
+    " WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit"
+    f" FOR UPDATE SKIP LOCKED) RETURNING {_COLUMNS}"
+)
 
 
 # Round robin over students: each user's due rows are numbered in due order (turn 1 = their
@@ -183,8 +196,22 @@ CLAIM_FAIR_SQL = (
     "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
     " updated_at = :now WHERE id IN (SELECT id FROM (SELECT id, due_at, row_number() OVER"
     " (PARTITION BY user_id ORDER BY due_at, id) AS turn FROM nudges WHERE status = 'pending'"
-    " AND due_at <= :now AND user_id NOT IN (SELECT value FROM json_each(:skip)))"
+    " AND due_at <= :now AND user_id NOT IN (SELECT value FROM json_each(:skip))) AS due"
     " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit)"
+    f" RETURNING {_COLUMNS}"
+)
+# PostgreSQL: the same turns; the picked rows are then locked, skipping any another claim
+# holds (a window function and FOR UPDATE cannot share a query level), and re-checked as
+# still pending, as in CLAIM_DUE_SQL_PG.
+CLAIM_FAIR_SQL_PG = (
+    "WITH due AS (SELECT id, due_at, row_number() OVER (PARTITION BY user_id"
+    " ORDER BY due_at, id) AS turn FROM nudges WHERE status = 'pending' AND due_at <= :now"
+    " AND user_id NOT IN (SELECT CAST(value AS bigint)"
+    " FROM jsonb_array_elements_text(CAST(:skip AS jsonb)))),"
+    " picked AS (SELECT id FROM nudges WHERE status = 'pending' AND id IN (SELECT id FROM due"
+    " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit) FOR UPDATE SKIP LOCKED)"
+    " UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
     f" RETURNING {_COLUMNS}"
 )
 
@@ -202,7 +229,7 @@ async def claim_due_fair(
     ``skip_users``. Returned earliest due first (ties by id); each user's in their order."""
     rows = await _fetch(
         tx,
-        CLAIM_FAIR_SQL,
+        CLAIM_FAIR_SQL_PG if is_postgres(tx) else CLAIM_FAIR_SQL,
         {
             "now": to_db(now),
             "limit": limit,
@@ -221,7 +248,8 @@ async def next_due_at(db: Database) -> datetime | None:
 async def claim_due(tx: Transaction, now: datetime, limit: int) -> list[NudgeRow]:
     """Move up to ``limit`` due pending rows to *sending* in one statement and return them,
     earliest due first (ties by id)."""
-    rows = await _fetch(tx, CLAIM_DUE_SQL, {"now": to_db(now), "limit": limit})
+    sql = CLAIM_DUE_SQL_PG if is_postgres(tx) else CLAIM_DUE_SQL
+    rows = await _fetch(tx, sql, {"now": to_db(now), "limit": limit})
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
@@ -285,8 +313,10 @@ async def next_nudge_per_contact(
 ) -> dict[int, tuple[str, datetime]]:
     """For each of the student's contacts with a live nudge: the soonest one's kind and time."""
     rows = await db.fetch_all(
-        "SELECT contact_id, kind, min(due_at) FROM nudges WHERE guild_id = ? AND user_id = ?"
-        " AND status = 'pending' AND contact_id IS NOT NULL GROUP BY contact_id",
+        "SELECT contact_id, kind, due_at FROM (SELECT contact_id, kind, due_at, row_number()"
+        " OVER (PARTITION BY contact_id ORDER BY due_at, id) AS soonest FROM nudges"
+        " WHERE guild_id = ? AND user_id = ? AND status = 'pending' AND contact_id IS NOT NULL)"
+        " AS live WHERE soonest = 1",
         (guild_id, user_id),
     )
     return {r[0]: (r[1], from_db(r[2])) for r in rows}  # type: ignore[misc]
@@ -312,9 +342,9 @@ async def hold_for_unreachable(tx: Transaction, user_id: int, error: str, now: d
 async def snooze(tx: Transaction, sent: NudgeRow, until: datetime, now: datetime) -> bool:
     """Plan the same occurrence again at ``until`` (unless a live row of that kind exists)."""
     cursor = await tx.execute(
-        "INSERT OR IGNORE INTO nudges (guild_id, user_id, contact_id, kind, occurrence,"
+        "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence,"
         " planned_at, due_at, snoozed_from, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             sent.guild_id,
             sent.user_id,

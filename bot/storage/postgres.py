@@ -221,10 +221,6 @@ class PgCursor:
         self._position = 0
         self.rowcount = rowcount
 
-    @property
-    def lastrowid(self) -> int | None:
-        raise StorageError("lastrowid is SQLite's: write INSERT ... RETURNING id instead")
-
     async def fetchone(self) -> Row | None:
         if self._position >= len(self._rows):
             return None

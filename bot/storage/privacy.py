@@ -1,7 +1,8 @@
 """A student's data rights: export and delete everything stored about them in one server.
 
-Tables are discovered from ``sqlite_master`` rather than listed by hand, so a table added by a
-future migration is exported and deleted too. Each table is classified as
+Tables are discovered from the catalogue (SQLite's ``sqlite_master`` and pragmas,
+PostgreSQL's ``pg_catalog`` for the current schema) rather than listed by hand, so a table
+added by a future migration is exported and deleted too. Each table is classified as
 
 * keyed by student: it has ``guild_id`` and ``user_id`` columns (students, contacts, events, …);
 * keyed by contact: it has a ``contact_id`` column or a foreign key to ``contacts`` (checklist
@@ -24,6 +25,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Database, Source, Transaction, query_all
+from bot.storage.engine import POSTGRES, SQLITE, engine_of, lock_student
 from bot.storage.staff_audit import forget_student_in_audit
 from bot.storage.timestamps import to_db
 
@@ -46,6 +48,12 @@ INSTALLATION_TABLES = frozenset(
 EXPORT_FORMAT = "InfoCoach personal data export"
 EXPORT_VERSION = 1
 _JSON_COLUMN = re.compile(r"json_valid\s*\(\s*[\"`\[]?(\w+)[\"`\]]?\s*\)", re.IGNORECASE)
+_PG_JSON_COLUMN = re.compile(
+    r"json_valid\s*\(\s*\(*\"?(\w+)\"?\)*|\(*\"?(\w+)\"?\)*::jsonb?\b", re.IGNORECASE
+)
+"""A JSON column on PostgreSQL: TEXT with a CHECK calling ``json_valid`` (the migrations
+define it there too) or casting it to json/jsonb, as ``pg_get_constraintdef`` prints it
+(``CHECK (json_valid(payload))``, ``CHECK (((payload)::jsonb IS NOT NULL))``)."""
 _OWN_CONTACTS = "SELECT id FROM contacts WHERE guild_id = :guild_id AND user_id = :user_id"
 
 
@@ -97,29 +105,66 @@ def _children_first(tables: Sequence[TableInfo]) -> list[TableInfo]:
     return ordered
 
 
+# The catalogue, per engine: every table's columns in order (``pk``: the column's place in
+# the primary key, 0 if not in it), its foreign keys, and where JSON columns are declared.
+_SQLITE_COLUMNS = (
+    "SELECT m.name AS tbl, p.name AS col, p.pk AS pk"
+    " FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p"
+    " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    " ORDER BY m.name, p.cid"
+)
+_SQLITE_KEYS = (
+    'SELECT m.name AS tbl, f."table" AS target, f."from" AS col'
+    " FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f"
+    " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+_SQLITE_DEFINITIONS = (
+    "SELECT name AS tbl, sql FROM sqlite_master"
+    " WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+_PG_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+_PG_COLUMNS = (
+    "SELECT t.relname AS tbl, a.attname AS col,"
+    " coalesce(array_position(k.conkey, a.attnum), 0) AS pk"
+    " FROM pg_class AS t JOIN pg_attribute AS a"
+    " ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped"
+    " LEFT JOIN pg_constraint AS k ON k.conrelid = t.oid AND k.contype = 'p'"
+    f" WHERE t.relkind IN ('r', 'p') AND t.relnamespace = {_PG_SCHEMA}"
+    " ORDER BY t.relname, a.attnum"
+)
+_PG_KEYS = (
+    "SELECT t.relname AS tbl, r.relname AS target, a.attname AS col"
+    " FROM pg_constraint AS k JOIN pg_class AS t ON t.oid = k.conrelid"
+    " JOIN pg_class AS r ON r.oid = k.confrelid"
+    " JOIN pg_attribute AS a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)"
+    f" WHERE k.contype = 'f' AND t.relnamespace = {_PG_SCHEMA}"
+)
+_PG_DEFINITIONS = (
+    "SELECT t.relname AS tbl, pg_get_constraintdef(k.oid) AS sql"
+    " FROM pg_constraint AS k JOIN pg_class AS t ON t.oid = k.conrelid"
+    f" WHERE k.contype = 'c' AND t.relnamespace = {_PG_SCHEMA}"
+)
+_CATALOGUE = {
+    SQLITE: (_SQLITE_COLUMNS, _SQLITE_KEYS, _SQLITE_DEFINITIONS, _JSON_COLUMN),
+    POSTGRES: (_PG_COLUMNS, _PG_KEYS, _PG_DEFINITIONS, _PG_JSON_COLUMN),
+}
+
+
 async def student_data_map(source: Source) -> StudentDataMap:
     """Classify every table of the database (see the module docstring)."""
-    columns = await query_all(
-        source,
-        "SELECT m.name AS tbl, m.sql AS sql, p.name AS col, p.pk AS pk"
-        " FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p"
-        " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-        " ORDER BY m.name, p.cid",
-    )
-    keys = await query_all(
-        source,
-        'SELECT m.name AS tbl, f."table" AS target, f."from" AS col'
-        " FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f"
-        " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-    )
+    columns_sql, keys_sql, definitions_sql, json_column = _CATALOGUE[engine_of(source)]
+    columns = await query_all(source, columns_sql)
+    keys = await query_all(source, keys_sql)
     names: dict[str, list[str]] = {}
     primary: dict[str, list[tuple[int, str]]] = {}
-    sql_of: dict[str, str] = {}
+    json_of: dict[str, set[str]] = {}
     for row in columns:
         names.setdefault(row["tbl"], []).append(row["col"])
-        sql_of[row["tbl"]] = row["sql"] or ""
         if row["pk"]:
             primary.setdefault(row["tbl"], []).append((row["pk"], row["col"]))
+    for row in await query_all(source, definitions_sql):
+        for match in json_column.finditer(row["sql"] or ""):
+            json_of.setdefault(row["tbl"], set()).update(g for g in match.groups() if g)
     references: dict[str, set[str]] = {}
     contact_keys: dict[str, set[str]] = {}
     for row in keys:
@@ -141,9 +186,7 @@ async def student_data_map(source: Source) -> StudentDataMap:
             primary_key=tuple(col for _, col in sorted(primary.get(name, []))),
             references=frozenset(references.get(name, set())),
             contact_columns=tuple(sorted(contact_cols)),
-            json_columns=frozenset(
-                c for c in _JSON_COLUMN.findall(sql_of.get(name, "")) if c in cols
-            ),
+            json_columns=frozenset(c for c in json_of.get(name, set()) if c in cols),
         )
         if info.keyed_by_student:
             by_student.append(info)
@@ -170,8 +213,10 @@ def _where(table: TableInfo) -> str:
     return " OR ".join(f"{_quote(col)} IN ({_OWN_CONTACTS})" for col in table.contact_columns)
 
 
-def _order(table: TableInfo) -> str:
-    return ", ".join(_quote(c) for c in table.primary_key) if table.primary_key else "rowid"
+def _order(table: TableInfo, engine: str) -> str:
+    if table.primary_key:
+        return ", ".join(_quote(c) for c in table.primary_key)
+    return "ctid" if engine == POSTGRES else "rowid"
 
 
 def _plain(row: aiosqlite.Row, table: TableInfo) -> dict[str, Any]:
@@ -189,7 +234,8 @@ def _plain(row: aiosqlite.Row, table: TableInfo) -> dict[str, Any]:
 async def _rows(source: Source, table: TableInfo, owner: dict[str, int]) -> list[dict[str, Any]]:
     rows = await query_all(
         source,
-        f"SELECT * FROM {_quote(table.name)} WHERE {_where(table)} ORDER BY {_order(table)}",
+        f"SELECT * FROM {_quote(table.name)} WHERE {_where(table)}"
+        f" ORDER BY {_order(table, engine_of(source))}",
         owner,
     )
     return [_plain(row, table) for row in rows]
@@ -256,6 +302,8 @@ async def delete_student_data(tx: Transaction, guild_id: int, user_id: int) -> d
     students are untouched: every condition is scoped to (guild_id, user_id) or to the
     student's own contacts in this server.
     """
+    # PostgreSQL: none of the student's own actions (which hold this lock) runs meanwhile.
+    await lock_student(tx, guild_id, user_id)
     tables = await student_data_map(tx)
     owner = {"guild_id": guild_id, "user_id": user_id}
     counts: dict[str, int] = {}

@@ -68,14 +68,15 @@ async def add_question(
     tx: Transaction, contact_id: int, category: str, text: str, bank_id: str | None
 ) -> int:
     """Append at the end of the list; returns the new question's id."""
-    cursor = await tx.execute(
+    async with tx.execute(
         "INSERT INTO contact_questions (contact_id, position, category, bank_id, text)"
-        " VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM contact_questions"
-        " WHERE contact_id = ?), ?, ?, ?)",
-        (contact_id, contact_id, category, bank_id, text),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+        " VALUES (?1, (SELECT coalesce(max(position), 0) + 1 FROM contact_questions"
+        " WHERE contact_id = ?1), ?2, ?3, ?4) RETURNING id",
+        (contact_id, category, bank_id, text),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def take_question(tx: Transaction, contact_id: int, question_id: int) -> Question | None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Source, Transaction, query_all, query_one
+from bot.storage.engine import POSTGRES, SQLITE, engine_of
 from bot.storage.timestamps import from_db, to_db
 
 MAX_DETAIL = 1000  # characters of JSON; a detail is a summary, not a payload
@@ -76,10 +77,16 @@ async def forget_student_in_audit(tx: Transaction, guild_id: int, user_id: int) 
     """After the student deleted their data: entries about them keep the staff action but no
     longer say which student (``student`` becomes null, ``forgotten`` true). Returns how many
     entries changed."""
-    cursor = await tx.execute(
-        "UPDATE staff_audit"
-        " SET detail = json_set(detail, '$.student', NULL, '$.forgotten', json('true'))"
-        " WHERE guild_id = ? AND json_extract(detail, '$.student') = ?",
-        (guild_id, user_id),
-    )
+    cursor = await tx.execute(_FORGET[engine_of(tx)], (guild_id, user_id))
     return cursor.rowcount
+
+
+_FORGET = {
+    SQLITE: "UPDATE staff_audit"
+    " SET detail = json_set(detail, '$.student', NULL, '$.forgotten', json('true'))"
+    " WHERE guild_id = ? AND json_extract(detail, '$.student') = ?",
+    # The detail is TEXT holding JSON on both engines; ``student`` is a JSON number.
+    POSTGRES: "UPDATE staff_audit"
+    ' SET detail = (detail::jsonb || \'{"student": null, "forgotten": true}\'::jsonb)::text'
+    " WHERE guild_id = ? AND detail::jsonb -> 'student' = to_jsonb(CAST(? AS bigint))",
+}

@@ -57,9 +57,9 @@ async def _server_done_actions(
     )
     referrals = await _by_id(
         source,
-        "SELECT referred_by, count(*), coalesce(sum(stage = 'planned'), 0),"
-        " coalesce(sum(referrer_told_at IS NOT NULL), 0),"
-        " coalesce(sum(requested_at IS NOT NULL AND referrer_told_at IS NULL), 0)"
+        "SELECT referred_by, count(*), count(CASE WHEN stage = 'planned' THEN 1 END),"
+        " count(referrer_told_at),"
+        " count(CASE WHEN requested_at IS NOT NULL AND referrer_told_at IS NULL THEN 1 END)"
         " FROM contacts WHERE guild_id = ? AND referred_by IS NOT NULL GROUP BY referred_by",
         guild_id,
     )

@@ -122,15 +122,21 @@ async def write_settings(tx: Transaction, guild_id: int, user_id: int, **values:
     """Like :func:`update_settings`, for a transaction that has already ensured the student
     (``bot.actions.common.student_transaction``)."""
     _check_settings(values)
-    encoded = {
-        key: value.strftime("%H:%M") if isinstance(value, time) else value
-        for key, value in values.items()
-    }
+    encoded = {key: _encode(value) for key, value in values.items()}
     assignments = ", ".join(f"{key} = :{key}" for key in encoded)
     await tx.execute(
         f"UPDATE students SET {assignments} WHERE guild_id = :guild_id AND user_id = :user_id",
         {**encoded, "guild_id": guild_id, "user_id": user_id},
     )
+
+
+def _encode(value: object) -> object:
+    """Times as HH:MM; booleans as the 0/1 the INTEGER columns hold (on both engines)."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _check_settings(values: dict[str, object]) -> None:

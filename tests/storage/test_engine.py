@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.database import Database, Transaction, engine_of, open_database, query_all
+from bot.storage.database import Database, Transaction, open_database, query_all
+from bot.storage.engine import engine_of
 from bot.storage.errors import StorageError
 from bot.storage.locks import lock_guild, lock_student
 from tests.conftest import ON_POSTGRES
