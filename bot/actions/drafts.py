@@ -86,6 +86,12 @@ def check_draft(contact: ContactRecord, kind: DraftKind) -> None:
                 f"{person} already replied (this contact is at “{contact.stage.label}”): no "
                 "follow-up needed. See what's next with `/progress`."
             )
+        if contact.followed_up_at is not None:
+            raise UserError(
+                f"You already logged your follow-up to {person}: the method sends just one. "
+                "If they answer, log it with `/request reply`; if 7 more business days pass "
+                "without a reply, close it with `/followup close` and move on."
+            )
         if contact.requested_at is None:
             raise UserError(
                 f"The 7B follow-up goes out 7 business days after your first email to {person} "

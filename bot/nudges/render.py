@@ -179,6 +179,11 @@ def _status(colleague: ContactRecord) -> str:
 
 
 def _follow_up_later(contact: ContactRecord) -> str:
+    if contact.followed_up_at is not None:
+        return (
+            f" You already logged your one follow-up to {escape_markdown(contact.person)}: "
+            "the method sends no other."
+        )
     if contact.follow_up_on is None:
         return ""
     return (

@@ -147,8 +147,11 @@ async def test_follow_up_is_dated_checked_and_logged(ctx: ActionContext, db: Dat
     assert (await events(db, cid))[-1] == ("draft_shown", {"kind": "follow_up_7b"})
     async with db.transaction() as tx:
         await mark_followed_up(tx, cid, NOW, NOW)
-    again = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B, "Alice")
-    assert again.done_on == date(2026, 12, 10)
+    await refused(
+        db,
+        lambda: show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B, "Alice"),
+        "You already logged your follow-up to Ada Lovelace: the method sends just one.",
+    )
 
 
 async def test_outreach_drafts_are_checked_at_the_servers_word_limit(

@@ -337,6 +337,15 @@ def test_the_first_persons_3b_reminder_names_the_employer_and_who_is_there():
     )
 
 
+def test_the_3b_reminder_promises_no_follow_up_reminder_once_one_is_logged():
+    followed = dataclasses.replace(REQ_DANA, followed_up_at=NOW)
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, followed, outlook=_outlook())
+    assert "I'll remind you to send one short follow-up" not in text
+    assert text.endswith(
+        "You already logged your one follow-up to Dana: the method sends no other."
+    )
+
+
 def test_the_3b_reminder_points_at_someone_there_not_asked_yet():
     ben = _colleague(6, "Ben", Stage.PLANNED)
     eve = _colleague(4, "Eve", Stage.CLOSED)
