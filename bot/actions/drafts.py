@@ -18,10 +18,10 @@ from bot.actions.contacts import owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.followup import CLOSED
 from bot.domain.contacts import Stage
-from bot.domain.drafts import DraftFacts, DraftKind, compose
+from bot.domain.drafts import DraftFacts, DraftKind, compose, meeting_day_for
 from bot.domain.email_check import RuleVerdict, check_email, count_words
 from bot.domain.next_step import KEEP_IN_TOUCH_EVERY_DAYS, last_touch, thank_you_deadline
-from bot.domain.thank_you import first_takeaway, meeting_day_phrase
+from bot.domain.thank_you import first_takeaway
 from bot.errors import UserError
 from bot.storage import contacts as contact_rows
 from bot.storage.contacts import ContactRecord
@@ -144,7 +144,7 @@ async def show_draft(
             connection=contact.connection,
             referrer=referrer.person if referrer is not None else None,
             takeaways=takeaways,
-            meeting_day=meeting_day_phrase(contact.met_at or contact.meeting_at, zone, now),
+            meeting_day=meeting_day_for(kind, contact.met_at or contact.meeting_at, zone, now),
         ),
     )
     with_takeaway = kind.uses_notes and first_takeaway(takeaways) is not None

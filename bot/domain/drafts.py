@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.contacts import Connection
-from bot.domain.thank_you import first_takeaway
+from bot.domain.thank_you import first_takeaway, meeting_date_phrase, meeting_day_phrase
 
 TAKEAWAY_QUOTE = 60
 """Longest quote of the student's takeaway inside the [in your own words: …] prompt."""
@@ -69,6 +71,17 @@ class DraftFacts:
     """The student's takeaway notes, as written."""
     meeting_day: str = "recently"
     """How the meeting day reads in a sentence (see ``meeting_day_phrase``)."""
+
+
+def meeting_day_for(
+    kind: DraftKind, when: datetime | None, zone: ZoneInfo | None, now: datetime
+) -> str:
+    """How a draft names the meeting day: the thank-you goes out within a day, so "today" or
+    "yesterday" reads right; the report-back and keep-in-touch notes go out weeks later, so
+    they name the date ("on 20 April")."""
+    if kind is DraftKind.THANK_YOU:
+        return meeting_day_phrase(when, zone, now)
+    return meeting_date_phrase(when, zone, now)
 
 
 def takeaway_prompt(takeaways: str | None, max_quote: int = TAKEAWAY_QUOTE) -> str:

@@ -211,7 +211,10 @@ async def test_report_back_and_keep_in_touch_give_their_days(ctx: ActionContext,
     async with db.transaction() as tx:
         await save_notes(tx, cid, None, NOTES, NOW)
     report = await show_draft(ctx, ME, cid, DraftKind.REPORT_BACK, "Alice")
-    assert "When we spoke yesterday, you suggested [in your own words: Take the free" in report.text
+    # sent weeks later: the date, never "yesterday" or "today"
+    assert "When we spoke on 9 December, you suggested [in your own words: Take the free" in (
+        report.text
+    )
     assert report.send_on == date(2026, 12, 23)  # met 9 December + 14 days
     assert report.notes == NOTES
     touch = await show_draft(ctx, ME, cid, DraftKind.KEEP_IN_TOUCH, "Alice")
