@@ -90,10 +90,9 @@ def meeting_summary(result: MeetingLogged) -> str:
     contact, takeaways, referrals = result.contact, result.takeaways, result.referrals
     escape = escape_markdown
     name = escape(contact.display_name)
-    shown = takeaways if len(takeaways) <= 300 else takeaways[:299] + "…"
     lines = [
         f"Logged: you met **{name}**. Your notes and takeaways are saved.",
-        f"> {escape(' '.join(shown.split()))}",
+        *takeaway_quote(takeaways),
     ]
     if referrals:
         lines.append(
@@ -111,6 +110,26 @@ def meeting_summary(result: MeetingLogged) -> str:
         lines += skipped_lines(result.skipped, MESSAGE_LIMIT - used)
     lines.append(next_step)
     return "\n".join(lines)
+
+
+def takeaway_quote(takeaways: str, limit: int = 300, max_lines: int = 8) -> list[str]:
+    """The takeaways as typed, one "> " quote line per non-blank line (shortened to about
+    ``limit`` characters and ``max_lines`` lines in all)."""
+    quoted: list[str] = []
+    room = limit
+    for raw in takeaways.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if len(quoted) == max_lines:
+            quoted[-1] += " …"
+            break
+        if len(line) > room:
+            quoted.append(f"> {escape_markdown(line[: max(room - 1, 0)].rstrip())}…")
+            break
+        quoted.append(f"> {escape_markdown(line)}")
+        room -= len(line)
+    return quoted
 
 
 def _code(text: str) -> str:

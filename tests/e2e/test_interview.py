@@ -358,6 +358,19 @@ async def test_hundreds_of_skipped_referral_lines_still_fit_one_message(
     assert contact_row(harness, contact_id)["stage"] == "met"
 
 
+async def test_each_takeaway_line_is_its_own_quote_line(world: World, harness: BotHarness):
+    """Regression: multi-line takeaways ran together in one quote line."""
+    alice = world.student("alice")
+    contact_id = await add_contact(world, harness, alice)
+    opener = await open_done(world, alice, contact_id)
+    form = {"takeaways": "- Learn SQL window functions\n\n- Join the *local* meetup\nRead"}
+    text = (await (await submit(world, alice, opener, form)).message()).content
+    assert (
+        "saved.\n> \\- Learn SQL window functions\n> \\- Join the \\*local\\* meetup\n> Read\n"
+        in text
+    ), text
+
+
 async def test_done_twice_is_refused(world: World, harness: BotHarness):
     alice = world.student("alice")
     contact_id = await add_contact(world, harness, alice)
