@@ -25,6 +25,17 @@ def test_shipped_content_is_valid():
     assert "at your convenience" in content.email_rules.passive_follow_up_phrases
 
 
+def test_checklist_texts_have_no_markup_that_would_show_literally():
+    """Item texts and why-lines are escaped when shown (they are plain text, also in staff
+    edits), so a backtick or asterisk in the shipped files would show as a stray character."""
+    content = load_content(DEFAULT_DATA_DIR)
+    for checklist in content.checklists.values():
+        for item in checklist.items:
+            for text in (item.text, item.why or ""):
+                for markup in ("`", "**", "__", "~~", "||"):
+                    assert markup not in text, (checklist.phase, item.id, text)
+
+
 def _write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "request.toml"
     path.write_text(body, encoding="utf-8")
