@@ -56,8 +56,8 @@ class Checklist:
 TIARA: tuple[str, ...] = ("trends", "insights", "advice", "resources", "assignments")
 MAX_QUESTION_TEXT = 300
 MAX_PER_CATEGORY = 25
-_LETTER = frozenset({"person", "organization", "student"})
-_CONNECTION = frozenset({"person", "organization"})
+_LETTER = frozenset({"person", "salutation", "organization", "student"})
+_CONNECTION = frozenset({"person", "salutation", "organization"})
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "thank_you": _LETTER | {"takeaway", "meeting_day"},
     "follow_up_7b": _LETTER | {"connection"},

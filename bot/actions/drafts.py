@@ -112,9 +112,9 @@ def _local(when: datetime | None, zone: tzinfo) -> date | None:
 
 
 async def show_draft(
-    ctx: ActionContext, who: StudentKey, contact_id: int, kind: DraftKind, student_name: str
+    ctx: ActionContext, who: StudentKey, contact_id: int, kind: DraftKind
 ) -> DraftShown:
-    """The ``kind`` draft for one of the student's contacts, signed ``student_name``; outreach
+    """The ``kind`` draft for one of the student's contacts, signed "[Your full name]"; outreach
     drafts come with the email checker's verdicts at the server's word limit. Logs
     ``thank_you_outlined`` (thank-you) or ``draft_shown``; nothing else changes."""
     contact = await owned_contact(ctx, who, contact_id)
@@ -140,7 +140,6 @@ async def show_draft(
         DraftFacts(
             person=contact.person,
             organization=contact.organization,
-            student=student_name,
             connection=contact.connection,
             referrer=referrer.person if referrer is not None else None,
             takeaways=takeaways,

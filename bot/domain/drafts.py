@@ -22,6 +22,8 @@ from bot.domain.thank_you import first_takeaway, meeting_date_phrase, meeting_da
 TAKEAWAY_QUOTE = 60
 """Longest quote of the student's takeaway inside the [in your own words: …] prompt."""
 NO_TAKEAWAY = "[one specific thing you learned, in your own words]"
+SIGNATURE = "[Your full name]"
+"""How every draft is signed: the student's Discord name is rarely their real one."""
 COLD_LINE = "connection.cold"
 REFERRED_LINE = "connection.referred"
 
@@ -63,7 +65,7 @@ class DraftFacts:
 
     person: str
     organization: str
-    student: str
+    student: str = SIGNATURE
     connection: Connection | None = None
     referrer: str | None = None
     """Who suggested this contact (their name), if someone did."""
@@ -82,6 +84,16 @@ def meeting_day_for(
     if kind is DraftKind.THANK_YOU:
         return meeting_day_phrase(when, zone, now)
     return meeting_date_phrase(when, zone, now)
+
+
+def salutation(person: str) -> str:
+    """How the letter greets them, for the student to pick: "[Ms./Mr./Dr. Whitfield or
+    Dana]" from "Dana Whitfield" (a title typed before the name is left out). No pronoun
+    inside, so an outreach draft counts the same before and after it is filled in."""
+    parts = [part for part in person.split() if not part.endswith(".")] or person.split()
+    if len(parts) < 2:
+        return f"[Ms./Mr./Dr. {parts[0] if parts else 'last name'} or first name]"
+    return f"[Ms./Mr./Dr. {parts[-1]} or {parts[0]}]"
 
 
 def takeaway_prompt(takeaways: str | None, max_quote: int = TAKEAWAY_QUOTE) -> str:
@@ -129,6 +141,7 @@ def compose(kind: DraftKind, templates: Mapping[str, str], facts: DraftFacts) ->
     the referral introduction needs ``facts.referrer``."""
     values = {
         "person": _one_line(facts.person),
+        "salutation": salutation(_one_line(facts.person)),
         "organization": _one_line(facts.organization),
         "student": _one_line(facts.student),
         "referrer": _one_line(facts.referrer or ""),

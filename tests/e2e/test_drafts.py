@@ -65,7 +65,7 @@ async def test_each_draft_after_a_meeting_with_a_referral(world: World, harness:
     thanks = await draft(world, sam, "thank_you", dana)
     (embed,) = thanks.embeds
     assert embed["title"] == "Thank-you draft"
-    assert embed["description"].startswith("```\nSubject: Thank you, Dana Whitfield\n")
+    assert embed["description"].startswith("```\nSubject: Thank you for your time\n")
     assert (
         "[in your own words: Take the free SQL for healthcare data course she"
         in embed["description"]
