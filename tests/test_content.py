@@ -36,6 +36,35 @@ def test_checklist_texts_have_no_markup_that_would_show_literally():
                     assert markup not in text, (checklist.phase, item.id, text)
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("3-b-7", "3b7"),
+        ("5 point email", "five-point-email"),
+        ("TIARA", "tiara"),
+        ("Top-Five", "top-five"),
+    ],
+)
+def test_help_topics_are_found_ignoring_case_hyphens_and_spaces(typed: str, found: str):
+    entry = load_content(DEFAULT_DATA_DIR).topic(typed)
+    assert entry is not None
+    assert entry.id == found
+
+
+def test_a_mistyped_topic_finds_the_closest_within_the_cutoff():
+    content = load_content(DEFAULT_DATA_DIR)
+    assert content.topic("tiarra") is None
+    nearest = content.closest_topic("tiarra")
+    assert nearest is not None
+    assert nearest.id == "tiara"
+    closest_lamp = content.closest_topic("lmap")
+    assert closest_lamp is not None
+    assert closest_lamp.id == "lamp"
+    assert content.closest_topic("xyz") is None
+    assert content.closest_topic("salary") is None
+    assert content.closest_topic("") is None
+
+
 def _write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "request.toml"
     path.write_text(body, encoding="utf-8")

@@ -193,6 +193,16 @@ async def test_help_lists_the_topics_and_the_main_commands_by_phase(
     named = commands_named(text) | commands_named(welcome.text())
     assert len(named) > 20
     assert named - registered_commands(world) == set()
+    # Regression: these student commands were missing from the list.
+    for missing in (
+        "followup draft",
+        "prepare star",
+        "prepare unstar",
+        "request followed-up",
+        "privacy share",
+        "followup close",
+    ):
+        assert f"`/{missing}`" in text, missing
     assert ix.followups == []
     assert set(before) == set(database_snapshot(harness.db_path))
 
@@ -236,8 +246,22 @@ async def test_help_topics_explain_the_method_and_autocomplete(world: World, har
 
     refused = (await run(world, reader, "help", topic="**xyz**"))[1].text()
     assert "I have no help topic called “\\*\\*xyz\\*\\*”." in refused
-    assert "Topics: Informational interview, LAMP list," in refused
+    assert "Topics: Informational interview · LAMP list · " in refused
     assert "`/help topic:TIARA`" in refused
+
+    # a typo, hyphens or spaces: the topic itself, or the one it is closest to
+    for typed in ("3-b-7", "5 point email", "TIARA Questions"):
+        found = (await run(world, reader, "help", topic=typed))[1].text()
+        assert not found.startswith("⚠️"), (typed, found)
+    assert (await run(world, reader, "help", topic="3-b-7"))[1].text().startswith("3B7 routine")
+    assert (
+        (await run(world, reader, "help", topic="5 point email"))[1]
+        .text()
+        .startswith("5-Point Email")
+    )
+    typo = (await run(world, reader, "help", topic="tiarra"))[1].text()
+    assert "I have no help topic called “tiarra”. Did you mean **TIARA questions**? " in typo
+    assert "`/help topic:tiara`" in typo
 
 
 async def test_the_first_command_shows_one_pointer_to_start(world: World, harness: BotHarness):
