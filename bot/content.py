@@ -96,7 +96,7 @@ MAX_GLOSSARY_TEXT = 600
 MAX_GLOSSARY_TERM = 60
 MAX_GLOSSARY_ENTRIES = 25
 """Discord offers at most 25 autocomplete choices: every topic fits in one list."""
-GLOSSARY_KEYS = frozenset({"id", "term", "text", "see", "aliases"})
+GLOSSARY_KEYS = frozenset({"id", "term", "text", "see", "aliases", "link"})
 SEE_COMMAND = re.compile(r"^/[a-z][a-z -]{0,60}$")
 
 
@@ -121,6 +121,9 @@ class GlossaryEntry:
     """The command to use next, e.g. ``/employers list``."""
     aliases: tuple[str, ...] = ()
     """Other words that find this topic (``obligate`` finds the booster entry)."""
+    link: bool = False
+    """A word of the method itself (3B7, TIARA…): its first mention in a reply may point to
+    this topic (see :mod:`bot.glossary_links`); everyday words (time zone) never do."""
 
     def lookup_keys(self) -> tuple[str, ...]:
         """Its id, term and aliases as :func:`topic_key` folds them."""
@@ -473,8 +476,16 @@ def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
                     f"{path}: {where}: “{name}” already names the term “{names[key]}”"
                 )
             names[key] = entry_id
+        link = entry.get("link", False)
+        if not isinstance(link, bool):
+            raise ContentError(
+                f"{path}: {where}: “link” must be true or false (true: a method word whose "
+                "first mention in a reply points to this topic)"
+            )
         entries.append(
-            GlossaryEntry(entry_id, term, text, see.strip() if see is not None else None, aliases)
+            GlossaryEntry(
+                entry_id, term, text, see.strip() if see is not None else None, aliases, link
+            )
         )
     return tuple(entries)
 

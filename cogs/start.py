@@ -131,8 +131,9 @@ def first_steps_text(welcome: Welcome) -> str:
 
 
 def welcome_embed(welcome: Welcome, glossary: Sequence[GlossaryEntry] = ()) -> discord.Embed:
-    """The welcome; with ``glossary``, each term's first mention points to its /help topic."""
-    linker = GlossaryLinker(glossary)
+    """The welcome; with ``glossary``, the method's words in the five steps point to their
+    /help topics (one pointer each, and none in the rest of the welcome)."""
+    linker = GlossaryLinker(glossary, limit=None)
     embed = discord.Embed(
         title=WELCOME_TITLE,
         description=linker.link(METHOD_STEPS.format(limit=welcome.word_limit)),
@@ -140,12 +141,12 @@ def welcome_embed(welcome: Welcome, glossary: Sequence[GlossaryEntry] = ()) -> d
     )
     embed.add_field(
         name="What I'll send you by direct message",
-        value=clip(linker.link(reminders_text(welcome)), EMBED_FIELD_LIMIT),
+        value=clip(reminders_text(welcome), EMBED_FIELD_LIMIT),
     )
     embed.add_field(name="Privacy", value=PRIVACY_LINE, inline=False)
     embed.add_field(
         name="Your first three steps",
-        value=clip(linker.link(first_steps_text(welcome)), EMBED_FIELD_LIMIT),
+        value=clip(first_steps_text(welcome), EMBED_FIELD_LIMIT),
         inline=False,
     )
     embed.set_footer(text=WELCOME_FOOTER)

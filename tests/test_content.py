@@ -437,6 +437,7 @@ GOOD_TERM = 'id = "lamp"\nterm = "LAMP list"\ntext = "Your list of employers."\n
             "term 1 (id “lamp”): unknown key(s) colour",
         ),
         ("[[terms]]\n" + GOOD_TERM + "aliases = [3]\n", "term 1 (id “lamp”): “aliases” must"),
+        ("[[terms]]\n" + GOOD_TERM + 'link = "yes"\n', "term 1 (id “lamp”): “link” must be true"),
         (
             "[[terms]]\n" + GOOD_TERM + '[[terms]]\nid = "list"\nterm = "x"\ntext = "y"\n'
             'aliases = ["LAMP list"]\n',
