@@ -8,6 +8,7 @@ and the item, so a non-programmer who edited it can find the mistake.
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 import tomllib
@@ -56,8 +57,8 @@ class Checklist:
 TIARA: tuple[str, ...] = ("trends", "insights", "advice", "resources", "assignments")
 MAX_QUESTION_TEXT = 300
 MAX_PER_CATEGORY = 25
-_LETTER = frozenset({"person", "organization", "student"})
-_CONNECTION = frozenset({"person", "organization"})
+_LETTER = frozenset({"person", "salutation", "organization", "student"})
+_CONNECTION = frozenset({"person", "salutation", "organization"})
 TEMPLATE_FIELDS: dict[str, frozenset[str]] = {
     "thank_you": _LETTER | {"takeaway", "meeting_day"},
     "follow_up_7b": _LETTER | {"connection"},
@@ -95,8 +96,18 @@ MAX_GLOSSARY_TEXT = 600
 MAX_GLOSSARY_TERM = 60
 MAX_GLOSSARY_ENTRIES = 25
 """Discord offers at most 25 autocomplete choices: every topic fits in one list."""
-GLOSSARY_KEYS = frozenset({"id", "term", "text", "see", "aliases"})
+GLOSSARY_KEYS = frozenset({"id", "term", "text", "see", "aliases", "link"})
 SEE_COMMAND = re.compile(r"^/[a-z][a-z -]{0,60}$")
+
+
+TOPIC_CUTOFF = 0.75
+"""How close a mistyped /help topic must be to a name to be suggested (difflib ratio)."""
+_TOPIC_NOISE = re.compile(r"[\s\-‐‑–—_.,'’]+")
+
+
+def topic_key(text: str) -> str:
+    """A /help topic name folded for lookup: lower case, without spaces, hyphens, dots."""
+    return _TOPIC_NOISE.sub("", text.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +121,13 @@ class GlossaryEntry:
     """The command to use next, e.g. ``/employers list``."""
     aliases: tuple[str, ...] = ()
     """Other words that find this topic (``obligate`` finds the booster entry)."""
+    link: bool = False
+    """A word of the method itself (3B7, TIARA…): its first mention in a reply may point to
+    this topic (see :mod:`bot.glossary_links`); everyday words (time zone) never do."""
+
+    def lookup_keys(self) -> tuple[str, ...]:
+        """Its id, term and aliases as :func:`topic_key` folds them."""
+        return tuple(topic_key(n) for n in (self.id, self.term, *self.aliases))
 
     def matches(self, query: str) -> bool:
         needle = " ".join(query.lower().split())
@@ -127,13 +145,23 @@ class Content:
     glossary: tuple[GlossaryEntry, ...] = ()
 
     def topic(self, topic: str) -> GlossaryEntry | None:
-        """The glossary entry with this id, or whose term or alias is this (any case)."""
-        wanted = " ".join(topic.lower().split())
+        """The glossary entry with this id, or whose term or alias is this (case, spaces and
+        hyphens aside: "3-b-7" and "5 point email" find theirs)."""
+        wanted = topic_key(topic)
+        if not wanted:
+            return None
         for entry in self.glossary:
-            names = (entry.id, entry.term.lower(), *(a.lower() for a in entry.aliases))
-            if wanted in names:
+            if wanted in entry.lookup_keys():
                 return entry
         return None
+
+    def closest_topic(self, topic: str, cutoff: float = TOPIC_CUTOFF) -> GlossaryEntry | None:
+        """The entry whose id, term or alias is closest to a mistyped ``topic`` ("tiarra"),
+        if any is close enough (difflib's ratio at least ``cutoff``)."""
+        by_key = {key: entry for entry in self.glossary for key in entry.lookup_keys()}
+        wanted = topic_key(topic)
+        found = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=cutoff)
+        return by_key[found[0]] if wanted and found else None
 
     def questions_in(self, category: str) -> list[BankQuestion]:
         return [q for q in self.questions if q.category == category]
@@ -442,13 +470,22 @@ def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
             )
         aliases = tuple(" ".join(a.split()) for a in aliases_raw)
         for name in (entry_id, term.lower(), *(a.lower() for a in aliases)):
-            if name in names and names[name] != entry_id:
+            key = topic_key(name)  # "/help" finds topics with spaces and hyphens ignored
+            if key in names and names[key] != entry_id:
                 raise ContentError(
-                    f"{path}: {where}: “{name}” already names the term “{names[name]}”"
+                    f"{path}: {where}: “{name}” already names the term “{names[key]}”"
                 )
-            names[name] = entry_id
+            names[key] = entry_id
+        link = entry.get("link", False)
+        if not isinstance(link, bool):
+            raise ContentError(
+                f"{path}: {where}: “link” must be true or false (true: a method word whose "
+                "first mention in a reply points to this topic)"
+            )
         entries.append(
-            GlossaryEntry(entry_id, term, text, see.strip() if see is not None else None, aliases)
+            GlossaryEntry(
+                entry_id, term, text, see.strip() if see is not None else None, aliases, link
+            )
         )
     return tuple(entries)
 

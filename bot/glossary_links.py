@@ -1,13 +1,18 @@
-"""Pointers from a reply to the ``/help`` glossary: the first mention of each term in a reply
-gets `` (`/help topic:3b7`)`` after it, so a student meeting "3B7" or "TIARA" knows where it
-is explained.
+"""Pointers from a reply to the ``/help`` glossary: the first mention of a method term in a
+reply gets `` (`/help topic:3b7`)`` after it, so a student meeting "3B7" or "TIARA" knows where
+it is explained.
 
-A term is mentioned by its name in ``data/glossary.toml`` (``3B7 routine``; ``Booster,
-obligate, curmudgeon`` is three names; a part in brackets is left out), in any case and with a
-plural ``s``, or by a coined word of its name or aliases (one with a digit or in capitals:
-``3B7``, ``5-Point``, ``LAMP``, ``TIARA``, ``3b``, ``7b``), capitals matched as written. Only the
-first mention of each term in a whole reply is linked; nothing inside code, links or URLs; a
-mention already followed by its pointer is left alone.
+Kept light: only the terms marked ``link = true`` in ``data/glossary.toml`` (the method's own
+words: LAMP, 5-Point Email, 3B7, TIARA, booster/obligate/curmudgeon; not everyday words such as
+"time zone" or "referral") get a pointer, at most :data:`MAX_POINTERS` per reply (further terms
+get none), and never for a mention inside brackets (a command's argument such as "/followup
+draft (referral intro)" or an aside) or inside code, links or URLs.
+
+A term is mentioned by its name (``3B7 routine``; ``Booster, obligate, curmudgeon`` is three
+names; a part in brackets is left out), in any case and with a plural ``s``, or by a coined word
+of its name or aliases (one with a digit or in capitals: ``3B7``, ``5-Point``, ``LAMP``,
+``TIARA``, ``3b``, ``7b``), capitals matched as written. Only the first mention of each term in
+a whole reply is linked; a mention already followed by its pointer is left alone.
 """
 
 from __future__ import annotations
@@ -52,14 +57,33 @@ def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/:-])(?:{'|'.join(parts)})s?(?![\w-])", re.IGNORECASE)
 
 
-class GlossaryLinker:
-    """Links the first mention of each term over every text of one reply (call :meth:`link`
-    on each part in reading order)."""
+MAX_POINTERS = 2
+"""Pointers one reply may carry; terms met after that get none."""
 
-    def __init__(self, glossary: Sequence[GlossaryEntry]) -> None:
-        self._entries = [(e, _pattern(mention_forms(e))) for e in glossary if mention_forms(e)]
+
+def _inside_brackets(whole: str, at: int) -> bool:
+    """Whether position ``at`` of ``whole`` is inside an open round bracket on its line."""
+    line = whole[whole.rfind("\n", 0, at) + 1 : at]
+    return line.count("(") > line.count(")")
+
+
+class GlossaryLinker:
+    """Links the first mention of each linkable term over every text of one reply (call
+    :meth:`link` on each part in reading order), at most ``limit`` pointers in all (None: no
+    limit)."""
+
+    def __init__(
+        self, glossary: Sequence[GlossaryEntry], *, limit: int | None = MAX_POINTERS
+    ) -> None:
+        self._entries = [
+            (e, _pattern(mention_forms(e))) for e in glossary if e.link and mention_forms(e)
+        ]
         self.linked: set[str] = set()
-        """Ids of the terms already pointed to (or already carrying a pointer)."""
+        """Ids of the terms already pointed to (or already carrying a pointer, or met after
+        the limit)."""
+        self.limit = limit
+        self.pointers = 0
+        """Pointers this reply carries so far (added or already there)."""
 
     def link(self, text: str) -> str:
         out: list[str] = []
@@ -76,9 +100,12 @@ class GlossaryLinker:
         for entry, pattern in self._entries:
             if entry.id in self.linked:
                 continue
-            match = pattern.search(segment)
-            if match is not None:
-                found.append((match.start(), -len(match.group()), entry))
+            for match in pattern.finditer(segment):
+                # the first mention outside brackets (or one already carrying its pointer)
+                already = _ALREADY.match(whole, offset + match.end()) is not None
+                if already or not _inside_brackets(whole, offset + match.start()):
+                    found.append((match.start(), -len(match.group()), entry))
+                    break
         inserts: list[tuple[int, str]] = []
         taken_until = -1
         for start, negative_length, entry in sorted(found, key=lambda f: (f[0], f[1])):
@@ -86,9 +113,14 @@ class GlossaryLinker:
             if start < taken_until:
                 continue  # inside a longer mention of another term
             taken_until = end
-            self.linked.add(entry.id)
             if _ALREADY.match(whole, offset + end):
+                self.linked.add(entry.id)
+                self.pointers += 1
                 continue
+            self.linked.add(entry.id)
+            if self.limit is not None and self.pointers >= self.limit:
+                continue
+            self.pointers += 1
             closing = _CLOSING.match(segment, end)
             after = closing.end() if closing is not None else end
             if segment.startswith(" (", after):
@@ -103,5 +135,6 @@ class GlossaryLinker:
 
 
 def link_first_mentions(text: str, glossary: Sequence[GlossaryEntry]) -> str:
-    """``text`` with the first mention of each glossary term pointing to its ``/help`` topic."""
+    """``text`` with the first mention of each linkable glossary term pointing to its
+    ``/help`` topic (at most :data:`MAX_POINTERS`)."""
     return GlossaryLinker(glossary).link(text)

@@ -105,9 +105,7 @@ class FollowupCog(
     async def _send_draft(
         self, interaction: discord.Interaction, kind: DraftKind, contact: ContactOption
     ) -> None:
-        result = await show_draft(
-            self.ctx, student_of(interaction), contact.id, kind, interaction.user.display_name
-        )
+        result = await show_draft(self.ctx, student_of(interaction), contact.id, kind)
         await interaction.response.send_message(
             draft_text(result), embed=draft_embed(result), ephemeral=True
         )

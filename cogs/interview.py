@@ -12,11 +12,12 @@ from bot.actions.context import ActionContext
 from bot.actions.interview import (
     MAX_NOTE,
     MeetingLogged,
+    SkippedReferral,
     log_meeting,
     meeting_brief,
     meeting_to_log,
 )
-from bot.discord_limits import MODAL_TITLE_LIMIT
+from bot.discord_limits import MESSAGE_LIMIT, MODAL_TITLE_LIMIT
 from bot.domain.referrals import MAX_REFERRALS
 from bot.text import escape_markdown
 from bot.ui.checklist import ChecklistTick, show_checklist
@@ -89,10 +90,9 @@ def meeting_summary(result: MeetingLogged) -> str:
     contact, takeaways, referrals = result.contact, result.takeaways, result.referrals
     escape = escape_markdown
     name = escape(contact.display_name)
-    shown = takeaways if len(takeaways) <= 300 else takeaways[:299] + "…"
     lines = [
         f"Logged: you met **{name}**. Your notes and takeaways are saved.",
-        f"> {escape(' '.join(shown.split()))}",
+        *takeaway_quote(takeaways),
     ]
     if referrals:
         lines.append(
@@ -101,11 +101,68 @@ def meeting_summary(result: MeetingLogged) -> str:
         )
         lines += [f"• {escape(r.person)} ({escape(r.organization)})" for r in referrals]
         lines.append("-# Contact them soon, mention who referred you, and tell the referrer.")
-    lines.append(
+    next_step = (
         "Next: send a thank-you **within 24 hours** that names one specific takeaway "
         "(`/followup thank-you` drafts it; log it with `/followup thanked`)."
     )
+    if result.skipped:
+        used = sum(len(line) + 1 for line in lines) + len(next_step)
+        lines += skipped_lines(result.skipped, MESSAGE_LIMIT - used)
+    lines.append(next_step)
     return "\n".join(lines)
+
+
+def takeaway_quote(takeaways: str, limit: int = 300, max_lines: int = 8) -> list[str]:
+    """The takeaways as typed, one "> " quote line per non-blank line (shortened to about
+    ``limit`` characters and ``max_lines`` lines in all)."""
+    quoted: list[str] = []
+    room = limit
+    for raw in takeaways.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if len(quoted) == max_lines:
+            quoted[-1] += " …"
+            break
+        if len(line) > room:
+            quoted.append(f"> {escape_markdown(line[: max(room - 1, 0)].rstrip())}…")
+            break
+        quoted.append(f"> {escape_markdown(line)}")
+        room -= len(line)
+    return quoted
+
+
+def _code(text: str) -> str:
+    """Text safe inside a one-line `code` span (a backtick would end it)."""
+    return " ".join(text.replace("`", "'").split())
+
+
+def _add_later(skipped: SkippedReferral) -> str:
+    person = _code(skipped.person) if skipped.person else "<name>"
+    organization = _code(skipped.organization) if skipped.organization else "<where they work>"
+    return f"`/request new person:{person} organization:{organization}`"
+
+
+def skipped_lines(skipped: tuple[SkippedReferral, ...], room: int) -> list[str]:
+    """The referral lines not added, as typed, each with why and how to add it later."""
+    count = len(skipped)
+    lines = [
+        f"⚠️ {'This referral was' if count == 1 else f'These {count} referrals were'} not "
+        "added (the meeting, your notes and the other referrals are saved):"
+    ]
+    room -= len(lines[0]) + 100  # the header and the "…and N more" line
+    for number, item in enumerate(skipped):
+        shown = item.line if len(item.line) <= 120 else item.line[:119] + "…"
+        line = f"• “{escape_markdown(shown)}”: {item.reason}. Add it later with {_add_later(item)}."
+        if len(line) > room:
+            lines.append(
+                f"…and {count - number} more line{'s' if count - number != 1 else ''} not "
+                "added: add them with `/request new`."
+            )
+            break
+        lines.append(line)
+        room -= len(line) + 1
+    return lines
 
 
 register_modal(

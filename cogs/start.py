@@ -14,9 +14,11 @@ from discord.ext import commands
 from bot.actions.context import ActionContext
 from bot.actions.onboarding import Welcome, glossary_matches, glossary_topic, open_start
 from bot.actions.settings import WEEKDAYS
-from bot.content import GlossaryEntry
+from bot.content import Content, GlossaryEntry
 from bot.discord_limits import CHOICE_NAME_LIMIT, EMBED_FIELD_LIMIT, MAX_CHOICES
+from bot.errors import UserError
 from bot.glossary_links import GlossaryLinker
+from bot.text import escape_markdown
 from bot.ui.guarded import student_of
 from bot.ui.start_buttons import (
     CheckEmailButton,
@@ -59,18 +61,24 @@ PHASE_COMMANDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "1. Making a request",
-        "`/request new` · `/request check-email` · `/request sent` · `/request reply`",
+        "`/request new` · `/request check-email` · `/request sent` · `/request reply` · "
+        "`/request followed-up`",
     ),
-    ("2. Preparing", "`/prepare schedule` · `/prepare questions` · `/prepare checklist`"),
+    (
+        "2. Preparing",
+        "`/prepare schedule` · `/prepare questions` · `/prepare star` · `/prepare unstar` · "
+        "`/prepare checklist`",
+    ),
     ("3. The conversation", "`/interview checklist` · `/interview done`"),
     (
         "4. Following up",
-        "`/followup thank-you` · `/followup thanked` · `/followup told-referrer` · "
-        "`/followup reported-back` · `/followup kept-in-touch`",
+        "`/followup draft` · `/followup thank-you` · `/followup thanked` · "
+        "`/followup told-referrer` · `/followup reported-back` · `/followup kept-in-touch` · "
+        "`/followup close`",
     ),
     (
         "Any time",
-        "`/progress` · `/settings show` · `/privacy export` · `/privacy delete`",
+        "`/progress` · `/settings show` · `/privacy share` · `/privacy export` · `/privacy delete`",
     ),
 )
 
@@ -123,8 +131,9 @@ def first_steps_text(welcome: Welcome) -> str:
 
 
 def welcome_embed(welcome: Welcome, glossary: Sequence[GlossaryEntry] = ()) -> discord.Embed:
-    """The welcome; with ``glossary``, each term's first mention points to its /help topic."""
-    linker = GlossaryLinker(glossary)
+    """The welcome; with ``glossary``, the method's words in the five steps point to their
+    /help topics (one pointer each, and none in the rest of the welcome)."""
+    linker = GlossaryLinker(glossary, limit=None)
     embed = discord.Embed(
         title=WELCOME_TITLE,
         description=linker.link(METHOD_STEPS.format(limit=welcome.word_limit)),
@@ -132,12 +141,12 @@ def welcome_embed(welcome: Welcome, glossary: Sequence[GlossaryEntry] = ()) -> d
     )
     embed.add_field(
         name="What I'll send you by direct message",
-        value=clip(linker.link(reminders_text(welcome)), EMBED_FIELD_LIMIT),
+        value=clip(reminders_text(welcome), EMBED_FIELD_LIMIT),
     )
     embed.add_field(name="Privacy", value=PRIVACY_LINE, inline=False)
     embed.add_field(
         name="Your first three steps",
-        value=clip(linker.link(first_steps_text(welcome)), EMBED_FIELD_LIMIT),
+        value=clip(first_steps_text(welcome), EMBED_FIELD_LIMIT),
         inline=False,
     )
     embed.set_footer(text=WELCOME_FOOTER)
@@ -158,6 +167,24 @@ def help_overview_embed(topics: tuple[GlossaryEntry, ...]) -> discord.Embed:
         embed.add_field(name=phase, value=commands_line, inline=False)
     embed.set_footer(text="Only you can see this.")
     return embed
+
+
+def unknown_topic_text(content: Content, topic: str) -> str:
+    """No topic by that name: the nearest one for a typo ("tiarra" → TIARA questions), else
+    the topics that contain it, else all of them; topics are separated by " · "."""
+    typed = escape_markdown(" ".join(topic.split())[:60])
+    nearest = content.closest_topic(topic)
+    if nearest is not None:
+        return (
+            f"I have no help topic called “{typed}”. Did you mean **{nearest.term}**? "
+            f"`/help topic:{nearest.id}`"
+        )
+    close = [e for e in content.glossary if e.matches(topic)]
+    listed = " · ".join(e.term for e in (close or content.glossary))
+    return (
+        f"I have no help topic called “{typed}”. {'Did you mean' if close else 'Topics'}: "
+        f"{listed}. Try `/help topic:TIARA`, or `/help` for the list."
+    )
 
 
 def topic_embed(entry: GlossaryEntry) -> discord.Embed:
@@ -197,7 +224,11 @@ class StartCog(commands.Cog):
         if topic is None:
             embed = help_overview_embed(self.ctx.content.glossary)
         else:
-            embed = topic_embed(glossary_topic(self.ctx, topic))
+            try:
+                entry = glossary_topic(self.ctx, topic)
+            except UserError:
+                raise UserError(unknown_topic_text(self.ctx.content, topic)) from None
+            embed = topic_embed(entry)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @help.autocomplete("topic")

@@ -25,6 +25,46 @@ def test_shipped_content_is_valid():
     assert "at your convenience" in content.email_rules.passive_follow_up_phrases
 
 
+def test_checklist_texts_have_no_markup_that_would_show_literally():
+    """Item texts and why-lines are escaped when shown (they are plain text, also in staff
+    edits), so a backtick or asterisk in the shipped files would show as a stray character."""
+    content = load_content(DEFAULT_DATA_DIR)
+    for checklist in content.checklists.values():
+        for item in checklist.items:
+            for text in (item.text, item.why or ""):
+                for markup in ("`", "**", "__", "~~", "||"):
+                    assert markup not in text, (checklist.phase, item.id, text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("3-b-7", "3b7"),
+        ("5 point email", "five-point-email"),
+        ("TIARA", "tiara"),
+        ("Top-Five", "top-five"),
+    ],
+)
+def test_help_topics_are_found_ignoring_case_hyphens_and_spaces(typed: str, found: str):
+    entry = load_content(DEFAULT_DATA_DIR).topic(typed)
+    assert entry is not None
+    assert entry.id == found
+
+
+def test_a_mistyped_topic_finds_the_closest_within_the_cutoff():
+    content = load_content(DEFAULT_DATA_DIR)
+    assert content.topic("tiarra") is None
+    nearest = content.closest_topic("tiarra")
+    assert nearest is not None
+    assert nearest.id == "tiara"
+    closest_lamp = content.closest_topic("lmap")
+    assert closest_lamp is not None
+    assert closest_lamp.id == "lamp"
+    assert content.closest_topic("xyz") is None
+    assert content.closest_topic("salary") is None
+    assert content.closest_topic("") is None
+
+
 def _write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "request.toml"
     path.write_text(body, encoding="utf-8")
@@ -397,6 +437,7 @@ GOOD_TERM = 'id = "lamp"\nterm = "LAMP list"\ntext = "Your list of employers."\n
             "term 1 (id “lamp”): unknown key(s) colour",
         ),
         ("[[terms]]\n" + GOOD_TERM + "aliases = [3]\n", "term 1 (id “lamp”): “aliases” must"),
+        ("[[terms]]\n" + GOOD_TERM + 'link = "yes"\n', "term 1 (id “lamp”): “link” must be true"),
         (
             "[[terms]]\n" + GOOD_TERM + '[[terms]]\nid = "list"\nterm = "x"\ntext = "y"\n'
             'aliases = ["LAMP list"]\n',

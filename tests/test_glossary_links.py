@@ -26,14 +26,44 @@ def test_only_the_first_mention_is_linked(glossary: tuple[GlossaryEntry, ...]) -
 
 
 def test_names_plurals_and_coined_words(glossary: tuple[GlossaryEntry, ...]) -> None:
+    linker = GlossaryLinker(glossary, limit=None)
     text = "Your LAMP list, then 5-point emails and TIARA; an obligate replied; business days."
-    assert link_first_mentions(text, glossary) == (
+    assert linker.link(text) == (
         "Your LAMP list (`/help topic:lamp`), then 5-point emails (`/help topic:five-point-email`) "
         "and TIARA (`/help topic:tiara`); an obligate (`/help topic:booster`) replied; "
-        "business days (`/help topic:business-days`)."
+        "business days."  # an everyday word: no pointer
     )
     assert link_first_mentions("a desk lamp", glossary) == "a desk lamp"  # capitals as written
     assert mention_forms(next(e for e in glossary if e.id == "nudge")) == ("Nudges",)
+
+
+def test_at_most_two_pointers_a_reply_and_only_for_method_words(
+    glossary: tuple[GlossaryEntry, ...],
+) -> None:
+    """Regression: every glossary word got a pointer, cluttering replies."""
+    text = "Your LAMP list, then 5-point emails and TIARA; your time zone and a referral."
+    assert link_first_mentions(text, glossary) == (
+        "Your LAMP list (`/help topic:lamp`), then 5-point emails (`/help topic:five-point-email`) "
+        "and TIARA; your time zone and a referral."
+    )
+    linked = {e.id for e in glossary if e.link}
+    assert linked == {"lamp", "five-point-email", "3b7", "tiara", "booster"}
+
+
+def test_never_inside_a_command_reference_or_another_bracket(
+    glossary: tuple[GlossaryEntry, ...],
+) -> None:
+    """Regression: "/followup draft (referral (`/help topic:referral`) intro)"."""
+    for text in (
+        "`/followup draft` (7B follow-up or referral intro) gives you one",
+        "Reply today (they are a booster, so keep in touch).",
+        "Log it (the 3B7 clock starts).",
+    ):
+        assert link_first_mentions(text, glossary) == text
+    # a later mention outside the bracket gets it
+    assert link_first_mentions("Log it (the 3B7 clock). The 3B7 routine runs.", glossary) == (
+        "Log it (the 3B7 clock). The 3B7 routine (`/help topic:3b7`) runs."
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,15 +94,18 @@ def test_a_pointer_goes_after_closing_markup(glossary: tuple[GlossaryEntry, ...]
 def test_one_linker_spans_the_parts_of_a_reply(glossary: tuple[GlossaryEntry, ...]) -> None:
     linker = GlossaryLinker(glossary)
     assert linker.link("About TIARA.") == "About TIARA (`/help topic:tiara`)."
-    assert linker.link("TIARA again, and quiet hours") == (
-        "TIARA again, and quiet hours (`/help topic:quiet-hours`)"
+    assert linker.link("TIARA again, and the LAMP list") == (
+        "TIARA again, and the LAMP list (`/help topic:lamp`)"
     )
-    assert linker.linked == {"tiara", "quiet-hours"}
+    assert linker.link("Then the 3B7 routine") == "Then the 3B7 routine"  # two is the most
+    assert linker.linked == {"tiara", "lamp", "3b7"}
 
 
 def test_a_mention_followed_by_a_bracket_shares_it(glossary: tuple[GlossaryEntry, ...]) -> None:
-    text = link_first_mentions("Mind your quiet hours (21:00–08:00) and the 3B7 routine.", glossary)
+    text = link_first_mentions(
+        "Mind your TIARA questions (five kinds) and the 3B7 routine.", glossary
+    )
     assert text == (
-        "Mind your quiet hours (`/help topic:quiet-hours`; 21:00–08:00) and the 3B7 routine "
+        "Mind your TIARA questions (`/help topic:tiara`; five kinds) and the 3B7 routine "
         "(`/help topic:3b7`)."
     )

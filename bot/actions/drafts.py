@@ -18,10 +18,10 @@ from bot.actions.contacts import owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.followup import CLOSED
 from bot.domain.contacts import Stage
-from bot.domain.drafts import DraftFacts, DraftKind, compose
+from bot.domain.drafts import DraftFacts, DraftKind, compose, meeting_day_for
 from bot.domain.email_check import RuleVerdict, check_email, count_words
 from bot.domain.next_step import KEEP_IN_TOUCH_EVERY_DAYS, last_touch, thank_you_deadline
-from bot.domain.thank_you import first_takeaway, meeting_day_phrase
+from bot.domain.thank_you import first_takeaway
 from bot.errors import UserError
 from bot.storage import contacts as contact_rows
 from bot.storage.contacts import ContactRecord
@@ -86,6 +86,12 @@ def check_draft(contact: ContactRecord, kind: DraftKind) -> None:
                 f"{person} already replied (this contact is at “{contact.stage.label}”): no "
                 "follow-up needed. See what's next with `/progress`."
             )
+        if contact.followed_up_at is not None:
+            raise UserError(
+                f"You already logged your follow-up to {person}: the method sends just one. "
+                "If they answer, log it with `/request reply`; if 7 more business days pass "
+                "without a reply, close it with `/followup close` and move on."
+            )
         if contact.requested_at is None:
             raise UserError(
                 f"The 7B follow-up goes out 7 business days after your first email to {person} "
@@ -106,9 +112,9 @@ def _local(when: datetime | None, zone: tzinfo) -> date | None:
 
 
 async def show_draft(
-    ctx: ActionContext, who: StudentKey, contact_id: int, kind: DraftKind, student_name: str
+    ctx: ActionContext, who: StudentKey, contact_id: int, kind: DraftKind
 ) -> DraftShown:
-    """The ``kind`` draft for one of the student's contacts, signed ``student_name``; outreach
+    """The ``kind`` draft for one of the student's contacts, signed "[Your full name]"; outreach
     drafts come with the email checker's verdicts at the server's word limit. Logs
     ``thank_you_outlined`` (thank-you) or ``draft_shown``; nothing else changes."""
     contact = await owned_contact(ctx, who, contact_id)
@@ -134,11 +140,10 @@ async def show_draft(
         DraftFacts(
             person=contact.person,
             organization=contact.organization,
-            student=student_name,
             connection=contact.connection,
             referrer=referrer.person if referrer is not None else None,
             takeaways=takeaways,
-            meeting_day=meeting_day_phrase(contact.met_at or contact.meeting_at, zone, now),
+            meeting_day=meeting_day_for(kind, contact.met_at or contact.meeting_at, zone, now),
         ),
     )
     with_takeaway = kind.uses_notes and first_takeaway(takeaways) is not None

@@ -19,7 +19,7 @@ from bot.actions.common import check_log_date, log_event, stage_guard, student_t
 from bot.actions.contacts import owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import EmployerExhausted, active_five_ids, exhausted_by_close
-from bot.domain.business_days import business_days_after
+from bot.domain.business_days import business_days_after, business_days_between
 from bot.domain.contacts import Stage
 from bot.domain.next_step import (
     KEEP_IN_TOUCH_EVERY_DAYS,
@@ -29,11 +29,13 @@ from bot.domain.next_step import (
 )
 from bot.domain.nudge_plan import CLOSE_AFTER
 from bot.domain.thank_you import thanked_late
+from bot.domain.three_b_seven import FOLLOW_UP_AFTER
 from bot.errors import UserError
 from bot.storage import contacts as contact_rows
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import server_settings
+from bot.text import long_date
 from bot.validation import local_start_of_day
 
 CLOSED = "This contact is closed. Reopen it before logging new steps."
@@ -336,7 +338,25 @@ async def check_follow_up_sent(
             f"{step.on.isoformat()} is before the request went out ({sent_on.isoformat()}). "
             "Log the follow-up on or after that day."
         )
+    due = contact.follow_up_on
+    if due is not None and step.on < due:
+        holidays = (await server_settings(ctx.db, who.guild_id)).holidays
+        count_from = contact.count_from or sent_on
+        passed = business_days_between(count_from, step.on, holidays)
+        raise UserError(too_early_text(passed, sent_on, due))
     return step
+
+
+def too_early_text(passed: int, sent_on: date, due: date) -> str:
+    """Why a follow-up logged before day 7 of the 3B7 routine is refused."""
+    counted = "None" if passed == 0 else f"Only {passed}"
+    return (
+        f"{counted} of the {FOLLOW_UP_AFTER} business days {'has' if passed == 1 else 'have'} "
+        f"passed since your request (sent {long_date(sent_on)}): the method waits until "
+        f"**{long_date(due)}** before the one short follow-up, and I'll remind you that day. "
+        f"If you really sent it already, log it on {long_date(due)} or later with "
+        f"`/request followed-up date:{due.isoformat()}`."
+    )
 
 
 async def record_follow_up_sent(tx: Transaction, step: DatedStep, now: datetime) -> None:

@@ -6,22 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.actions.common import log_event, stage_guard, student_transaction
-from bot.actions.contacts import check_contact_room, contact_or_latest, owned_contact
+from bot.actions.contacts import contact_or_latest, owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import attach_to_employer
 from bot.domain.contacts import MAX_NAME, Connection, Stage
-from bot.domain.referrals import Referral, ReferralError, parse_referrals
+from bot.domain.limits import MAX_OPEN_CONTACTS, MAX_REFERRALS
+from bot.domain.referrals import Referral, ReferralLine, read_referral_lines
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, set_stage
+from bot.storage.database import Source
 from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import MAX_NOTE, save_notes
 from bot.storage.questions import Question, list_questions
+from bot.storage.students import count_open_contacts
 from bot.validation import clean_optional_text, clean_text
 
 __all__ = [
     "MAX_NOTE",
     "MeetingBrief",
     "MeetingLogged",
+    "SkippedReferral",
     "log_meeting",
     "meeting_brief",
     "meeting_to_log",
@@ -39,6 +43,20 @@ class MeetingBrief:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedReferral:
+    """A line of the referrals box that did not become a contact (the meeting, notes and the
+    other referrals are logged anyway), and why; the caller shows it back so nothing typed is
+    lost."""
+
+    line: str
+    """The line as typed (trimmed)."""
+    reason: str
+    person: str | None = None
+    """The name, when the line has a usable one (to suggest ``/request new``)."""
+    organization: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MeetingLogged:
     contact: ContactRecord
     """The contact as it was before the meeting was logged."""
@@ -47,6 +65,8 @@ class MeetingLogged:
     referrals: tuple[Referral, ...]
     referral_ids: tuple[int, ...]
     """The new contacts, in the order the referrals were typed."""
+    skipped: tuple[SkippedReferral, ...] = ()
+    """The referral lines not added, in the order typed."""
 
 
 async def meeting_brief(
@@ -77,20 +97,56 @@ def _check_length(value: str, field: str) -> None:
         )
 
 
-def _checked_referrals(text: str) -> tuple[Referral, ...]:
+def _checked_referral(line: ReferralLine) -> Referral | SkippedReferral:
+    """A parsed line passes the same checks as `/request new` (an invisible or
+    control-character name would otherwise be stored), else it is skipped with the reason."""
+    if line.referral is None:
+        return SkippedReferral(line.text, line.problem or "it can't be read", line.person)
     try:
-        referrals = parse_referrals(text, max_name=MAX_NAME)
-    except ReferralError as exc:
-        raise UserError(f"{exc} Nothing was saved: run `/interview done` again.") from None
-    # Each referral becomes a contact: the same checks as `/request new` (an invisible or
-    # control-character name would otherwise be stored).
-    return tuple(
-        Referral(
-            clean_text(r.person, f"name in referral {n}", max_length=MAX_NAME),
-            clean_text(r.organization, f"organization in referral {n}", max_length=MAX_NAME),
+        return Referral(
+            clean_text(line.referral.person, "name", max_length=MAX_NAME),
+            clean_text(line.referral.organization, "organization", max_length=MAX_NAME),
         )
-        for n, r in enumerate(referrals, start=1)
+    except UserError as exc:
+        return SkippedReferral(line.text, exc.message.rstrip("."))
+
+
+def _checked_referrals(text: str) -> tuple[list[tuple[str, Referral]], list[SkippedReferral]]:
+    """The usable referrals (with their lines, at most :data:`MAX_REFERRALS`) and the lines
+    skipped, each with why."""
+    usable: list[tuple[str, Referral]] = []
+    skipped: list[SkippedReferral] = []
+    for line in read_referral_lines(text, max_name=MAX_NAME):
+        checked = _checked_referral(line)
+        if isinstance(checked, SkippedReferral):
+            skipped.append(checked)
+        elif len(usable) >= MAX_REFERRALS:
+            skipped.append(
+                SkippedReferral(
+                    line.text,
+                    f"one meeting adds at most {MAX_REFERRALS} referrals",
+                    checked.person,
+                    checked.organization,
+                )
+            )
+        else:
+            usable.append((line.text, checked))
+    return usable, skipped
+
+
+async def _within_room(
+    source: Source, who: StudentKey, usable: list[tuple[str, Referral]]
+) -> tuple[list[Referral], list[SkippedReferral]]:
+    """The referrals the open-contacts limit leaves room for; the rest are skipped."""
+    open_now = await count_open_contacts(source, who.guild_id, who.user_id)
+    room = max(0, MAX_OPEN_CONTACTS - open_now)
+    reason = (
+        f"you have {open_now} open contacts, the most one student can keep open here "
+        f"({MAX_OPEN_CONTACTS}); close the ones you are done with (`/followup close`) first"
     )
+    kept = [referral for _, referral in usable[:room]]
+    over = [SkippedReferral(line, reason, r.person, r.organization) for line, r in usable[room:]]
+    return kept, over
 
 
 async def log_meeting(
@@ -106,21 +162,24 @@ async def log_meeting(
     (``meeting_logged``), and each referral (one per line, "Name — Organization") becomes a
     contact linked to this one (``contact_added`` each) and to its employer (found or created
     unscored, ``employer_added`` then). Plans the thank-you, referrals and
-    report-back reminders, and re-plans whoever referred this contact."""
+    report-back reminders, and re-plans whoever referred this contact.
+
+    The referrals never fail the form: a line that can't be used (no organization, a bad
+    name, past :data:`MAX_REFERRALS` or the open-contacts limit) is skipped and returned in
+    ``skipped`` with why, and everything else is logged."""
     for value, field in ((notes, "notes"), (takeaways, "takeaways"), (referrals, "referrals")):
         _check_length(value, field)
     kept_notes = clean_optional_text(notes, "notes", max_length=MAX_NOTE)
     kept_takeaways = clean_text(takeaways, "takeaways", max_length=MAX_NOTE)
-    people = _checked_referrals(referrals)
+    usable, skipped = _checked_referrals(referrals)
     # Read again: the contact may have moved on while the form was open.
     contact = await meeting_to_log(ctx, who, contact_id)
-    if people:
-        await check_contact_room(ctx.db, who, len(people))
     now = ctx.clock.now()
     referral_ids: list[int] = []
     async with student_transaction(ctx, who, now) as tx:
-        if people:
-            await check_contact_room(tx, who, len(people))  # again: a concurrent add
+        # Counted inside the transaction, so a concurrent add can't pass the limit.
+        people, over = await _within_room(tx, who, usable)
+        skipped += over
         await set_stage(tx, contact.id, Stage.MET, at=now, now=now)
         await save_notes(tx, contact.id, kept_notes, kept_takeaways, now)
         await log_event(
@@ -163,4 +222,6 @@ async def log_meeting(
         # Thank-you, referrals and report-back nudges (after the referrals exist); this also
         # re-plans the contact who referred this one.
         await ctx.planner.replan_contact(tx, contact.id, now)
-    return MeetingLogged(contact, kept_notes, kept_takeaways, people, tuple(referral_ids))
+    return MeetingLogged(
+        contact, kept_notes, kept_takeaways, tuple(people), tuple(referral_ids), tuple(skipped)
+    )

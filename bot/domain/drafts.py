@@ -12,14 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.contacts import Connection
-from bot.domain.thank_you import first_takeaway
+from bot.domain.thank_you import first_takeaway, meeting_date_phrase, meeting_day_phrase
 
 TAKEAWAY_QUOTE = 60
 """Longest quote of the student's takeaway inside the [in your own words: …] prompt."""
 NO_TAKEAWAY = "[one specific thing you learned, in your own words]"
+SIGNATURE = "[Your full name]"
+"""How every draft is signed: the student's Discord name is rarely their real one."""
 COLD_LINE = "connection.cold"
 REFERRED_LINE = "connection.referred"
 
@@ -61,7 +65,7 @@ class DraftFacts:
 
     person: str
     organization: str
-    student: str
+    student: str = SIGNATURE
     connection: Connection | None = None
     referrer: str | None = None
     """Who suggested this contact (their name), if someone did."""
@@ -69,6 +73,27 @@ class DraftFacts:
     """The student's takeaway notes, as written."""
     meeting_day: str = "recently"
     """How the meeting day reads in a sentence (see ``meeting_day_phrase``)."""
+
+
+def meeting_day_for(
+    kind: DraftKind, when: datetime | None, zone: ZoneInfo | None, now: datetime
+) -> str:
+    """How a draft names the meeting day: the thank-you goes out within a day, so "today" or
+    "yesterday" reads right; the report-back and keep-in-touch notes go out weeks later, so
+    they name the date ("on 20 April")."""
+    if kind is DraftKind.THANK_YOU:
+        return meeting_day_phrase(when, zone, now)
+    return meeting_date_phrase(when, zone, now)
+
+
+def salutation(person: str) -> str:
+    """How the letter greets them, for the student to pick: "[Ms./Mr./Dr. Whitfield or
+    Dana]" from "Dana Whitfield" (a title typed before the name is left out). No pronoun
+    inside, so an outreach draft counts the same before and after it is filled in."""
+    parts = [part for part in person.split() if not part.endswith(".")] or person.split()
+    if len(parts) < 2:
+        return f"[Ms./Mr./Dr. {parts[0] if parts else 'last name'} or first name]"
+    return f"[Ms./Mr./Dr. {parts[-1]} or {parts[0]}]"
 
 
 def takeaway_prompt(takeaways: str | None, max_quote: int = TAKEAWAY_QUOTE) -> str:
@@ -116,6 +141,7 @@ def compose(kind: DraftKind, templates: Mapping[str, str], facts: DraftFacts) ->
     the referral introduction needs ``facts.referrer``."""
     values = {
         "person": _one_line(facts.person),
+        "salutation": salutation(_one_line(facts.person)),
         "organization": _one_line(facts.organization),
         "student": _one_line(facts.student),
         "referrer": _one_line(facts.referrer or ""),

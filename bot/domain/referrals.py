@@ -26,7 +26,12 @@ _SEPARATORS: tuple[re.Pattern[str], ...] = (
 
 
 class ReferralError(ValueError):
-    """The referral text can't be used; the message (for the student) names the line."""
+    """The referral text can't be used; the message (for the student) names the line, and
+    ``reason`` says what is wrong in a few words ("it has no organization")."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +61,64 @@ def parse_referral_line(line: str, number: int, *, max_name: int = MAX_NAME) -> 
     if not person:
         raise ReferralError(
             f"Line {number} ({_quote(line.strip())}) has no name before the organization. "
-            "Write one referral per line as “Name — Organization”."
+            "Write one referral per line as “Name — Organization”.",
+            "it has no name before the organization",
         )
     if not organization:
         raise ReferralError(
             f"Line {number} ({_quote(line.strip())}) has no organization. "
-            "Write one referral per line as “Name — Organization”."
+            "Write one referral per line as “Name — Organization”.",
+            "it has no organization (write “Name — Organization”)",
         )
     for what, value in (("name", person), ("organization", organization)):
         if len(value) > max_name:
             raise ReferralError(
                 f"Line {number}: the {what} is {len(value)} characters long; the most is "
-                f"{max_name}. Please shorten it."
+                f"{max_name}. Please shorten it.",
+                f"the {what} is {len(value)} characters long; the most is {max_name}",
             )
     return Referral(person, organization)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralLine:
+    """One non-blank line of the referrals box, as typed (trimmed), and what it gave: a
+    referral, or the reason it can't be one."""
+
+    number: int
+    text: str
+    referral: Referral | None
+    problem: str | None = None
+    person: str | None = None
+    """The name on the line when there is one, even if the line can't be used (for a hint)."""
+
+
+def _name_part(text: str) -> str | None:
+    for separator in _SEPARATORS:
+        parts = separator.split(text, maxsplit=1)
+        if len(parts) == 2:
+            return _squash(parts[0]) or None
+    return _squash(text) or None
+
+
+def read_referral_lines(text: str | None, *, max_name: int = MAX_NAME) -> tuple[ReferralLine, ...]:
+    """Every non-blank line of ``text`` in order, each parsed on its own: one bad line never
+    spoils the others (the caller logs the good ones and reports the rest)."""
+    if text is None:
+        return ()
+    lines: list[ReferralLine] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        typed = _squash(line)
+        try:
+            lines.append(
+                ReferralLine(number, typed, parse_referral_line(line, number, max_name=max_name))
+            )
+        except ReferralError as exc:
+            name = _name_part(_BULLET.sub("", typed))
+            lines.append(ReferralLine(number, typed, None, exc.reason, name))
+    return tuple(lines)
 
 
 def parse_referrals(

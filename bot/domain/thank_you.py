@@ -51,6 +51,16 @@ def meeting_day_phrase(when: datetime | None, zone: ZoneInfo | None, now: dateti
     return f"on {day.day} {day:%B}"
 
 
+def meeting_date_phrase(when: datetime | None, zone: ZoneInfo | None, now: datetime) -> str:
+    """The meeting day as a date ("on 20 April", "on 3 November 2025" in another year), for a
+    letter sent weeks later; "recently" when the day is unknown or not yet past."""
+    if when is None or zone is None or when > now:
+        return "recently"
+    day = when.astimezone(zone).date()
+    year = f" {day.year}" if day.year != now.astimezone(zone).year else ""
+    return f"on {day.day} {day:%B}{year}"
+
+
 def thanked_late(deadline: datetime | None, on: date, zone: ZoneInfo) -> bool:
     """Whether a thank-you sent on the local day ``on`` came later than the day the thank-you
     window closed (``deadline``: 24 hours after the meeting ended, see

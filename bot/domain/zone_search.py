@@ -14,12 +14,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
 ARROW = "→"
 HIDDEN_PREFIXES = ("Etc/",)
 """Zones found only by their exact name: ``Etc/GMT+5`` is UTC−5, which confuses more than
 it helps."""
 MIN_CONTAINS = 4
+SHORT_QUERY = 4
+"""Queries this short match only the start of a name or a whole word of it."""
 """Shortest query matched in the middle of a name (shorter ones only at a word's start)."""
 
 ZONE_NAMES: dict[str, str] = {
@@ -260,14 +263,36 @@ def parse_cities(text: str, countries: Mapping[str, str]) -> tuple[City, ...]:
     return tuple(cities)
 
 
-def _score(names: Iterable[str], needle: str) -> int | None:
-    """0 exact, 1 starts with, 2 a word starts with, 3 contains; None: no match."""
+class ShortRule(Enum):
+    """How a short query (at most :data:`SHORT_QUERY` letters) may match inside a name."""
+
+    ANY_WORD_START = "any word start"
+    """Not short: any word of the name may start with it."""
+    WHOLE_WORD = "whole word"
+    """Short: the start of the name or a whole word of it ("york" finds New York, "est"
+    no longer finds Tampines Estate)."""
+    NAME_START = "name start"
+    """A short time zone abbreviation: only the start of a name (its zones come first
+    anyway; "EST" must not offer "Rufisque est")."""
+
+
+def _score(
+    names: Iterable[str], needle: str, rule: ShortRule = ShortRule.ANY_WORD_START
+) -> int | None:
+    """0 exact, 1 starts with, 2 a word starts with (see ``rule``), 3 contains; None: no
+    match."""
     best: int | None = None
     for name in names:
         if name == needle:
             return 0
         if name.startswith(needle):
             score = 1
+        elif rule is ShortRule.NAME_START:
+            continue
+        elif rule is ShortRule.WHOLE_WORD:
+            if f" {needle} " not in f" {name} ":
+                continue
+            score = 2
         elif f" {needle}" in f" {name}":
             score = 2
         elif len(needle) >= MIN_CONTAINS and needle in name:
@@ -319,6 +344,10 @@ class ZoneIndex:
         if not needle or limit <= 0:
             return []
         ranked: list[tuple[int, int, int, ZoneMatch]] = []
+        abbreviation = query.strip().upper() in ABBREVIATIONS
+        rule = ShortRule.ANY_WORD_START
+        if len(needle) <= SHORT_QUERY:
+            rule = ShortRule.NAME_START if abbreviation else ShortRule.WHOLE_WORD
         for position, (zone, meaning) in enumerate(ABBREVIATIONS.get(query.strip().upper(), ())):
             if zone in self._known:
                 label = f"{query.strip().upper()} {ARROW} {zone} ({meaning})"
@@ -332,12 +361,12 @@ class ZoneIndex:
             elif "/" in key and folded_key.startswith(key):
                 score = 1
             else:
-                score = _score((city_part,), needle)
+                score = _score((city_part,), needle, rule)
             if score is not None:  # after a city of the same name: its label says more
                 match = ZoneMatch(zone, zone_label(zone), score <= 0)
                 ranked.append((score, 1, -population, match))
         for city, names in self._cities:
-            score = _score(names, needle)
+            score = _score(names, needle, rule)
             if score is None:
                 continue
             label = f"{_city_name(city, needle)}, {city.country} {ARROW} {zone_label(city.zone)}"

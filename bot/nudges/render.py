@@ -106,11 +106,21 @@ def _thank_you_text(
     end = meeting_end(contact.meeting_at, contact.meeting_minutes, contact.met_at)
     deadline = thank_you_deadline(contact.meeting_at, contact.meeting_minutes, contact.met_at)
     if deadline is None or end is None or (now is not None and now >= deadline):
+        if kind is NudgeKind.THANK_YOU_AGAIN:
+            days = (now - end).days if now is not None and end is not None else 0
+            since = f"{days} days" if days >= 2 else "more than a day"
+            return (
+                f"🙏 It's been {since} since you met {who}, and your thank-you isn't logged "
+                "yet. A late thank-you is still much better than none: three or four sentences "
+                "naming one thing you have done or will do with their advice "
+                "(`/followup thank-you` drafts it). Send it today, then press "
+                "**I sent the thank-you**."
+            )
         return (
             f"🙏 Your thank-you to {who} isn't logged yet, and the 24 hours since your meeting "
             "have passed. A late thank-you is still far better than none: send it today, "
             "naming one specific takeaway (`/followup thank-you` drafts it), then press "
-            "**Done**."
+            "**I sent the thank-you**."
         )
     if kind is NudgeKind.THANK_YOU:
         return (
@@ -179,6 +189,11 @@ def _status(colleague: ContactRecord) -> str:
 
 
 def _follow_up_later(contact: ContactRecord) -> str:
+    if contact.followed_up_at is not None:
+        return (
+            f" You already logged your one follow-up to {escape_markdown(contact.person)}: "
+            "the method sends no other."
+        )
     if contact.follow_up_on is None:
         return ""
     return (

@@ -26,9 +26,14 @@ def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
             value=escape_markdown(verdict.reason)[:EMBED_FIELD_LIMIT],  # reasons quote the draft
             inline=False,
         )
+    # A footer shows no markdown: the command is written plainly.
+    next_step = (
+        "All rules pass: send it yourself, then log it with /request sent."
+        if passed == len(rules_result)
+        else "Fix what failed and check again."
+    )
     embed.set_footer(
-        text=f"Word limit on this server: {limit}. Your draft was not stored. "
-        "Fix what failed and check again."
+        text=f"Word limit on this server: {limit}. Your draft was not stored. {next_step}"
     )
     return embed
 

@@ -13,7 +13,7 @@ from bot.actions.settings import known_zone, set_timezone
 from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
 from bot.domain.zone_search import POPULAR_ZONES, ZoneMatch
 from bot.errors import UserError
-from bot.text import escape_markdown
+from bot.text import escape_markdown, long_date
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.guarded import GuardedCallback, context_of, ensure_owner, parse_id, student_of
 from bot.zone_table import zone_index
@@ -56,7 +56,10 @@ def resolve_zone(typed: str) -> ZoneMatch:
 
 def local_time_line(zone: ZoneInfo, now: datetime) -> str:
     local = now.astimezone(zone)
-    return f"Your time zone is now **{zone.key}** (it's {local:%H:%M} on {local:%A %d %B} there)."
+    return (
+        f"Your time zone is now **{zone.key}** (it's {local:%H:%M} on "
+        f"{long_date(local.date())} there)."
+    )
 
 
 async def student_zone(interaction: discord.Interaction) -> ZoneInfo | None:

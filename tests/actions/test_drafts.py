@@ -58,8 +58,8 @@ async def test_thank_you_prompts_for_the_takeaway_and_shows_the_notes_beside(
     cid = await new_contact(ctx, Stage.MET, MET)
     async with db.transaction() as tx:
         await save_notes(tx, cid, "Long chat.", NOTES, NOW)
-    result = await show_draft(ctx, ME, cid, DraftKind.THANK_YOU, "Alice")
-    assert "Dear Ada Lovelace," in result.text
+    result = await show_draft(ctx, ME, cid, DraftKind.THANK_YOU)
+    assert "Dear [Ms./Mr./Dr. Lovelace or Ada]," in result.text
     assert (
         "your advice on [in your own words: Take the free SQL for healthcare data course she "
         "mentioned]." in result.text
@@ -67,7 +67,7 @@ async def test_thank_you_prompts_for_the_takeaway_and_shows_the_notes_beside(
     assert "Ask Jordan" not in result.text  # the notes are beside the draft, not in it
     assert result.notes == NOTES  # line breaks kept
     assert "yesterday" in result.text  # met Wednesday, now Thursday in New York
-    assert result.text.endswith("Best regards,\nAlice")
+    assert result.text.endswith("Best regards,\n[Your full name]")
     assert result.with_takeaway
     assert result.deadline == MET + timedelta(hours=24)  # no length logged: ended when logged
     assert not result.deadline_passed
@@ -79,7 +79,7 @@ async def test_thank_you_prompts_for_the_takeaway_and_shows_the_notes_beside(
 async def test_thank_you_without_notes_leaves_a_plain_blank(ctx: ActionContext, db: Database):
     await new_student(db, zone=None)
     cid = await new_contact(ctx, Stage.THANKED, MET)
-    result = await show_draft(ctx, ME, cid, DraftKind.THANK_YOU, "Alice")
+    result = await show_draft(ctx, ME, cid, DraftKind.THANK_YOU)
     assert "[one specific thing you learned, in your own words]" in result.text
     assert result.notes is None
     assert not result.with_takeaway
@@ -96,7 +96,7 @@ async def test_after_meeting_drafts_are_refused_before_a_meeting(
 ):
     await new_student(db)
     cid = await new_contact(ctx, stage, MET)
-    await refused(db, lambda: show_draft(ctx, ME, cid, kind, "Alice"), "`/interview done`")
+    await refused(db, lambda: show_draft(ctx, ME, cid, kind), "`/interview done`")
 
 
 async def test_a_closed_contact_gets_no_draft(ctx: ActionContext, db: Database):
@@ -104,15 +104,13 @@ async def test_a_closed_contact_gets_no_draft(ctx: ActionContext, db: Database):
     cid = await new_contact(ctx, Stage.MET, MET)
     async with db.transaction() as tx:
         await close_contact(tx, cid, "other", NOW, NOW)
-    await refused(db, lambda: show_draft(ctx, ME, cid, DraftKind.THANK_YOU, "A"), "Reopen it")
+    await refused(db, lambda: show_draft(ctx, ME, cid, DraftKind.THANK_YOU), "Reopen it")
 
 
 async def test_someone_elses_contact_is_refused(ctx: ActionContext, db: Database):
     await new_student(db, user=2)
     cid = await new_contact(ctx, Stage.MET, MET, user=2)
-    await refused(
-        db, lambda: show_draft(ctx, ME, cid, DraftKind.THANK_YOU, "A"), "no longer exists"
-    )
+    await refused(db, lambda: show_draft(ctx, ME, cid, DraftKind.THANK_YOU), "no longer exists")
 
 
 # --- the 7B follow-up -----------------------------------------------------------------------------
@@ -122,11 +120,11 @@ async def test_follow_up_needs_a_sent_request_still_waiting(ctx: ActionContext, 
     await new_student(db)
     planned = await new_contact(ctx, Stage.PLANNED)
     await refused(
-        db, lambda: show_draft(ctx, ME, planned, DraftKind.FOLLOW_UP_7B, "A"), "`/request sent`"
+        db, lambda: show_draft(ctx, ME, planned, DraftKind.FOLLOW_UP_7B), "`/request sent`"
     )
     replied = await new_contact(ctx, Stage.REPLIED, MET)
     await refused(
-        db, lambda: show_draft(ctx, ME, replied, DraftKind.FOLLOW_UP_7B, "A"), "already replied"
+        db, lambda: show_draft(ctx, ME, replied, DraftKind.FOLLOW_UP_7B), "already replied"
     )
 
 
@@ -134,21 +132,26 @@ async def test_follow_up_is_dated_checked_and_logged(ctx: ActionContext, db: Dat
     await new_student(db)
     cid = await new_contact(ctx, Stage.PLANNED)
     await log_request_sent(ctx, ME, cid, "2026-12-01")
-    result = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B, "Alice")
-    assert result.text.startswith("Subject: Re: [subject of the first email]\n\nDear Ada Lovelace,")
+    result = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B)
+    assert result.text.startswith(
+        "Subject: Re: [subject of the first email]\n\nDear [Ms./Mr./Dr. Lovelace or Ada],"
+    )
     assert "I wanted to follow up on my note below. As a fellow [school] alum" in result.text
     assert result.send_on == date(2026, 12, 10)  # 7 business days after Tuesday 1 December
     assert result.today == date(2026, 12, 10)
     assert result.done_on is None
     assert result.word_limit == 100
-    assert result.words == 57
+    assert result.words == 63
     assert all(v.passed for v in result.verdicts)
     assert len(result.verdicts) == 7
     assert (await events(db, cid))[-1] == ("draft_shown", {"kind": "follow_up_7b"})
     async with db.transaction() as tx:
         await mark_followed_up(tx, cid, NOW, NOW)
-    again = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B, "Alice")
-    assert again.done_on == date(2026, 12, 10)
+    await refused(
+        db,
+        lambda: show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B),
+        "You already logged your follow-up to Ada Lovelace: the method sends just one.",
+    )
 
 
 async def test_outreach_drafts_are_checked_at_the_servers_word_limit(
@@ -159,12 +162,12 @@ async def test_outreach_drafts_are_checked_at_the_servers_word_limit(
         await update_server_settings(tx, GUILD, NOW, word_limit=75)
     referrer = await new_contact(ctx, Stage.MET, MET, person="Dana Whitfield-Okonkwo")
     cid = await referral_of(ctx, referrer, "Maria Fernanda Gutiérrez-Santamaría")
-    result = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO, "Alexandra Christodoulou")
+    result = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO)
     assert result.word_limit == 75
     assert [v.rule for v in result.verdicts if not v.passed] == []
     async with db.transaction() as tx:
         await update_server_settings(tx, GUILD, NOW, word_limit=50)
-    short = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO, "Alexandra Christodoulou")
+    short = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO)
     assert [v.rule for v in short.verdicts if not v.passed] == ["word_count"]
 
 
@@ -175,9 +178,9 @@ async def test_referral_intro_leads_with_the_referrer(ctx: ActionContext, db: Da
     await new_student(db)
     referrer = await new_contact(ctx, Stage.MET, MET, person="Dana Whitfield")
     cid = await referral_of(ctx, referrer)
-    result = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO, "Sam Lee")
+    result = await show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO)
     assert result.text.startswith(
-        "Subject: Dana Whitfield suggested I contact you\n\nDear Priya Raman,\n\n"
+        "Subject: Dana Whitfield suggested I contact you\n\nDear [Ms./Mr./Dr. Raman or Priya],\n\n"
         "Dana Whitfield suggested I contact you."
     )
     assert result.referrer is not None
@@ -187,7 +190,7 @@ async def test_referral_intro_leads_with_the_referrer(ctx: ActionContext, db: Da
     assert await events(db, cid) == [("draft_shown", {"kind": "referral_intro"})]
     # the 7B follow-up to a referral names the referrer too
     await log_request_sent(ctx, ME, cid)
-    follow_up = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B, "Sam Lee")
+    follow_up = await show_draft(ctx, ME, cid, DraftKind.FOLLOW_UP_7B)
     assert "Dana Whitfield suggested you would be a great person to ask." in follow_up.text
 
 
@@ -195,7 +198,7 @@ async def test_referral_intro_only_for_referred_contacts(ctx: ActionContext, db:
     await new_student(db)
     cid = await new_contact(ctx, Stage.PLANNED)
     await refused(
-        db, lambda: show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO, "A"), "Nobody referred you"
+        db, lambda: show_draft(ctx, ME, cid, DraftKind.REFERRAL_INTRO), "Nobody referred you"
     )
 
 
@@ -207,11 +210,14 @@ async def test_report_back_and_keep_in_touch_give_their_days(ctx: ActionContext,
     cid = await new_contact(ctx, Stage.THANKED, MET)
     async with db.transaction() as tx:
         await save_notes(tx, cid, None, NOTES, NOW)
-    report = await show_draft(ctx, ME, cid, DraftKind.REPORT_BACK, "Alice")
-    assert "When we spoke yesterday, you suggested [in your own words: Take the free" in report.text
+    report = await show_draft(ctx, ME, cid, DraftKind.REPORT_BACK)
+    # sent weeks later: the date, never "yesterday" or "today"
+    assert "When we spoke on 9 December, you suggested [in your own words: Take the free" in (
+        report.text
+    )
     assert report.send_on == date(2026, 12, 23)  # met 9 December + 14 days
     assert report.notes == NOTES
-    touch = await show_draft(ctx, ME, cid, DraftKind.KEEP_IN_TOUCH, "Alice")
+    touch = await show_draft(ctx, ME, cid, DraftKind.KEEP_IN_TOUCH)
     assert "I hope all is well at Acme." in touch.text
     assert touch.notes is None
     assert touch.send_on is not None
@@ -229,7 +235,7 @@ async def test_showing_a_draft_changes_nothing_but_the_log(ctx: ActionContext, d
     before = await db.fetch_all("SELECT * FROM contacts WHERE id = ?", (cid,))
     nudges = await db.fetch_all("SELECT * FROM nudges WHERE contact_id = ? ORDER BY id", (cid,))
     for kind in (DraftKind.THANK_YOU, DraftKind.REPORT_BACK, DraftKind.KEEP_IN_TOUCH):
-        await show_draft(ctx, ME, cid, kind, "Alice")
+        await show_draft(ctx, ME, cid, kind)
     assert [
         tuple(r) for r in await db.fetch_all("SELECT * FROM contacts WHERE id = ?", (cid,))
     ] == [tuple(r) for r in before]

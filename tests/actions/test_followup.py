@@ -324,13 +324,36 @@ async def test_follow_up_sent_starts_the_last_wait(
         date(2026, 12, 18),
     )
 
-    again = await log_follow_up_sent(ctx, ME, cid, "2026-12-08")
+    clock.set(NOW)  # Thursday 10 December
+    again = await log_follow_up_sent(ctx, ME, cid, "2026-12-10")
     assert again.corrected
     assert (await events(db, cid))[-1] == (
         "follow_up_sent",
-        {"on": "2026-12-08", "corrected": True},
+        {"on": "2026-12-10", "corrected": True},
     )
-    assert (await pending(db, cid))["close_no_reply"] == datetime(2026, 12, 17, 14, 0, tzinfo=UTC)
+    assert (await pending(db, cid))["close_no_reply"] == datetime(2026, 12, 21, 14, 0, tzinfo=UTC)
+
+
+async def test_follow_up_before_day_seven_is_refused_with_the_day_it_is_due(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    """Sent Friday afternoon, counted from Monday 30 November: day 7 is Wednesday 9 December.
+    A follow-up logged the same day as the request, or on day 6, is refused."""
+    await new_student(db)
+    cid = await requested(ctx, clock)
+    clock.set(FRIDAY_AFTERNOON)
+    await refused(db, lambda: log_follow_up_sent(ctx, ME, cid), "None of the 7 business days")
+    clock.set(FOLLOW_UP_DAY)
+    with pytest.raises(UserError) as raised:
+        await log_follow_up_sent(ctx, ME, cid, "2026-12-08")
+    assert raised.value.message == (
+        "Only 6 of the 7 business days have passed since your request (sent Friday 27 "
+        "November 2026): the method waits until **Wednesday 9 December 2026** before the one "
+        "short follow-up, and I'll remind you that day. If you really sent it already, log it "
+        "on Wednesday 9 December 2026 or later with `/request followed-up date:2026-12-09`."
+    )
+    assert (await contact_of(db, cid)).followed_up_at is None
+    assert (await log_follow_up_sent(ctx, ME, cid, "2026-12-09")).day == date(2026, 12, 9)
 
 
 async def test_follow_up_needs_a_request_still_waiting(

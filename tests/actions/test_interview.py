@@ -15,8 +15,10 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.actions.interview import log_meeting, meeting_brief, meeting_to_log
 from bot.actions.prepare import add_bank_questions, schedule_meeting
 from bot.clock import ManualClock
+from bot.domain.limits import MAX_OPEN_CONTACTS
 from bot.domain.referrals import Referral
 from bot.errors import UserError
+from bot.storage.contacts import add_contact
 from bot.storage.database import Database
 from bot.storage.students import ensure_student, set_timezone
 
@@ -236,19 +238,6 @@ async def test_logging_a_referred_contact_re_plans_its_referrer(ctx: ActionConte
         ({"takeaways": "t" * 1001}, "takeaways are 1001 characters"),
         ({"takeaways": "ok", "referrals": "r" * 1001}, "referrals are 1001 characters"),
         ({"takeaways": "   "}, "takeaways can't be empty"),
-        (
-            {"takeaways": "ok", "referrals": "\n".join(f"P{n} — Org {n}" for n in range(11))},
-            "the most at once is 10",
-        ),
-        (
-            {"takeaways": "ok", "referrals": "Grace Hopper — Navy\nAlan Turing"},
-            "Line 2 (“Alan Turing”) has no organization",
-        ),
-        ({"takeaways": "ok", "referrals": "n" * 101 + " — Navy"}, "the name is 101 characters"),
-        (
-            {"takeaways": "ok", "referrals": "Grace\x00Hopper — Navy"},
-            "name in referral 1 contains a control character",
-        ),
     ],
 )
 async def test_bad_logs_are_refused_and_change_nothing(
@@ -268,6 +257,87 @@ async def test_bad_logs_are_refused_and_change_nothing(
         )
     assert needle in refused.value.message
     assert await snapshot(db) == before
+
+
+async def test_bad_referral_lines_are_skipped_and_the_rest_is_logged(
+    ctx: ActionContext, db: Database
+):
+    """Regression: one referral line without an organization threw the whole form away."""
+    await set_zone(ctx, ALICE, "America/New_York")
+    contact_id = await new_contact(ctx, ALICE)
+    typed = (
+        "Grace Hopper — Navy\nAlan Turing\n"
+        + "n" * 101
+        + " — Navy\nGrace\x00Hopper — Navy\n— Acme\n"
+        + "\n".join(f"P{n} — Org {n}" for n in range(10))
+    )
+    result = await log_meeting(
+        ctx, ALICE, contact_id, notes="Long chat.", takeaways="Learn SQL.", referrals=typed
+    )
+    assert [r.person for r in result.referrals] == ["Grace Hopper", *(f"P{n}" for n in range(9))]
+    assert [(s.line, s.reason, s.person, s.organization) for s in result.skipped] == [
+        (
+            "Alan Turing",
+            "it has no organization (write “Name — Organization”)",
+            "Alan Turing",
+            None,
+        ),
+        (
+            "n" * 101 + " — Navy",
+            "the name is 101 characters long; the most is 100",
+            "n" * 101,
+            None,
+        ),
+        (
+            "Grace\x00Hopper — Navy",
+            "The name contains a control character (U+0000) that can't be shown. Please type "
+            "it again without it",
+            None,
+            None,
+        ),
+        ("— Acme", "it has no name before the organization", None, None),
+        ("P9 — Org 9", "one meeting adds at most 10 referrals", "P9", "Org 9"),
+    ]
+    assert await rows(
+        db, "SELECT notes, takeaways FROM interview_notes WHERE contact_id = ?", (contact_id,)
+    ) == [("Long chat.", "Learn SQL.")]
+    assert await rows(db, "SELECT stage FROM contacts WHERE id = ?", (contact_id,)) == [("met",)]
+    assert len(await rows(db, "SELECT id FROM contacts WHERE referred_by = ?", (contact_id,))) == 10
+
+
+async def test_referrals_past_the_open_contacts_limit_are_skipped_not_the_meeting(
+    ctx: ActionContext, db: Database
+):
+    """At the open-contacts limit the meeting and notes are logged; the referrals there is no
+    room for are skipped, each saying why."""
+    await set_zone(ctx, ALICE, "America/New_York")
+    contact_id = await new_contact(ctx, ALICE)
+    async with db.transaction() as tx:  # MAX_OPEN_CONTACTS - 1 open: room for one more
+        for n in range(MAX_OPEN_CONTACTS - 2):
+            await add_contact(
+                tx,
+                guild_id=ALICE.guild_id,
+                user_id=ALICE.user_id,
+                person=f"Person {n}",
+                organization="Acme",
+                role=None,
+                connection=None,
+                now=NOW,
+            )
+    result = await log_meeting(
+        ctx, ALICE, contact_id, notes="", takeaways="ok", referrals="A — B\nC — D\nE — F"
+    )
+    assert [r.person for r in result.referrals] == ["A"]
+    assert [(s.person, s.organization) for s in result.skipped] == [("C", "D"), ("E", "F")]
+    assert result.skipped[0].reason == (
+        f"you have {MAX_OPEN_CONTACTS - 1} open contacts, the most one student can keep open "
+        f"here ({MAX_OPEN_CONTACTS}); close the "
+        "ones you are done with (`/followup close`) first"
+    )
+    assert await rows(db, "SELECT stage FROM contacts WHERE id = ?", (contact_id,)) == [("met",)]
+    assert await rows(
+        db, "SELECT takeaways FROM interview_notes WHERE contact_id = ?", (contact_id,)
+    ) == [("ok",)]
 
 
 async def test_logging_twice_later_stages_and_others_contacts_are_refused(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.drafts import DraftKind, meeting_day_for
 from bot.domain.thank_you import copyable_block, first_takeaway, meeting_day_phrase
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -59,6 +60,25 @@ NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)  # Thursday 13:00 in Berlin
 )
 def test_meeting_day_phrase(when, zone, expected):
     assert meeting_day_phrase(when, zone, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (None, "recently"),
+        (NOW + timedelta(hours=1), "recently"),
+        (NOW - timedelta(hours=2), "on 10 December"),  # today, but read weeks later
+        (datetime(2026, 12, 9, 22, 59, tzinfo=UTC), "on 9 December"),
+        (datetime(2025, 12, 20, 12, 0, tzinfo=UTC), "on 20 December 2025"),
+    ],
+)
+@pytest.mark.parametrize("kind", [DraftKind.REPORT_BACK, DraftKind.KEEP_IN_TOUCH])
+def test_later_drafts_name_the_meeting_date(when, expected, kind):
+    assert meeting_day_for(kind, when, BERLIN, NOW) == expected
+
+
+def test_the_thank_you_still_says_today():
+    assert meeting_day_for(DraftKind.THANK_YOU, NOW - timedelta(hours=2), BERLIN, NOW) == "today"
 
 
 def test_copyable_block_fits_its_limit_and_cannot_be_closed_early():

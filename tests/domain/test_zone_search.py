@@ -58,6 +58,25 @@ def test_abbreviations_offer_the_common_meaning_first(index: ZoneIndex) -> None:
         assert index.search(typed, MAX_CHOICES)[0].label.startswith(f"{typed} → "), typed
 
 
+def test_a_short_abbreviation_never_matches_inside_a_name(index: ZoneIndex) -> None:
+    """Regression: "EST" offered Tampines Estate, Santo Domingo Este and Rufisque est."""
+    est = index.search("EST", MAX_CHOICES)
+    assert est[0].label.startswith("EST → ")
+    for match in est[1:]:
+        place = match.label.split(",")[0].split(" → ")[0].lower()
+        assert place.startswith("est"), match.label
+    labels = " ".join(m.label for m in est)
+    for inside in ("Tampines Estate", "Santo Domingo Este", "Rufisque est", "del Este"):
+        assert inside not in labels
+
+
+def test_a_short_query_matches_a_whole_word_but_not_inside_one(index: ZoneIndex) -> None:
+    assert "America/New_York" in [m.zone for m in index.search("york", MAX_CHOICES)]
+    assert all("Estate" not in m.label for m in index.search("esta", MAX_CHOICES))
+    # five letters and more: any word may start with it again
+    assert any("Tampines Estate" in m.label for m in index.search("estat", MAX_CHOICES))
+
+
 def test_cities_and_zone_names(index: ZoneIndex) -> None:
     assert index.resolve("Lagos") is not None
     assert index.search("Lagos", 1)[0].label == "Lagos, Nigeria → Africa/Lagos"

@@ -65,7 +65,7 @@ async def test_each_draft_after_a_meeting_with_a_referral(world: World, harness:
     thanks = await draft(world, sam, "thank_you", dana)
     (embed,) = thanks.embeds
     assert embed["title"] == "Thank-you draft"
-    assert embed["description"].startswith("```\nSubject: Thank you, Dana Whitfield\n")
+    assert embed["description"].startswith("```\nSubject: Thank you for your time\n")
     assert (
         "[in your own words: Take the free SQL for healthcare data course she"
         in embed["description"]
@@ -107,7 +107,7 @@ async def test_each_draft_after_a_meeting_with_a_referral(world: World, harness:
     assert kinds(harness, priya)[-1] == "draft_shown"
 
     report = await draft(world, sam, "report_back", dana)
-    assert "When we spoke today, you suggested [in your own words:" in report.text()
+    assert "When we spoke on 10 December, you suggested [in your own words:" in report.text()
     assert "`/followup reported-back`" in report.content
     touch = await draft(world, sam, "keep_in_touch", dana)
     assert "I hope all is well at Contoso." in touch.text()

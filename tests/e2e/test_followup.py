@@ -126,12 +126,13 @@ async def test_thank_you_outline_uses_the_takeaway_and_the_24_hour_deadline(
         )
     message = await run(world, alice, "followup thank-you", contact=str(cid))
     text = message.text()
-    assert "Dear Grace Hopper," in text
+    assert "Dear [Ms./Mr./Dr. Hopper or Grace]," in text
     assert "your advice on [in your own words: Small teams ship faster than big ones]." in text
     assert "Second" in message.embeds[0]["fields"][0]["value"]  # the notes beside the draft
     assert "Navy Labs" in text
     assert "yesterday" in text  # met Wednesday, today is Thursday in New York
-    assert alice.name in text
+    assert alice.name not in text  # signed "[Your full name]", never the Discord handle
+    assert "Best regards,\n[Your full name]" in text
     assert "never email" in text
     deadline = int((MET + timedelta(hours=24)).timestamp())
     assert f"<t:{deadline}:R>" in text
@@ -149,7 +150,7 @@ async def test_thank_you_without_a_takeaway_leaves_a_clear_blank(world: World, h
     text = message.text()
     assert "[one specific thing you learned, in your own words]" in text
     assert "No takeaway notes recorded" in text
-    assert "Dear Linus," in text
+    assert "Dear [Ms./Mr./Dr. Linus or first name]," in text
     assert "speaking with me recently" in text  # no time zone: the day is not named
 
 

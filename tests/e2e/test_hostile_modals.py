@@ -156,18 +156,28 @@ BLANK_REFERRAL = {"person": "has no name", "organization": "has no organization"
 
 @pytest.mark.parametrize("part", ["person", "organization"])
 @pytest.mark.parametrize("hostile", HOSTILE, ids=ids(HOSTILE))
-async def test_referral_names_are_stored_verbatim_or_refused(
+async def test_referral_names_are_stored_verbatim_or_skipped(
     world: World, harness: BotHarness, hostile: Hostile, part: str
 ):
+    """A referral line that can't be used is skipped with why (the meeting is logged anyway),
+    except a text past the box's 1,000 characters, which only a modified client can send."""
     text = hostile(NAME)
     line = f"{text} — Initech" if part == "person" else f"Grace Hopper — {text}"
     student, contact, reply, watch, before = await log_meeting(
         world, harness, hostile, {**FORM, "referrals": line}
     )
     refusal = BLANK_REFERRAL[part] if hostile.blank else hostile.refused
-    if refusal is not None:
-        assert_refused(reply, refusal)
+    if len(line) > 1000:
+        assert_refused(reply, "referrals are")
         assert database_snapshot(harness.db_path) == before
+    elif refusal is not None:
+        shown = assert_ok(reply).text()
+        assert "Logged: you met" in shown
+        assert "This referral was not added" in shown
+        assert refusal in shown
+        assert not query(
+            harness.db_path, "SELECT id FROM contacts WHERE referred_by = ?", (contact,)
+        )
     else:
         assert "Added 1 new contact" in assert_ok(reply).text()
         (row,) = query(

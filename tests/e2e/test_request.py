@@ -454,6 +454,9 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     assert "7 of 7 rules pass" in verdict.text()
     assert "Interest stated broadly" in verdict.text()
     assert "You keep control of the follow-up" in verdict.text()
+    footer = verdict.embeds[0]["footer"]["text"]
+    assert footer.endswith("All rules pass: send it yourself, then log it with /request sent.")
+    assert "Fix what failed" not in footer
 
     bad = (
         "Hello, I am looking for a job or an internship at your company. I have attached my "
@@ -464,6 +467,7 @@ async def test_check_email_gives_a_verdict_per_rule(world: World, harness: BotHa
     verdict = await (await world.emulator.submit_modal(alice, ix, {"draft": bad})).message()
     text = verdict.text()
     assert "1 of 7 rules pass" in text
+    assert verdict.embeds[0]["footer"]["text"].endswith("Fix what failed and check again.")
     assert "the limit is 100" in text
     assert "internship" in text
     assert "Narrow ask: “an internship at”" in text

@@ -46,15 +46,15 @@ async def test_start_shows_the_method_the_reminders_privacy_and_three_first_step
     text = message.text()
     assert "Welcome to InfoCoach" in text
     for step in (
-        # the first mention of each glossary term points to its /help topic
-        "**informational interviews** (`/help topic:informational-interview`): short",
+        # the method's words in the five steps point to their /help topic, nothing else
+        "**informational interviews**: short",
         "**1. Make your LAMP list** (`/help topic:lamp`) of about 40 employers",
-        "your top five (`/help topic:top-five`).",
+        "your top five. → `/employers`",
         "**2. Send a short 5-Point Email** (`/help topic:five-point-email`; under 100 words, "
         "no job talk, your connection first)",
         "**3. Follow the 3B7 routine** (`/help topic:3b7`): no reply after 3 business days "
-        "(`/help topic:business-days`) → write to a second person at the same employer; "
-        "after 7 → one short follow-up to the first.",
+        "→ write to a second person at the same employer; after 7 → one short follow-up to "
+        "the first.",
         "**4. Have a 15–30 minute conversation** with TIARA questions (`/help topic:tiara`; "
         "Trends, Insights, Advice, Resources, Assignments).",
         "**5. Send a thank-you within 24 hours**",
@@ -63,7 +63,8 @@ async def test_start_shows_the_method_the_reminders_privacy_and_three_first_step
     assert "• **3 and 7 business days** after a request with no reply" in text
     assert "the thank-you (24 hours)" in text
     assert "every **Monday** (`/settings digest`)" in text
-    assert "21:00–08:00 once your time zone (`/help topic:time-zone`) is set" in text
+    assert "21:00–08:00 once your time zone is set" in text
+    assert text.count("`/help topic:") == 4  # LAMP, 5-Point Email, 3B7, TIARA
     assert (
         "Only you see my replies. Staff see only anonymous totals unless you opt in with "
         "`/privacy share`. `/privacy export` downloads your data; `/privacy delete` erases it."
@@ -103,9 +104,9 @@ async def test_start_shows_the_servers_word_limit_and_the_students_own_settings(
             await update_server_settings(tx, world.guild.id, harness.clock.now(), word_limit=100)
     text = message.text()
     assert "; under 75 words," in text
-    assert "1. Your time zone (`/help topic:time-zone`) is **America/New_York**" in text
-    assert "**Weekly digest** (`/help topic:digest`) of what is due: off for you" in text
-    assert "quiet hours (`/help topic:quiet-hours`; 22:30–07:00 your time;" in text
+    assert "1. Your time zone is **America/New_York**" in text
+    assert "**Weekly digest** of what is due: off for you" in text
+    assert "quiet hours (22:30–07:00 your time;" in text
     (select,) = message.selects()
     assert select["placeholder"] == "Change your time zone (now America/New_York)"
 
@@ -193,6 +194,16 @@ async def test_help_lists_the_topics_and_the_main_commands_by_phase(
     named = commands_named(text) | commands_named(welcome.text())
     assert len(named) > 20
     assert named - registered_commands(world) == set()
+    # Regression: these student commands were missing from the list.
+    for missing in (
+        "followup draft",
+        "prepare star",
+        "prepare unstar",
+        "request followed-up",
+        "privacy share",
+        "followup close",
+    ):
+        assert f"`/{missing}`" in text, missing
     assert ix.followups == []
     assert set(before) == set(database_snapshot(harness.db_path))
 
@@ -236,8 +247,22 @@ async def test_help_topics_explain_the_method_and_autocomplete(world: World, har
 
     refused = (await run(world, reader, "help", topic="**xyz**"))[1].text()
     assert "I have no help topic called “\\*\\*xyz\\*\\*”." in refused
-    assert "Topics: Informational interview, LAMP list," in refused
+    assert "Topics: Informational interview · LAMP list · " in refused
     assert "`/help topic:TIARA`" in refused
+
+    # a typo, hyphens or spaces: the topic itself, or the one it is closest to
+    for typed in ("3-b-7", "5 point email", "TIARA Questions"):
+        found = (await run(world, reader, "help", topic=typed))[1].text()
+        assert not found.startswith("⚠️"), (typed, found)
+    assert (await run(world, reader, "help", topic="3-b-7"))[1].text().startswith("3B7 routine")
+    assert (
+        (await run(world, reader, "help", topic="5 point email"))[1]
+        .text()
+        .startswith("5-Point Email")
+    )
+    typo = (await run(world, reader, "help", topic="tiarra"))[1].text()
+    assert "I have no help topic called “tiarra”. Did you mean **TIARA questions**? " in typo
+    assert "`/help topic:tiara`" in typo
 
 
 async def test_the_first_command_shows_one_pointer_to_start(world: World, harness: BotHarness):

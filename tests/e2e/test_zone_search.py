@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, database_snapshot, query
 
@@ -36,11 +38,15 @@ async def test_cities_and_abbreviations_are_offered(world: World, harness: BotHa
 async def test_picking_a_choice_stores_the_zone(world: World, harness: BotHarness):
     alice = world.student("alice")
     (choice,) = await autocomplete(world, alice, "boston")
+    harness.clock.set(datetime(2027, 4, 5, 14, 0, tzinfo=UTC))  # 10:00 Monday in New York
     ix = await world.emulator.slash(
         alice, world.guild, "settings timezone", options={"name": choice["value"]}
     )
     message = await ix.message()
-    assert message.text().startswith("Your time zone is now **America/New_York**")
+    # Regression: it said "Monday 05 April" (a zero-padded day).
+    assert message.text().startswith(
+        "Your time zone is now **America/New_York** (it's 10:00 on Monday 5 April 2027 there)."
+    )
     assert zone_of(harness, alice) == "America/New_York"
 
 

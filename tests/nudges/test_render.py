@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -219,13 +220,73 @@ def test_the_last_call_says_today():
     )
 
 
-@pytest.mark.parametrize("kind", [NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN])
-def test_a_thank_you_reminder_delivered_after_the_window_says_so(kind: NudgeKind):
-    text = contact_nudge_text(kind, MET_DANA, now=DEADLINE, zone=NY)
-    assert text.startswith(
+def test_a_thank_you_reminder_delivered_after_the_window_says_so():
+    text = contact_nudge_text(NudgeKind.THANK_YOU, MET_DANA, now=DEADLINE, zone=NY)
+    assert text == (
         "🙏 Your thank-you to **Dana** (Contoso) isn't logged yet, and the 24 hours since your "
-        "meeting have passed. A late thank-you is still far better than none"
+        "meeting have passed. A late thank-you is still far better than none: send it today, "
+        "naming one specific takeaway (`/followup thank-you` drafts it), then press "
+        "**I sent the thank-you**."
     )
+
+
+def test_the_late_second_thank_you_reminder_differs_from_the_first():
+    """Regression: both late reminders said the same words and named a "Done" button the
+    message does not have."""
+    two_days = END + timedelta(days=2, hours=1)
+    first = contact_nudge_text(NudgeKind.THANK_YOU, MET_DANA, now=two_days, zone=NY)
+    second = contact_nudge_text(NudgeKind.THANK_YOU_AGAIN, MET_DANA, now=two_days, zone=NY)
+    assert second != first
+    assert second == (
+        "🙏 It's been 2 days since you met **Dana** (Contoso), and your thank-you isn't logged "
+        "yet. A late thank-you is still much better than none: three or four sentences naming "
+        "one thing you have done or will do with their advice (`/followup thank-you` drafts "
+        "it). Send it today, then press **I sent the thank-you**."
+    )
+    just_late = contact_nudge_text(NudgeKind.THANK_YOU_AGAIN, MET_DANA, now=DEADLINE, zone=NY)
+    assert just_late.startswith("🙏 It's been more than a day since you met **Dana**")
+
+
+def _button_labels(kind: NudgeKind) -> set[str]:
+    from bot.nudges.buttons import _FIXED, LAYOUTS, _label
+    from bot.nudges.render import ADD_ANOTHER
+
+    labels = {_label(kind, action) or _FIXED[action][1] for action in LAYOUTS[kind]}
+    if "add" in LAYOUTS[kind]:
+        labels.add(ADD_ANOTHER)  # a later person's 3B reminder names its button so
+    return labels
+
+
+def _every_reminder_text(kind: NudgeKind) -> list[str]:
+    """The kind's texts in each state the renderer distinguishes."""
+    if kind is NudgeKind.DIGEST:
+        return []
+    asked = {NudgeKind.SECOND_CONTACT, NudgeKind.FOLLOW_UP, NudgeKind.CLOSE_NO_REPLY}
+    base = REQ_DANA if kind in asked else MET_DANA
+    texts = []
+    for now in (None, END + timedelta(hours=3), END + timedelta(hours=20), END + timedelta(days=2)):
+        texts.append(contact_nudge_text(kind, base, now=now, zone=NY))
+    later = dataclasses.replace(REQ_DANA, id=8, person="Ben", asked_before="Dana")
+    ben = _colleague(6, "Ben", Stage.PLANNED)
+    texts += [
+        contact_nudge_text(kind, base, outlook=_outlook(ben)),
+        contact_nudge_text(kind, later, outlook=_outlook(next_employer=None)),
+        contact_nudge_text(
+            kind,
+            base,
+            referrer=Person("Eve", "Acme", Stage.THANKED),
+            referrals=[Person("Priya Shah", "Fabrikam")],
+        ),
+    ]
+    return texts
+
+
+@pytest.mark.parametrize("kind", list(NudgeKind))
+def test_every_button_a_reminder_names_is_on_that_reminder(kind: NudgeKind):
+    labels = _button_labels(kind)
+    for text in _every_reminder_text(kind):
+        for named in re.findall(r"press \*\*(.+?)\*\*", text):
+            assert named in labels, (kind, named, labels, text)
 
 
 # --- the digest ---------------------------------------------------------------------------
@@ -334,6 +395,15 @@ def test_the_first_persons_3b_reminder_names_the_employer_and_who_is_there():
         "someone in a similar role, press **Add the second person** to add them, then send "
         "them your short email. If Dana still hasn't replied by Wednesday 9 December 2026, "
         "I'll remind you to send one short follow-up."
+    )
+
+
+def test_the_3b_reminder_promises_no_follow_up_reminder_once_one_is_logged():
+    followed = dataclasses.replace(REQ_DANA, followed_up_at=NOW)
+    text = contact_nudge_text(NudgeKind.SECOND_CONTACT, followed, outlook=_outlook())
+    assert "I'll remind you to send one short follow-up" not in text
+    assert text.endswith(
+        "You already logged your one follow-up to Dana: the method sends no other."
     )
 
 
