@@ -63,7 +63,9 @@ from bot.ui.staff_settings import (
     saved_text,
     settings_embed,
     staff_role,
+    staff_zone,
     zone_choices,
+    zone_label_line,
 )
 from bot.ui.staff_student import not_shared_text, student_embed
 
@@ -126,7 +128,7 @@ class StaffCog(
         holidays="Public holidays to skip in business days: a country code (US, GB…) or none",
         digest_channel="Where the weekly staff summary goes",
         grace_days="Days to keep a departed student's data before deleting it, 1–365 (default 30)",
-        timezone="The server's time zone for staff views and the weekly summary (default UTC)",
+        timezone="The server's time zone for staff views (default UTC): type a city, e.g. Boston",
         unset="Clear the staff role, the digest channel or the time zone",
     )
     @app_commands.rename(
@@ -151,6 +153,7 @@ class StaffCog(
         unset: app_commands.Choice[str] | None = None,
     ) -> None:
         staff = staff_of(interaction)
+        zone = staff_zone(timezone) if timezone is not None else None
         change = SettingsInput(
             role=staff_role(role) if role else None,
             word_limit=word_limit,
@@ -159,7 +162,7 @@ class StaffCog(
             holidays=holidays,
             digest_channel_id=digest_channel.id if digest_channel else None,
             grace_days=grace_days,
-            zone=timezone,
+            zone=zone.zone if zone else None,
             unset=unset.value if unset else None,
         )
         if change.empty:
@@ -176,7 +179,11 @@ class StaffCog(
                 interaction, "Those are already the settings; nothing changed.", embed=embed
             )
             return
-        await reply_private(interaction, saved_text(saved), embed=embed)
+        text = saved_text(saved)
+        understood = zone_label_line(zone, timezone) if zone and timezone else None
+        if understood and "zone" in saved.changes:
+            text = f"{understood}\n{text}"  # our own table: no markup in it
+        await reply_private(interaction, text, embed=embed)
 
     @settings.autocomplete("holidays")
     async def holidays_autocomplete(

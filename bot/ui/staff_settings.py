@@ -11,9 +11,11 @@ from discord import app_commands
 from bot.actions.staff import UNSETTABLE, ServerSettingsView, StaffRole
 from bot.discord_limits import MAX_CHOICES
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
+from bot.domain.zone_search import ZoneMatch
+from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
 from bot.storage.guild_settings import ServerSettings
-from bot.validation import all_timezones
+from bot.ui import timezone_picker
 
 UNSET_CHOICES = [
     app_commands.Choice(name=name, value=column) for column, name in UNSETTABLE.items()
@@ -51,10 +53,29 @@ def staff_role(role: discord.Role) -> StaffRole:
 
 
 def zone_choices(current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete of ``timezone``: IANA names containing what was typed."""
-    needle = current.strip().lower().replace(" ", "_")
-    zones = [zone for zone in all_timezones() if needle in zone.lower()] if needle else ["UTC"]
-    return [app_commands.Choice(name=zone, value=zone) for zone in zones[:MAX_CHOICES]]
+    """Autocomplete of ``timezone``: the students' city search (cities, abbreviations and zone
+    names; the popular zones before anything is typed)."""
+    return [
+        app_commands.Choice(name=label, value=zone)
+        for label, zone in timezone_picker.zone_choices(current)
+    ]
+
+
+def staff_zone(typed: str) -> ZoneMatch:
+    """The zone staff typed or picked: a zone's name, or a city or abbreviation the students'
+    search knows (its most common meaning)."""
+    try:
+        return timezone_picker.resolve_zone(typed)
+    except UserError as error:
+        raise UserError(f"{error.message} Nothing was changed.") from None
+
+
+def zone_label_line(match: ZoneMatch, typed: str) -> str | None:
+    """ "Boston, United States → America/New_York (US Eastern)" when staff typed a city or an
+    abbreviation rather than the zone's name, so they see what was understood."""
+    if match.label != match.zone and match.zone.casefold() != typed.strip().casefold():
+        return match.label
+    return None
 
 
 def saved_text(saved: ServerSettingsView) -> str:

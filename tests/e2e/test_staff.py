@@ -234,6 +234,36 @@ async def test_holidays_autocomplete_offers_country_codes(server: Server, harnes
     assert len(choices) == 25
 
 
+async def test_timezone_setting_finds_cities_like_the_students_search(server: Server, harness):
+    async def offered(typed: str) -> list[dict]:
+        return await server.emu.autocomplete(
+            server.admin,
+            server.guild,
+            "staff settings",
+            options={"timezone": typed},
+            focused="timezone",
+        )
+
+    assert {
+        "name": "Boston, United States → America/New_York (US Eastern)",
+        "value": "America/New_York",
+    } in await offered("bost")
+    empty = await offered("")
+    assert len(empty) > 1
+    assert "America/New_York" in [c["value"] for c in empty]
+
+    message = await server.staff("settings", timezone="boston")
+    text = message.text()
+    assert text.startswith("Boston, United States → America/New_York (US Eastern)\n"), text
+    assert "`timezone`: UTC → America/New_York" in text
+    assert settings_row(harness, server)["zone"] == "America/New_York"
+
+    before = database_snapshot(harness.db_path)
+    refused = await server.run(server.admin, "staff settings", strict=False, timezone="qwxzzy")
+    await assert_private_error(refused, "isn't a time zone or city I know", "Nothing was changed")
+    assert database_snapshot(harness.db_path) == before
+
+
 # --- settings applied ---------------------------------------------------------------------------
 
 
