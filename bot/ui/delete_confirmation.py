@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot.actions.context import StudentKey
-from bot.actions.privacy import delete_data
+from bot.actions.privacy import delete_data, left_server_name
 from bot.errors import UserError
 from bot.storage.backup import backups_expire_by
 from bot.text import escape_markdown, long_date
@@ -40,12 +40,23 @@ _LABELS: dict[str, tuple[str, str]] = {
 _ORDER = tuple(_LABELS)
 
 
-def server_label(interaction: discord.Interaction, guild_id: int) -> str:
-    """``**Career Club**``, or for a server the bot no longer sees, its id."""
+async def server_name(interaction: discord.Interaction, guild_id: int) -> str | None:
+    """The server's name: as the bot sees it, or for a server it has left, as it was then
+    (None: never seen)."""
     guild = interaction.client.get_guild(guild_id)
     if guild is not None:
-        return f"**{escape_markdown(guild.name)}**"
-    return f"the server with id {guild_id} (InfoCoach is no longer in it)"
+        return guild.name
+    return await left_server_name(context_of(interaction), guild_id)
+
+
+async def server_label(interaction: discord.Interaction, guild_id: int) -> str:
+    """``**Career Club**``; for a server the bot has left, ``**Career Club** (InfoCoach is no
+    longer in it)``, or its id when its name was never seen."""
+    name = await server_name(interaction, guild_id)
+    server = f"**{escape_markdown(name)}**" if name else f"the server with id {guild_id}"
+    if interaction.client.get_guild(guild_id) is not None:
+        return server
+    return f"{server} (InfoCoach is no longer in it)"
 
 
 def describe_counts(counts: dict[str, int]) -> str:
@@ -133,7 +144,7 @@ class DeleteDataConfirm(
         ensure_owner(interaction, self.owner_id)
         who = _target(interaction, self.guild_id)
         here = interaction.guild_id == who.guild_id
-        where = "in this server" if here else f"in {server_label(interaction, who.guild_id)}"
+        where = "in this server" if here else f"in {await server_label(interaction, who.guild_id)}"
         counts = await delete_data(context_of(interaction), who)
         if counts:
             content = (
