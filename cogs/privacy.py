@@ -16,6 +16,7 @@ from bot.errors import EmptyState, UserError
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
+    backups_note,
     confirmation_view,
     deletion_warning,
     describe_counts,
@@ -145,7 +146,7 @@ class PrivacyCog(
             )
             return
         await interaction.response.send_message(
-            deletion_warning(counts, where),
+            deletion_warning(counts, where, backups_note(interaction)),
             view=confirmation_view(interaction.user.id, who.guild_id),
             ephemeral=True,
         )

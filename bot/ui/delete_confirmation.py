@@ -74,12 +74,16 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(parts) if parts else "nothing"
 
 
-def deletion_warning(counts: dict[str, int], where: str = "in this server") -> str:
+def deletion_warning(
+    counts: dict[str, int], where: str = "in this server", backups: str = ""
+) -> str:
+    """The question before a delete; ``backups`` (:func:`backups_note`) says how long nightly
+    backups keep copies, so the student decides knowing it."""
     return (
         f"⚠️ **Delete everything InfoCoach stores about you {where}?**\n"
         f"That is: {describe_counts(counts)}.\n"
         "This can't be undone. If you want a copy, run `/privacy export` first. "
-        "Your data in other servers is not affected."
+        "Your data in other servers is not affected." + backups
     )
 
 
@@ -93,7 +97,8 @@ def confirmation_view(owner_id: int, guild_id: int) -> discord.ui.View:
 
 
 def backups_note(interaction: discord.Interaction) -> str:
-    """What the student should know about copies: nightly backups keep it until replaced."""
+    """What the student should know about copies, before they confirm and after: nightly
+    backups keep it until replaced (empty when this installation makes no backups)."""
     settings = bot_of(interaction).settings
     if settings.backup_dir is None:
         return ""
