@@ -10,13 +10,14 @@ Looks at students' data write an audit entry too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from bot.actions.context import ActionContext
 from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, normalize_country
+from bot.storage.checklist_items import server_checklist
 from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import (
@@ -329,6 +330,29 @@ class AuditPage:
     page: int  # from 0
     pages: int
     total: int
+    item_texts: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(phase, item id) → the item's text now, for checklist entries that did not record it
+    (older ones), so the log never shows an internal item id."""
+
+
+async def _item_texts(
+    ctx: ActionContext, guild_id: int, entries: list[AuditEntry]
+) -> dict[tuple[str, str], str]:
+    wanted = {
+        (str(entry.detail["phase"]), str(entry.detail["item"]))
+        for entry in entries
+        if entry.action.startswith("checklist_item_")
+        and "text" not in entry.detail
+        and entry.detail.get("phase") in ctx.content.checklists
+        and "item" in entry.detail
+    }
+    texts: dict[tuple[str, str], str] = {}
+    for phase in sorted({phase for phase, _ in wanted}):
+        checklist = await server_checklist(ctx.db, ctx.content, guild_id, phase)
+        for entry in checklist.items:
+            if (phase, entry.item.id) in wanted:
+                texts[(phase, entry.item.id)] = entry.item.text
+    return texts
 
 
 async def audit_log(ctx: ActionContext, staff: StaffKey, page: int) -> AuditPage:
@@ -340,4 +364,5 @@ async def audit_log(ctx: ActionContext, staff: StaffKey, page: int) -> AuditPage
     entries = await recent_staff_actions(
         ctx.db, staff.guild_id, limit=AUDIT_PAGE_SIZE, offset=page * AUDIT_PAGE_SIZE
     )
-    return AuditPage(tuple(entries), page, pages, total)
+    texts = await _item_texts(ctx, staff.guild_id, entries)
+    return AuditPage(tuple(entries), page, pages, total, texts)

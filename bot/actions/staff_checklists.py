@@ -232,7 +232,7 @@ async def reword_item(
         staff,
         phase,
         "checklist_item_reworded",
-        {"item": entry.item.id, "text": item_text},
+        {"item": entry.item.id, "old_text": entry.item.text, "text": item_text},
         [(entry.item.id, fields)],
     )
     label = item_label(server, entry)
@@ -250,7 +250,7 @@ async def hide_item(ctx: ActionContext, staff: StaffKey, phase: str, item: str) 
         staff,
         phase,
         "checklist_item_hidden",
-        {"item": entry.item.id},
+        {"item": entry.item.id, "text": entry.item.text},
         [(entry.item.id, {"hidden": True})],
         replan=True,
     )
@@ -274,7 +274,7 @@ async def restore_item(
         staff,
         phase,
         "checklist_item_restored",
-        {"item": entry.item.id},
+        {"item": entry.item.id, "text": entry.item.text},
         [(entry.item.id, {"hidden": False})],
         replan=True,
     )
@@ -301,7 +301,7 @@ async def move_item(
         staff,
         phase,
         "checklist_item_moved",
-        {"item": entry.item.id, "from": old, "to": position},
+        {"item": entry.item.id, "text": entry.item.text, "from": old, "to": position},
         [],
         order=moved(server, entry.item.id, position),
     )
