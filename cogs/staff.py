@@ -36,6 +36,7 @@ from bot.actions.staff_checklists import (
     move_item,
     restore_item,
     reword_item,
+    show_checklist,
     staff_checklist,
 )
 from bot.actions.staff_figures import export_stats, view_stats
@@ -89,7 +90,8 @@ def staff_of(interaction: discord.Interaction) -> StaffKey:
 
 
 async def show_edit(interaction: discord.Interaction, edit: ChecklistEdited, note: str) -> None:
-    await reply_private(interaction, embed=staff_checklist_embed(edit.checklist, note))
+    embed = staff_checklist_embed(edit.checklist, note, edit.values)
+    await reply_private(interaction, embed=embed)
 
 
 @app_commands.guild_only()
@@ -300,8 +302,9 @@ class StaffCog(
     async def checklist_show(
         self, interaction: discord.Interaction, phase: app_commands.Choice[str]
     ) -> None:
-        server = await staff_checklist(self.ctx, staff_of(interaction), phase.value)
-        await interaction.response.send_message(embed=staff_checklist_embed(server), ephemeral=True)
+        shown = await show_checklist(self.ctx, staff_of(interaction), phase.value)
+        embed = staff_checklist_embed(shown.checklist, values=shown.values)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @checklist.command(name="add", description="Add an item at the end of a phase's checklist")
     @app_commands.describe(
