@@ -100,13 +100,13 @@ RESCHEDULING = frozenset({"report_back_days", "holiday_country"})
 
 @dataclass(frozen=True, slots=True)
 class StaffRole:
-    """A role offered as the staff role, with what decides whether it may be."""
+    """A role offered as the staff role, with what decides whether it may be. How many members
+    hold it is not known: the bot asks for neither the members intent nor Manage Roles (which
+    Discord's role member counts need), so whoever has Manage Server decides that."""
 
     id: int
     everyone: bool  # the server's @everyone role
-    managed: bool  # managed by an integration (a bot or a subscription)
-    holders: int | None = None  # members with it, when the member list is known
-    members: int | None = None  # members of the server, when the member list is known
+    managed: bool  # managed by an integration (a bot, a subscription, server boosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,17 +196,14 @@ def check_role(role: StaffRole | None) -> None:
     if role.everyone:
         raise UserError(
             "@everyone can't be the staff role: every member would be staff. Pick a role only "
-            "staff have. Nothing was changed."
+            "staff have (InfoCoach can't see who holds a role, so that is up to you). Nothing "
+            "was changed."
         )
     if role.managed:
         raise UserError(
-            f"<@&{role.id}> is managed by an integration (a bot or a subscription), so it "
-            "can't be the staff role. Nothing was changed."
-        )
-    if role.holders is not None and role.members and role.holders * 2 > role.members:
-        raise UserError(
-            f"<@&{role.id}> is held by {role.holders} of the server's {role.members} members: "
-            "most of them would be staff. Pick a role only staff have. Nothing was changed."
+            f"<@&{role.id}> is managed by an integration (a bot, a subscription or server "
+            "boosts): anyone could get it that way, so it can't be the staff role. Pick a role "
+            "only staff have. Nothing was changed."
         )
 
 

@@ -42,14 +42,16 @@ OPTION_NAMES = {
 
 
 def staff_role(role: discord.Role) -> StaffRole:
-    """The role as the settings action checks it. How many members hold it is known only when
-    the member list is cached in full (it is not without the privileged members intent, which
-    the bot does not ask for): then a role most members hold is refused too."""
-    guild = role.guild
-    holders = members = None
-    if guild.chunked and guild.member_count:
-        holders, members = len(role.members), guild.member_count
-    return StaffRole(role.id, role.is_default(), role.managed, holders, members)
+    """The role as the settings action checks it: @everyone and integration-managed roles are
+    refused. Who holds it can't be checked (see :class:`StaffRole`)."""
+    return StaffRole(role.id, role.is_default(), role.managed)
+
+
+ROLE_SET_NOTE = (
+    "-# Everyone with {role} can now use the staff tools: the server figures, the progress of "
+    "students who share it, the checklists and the settings (all but the staff role). "
+    "InfoCoach can't see who holds a role, so make sure only staff have it."
+)
 
 
 def zone_choices(current: str) -> list[app_commands.Choice[str]]:
@@ -85,6 +87,9 @@ def saved_text(saved: ServerSettingsView) -> str:
         f"Saved. {count} setting{'s' if count != 1 else ''} changed:",
         *(change_line(column, old, new) for column, (old, new) in saved.changes.items()),
     ]
+    role = saved.changes.get("staff_role_id")
+    if role is not None and role[1]:
+        lines.append(ROLE_SET_NOTE.format(role=f"<@&{role[1]}>"))
     if saved.replanned is not None:
         lines.append(
             f"-# Reminders re-planned for {saved.replanned} contact"

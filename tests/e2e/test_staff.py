@@ -116,6 +116,8 @@ async def test_staff_role_counts_at_once_and_stops_counting_when_removed(server:
 
     saved = await server.staff("settings", role=role.id)
     assert "Saved" in saved.text()
+    assert f"Everyone with <@&{role.id}> can now use the staff tools" in saved.text()
+    assert "InfoCoach can't see who holds a role" in saved.text()
     assert settings_row(harness, server)["staff_role_id"] == role.id
 
     # Server admins let the role use /staff in Discord's settings; the emulator can't, so
@@ -144,7 +146,9 @@ async def test_staff_role_counts_at_once_and_stops_counting_when_removed(server:
 async def test_everyone_cannot_be_the_staff_role(server: Server, harness):
     before = database_snapshot(harness.db_path)
     message = await server.staff("settings", role=server.guild.id)  # @everyone has the guild id
-    await assert_private_error(message, "@everyone can't be the staff role")
+    await assert_private_error(
+        message, "@everyone can't be the staff role", "InfoCoach can't see who holds a role"
+    )
     assert database_snapshot(harness.db_path) == before
 
 
