@@ -27,6 +27,7 @@ from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database, open_database
 from bot.storage.deletion_log import reapply_deletions
+from bot.storage.membership import record_left_guild_name
 from bot.storage.nudges import next_due_at
 from bot.ui.error_handler import InfoCoachTree
 from bot.ui.modal_rescue import rescue_orphaned_modal
@@ -198,6 +199,8 @@ class InfoCoachBot(commands.Bot):
         # discord.py sends this only for a real removal: a GUILD_DELETE with "unavailable"
         # (an outage) becomes on_guild_unavailable instead.
         await self.membership.guild_left(guild.id)
+        async with self.db.transaction() as tx:  # its students then read its name, not its id
+            await record_left_guild_name(tx, guild.id, guild.name)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.membership.guild_joined(guild.id)

@@ -16,10 +16,12 @@ from bot.errors import EmptyState, UserError
 from bot.ui.delete_confirmation import (
     DeleteDataCancel,
     DeleteDataConfirm,
+    backups_note,
     confirmation_view,
     deletion_warning,
     describe_counts,
     server_label,
+    server_name,
 )
 from bot.ui.guarded import parse_id, student_of
 
@@ -33,17 +35,20 @@ PICK_A_SERVER = (
 )
 
 
-def where_label(interaction: discord.Interaction, guild_id: int) -> str:
+async def where_label(interaction: discord.Interaction, guild_id: int) -> str:
     """``in this server`` when used there, else ``in **Career Club**`` (or the server's id)."""
     if interaction.guild_id == guild_id:
         return "in this server"
-    return f"in {server_label(interaction, guild_id)}"
+    return f"in {await server_label(interaction, guild_id)}"
 
 
-def server_choice_name(interaction: discord.Interaction, guild_id: int) -> str:
-    guild = interaction.client.get_guild(guild_id)
-    name = guild.name if guild is not None else f"Server {guild_id} (InfoCoach has left it)"
-    return name[:100]
+async def server_choice_name(interaction: discord.Interaction, guild_id: int) -> str:
+    """The server's name in the ``server`` option's list; one InfoCoach has left says so."""
+    name = await server_name(interaction, guild_id)
+    if interaction.client.get_guild(guild_id) is not None:
+        return (name or str(guild_id))[:100]
+    left = " (InfoCoach has left it)"
+    return (name[: 100 - len(left)] if name else f"Server {guild_id}") + left
 
 
 if TYPE_CHECKING:
@@ -88,7 +93,7 @@ class PrivacyCog(
     ) -> list[app_commands.Choice[str]]:
         choices: list[app_commands.Choice[str]] = []
         for guild_id in await servers_with_data(self.ctx, interaction.user.id):
-            name = server_choice_name(interaction, guild_id)
+            name = await server_choice_name(interaction, guild_id)
             if current.casefold() in name.casefold():
                 choices.append(app_commands.Choice(name=name, value=str(guild_id)))
         return choices[:AUTOCOMPLETE_LIMIT]
@@ -102,7 +107,7 @@ class PrivacyCog(
     )
     async def export(self, interaction: discord.Interaction, server: str | None = None) -> None:
         who = await self._target(interaction, server)
-        where = where_label(interaction, who.guild_id)
+        where = await where_label(interaction, who.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.client.get_guild(who.guild_id)
         export = await export_data(self.ctx, who, guild.name if guild else None)
@@ -132,7 +137,7 @@ class PrivacyCog(
     )
     async def delete(self, interaction: discord.Interaction, server: str | None = None) -> None:
         who = await self._target(interaction, server)
-        where = where_label(interaction, who.guild_id)
+        where = await where_label(interaction, who.guild_id)
         counts = await stored_data_counts(self.ctx, who)
         if not counts:
             await interaction.response.send_message(
@@ -141,7 +146,7 @@ class PrivacyCog(
             )
             return
         await interaction.response.send_message(
-            deletion_warning(counts, where),
+            deletion_warning(counts, where, backups_note(interaction)),
             view=confirmation_view(interaction.user.id, who.guild_id),
             ephemeral=True,
         )

@@ -36,6 +36,7 @@ from bot.actions.staff_checklists import (
     move_item,
     restore_item,
     reword_item,
+    show_checklist,
     staff_checklist,
 )
 from bot.actions.staff_figures import export_stats, view_stats
@@ -63,7 +64,9 @@ from bot.ui.staff_settings import (
     saved_text,
     settings_embed,
     staff_role,
+    staff_zone,
     zone_choices,
+    zone_label_line,
 )
 from bot.ui.staff_student import not_shared_text, student_embed
 
@@ -87,7 +90,8 @@ def staff_of(interaction: discord.Interaction) -> StaffKey:
 
 
 async def show_edit(interaction: discord.Interaction, edit: ChecklistEdited, note: str) -> None:
-    await reply_private(interaction, embed=staff_checklist_embed(edit.checklist, note))
+    embed = staff_checklist_embed(edit.checklist, note, edit.values)
+    await reply_private(interaction, embed=embed)
 
 
 @app_commands.guild_only()
@@ -126,7 +130,7 @@ class StaffCog(
         holidays="Public holidays to skip in business days: a country code (US, GB…) or none",
         digest_channel="Where the weekly staff summary goes",
         grace_days="Days to keep a departed student's data before deleting it, 1–365 (default 30)",
-        timezone="The server's time zone for staff views and the weekly summary (default UTC)",
+        timezone="The server's time zone for staff views (default UTC): type a city, e.g. Boston",
         unset="Clear the staff role, the digest channel or the time zone",
     )
     @app_commands.rename(
@@ -151,6 +155,7 @@ class StaffCog(
         unset: app_commands.Choice[str] | None = None,
     ) -> None:
         staff = staff_of(interaction)
+        zone = staff_zone(timezone) if timezone is not None else None
         change = SettingsInput(
             role=staff_role(role) if role else None,
             word_limit=word_limit,
@@ -159,7 +164,7 @@ class StaffCog(
             holidays=holidays,
             digest_channel_id=digest_channel.id if digest_channel else None,
             grace_days=grace_days,
-            zone=timezone,
+            zone=zone.zone if zone else None,
             unset=unset.value if unset else None,
         )
         if change.empty:
@@ -176,7 +181,11 @@ class StaffCog(
                 interaction, "Those are already the settings; nothing changed.", embed=embed
             )
             return
-        await reply_private(interaction, saved_text(saved), embed=embed)
+        text = saved_text(saved)
+        understood = zone_label_line(zone, timezone) if zone and timezone else None
+        if understood and "zone" in saved.changes:
+            text = f"{understood}\n{text}"  # our own table: no markup in it
+        await reply_private(interaction, text, embed=embed)
 
     @settings.autocomplete("holidays")
     async def holidays_autocomplete(
@@ -293,8 +302,9 @@ class StaffCog(
     async def checklist_show(
         self, interaction: discord.Interaction, phase: app_commands.Choice[str]
     ) -> None:
-        server = await staff_checklist(self.ctx, staff_of(interaction), phase.value)
-        await interaction.response.send_message(embed=staff_checklist_embed(server), ephemeral=True)
+        shown = await show_checklist(self.ctx, staff_of(interaction), phase.value)
+        embed = staff_checklist_embed(shown.checklist, values=shown.values)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @checklist.command(name="add", description="Add an item at the end of a phase's checklist")
     @app_commands.describe(

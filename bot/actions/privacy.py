@@ -11,7 +11,7 @@ from datetime import date
 from bot.actions.common import log_event, student_transaction
 from bot.actions.context import ActionContext, StudentKey
 from bot.storage.deletion_log import record_deletions
-from bot.storage.membership import guilds_of_student
+from bot.storage.membership import guilds_of_student, left_guild_name
 from bot.storage.privacy import count_student_data, delete_student_data, export_student_data
 from bot.storage.students import write_settings
 
@@ -51,9 +51,11 @@ async def export_data(
     ctx: ActionContext, who: StudentKey, server_name: str | None = None
 ) -> DataExport:
     """Everything stored about the student in this server, as a JSON file named after the
-    server (``server_name``, when known) and today's date. A read: nothing is logged or
-    created."""
+    server (``server_name``; for a server InfoCoach has left, the name it had when it left)
+    and today's date. A read: nothing is logged or created."""
     now = ctx.clock.now()
+    if server_name is None:
+        server_name = await left_guild_name(ctx.db, who.guild_id)
     data = await export_student_data(ctx.db, who.guild_id, who.user_id, now)
     body = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
     counts = {
@@ -89,6 +91,12 @@ async def delete_data(ctx: ActionContext, who: StudentKey) -> dict[str, int]:
 async def servers_with_data(ctx: ActionContext, user_id: int) -> list[int]:
     """The servers where the user has data, for the privacy commands used in a DM."""
     return await guilds_of_student(ctx.db, user_id)
+
+
+async def left_server_name(ctx: ActionContext, guild_id: int) -> str | None:
+    """The name a server InfoCoach has left had when it left (None: never seen), so that its
+    students read a name rather than an id."""
+    return await left_guild_name(ctx.db, guild_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,14 @@ Looks at students' data write an audit entry too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from bot.actions.context import ActionContext
 from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, normalize_country
+from bot.storage.checklist_items import server_checklist
 from bot.storage.contacts import ContactRecord, list_contacts
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import (
@@ -100,13 +101,13 @@ RESCHEDULING = frozenset({"report_back_days", "holiday_country"})
 
 @dataclass(frozen=True, slots=True)
 class StaffRole:
-    """A role offered as the staff role, with what decides whether it may be."""
+    """A role offered as the staff role, with what decides whether it may be. How many members
+    hold it is not known: the bot asks for neither the members intent nor Manage Roles (which
+    Discord's role member counts need), so whoever has Manage Server decides that."""
 
     id: int
     everyone: bool  # the server's @everyone role
-    managed: bool  # managed by an integration (a bot or a subscription)
-    holders: int | None = None  # members with it, when the member list is known
-    members: int | None = None  # members of the server, when the member list is known
+    managed: bool  # managed by an integration (a bot, a subscription, server boosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,17 +197,14 @@ def check_role(role: StaffRole | None) -> None:
     if role.everyone:
         raise UserError(
             "@everyone can't be the staff role: every member would be staff. Pick a role only "
-            "staff have. Nothing was changed."
+            "staff have (InfoCoach can't see who holds a role, so that is up to you). Nothing "
+            "was changed."
         )
     if role.managed:
         raise UserError(
-            f"<@&{role.id}> is managed by an integration (a bot or a subscription), so it "
-            "can't be the staff role. Nothing was changed."
-        )
-    if role.holders is not None and role.members and role.holders * 2 > role.members:
-        raise UserError(
-            f"<@&{role.id}> is held by {role.holders} of the server's {role.members} members: "
-            "most of them would be staff. Pick a role only staff have. Nothing was changed."
+            f"<@&{role.id}> is managed by an integration (a bot, a subscription or server "
+            "boosts): anyone could get it that way, so it can't be the staff role. Pick a role "
+            "only staff have. Nothing was changed."
         )
 
 
@@ -331,6 +329,29 @@ class AuditPage:
     page: int  # from 0
     pages: int
     total: int
+    item_texts: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(phase, item id) → the item's text now, for checklist entries that did not record it
+    (older ones), so the log never shows an internal item id."""
+
+
+async def _item_texts(
+    ctx: ActionContext, guild_id: int, entries: list[AuditEntry]
+) -> dict[tuple[str, str], str]:
+    wanted = {
+        (str(entry.detail["phase"]), str(entry.detail["item"]))
+        for entry in entries
+        if entry.action.startswith("checklist_item_")
+        and "text" not in entry.detail
+        and entry.detail.get("phase") in ctx.content.checklists
+        and "item" in entry.detail
+    }
+    texts: dict[tuple[str, str], str] = {}
+    for phase in sorted({phase for phase, _ in wanted}):
+        checklist = await server_checklist(ctx.db, ctx.content, guild_id, phase)
+        for entry in checklist.items:
+            if (phase, entry.item.id) in wanted:
+                texts[(phase, entry.item.id)] = entry.item.text
+    return texts
 
 
 async def audit_log(ctx: ActionContext, staff: StaffKey, page: int) -> AuditPage:
@@ -342,4 +363,5 @@ async def audit_log(ctx: ActionContext, staff: StaffKey, page: int) -> AuditPage
     entries = await recent_staff_actions(
         ctx.db, staff.guild_id, limit=AUDIT_PAGE_SIZE, offset=page * AUDIT_PAGE_SIZE
     )
-    return AuditPage(tuple(entries), page, pages, total)
+    texts = await _item_texts(ctx, staff.guild_id, entries)
+    return AuditPage(tuple(entries), page, pages, total, texts)

@@ -9,7 +9,8 @@ adding, hiding or restoring a preparation item re-plans the server's reminders a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions.context import ActionContext
@@ -28,6 +29,7 @@ from bot.storage.checklist_items import (
     server_checklist,
 )
 from bot.storage.checklist_items import MAX_VISIBLE as MAX_VISIBLE
+from bot.storage.guild_settings import server_settings
 from bot.storage.locks import lock_guild
 from bot.text import escape_markdown
 from bot.validation import clean_optional_text, clean_text
@@ -51,6 +53,20 @@ class ChecklistEdited:
     label: str  # the item's number before the edit ("3", "H1"); an added item's new number
     old_text: str  # its text before the edit (an added item's text)
     text: str  # its text now
+    values: Mapping[str, str] = field(default_factory=dict)
+    """What the placeholders say on this server (``word_limit``), to show them filled in."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistShown:
+    checklist: ServerChecklist
+    values: Mapping[str, str]  # what the placeholders say on this server (``word_limit``)
+
+
+async def placeholder_values(ctx: ActionContext, guild_id: int) -> dict[str, str]:
+    """What ``{word_limit}`` in a checklist text says on this server, as students see it."""
+    settings = await server_settings(ctx.db, guild_id)
+    return {"word_limit": str(settings.email_word_limit(ctx.content.email_rules.word_limit))}
 
 
 def cut(text: str, limit: int | None) -> str:
@@ -121,6 +137,12 @@ async def staff_checklist(ctx: ActionContext, staff: StaffKey, phase: str) -> Se
     if phase not in PHASES:
         raise UserError(f"“{phase[:20]}” isn't a phase; pick one from the list.")
     return await server_checklist(ctx.db, ctx.content, staff.guild_id, phase)
+
+
+async def show_checklist(ctx: ActionContext, staff: StaffKey, phase: str) -> ChecklistShown:
+    """The server's checklist for ``phase`` with what its placeholders say here."""
+    server = await staff_checklist(ctx, staff, phase)
+    return ChecklistShown(server, await placeholder_values(ctx, staff.guild_id))
 
 
 async def _save(
@@ -207,7 +229,9 @@ async def add_item(
         [(item_id, fields)],
         replan=True,
     )
-    return ChecklistEdited(after, item_id, str(len(server.visible) + 1), item_text, item_text)
+    label = str(len(server.visible) + 1)
+    values = await placeholder_values(ctx, staff.guild_id)
+    return ChecklistEdited(after, item_id, label, item_text, item_text, values)
 
 
 async def reword_item(
@@ -234,11 +258,12 @@ async def reword_item(
         staff,
         phase,
         "checklist_item_reworded",
-        {"item": entry.item.id, "text": item_text},
+        {"item": entry.item.id, "old_text": entry.item.text, "text": item_text},
         [(entry.item.id, fields)],
     )
     label = item_label(server, entry)
-    return ChecklistEdited(after, entry.item.id, label, entry.item.text, item_text)
+    values = await placeholder_values(ctx, staff.guild_id)
+    return ChecklistEdited(after, entry.item.id, label, entry.item.text, item_text, values)
 
 
 async def hide_item(ctx: ActionContext, staff: StaffKey, phase: str, item: str) -> ChecklistEdited:
@@ -252,12 +277,13 @@ async def hide_item(ctx: ActionContext, staff: StaffKey, phase: str, item: str) 
         staff,
         phase,
         "checklist_item_hidden",
-        {"item": entry.item.id},
+        {"item": entry.item.id, "text": entry.item.text},
         [(entry.item.id, {"hidden": True})],
         replan=True,
     )
     label = item_label(server, entry)
-    return ChecklistEdited(after, entry.item.id, label, entry.item.text, entry.item.text)
+    values = await placeholder_values(ctx, staff.guild_id)
+    return ChecklistEdited(after, entry.item.id, label, entry.item.text, entry.item.text, values)
 
 
 async def restore_item(
@@ -276,12 +302,13 @@ async def restore_item(
         staff,
         phase,
         "checklist_item_restored",
-        {"item": entry.item.id},
+        {"item": entry.item.id, "text": entry.item.text},
         [(entry.item.id, {"hidden": False})],
         replan=True,
     )
     label = item_label(server, entry)
-    return ChecklistEdited(after, entry.item.id, label, entry.item.text, entry.item.text)
+    values = await placeholder_values(ctx, staff.guild_id)
+    return ChecklistEdited(after, entry.item.id, label, entry.item.text, entry.item.text, values)
 
 
 async def move_item(
@@ -303,8 +330,9 @@ async def move_item(
         staff,
         phase,
         "checklist_item_moved",
-        {"item": entry.item.id, "from": old, "to": position},
+        {"item": entry.item.id, "text": entry.item.text, "from": old, "to": position},
         [],
         order=moved(server, entry.item.id, position),
     )
-    return ChecklistEdited(after, entry.item.id, str(old), entry.item.text, entry.item.text)
+    values = await placeholder_values(ctx, staff.guild_id)
+    return ChecklistEdited(after, entry.item.id, str(old), entry.item.text, entry.item.text, values)

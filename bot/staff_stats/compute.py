@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from bot.config import DEFAULT_DATA_DIR
 from bot.content import PHASES, Checklist, load_checklist
 from bot.domain.business_days import HolidayCalendar
+from bot.domain.contacts import Stage
 from bot.domain.disclosure import Period, midnight, period_starts
 from bot.domain.stalls import StallKind, find_stalls
+from bot.domain.three_b_seven import outreach_dates
 from bot.staff_stats.figures import STAMPED, ContactFacts, SentNudge, ServerCells, build_cells
 from bot.staff_stats.shown import StaffFigures, disclose
 from bot.storage.contacts import ContactRecord
@@ -41,7 +43,15 @@ def default_checklists() -> dict[str, Checklist]:
     }
 
 
-def contact_facts(row: ContactRow) -> ContactFacts:
+def contact_facts(
+    row: ContactRow, zone: ZoneInfo = UTC_ZONE, holidays: HolidayCalendar = None
+) -> ContactFacts:
+    """The contact as the statistics read it. A replied contact's 3B7 dates (for the steps
+    that never fell due) are worked out from its request and reply times in the student's
+    ``zone``, as they were when the reply was logged (the rows read here do not carry the
+    stored dates); a booster needs none of them."""
+    requested, replied = row.stamps.get(Stage.REQUESTED), row.stamps.get(Stage.REPLIED)
+    dates = outreach_dates(requested, zone, holidays) if requested and replied else None
     return ContactFacts(
         user_id=row.user_id,
         stage=row.stage,
@@ -52,6 +62,9 @@ def contact_facts(row: ContactRow) -> ContactFacts:
         reply_class=row.reply_class,
         ticks=row.ticks,
         done=row.done,
+        replied_on=replied.astimezone(zone).date() if replied else None,
+        second_contact_on=dates.second_contact_on if dates else None,
+        follow_up_on=dates.follow_up_on if dates else None,
     )
 
 
@@ -95,7 +108,11 @@ async def compute_cells(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     students = await server_students(source, guild_id)
-    contacts = [contact_facts(row) for row in await server_contacts(source, guild_id)]
+    zones = {s.user_id: ZoneInfo(s.timezone) for s in students if s.timezone}
+    contacts = [
+        contact_facts(row, zones.get(row.user_id, UTC_ZONE), holidays)
+        for row in await server_contacts(source, guild_id)
+    ]
     events = await latest_events(source, guild_id)
     sent = [
         SentNudge(row.user_id, row.kind, row.sent_at, row.action)
@@ -105,7 +122,6 @@ async def compute_cells(
     moments = [*events.values(), *(c.updated_at for c in contacts), *(n.sent_at for n in sent)]
     today = now.astimezone(zone).date()
     first = min((at.astimezone(zone).date() for at in moments), default=today)
-    zones = {s.user_id: ZoneInfo(s.timezone) for s in students if s.timezone}
     return build_cells(
         period=server_period(since, zone, min(first, since or first), today),
         zone=zone,

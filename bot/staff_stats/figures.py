@@ -19,7 +19,9 @@ What each cell holds (``at`` is the moment that puts a record in a period; none:
   ones at when they were marked so.
 - Checklist completion: contacts that reached a phase's stage in the period (request →
   requested, prepare and interview → met, followup → thanked), and those with every item of the
-  phase's checklist ticked, by hand or by the logged action the item is tied to.
+  phase's checklist ticked, by hand or by the logged action the item is tied to. Items that
+  never fell due are left out: the request checklist's second-person and follow-up steps
+  (3B7: only while no reply came) for a contact that replied by day 3 or day 7.
 - Stalled contacts, now: the per-student stall rules of :mod:`bot.domain.stalls` (in each
   student's zone), counted by kind.
 - Employers (the students' LAMP lists), now: students with a list, students whose active five
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.content import Checklist
@@ -70,6 +72,11 @@ PRESSED: tuple[tuple[str, str], ...] = (
     ("stopped", "Stopped"),
     ("none", "No button"),
 )
+WAITING_ITEMS: dict[str, tuple[str, str]] = {
+    # phase → (the second-person item, the follow-up item): steps of the 3B7 routine that are
+    # due only while no reply has come (by day 3, by day 7)
+    "request": ("second-contact", "follow-up"),
+}
 STALLS: tuple[tuple[StallKind, str], ...] = (
     (StallKind.NOT_SCHEDULED, "Replied but no meeting set"),
     (StallKind.REFERRALS_WAITING, "Referrals not yet contacted"),
@@ -92,6 +99,28 @@ class ContactFacts:
     reply_class: str | None = None
     ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # phase → ticked item ids
     done: frozenset[DoneBy] = frozenset()  # the actions that tick their items by themselves
+    replied_on: date | None = None  # the reply's local date
+    second_contact_on: date | None = None  # 3B7 day 3
+    follow_up_on: date | None = None  # 3B7 day 7
+
+    def not_due(self, phase: str) -> frozenset[str]:
+        """The phase's items that never fell due for this contact: the second-person step when
+        they replied by day 3 (a booster), the follow-up when they replied by day 7."""
+        waiting = WAITING_ITEMS.get(phase)
+        if waiting is None or self.replied_on is None:
+            return frozenset()
+        second, follow_up = waiting
+        booster = self.reply_class == "booster"  # replied by day 3, as classified then
+        skipped: set[str] = set()
+        if booster or (
+            self.reply_class is None
+            and self.second_contact_on is not None
+            and self.replied_on <= self.second_contact_on
+        ):
+            skipped.add(second)
+        if booster or (self.follow_up_on is not None and self.replied_on <= self.follow_up_on):
+            skipped.add(follow_up)
+        return frozenset(skipped)
 
     def ticked(self, phase: str, checklist: Checklist) -> frozenset[str]:
         """The phase's checklist items ticked on this contact, by hand or by a logged action."""
@@ -219,7 +248,7 @@ def checklist_cells(
         done = tuple(
             record
             for n, record in eligible.items()
-            if items <= contacts[n].ticked(phase, checklist)
+            if items - contacts[n].not_due(phase) <= contacts[n].ticked(phase, checklist)
         )
         result.append(PhaseCells(phase, checklist.title, stage, tuple(eligible.values()), done))
     return tuple(result)

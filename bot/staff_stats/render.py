@@ -46,6 +46,22 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
+def days_text(days: int) -> str:
+    """A median gap in whole days: "same day", "about 1 day", "about 4 days"."""
+    if days <= 0:
+        return "same day"
+    return f"about {days} day{'s' if days != 1 else ''}"
+
+
+def shows_hidden(embed: discord.Embed) -> bool:
+    """Whether any figure in the embed reads as hidden (so the footer explains the mark)."""
+    return any(
+        line == HIDDEN or line.endswith(f": {HIDDEN}") or f": {HIDDEN} ·" in line
+        for field in embed.fields
+        for line in (field.value or "").splitlines()
+    )
+
+
 def _field(lines: list[str]) -> str:
     text = "\n".join(lines) or HIDDEN
     return text if len(text) <= EMBED_FIELD_LIMIT else text[: EMBED_FIELD_LIMIT - 1] + "…"
@@ -128,7 +144,7 @@ def stats_embed(figures: StaffFigures) -> discord.Embed:
             inline=False,
         )
     intervals = [
-        f"{i.start.label.capitalize()} → {i.end.label}: about {i.median_days} days"
+        f"{i.start.label.capitalize()} → {i.end.label}: {days_text(i.median_days)}"
         for i in figures.intervals
         if i.median_days is not None
     ]
@@ -186,8 +202,7 @@ def stats_embed(figures: StaffFigures) -> discord.Embed:
         )
     if any(step.reached is not None for step in figures.funnel):
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    embed.set_footer(
-        text=f"Dates and times in {figures.zone.key}. No student's own data is shown; "
-        f"{HIDDEN} is hidden."
-    )
+    footer = f"Dates and times in {figures.zone.key}. No student's own data is shown"
+    footer += f"; {HIDDEN} is hidden." if shows_hidden(embed) else "."
+    embed.set_footer(text=footer)
     return embed

@@ -132,6 +132,21 @@ async def guild_left_at(source: Source, guild_id: int) -> datetime | None:
     return from_db(row[0]) if row else None
 
 
+async def record_left_guild_name(tx: Transaction, guild_id: int, name: str) -> None:
+    """The name of a server the bot has left, as it was seen leaving (no row: nothing)."""
+    await tx.execute(
+        "UPDATE departed_guilds SET name = ? WHERE guild_id = ?", (name[:100], guild_id)
+    )
+
+
+async def left_guild_name(source: Source, guild_id: int) -> str | None:
+    """The name of a server the bot has left (None: not left, or its name was never seen)."""
+    row = await query_one(
+        source, "SELECT name FROM departed_guilds WHERE guild_id = ?", (guild_id,)
+    )
+    return row[0] if row else None
+
+
 async def departed_guilds(source: Source) -> list[tuple[int, datetime]]:
     """(guild_id, left_at) of every server the bot has left and whose data is still kept."""
     rows = await query_all(source, "SELECT guild_id, left_at FROM departed_guilds")

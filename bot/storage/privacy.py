@@ -41,7 +41,7 @@ INSTALLATION_TABLES = frozenset(
         "guild_settings",
         "checklist_items",
         "staff_audit",  # names a student only until they delete their data (see below)
-        # Servers the bot has left: the server's id and when (bot/storage/membership.py).
+        # Servers the bot has left: the server's id, name and when (bot/storage/membership.py).
         "departed_guilds",
     }
 )

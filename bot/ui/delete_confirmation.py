@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot.actions.context import StudentKey
-from bot.actions.privacy import delete_data
+from bot.actions.privacy import delete_data, left_server_name
 from bot.errors import UserError
 from bot.storage.backup import backups_expire_by
 from bot.text import escape_markdown, long_date
@@ -40,12 +40,23 @@ _LABELS: dict[str, tuple[str, str]] = {
 _ORDER = tuple(_LABELS)
 
 
-def server_label(interaction: discord.Interaction, guild_id: int) -> str:
-    """``**Career Club**``, or for a server the bot no longer sees, its id."""
+async def server_name(interaction: discord.Interaction, guild_id: int) -> str | None:
+    """The server's name: as the bot sees it, or for a server it has left, as it was then
+    (None: never seen)."""
     guild = interaction.client.get_guild(guild_id)
     if guild is not None:
-        return f"**{escape_markdown(guild.name)}**"
-    return f"the server with id {guild_id} (InfoCoach is no longer in it)"
+        return guild.name
+    return await left_server_name(context_of(interaction), guild_id)
+
+
+async def server_label(interaction: discord.Interaction, guild_id: int) -> str:
+    """``**Career Club**``; for a server the bot has left, ``**Career Club** (InfoCoach is no
+    longer in it)``, or its id when its name was never seen."""
+    name = await server_name(interaction, guild_id)
+    server = f"**{escape_markdown(name)}**" if name else f"the server with id {guild_id}"
+    if interaction.client.get_guild(guild_id) is not None:
+        return server
+    return f"{server} (InfoCoach is no longer in it)"
 
 
 def describe_counts(counts: dict[str, int]) -> str:
@@ -63,12 +74,16 @@ def describe_counts(counts: dict[str, int]) -> str:
     return ", ".join(parts) if parts else "nothing"
 
 
-def deletion_warning(counts: dict[str, int], where: str = "in this server") -> str:
+def deletion_warning(
+    counts: dict[str, int], where: str = "in this server", backups: str = ""
+) -> str:
+    """The question before a delete; ``backups`` (:func:`backups_note`) says how long nightly
+    backups keep copies, so the student decides knowing it."""
     return (
         f"⚠️ **Delete everything InfoCoach stores about you {where}?**\n"
         f"That is: {describe_counts(counts)}.\n"
         "This can't be undone. If you want a copy, run `/privacy export` first. "
-        "Your data in other servers is not affected."
+        "Your data in other servers is not affected." + backups
     )
 
 
@@ -82,7 +97,8 @@ def confirmation_view(owner_id: int, guild_id: int) -> discord.ui.View:
 
 
 def backups_note(interaction: discord.Interaction) -> str:
-    """What the student should know about copies: nightly backups keep it until replaced."""
+    """What the student should know about copies, before they confirm and after: nightly
+    backups keep it until replaced (empty when this installation makes no backups)."""
     settings = bot_of(interaction).settings
     if settings.backup_dir is None:
         return ""
@@ -133,7 +149,7 @@ class DeleteDataConfirm(
         ensure_owner(interaction, self.owner_id)
         who = _target(interaction, self.guild_id)
         here = interaction.guild_id == who.guild_id
-        where = "in this server" if here else f"in {server_label(interaction, who.guild_id)}"
+        where = "in this server" if here else f"in {await server_label(interaction, who.guild_id)}"
         counts = await delete_data(context_of(interaction), who)
         if counts:
             content = (

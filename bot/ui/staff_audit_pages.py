@@ -5,6 +5,7 @@ still staff."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -27,8 +28,8 @@ SETTING_NAMES = {
     "report_back_days": "the report-back delay",
     "holiday_country": "the holiday calendar",
     "digest_channel_id": "the summary channel",
-    "departure_grace_days": "the grace period",
-    "zone": "the time zone",
+    "departure_grace_days": "the grace period for departed students",
+    "zone": "the server time zone",
 }
 CHECKLIST_VERBS = {
     "checklist_item_added": "added",
@@ -37,6 +38,14 @@ CHECKLIST_VERBS = {
     "checklist_item_restored": "restored",
     "checklist_item_moved": "moved",
 }
+PHASE_NAMES = {
+    "request": "request",
+    "prepare": "preparation",
+    "interview": "interview",
+    "followup": "follow-up",
+}
+"""A phase as named in a sentence: "the follow-up checklist"."""
+FORGOTTEN = "a student who has since deleted their data"
 
 
 def _quoted(text: Any) -> str:
@@ -48,7 +57,7 @@ def _quoted(text: Any) -> str:
 
 def _period(detail: dict[str, Any]) -> str:
     since = detail.get("since")
-    return f"since {since}" if since else "for all time"
+    return f"since {escape_markdown(str(since))}" if since else "for all time"
 
 
 def _change(column: str, pair: Any) -> str:
@@ -59,16 +68,46 @@ def _change(column: str, pair: Any) -> str:
     return f"set {name} {old} → {new}"
 
 
-def _student(detail: dict[str, Any]) -> str:
+def _progress(detail: dict[str, Any], shared: str) -> str:
+    """ "<@9>'s shared progress", or "the shared progress of a student who has since deleted
+    their data" once the log no longer says who."""
     student = detail.get("student")
     if student is None or detail.get("forgotten"):
-        return "a student (who has since deleted their data)"
-    return f"<@{int(student)}>"
+        return f"the {shared}progress of {FORGOTTEN}"
+    return f"<@{int(student)}>'s {shared}progress"
 
 
-def entry_sentence(entry: AuditEntry) -> str:
+def _checklist_sentence(
+    action: str, detail: dict[str, Any], item_texts: Mapping[tuple[str, str], str]
+) -> str:
+    """ "hid the item “Research the person” in the preparation checklist": the item by its
+    text (as recorded, else as it reads now), never by its internal id."""
+    verb = CHECKLIST_VERBS[action]
+    phase_key = str(detail.get("phase", ""))
+    phase = PHASE_NAMES.get(phase_key) or escape_markdown(phase_key)
+    where = f"{'to' if action == 'checklist_item_added' else 'in'} the {phase} checklist"
+    text = detail.get("text")
+    if action == "checklist_item_reworded":
+        old = detail.get("old_text")
+        if old is not None and text is not None:
+            return f"{verb} the item {_quoted(old)} to {_quoted(text)} {where}"
+        if text is not None:
+            return f"{verb} an item to {_quoted(text)} {where}"
+        return f"{verb} an item {where}"
+    if text is None:
+        text = item_texts.get((phase_key, str(detail.get("item", ""))))
+    item = f"the item {_quoted(text)}" if text is not None else "an item"
+    if action == "checklist_item_moved" and "to" in detail:
+        item += f" from position {detail.get('from')} to {detail.get('to')}"
+    return f"{verb} {item} {where}"
+
+
+def entry_sentence(
+    entry: AuditEntry, item_texts: Mapping[tuple[str, str], str] | None = None
+) -> str:
     """The entry as a sentence with names: "<@Carol> set the word limit 100 → 75". Mentions
-    in an embed show as names and never ping."""
+    in an embed show as names and never ping. ``item_texts``: checklist items' texts for
+    entries that did not record them (:attr:`AuditPage.item_texts`)."""
     who = f"<@{entry.staff_user_id}>"
     detail = entry.detail
     action = entry.action
@@ -76,36 +115,29 @@ def entry_sentence(entry: AuditEntry) -> str:
         changes = [_change(column, pair) for column, pair in detail.items()]
         return f"{who} " + ("; ".join(changes) if changes else "saved the settings")
     if action == "student_viewed":
-        student = _student(detail)
         if detail.get("shared"):
-            return f"{who} viewed {student}'s shared progress"
-        return f"{who} looked for {student}'s progress (not shared: nothing shown)"
+            return f"{who} viewed {_progress(detail, 'shared ')}"
+        return f"{who} looked for {_progress(detail, '')} (not shared: nothing shown)"
     if action == "stats_viewed":
         return f"{who} viewed the server figures {_period(detail)}"
     if action == "stats_exported":
         files = ", ".join(escape_markdown(str(name)) for name in detail.get("files", []))
-        return f"{who} exported the server figures {_period(detail)}: {files}"
+        line = f"{who} exported the server figures {_period(detail)}"
+        return f"{line}: {files}" if files else line
     if action in CHECKLIST_VERBS:
-        verb = CHECKLIST_VERBS[action]
-        phase = escape_markdown(str(detail.get("phase", "")))
-        item = f"item {escape_markdown(str(detail.get('item', '')))}"
-        if "text" in detail:
-            item += f" {_quoted(detail['text'])}"
-        line = f"{who} {verb} {item} in the {phase} checklist"
-        if action == "checklist_item_moved" and "to" in detail:
-            line += f" (position {detail.get('from')} → {detail.get('to')})"
-        return line
+        return f"{who} {_checklist_sentence(action, detail, item_texts or {})}"
     return f"{who} {escape_markdown(action.replace('_', ' '))}"
 
 
-def entry_line(entry: AuditEntry) -> str:
-    return f"{discord.utils.format_dt(entry.at, 'f')} · {entry_sentence(entry)}"
+def entry_line(entry: AuditEntry, item_texts: Mapping[tuple[str, str], str]) -> str:
+    return f"{discord.utils.format_dt(entry.at, 'f')} · {entry_sentence(entry, item_texts)}"
 
 
 def audit_page(shown: AuditPage, owner_id: int) -> tuple[discord.Embed, discord.ui.View | None]:
     """One page of the audit log, with Newer/Older buttons for ``owner_id`` if there are more."""
     page, pages, total = shown.page, shown.pages, shown.total
-    lines = [entry_line(entry) for entry in shown.entries] or ["No staff actions recorded yet."]
+    lines = [entry_line(entry, shown.item_texts) for entry in shown.entries]
+    lines = lines or ["No staff actions recorded yet."]
     description = "\n".join(lines)
     if len(description) > EMBED_LIMIT:
         description = description[: EMBED_LIMIT - 1] + "…"

@@ -4,10 +4,14 @@ item option is typed."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
+
 import discord
 from discord import app_commands
 
 from bot.actions.staff_checklists import HIDDEN_PREFIX, ChecklistEdited, cut, item_label
+from bot.content import PLACEHOLDER
 from bot.discord_limits import EMBED_LIMIT, EMBED_TITLE_LIMIT, MAX_CHOICES
 from bot.domain.auto_ticks import DONE_BY_TEXT
 from bot.storage.checklist_items import MAX_VISIBLE, ServerChecklist, ServerItem
@@ -34,29 +38,64 @@ def _mark(entry: ServerItem) -> str:
     return mark
 
 
-def _lines(server: ServerChecklist, *, detail: bool, limit: int | None) -> list[str]:
+def _filler(values: Mapping[str, str]) -> tuple[list[str], Callable[[str], str]]:
+    """A function filling placeholders as students see them, and the list of those it
+    filled (for the note saying so)."""
+    filled: list[str] = []
+
+    def fill(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            if match[1] not in values:
+                return match[0]
+            if match[1] not in filled:
+                filled.append(match[1])
+            return values[match[1]]
+
+        return PLACEHOLDER.sub(one, text)
+
+    return filled, fill
+
+
+PLACEHOLDER_NOTES = {
+    "word_limit": "{value} is this server's outreach-email word limit (`{{word_limit}}` in the "
+    "text, so it follows `/staff settings word-limit`); students see it filled in too.",
+}
+
+
+def _lines(
+    server: ServerChecklist, values: Mapping[str, str], *, detail: bool, limit: int | None
+) -> list[str]:
+    filled, fill = _filler(values)
     lines: list[str] = []
     for number, entry in enumerate(server.visible, start=1):
-        text = escape_markdown(cut(entry.item.text, limit))
+        text = escape_markdown(cut(fill(entry.item.text), limit))
         lines.append(f"**{number}.** {text}{_mark(entry)}")
         if detail and entry.reworded and entry.default is not None:
-            lines.append(f"-# default: {escape_markdown(entry.default.text)}")
+            lines.append(f"-# default: {escape_markdown(fill(entry.default.text))}")
         if detail and entry.item.why:
-            lines.append(f"-# why: {escape_markdown(entry.item.why)}")
+            lines.append(f"-# why: {escape_markdown(fill(entry.item.why))}")
     if server.hidden:
         lines += ["", "**Hidden** (students don't see these; their ticks are kept):"]
         for number, entry in enumerate(server.hidden, start=1):
-            text = escape_markdown(cut(entry.item.text, limit))
+            text = escape_markdown(cut(fill(entry.item.text), limit))
             lines.append(f"**{HIDDEN_PREFIX}{number}.** {text}{_mark(entry)}")
+    if filled:
+        lines.append("")
+    for name in filled:
+        note = PLACEHOLDER_NOTES.get(name, "{value} is this server's `{{" + name + "}}`.")
+        lines.append(f"-# {note.format(value=values[name])}")
     return lines
 
 
-def staff_checklist_embed(server: ServerChecklist, note: str | None = None) -> discord.Embed:
-    """The server's checklist for one phase as staff see it."""
+def staff_checklist_embed(
+    server: ServerChecklist, note: str | None = None, values: Mapping[str, str] | None = None
+) -> discord.Embed:
+    """The server's checklist for one phase as staff see it; ``values`` fill its placeholders
+    (``{word_limit}``) as students see them, with a note saying so."""
     head = [note, ""] if note else []
     body = ""
     for detail, limit in ((True, None), (False, None), (False, 100), (False, 50)):
-        body = "\n".join([*head, *_lines(server, detail=detail, limit=limit)])
+        body = "\n".join([*head, *_lines(server, values or {}, detail=detail, limit=limit)])
         if len(body) <= EMBED_LIMIT:
             break
     else:

@@ -11,9 +11,11 @@ from discord import app_commands
 from bot.actions.staff import UNSETTABLE, ServerSettingsView, StaffRole
 from bot.discord_limits import MAX_CHOICES
 from bot.domain.next_step import REPORT_BACK_AFTER_DAYS
+from bot.domain.zone_search import ZoneMatch
+from bot.errors import UserError
 from bot.holiday_calendars import NO_HOLIDAYS, country_name, supported_countries
 from bot.storage.guild_settings import ServerSettings
-from bot.validation import all_timezones
+from bot.ui import timezone_picker
 
 UNSET_CHOICES = [
     app_commands.Choice(name=name, value=column) for column, name in UNSETTABLE.items()
@@ -40,21 +42,42 @@ OPTION_NAMES = {
 
 
 def staff_role(role: discord.Role) -> StaffRole:
-    """The role as the settings action checks it. How many members hold it is known only when
-    the member list is cached in full (it is not without the privileged members intent, which
-    the bot does not ask for): then a role most members hold is refused too."""
-    guild = role.guild
-    holders = members = None
-    if guild.chunked and guild.member_count:
-        holders, members = len(role.members), guild.member_count
-    return StaffRole(role.id, role.is_default(), role.managed, holders, members)
+    """The role as the settings action checks it: @everyone and integration-managed roles are
+    refused. Who holds it can't be checked (see :class:`StaffRole`)."""
+    return StaffRole(role.id, role.is_default(), role.managed)
+
+
+ROLE_SET_NOTE = (
+    "-# Everyone with {role} can now use the staff tools: the server figures, the progress of "
+    "students who share it, the checklists and the settings (all but the staff role). "
+    "InfoCoach can't see who holds a role, so make sure only staff have it."
+)
 
 
 def zone_choices(current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete of ``timezone``: IANA names containing what was typed."""
-    needle = current.strip().lower().replace(" ", "_")
-    zones = [zone for zone in all_timezones() if needle in zone.lower()] if needle else ["UTC"]
-    return [app_commands.Choice(name=zone, value=zone) for zone in zones[:MAX_CHOICES]]
+    """Autocomplete of ``timezone``: the students' city search (cities, abbreviations and zone
+    names; the popular zones before anything is typed)."""
+    return [
+        app_commands.Choice(name=label, value=zone)
+        for label, zone in timezone_picker.zone_choices(current)
+    ]
+
+
+def staff_zone(typed: str) -> ZoneMatch:
+    """The zone staff typed or picked: a zone's name, or a city or abbreviation the students'
+    search knows (its most common meaning)."""
+    try:
+        return timezone_picker.resolve_zone(typed)
+    except UserError as error:
+        raise UserError(f"{error.message} Nothing was changed.") from None
+
+
+def zone_label_line(match: ZoneMatch, typed: str) -> str | None:
+    """ "Boston, United States → America/New_York (US Eastern)" when staff typed a city or an
+    abbreviation rather than the zone's name, so they see what was understood."""
+    if match.label != match.zone and match.zone.casefold() != typed.strip().casefold():
+        return match.label
+    return None
 
 
 def saved_text(saved: ServerSettingsView) -> str:
@@ -64,6 +87,9 @@ def saved_text(saved: ServerSettingsView) -> str:
         f"Saved. {count} setting{'s' if count != 1 else ''} changed:",
         *(change_line(column, old, new) for column, (old, new) in saved.changes.items()),
     ]
+    role = saved.changes.get("staff_role_id")
+    if role is not None and role[1]:
+        lines.append(ROLE_SET_NOTE.format(role=f"<@&{role[1]}>"))
     if saved.replanned is not None:
         lines.append(
             f"-# Reminders re-planned for {saved.replanned} contact"

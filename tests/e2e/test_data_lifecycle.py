@@ -50,6 +50,13 @@ def count(harness: BotHarness, table: str, guild_id: int) -> int:
     return int(row["n"])
 
 
+def left_name(harness: BotHarness, guild_id: int) -> str | None:
+    rows = query(
+        harness.db_path, "SELECT name FROM departed_guilds WHERE guild_id = ?", (guild_id,)
+    )
+    return rows[0]["name"] if rows else None
+
+
 def left_at(harness: BotHarness, guild_id: int) -> str | None:
     rows = query(
         harness.db_path, "SELECT left_at FROM departed_guilds WHERE guild_id = ?", (guild_id,)
@@ -160,6 +167,12 @@ async def test_a_server_left_while_the_bot_was_offline_is_noticed_at_start_up(
     assert left_at(harness, guild.id) is not None
     assert left_at(harness, back.id) is None  # re-added while offline: its grace period ends
     assert pending(harness, student) == 0
+    # Its name was never seen leaving: its students read its id.
+    assert left_name(harness, guild.id) is None
+    choices = await emu.autocomplete(student, None, "privacy export", focused="server")
+    assert {"name": f"Server {guild.id} (InfoCoach has left it)", "value": str(guild.id)} in (
+        choices
+    )
     emu.restore_guild(guild)
     await eventually(lambda: left_at(harness, guild.id) is None, "the server is back")
 
@@ -172,12 +185,14 @@ async def test_a_student_exports_and_deletes_their_data_of_a_left_server_from_a_
     student = await student_with_data(world, harness, guild)
     await student_with_data_in(world, harness, student, world.other_guild)
     emu.remove_guild(guild)
-    await eventually(lambda: left_at(harness, guild.id) is not None, "the removal is recorded")
+    await eventually(lambda: left_name(harness, guild.id) is not None, "the name is recorded")
+    assert left_name(harness, guild.id) == "Left Club"
 
-    # In a DM, the server option lists the servers they have data in, the left one included.
+    # In a DM, the server option lists the servers they have data in, the left one included,
+    # by the name it had when InfoCoach left it.
     choices = await emu.autocomplete(student, None, "privacy export", focused="server")
     names = {c["name"]: c["value"] for c in choices}
-    assert names[f"Server {guild.id} (InfoCoach has left it)"] == str(guild.id)
+    assert names["Left Club (InfoCoach has left it)"] == str(guild.id)
     assert names["Alumni Hub"] == str(world.other_guild.id)
 
     # Two servers: a DM without the option asks which.
@@ -186,19 +201,21 @@ async def test_a_student_exports_and_deletes_their_data_of_a_left_server_from_a_
 
     ix = await emu.slash(student, None, "privacy export", options={"server": str(guild.id)})
     message = await ix.message()
+    assert "about you in **Left Club** (InfoCoach is no longer in it)" in message.text()
+    assert str(guild.id) not in message.text()
     (attachment,) = message.attachments
     data = json.loads(attachment.data)
     assert data["export"]["server_id"] == guild.id
     assert [c["person"] for c in data["contacts"]] == ["Ada Quixotic"]
-    assert attachment.filename.startswith(f"infocoach-export-server-{guild.id}-")
+    assert attachment.filename.startswith("infocoach-export-left-club-")
 
     ix = await emu.slash(student, None, "privacy delete", options={"server": str(guild.id)})
     warning = await ix.message()
-    assert "InfoCoach is no longer in it" in warning.text()
+    assert "about you in **Left Club** (InfoCoach is no longer in it)?" in warning.text()
     confirm = warning.button(label="Yes, delete my data")
     assert confirm["custom_id"] == f"ic:del:{student.id}:{guild.id}"  # names the server
     done = await (await emu.click(student, warning, confirm["custom_id"])).message()
-    assert "Deleted everything" in done.text()
+    assert "Deleted everything InfoCoach stored about you in **Left Club**" in done.text()
     rows = query(
         harness.db_path,
         "SELECT guild_id FROM students WHERE user_id = ? ORDER BY guild_id",

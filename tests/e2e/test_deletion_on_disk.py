@@ -46,10 +46,17 @@ async def student_with_secret(world: World, harness: BotHarness) -> Any:
 
 
 async def delete_my_data(world: World, student: Any) -> str:
+    return (await delete_my_data_asked(world, student))[1]
+
+
+async def delete_my_data_asked(world: World, student: Any) -> tuple[str, str]:
+    """(the confirmation prompt, the reply after confirming)."""
     emu = world.emulator
     warning = await (await emu.slash(student, world.guild, "privacy delete")).message()
+    asked = warning.text()  # before the click edits the message
     confirm = warning.button(label="Yes, delete my data")["custom_id"]
-    return (await (await emu.click(student, warning, confirm)).message()).text()
+    done = (await (await emu.click(student, warning, confirm)).message()).text()
+    return asked, done
 
 
 async def test_deleted_text_is_gone_from_the_database_file_and_its_wal(
@@ -76,7 +83,7 @@ async def test_the_database_its_wal_and_shm_and_backups_are_private(
     assert mode(made) == 0o600
 
 
-async def test_the_delete_reply_says_when_backups_expire(
+async def test_the_delete_prompt_and_reply_say_when_backups_expire(
     world: World, harness: BotHarness, tmp_path: Path
 ):
     bot = harness.bot
@@ -84,12 +91,24 @@ async def test_the_delete_reply_says_when_backups_expire(
     bot.settings = dataclasses.replace(before, backup_dir=tmp_path, backup_keep=7)
     try:
         student = await student_with_secret(world, harness)
-        text = await delete_my_data(world, student)
+        prompt, text = await delete_my_data_asked(world, student)
     finally:
         bot.settings = before
-    assert "nightly backups" in text
-    assert "(7 days)" in text
-    assert "by Wednesday, December 2" in text or "December 2" in text  # clock: 2026-11-25
+    for shown in (prompt, text):  # the student decides knowing it, and is reminded after
+        assert "nightly backups" in shown
+        assert "(7 days)" in shown
+        assert "December 2" in shown  # clock: 2026-11-25
+    assert prompt.index("Your data in other servers") < prompt.index("nightly backups")
+
+
+async def test_without_backups_the_delete_prompt_does_not_mention_them(
+    world: World, harness: BotHarness
+):
+    assert harness.bot.settings.backup_dir is None
+    student = await student_with_secret(world, harness)
+    prompt, text = await delete_my_data_asked(world, student)
+    assert "backup" not in prompt
+    assert "backup" not in text
 
 
 async def test_a_restored_backup_has_later_deletions_re_applied_at_start_up(

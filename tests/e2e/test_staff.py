@@ -116,6 +116,8 @@ async def test_staff_role_counts_at_once_and_stops_counting_when_removed(server:
 
     saved = await server.staff("settings", role=role.id)
     assert "Saved" in saved.text()
+    assert f"Everyone with <@&{role.id}> can now use the staff tools" in saved.text()
+    assert "InfoCoach can't see who holds a role" in saved.text()
     assert settings_row(harness, server)["staff_role_id"] == role.id
 
     # Server admins let the role use /staff in Discord's settings; the emulator can't, so
@@ -144,7 +146,9 @@ async def test_staff_role_counts_at_once_and_stops_counting_when_removed(server:
 async def test_everyone_cannot_be_the_staff_role(server: Server, harness):
     before = database_snapshot(harness.db_path)
     message = await server.staff("settings", role=server.guild.id)  # @everyone has the guild id
-    await assert_private_error(message, "@everyone can't be the staff role")
+    await assert_private_error(
+        message, "@everyone can't be the staff role", "InfoCoach can't see who holds a role"
+    )
     assert database_snapshot(harness.db_path) == before
 
 
@@ -232,6 +236,36 @@ async def test_holidays_autocomplete_offers_country_codes(server: Server, harnes
     )
     assert choices[0]["value"] == "none"
     assert len(choices) == 25
+
+
+async def test_timezone_setting_finds_cities_like_the_students_search(server: Server, harness):
+    async def offered(typed: str) -> list[dict]:
+        return await server.emu.autocomplete(
+            server.admin,
+            server.guild,
+            "staff settings",
+            options={"timezone": typed},
+            focused="timezone",
+        )
+
+    assert {
+        "name": "Boston, United States → America/New_York (US Eastern)",
+        "value": "America/New_York",
+    } in await offered("bost")
+    empty = await offered("")
+    assert len(empty) > 1
+    assert "America/New_York" in [c["value"] for c in empty]
+
+    message = await server.staff("settings", timezone="boston")
+    text = message.text()
+    assert text.startswith("Boston, United States → America/New_York (US Eastern)\n"), text
+    assert "`timezone`: UTC → America/New_York" in text
+    assert settings_row(harness, server)["zone"] == "America/New_York"
+
+    before = database_snapshot(harness.db_path)
+    refused = await server.run(server.admin, "staff settings", strict=False, timezone="qwxzzy")
+    await assert_private_error(refused, "isn't a time zone or city I know", "Nothing was changed")
+    assert database_snapshot(harness.db_path) == before
 
 
 # --- settings applied ---------------------------------------------------------------------------

@@ -76,6 +76,24 @@ async def test_show_lists_the_default_items_numbered(server: Server, harness):
     assert "LAMP" not in text  # search-wide steps are on the student's overview
 
 
+async def test_show_fills_the_word_limit_as_students_see_it_and_says_so(server: Server, harness):
+    text = (await server.staff("checklist show", phase="request")).text()
+    assert "under 100 words on this server" in text
+    assert "word\\_limit}" not in text.replace("`{word_limit}`", "")  # no raw placeholder
+    assert "100 is this server's outreach-email word limit (`{word_limit}` in the text" in text
+
+    await server.staff("settings", **{"word-limit": 75})
+    text = (await server.staff("checklist show", phase="request")).text()
+    assert "under 75 words on this server" in text
+    assert "75 is this server's outreach-email word limit" in text
+    edited = await server.staff(
+        "checklist reword", phase="request", item="1", text="Draft at most {word_limit} words"
+    )
+    assert "Draft at most 75 words" in edited.text()
+    # Without a placeholder in the phase, no note.
+    assert "word limit" not in (await server.staff("checklist show", phase="followup")).text()
+
+
 async def test_add_reword_move_hide_restore_keep_students_ticks(server: Server, harness):
     sam = server.member("sam")
     await server.run(sam, "request new", person="Ada Lovelace", organization="Acme")

@@ -118,3 +118,50 @@ async def test_staff_figures_see_the_same_ticks_as_the_student(ctx: ActionContex
     assert {"schedule", "tiara-questions"} <= u1.ticked("prepare", prepare)
     assert "tiara-questions" not in u6.ticked("prepare", prepare)  # 2 questions are not enough
     assert "check-email" not in u6.ticked("request", checklists["request"])
+
+
+async def requested_and_ticked(ctx: ActionContext, who: StudentKey, n: int, skip: set[str]) -> int:
+    """A contact requested (email checked first), with every request item that does not tick
+    itself ticked by hand except ``skip``."""
+    contact = (await add_new_contact(ctx, who, NewContact(f"Person {n}", f"Org {n}"))).id
+    later(ctx, minutes=1)
+    await check_outreach_email(ctx, who, DRAFT)
+    await log_request_sent(ctx, who, contact)
+    for item in default_checklists()["request"].items:
+        if item.done_by is None and item.id not in skip:
+            await toggle_item(ctx, who, contact, "request", item.id)
+    return contact
+
+
+async def test_waiting_steps_that_never_fell_due_do_not_block_a_full_checklist(
+    ctx: ActionContext,
+) -> None:
+    """The second-person and follow-up steps apply only while no reply came (3B7): a contact
+    that replied by day 3 needs neither ticked, one that replied by day 7 no follow-up."""
+    waiting = {"second-contact", "follow-up"}
+    fast = [await requested_and_ticked(ctx, who, n, waiting) for n, who in enumerate(STUDENTS[:3])]
+    day5_untouched = await requested_and_ticked(ctx, STUDENTS[3], 4, waiting)
+    day5_second = await requested_and_ticked(ctx, STUDENTS[4], 5, {"follow-up"})
+    late = await requested_and_ticked(ctx, STUDENTS[5], 6, waiting)
+    later(ctx, hours=1)
+    for who, contact in zip(STUDENTS, fast, strict=False):
+        await log_reply(ctx, who, contact)  # an hour later: a booster
+    record = await get_contact_by_id(ctx.db, late)
+    assert record is not None
+    assert record.second_contact_on is not None
+    assert record.follow_up_on is not None
+    later(ctx, days=20)
+    day5 = record.second_contact_on + timedelta(days=1)
+    assert day5 < record.follow_up_on
+    await log_reply(ctx, STUDENTS[3], day5_untouched, day5.isoformat())
+    await log_reply(ctx, STUDENTS[4], day5_second, day5.isoformat())
+    await log_reply(ctx, STUDENTS[5], late, (record.follow_up_on + timedelta(days=1)).isoformat())
+
+    cells = await compute_cells(ctx.db, GUILD, None, ctx.clock.now())
+    request = next(p for p in cells.checklists if p.phase == "request")
+    assert students(request.eligible) == 6
+    completed = {record.student for record in request.completed}
+    # Fast replies: complete without the two waiting steps. Replied on day 4: the second
+    # person was due (only the one who contacted one is complete), the follow-up was not.
+    # Replied after day 7: both were due and neither was done.
+    assert completed == {who.user_id for who in STUDENTS[:3]} | {STUDENTS[4].user_id}

@@ -4,6 +4,7 @@ with 60 (figures shown, rounded, coherent)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from zoneinfo import ZoneInfo
@@ -127,3 +128,43 @@ async def test_a_period_shows_its_start_in_the_servers_zone(db: Database):
     embed = stats_embed(figures)
     assert "Since Monday 2 November 2026, as of 25 Nov 2026 10:00" in embed.description
     assert figures.funnel[0].stage is Stage.REQUESTED
+
+
+def footer(embed: discord.Embed) -> str:
+    return embed.footer.text or ""
+
+
+@pytest.mark.parametrize("students", [6, 60])
+async def test_the_footer_explains_the_hidden_mark_only_when_one_shows(db: Database, students: int):
+    figures = await figures_of(db, students)
+    embed = stats_embed(figures)
+    assert "—" not in embed_text(embed)
+    assert footer(embed).endswith("No student's own data is shown.")
+    assert "—" not in footer(embed)
+    if students < 10:
+        return  # no funnel shown at all
+
+    # A funnel step hidden between shown ones reads "—": now the footer says what it means.
+    first, *rest = figures.funnel
+    hidden_step = dataclasses.replace(rest[0], reached=None, conversion=None)
+    figures = dataclasses.replace(figures, funnel=(first, hidden_step, *rest[1:]))
+    embed = stats_embed(figures)
+    assert any(line.endswith(": —") for field in embed.fields for line in field.value.splitlines())
+    assert footer(embed).endswith("— is hidden.")
+
+
+async def test_median_gaps_read_same_day_and_one_day(db: Database):
+    figures = await figures_of(db, 60)
+    intervals = tuple(
+        dataclasses.replace(interval, median_days=days)
+        for interval, days in zip(figures.intervals, (0, 1, 4, 0), strict=True)
+    )
+    embed = stats_embed(dataclasses.replace(figures, intervals=intervals))
+    fields = {field.name: field.value for field in embed.fields}
+    lines = fields["Median time between stages (per student, then across students)"].splitlines()
+    assert lines == [
+        "Requested → replied: same day",
+        "Replied → scheduled: about 1 day",
+        "Replied → met: about 4 days",
+        "Met → thanked: same day",
+    ]
