@@ -39,6 +39,7 @@ from bot.storage.contacts import (
 from bot.storage.database import Database, Source, StorageError, Transaction
 from bot.storage.guild_settings import DEFAULT_REPORT_BACK_DAYS as DEFAULT_REPORT_BACK_DAYS
 from bot.storage.guild_settings import ServerSettings, server_settings
+from bot.storage.locks import lock_student
 from bot.storage.nudges import (
     NudgeRow,
     Wanted,
@@ -225,6 +226,10 @@ class NudgePlanner:
         for start in range(0, len(rows), REPLAN_BATCH):
             batch = rows[start : start + REPLAN_BATCH]
             async with self.db.transaction() as tx:
+                # PostgreSQL: the batch's students' own writes wait for it (in one order, so
+                # two batches can't deadlock); SQLite's single writer needs nothing.
+                for user_id in sorted({user_id for _, user_id in batch}):
+                    await lock_student(tx, guild_id, user_id)
                 settings = await server_settings(tx, guild_id)
                 prepare_items = await self.prepare_items(tx, guild_id)
                 students: dict[int, Student | None] = {}
@@ -353,11 +358,13 @@ class NudgePlanner:
                 batch = ids[start : start + REPLAN_BATCH]
                 began = time.perf_counter()
                 async with self.db.transaction() as tx:
+                    await lock_student(tx, guild_id, user_id)
                     await self._replan_batch(tx, guild_id, user_id, batch, now)
                 # Leave the event loop to everyone else for as long again: one student's
                 # pass never takes more than about half of the bot's time.
                 await asyncio.sleep((time.perf_counter() - began) * REPLAN_PAUSE)
             async with self.db.transaction() as tx:
+                await lock_student(tx, guild_id, user_id)
                 await self.replan_digest(tx, guild_id, user_id, now)
                 await clear_replan_pending(tx, guild_id, user_id, mark)
         except StorageError:
