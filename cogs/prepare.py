@@ -182,11 +182,11 @@ def star_text(result: StarChanged) -> str:
             else f"Question {number} (“{text}”) was already starred."
         )
         return (
-            f"{said} {count}/{MAX_STARS} starred: they come first on your list and in the "
-            "reminder an hour before the meeting."
+            f"{said} {count}/{MAX_STARS} starred: the reminder an hour before the meeting "
+            "shows them first."
         )
     said = (
-        f"Took the star off “{text}” (now question {number})."
+        f"Took the star off question {number} (“{text}”)."
         if result.changed
         else f"Question {number} (“{text}”) isn't starred."
     )

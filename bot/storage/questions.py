@@ -1,6 +1,7 @@
 """A contact's question list: ordered, at most ``MAX_QUESTIONS``, of which at most ``MAX_STARS``
-starred (both checked by the caller). Starred questions come first, then the rest, each in the
-student's order."""
+starred (both checked by the caller). Listed in the student's order (TIARA order unless they
+moved questions): a star marks a question where it stands; only the 1-hour reminder puts the
+starred ones first (:mod:`bot.storage.delivery`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.storage.database import Source, Transaction, query_all
 from bot.storage.timestamps import from_db, to_db
 
 _COLUMNS = "id, contact_id, position, category, bank_id, text, starred_at"
-_ORDER = "ORDER BY starred_at IS NULL, position, id"
+_ORDER = "ORDER BY position, id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def _question(row: aiosqlite.Row) -> Question:
 
 
 async def list_questions(source: Source, contact_id: int) -> list[Question]:
-    """The contact's questions: the starred ones first, then the others, each in order."""
+    """The contact's questions in the student's order."""
     rows = await query_all(
         source,
         f"SELECT {_COLUMNS} FROM contact_questions WHERE contact_id = ? {_ORDER}",

@@ -105,7 +105,7 @@ def builder_embed(listing: QuestionList) -> discord.Embed:
     starred = len(listing.starred)
     embed.set_footer(
         text=f"{len(questions)}/{MAX_QUESTIONS} questions · {STAR} {starred}/{MAX_STARS} starred, "
-        "listed first and in your 1-hour reminder · asked in this order · Only you can see this."
+        "shown first in your 1-hour reminder · asked in this order · Only you can see this."
     )
     return embed
 
@@ -389,9 +389,9 @@ class StarQuestionSelect(
         if not result.changed:
             note = None
         elif result.question.starred:
-            note = f"Starred question {number}: it's listed first and in your 1-hour reminder."
+            note = f"Starred question {number}: your 1-hour reminder shows it first."
         else:
-            note = f"Unstarred it (now question {number})."
+            note = f"Took the star off question {number}."
         bank = tiara_bank(ctx, self.category)
         await show_builder(interaction, result.listing, self.category, bank, note)
 

@@ -504,7 +504,7 @@ async def stars(db: Database, contact_id: int) -> list[tuple[str, str | None]]:
     ]
 
 
-async def test_starring_puts_the_question_first_and_logs_it(ctx: ActionContext, db: Database):
+async def test_starring_marks_the_question_in_place_and_logs_it(ctx: ActionContext, db: Database):
     contact_id, ids = await five_questions(ctx)
     assert isinstance(ctx.clock, ManualClock)
     ctx.clock.advance(timedelta(minutes=5))
@@ -514,8 +514,8 @@ async def test_starring_puts_the_question_first_and_logs_it(ctx: ActionContext, 
     assert result.changed
     assert result.question.id == ids[3]
     assert result.question.starred_at == NOW + timedelta(minutes=5)
-    assert result.number == 1
-    assert [q.id for q in result.listing.questions] == [ids[3], ids[0], ids[1], ids[2], ids[4]]
+    assert result.number == 4  # numbers never shift: the list keeps the asking order
+    assert [q.id for q in result.listing.questions] == ids
     assert [q.id for q in result.listing.starred] == [ids[3]]
     stored = await stars(db, contact_id)
     assert [at is not None for _, at in stored] == [False, False, False, True, False]
@@ -523,14 +523,13 @@ async def test_starring_puts_the_question_first_and_logs_it(ctx: ActionContext, 
         "question_starred",
         {"category": "insights", "bank_id": "insights-culture"},
     )
-    # Every list of the questions shows it first, in the order the student gave otherwise.
     listing = await question_list(ctx, ALICE, contact_id)
-    assert [q.id for q in listing.questions] == [ids[3], ids[0], ids[1], ids[2], ids[4]]
+    assert [q.id for q in listing.questions] == ids
 
-    # A second star: starred ones keep the student's order among themselves.
     result = await star_question(ctx, ALICE, contact_id, f"q{ids[1]}")  # the autocomplete value
-    assert [q.id for q in result.listing.questions][:2] == [ids[1], ids[3]]
-    assert result.number == 1
+    assert [q.id for q in result.listing.questions] == ids
+    assert [q.id for q in result.listing.starred] == [ids[1], ids[3]]
+    assert result.number == 2
 
 
 async def test_starring_twice_or_unstarring_an_unstarred_question_writes_nothing(
@@ -551,7 +550,7 @@ async def test_starring_twice_or_unstarring_an_unstarred_question_writes_nothing
 async def test_unstarring_puts_it_back_in_its_place(ctx: ActionContext, db: Database):
     contact_id, ids = await five_questions(ctx)
     await star_question(ctx, ALICE, contact_id, f"q{ids[4]}")
-    result = await unstar_question(ctx, ALICE, contact_id, "1")
+    result = await unstar_question(ctx, ALICE, contact_id, "5")
     assert result.changed
     assert not result.question.starred
     assert result.number == 5
@@ -654,11 +653,9 @@ async def test_suggestions_number_the_list_as_shown_and_filter_by_star(ctx: Acti
     contact_id, ids = await five_questions(ctx)
     await star_question(ctx, ALICE, contact_id, f"q{ids[3]}")
     everything = await suggest_questions(ctx, ALICE, str(contact_id), "")
-    assert [(n, q.id) for n, q in everything] == list(
-        enumerate([ids[3], ids[0], ids[1], ids[2], ids[4]], start=1)
-    )
+    assert [(n, q.id) for n, q in everything] == list(enumerate(ids, start=1))
     starred = await suggest_questions(ctx, ALICE, str(contact_id), "", starred=True)
-    assert [(n, q.id) for n, q in starred] == [(1, ids[3])]
+    assert [(n, q.id) for n, q in starred] == [(4, ids[3])]
     assert [n for n, _ in await suggest_questions(ctx, ALICE, str(contact_id), "3")] == [3]
     assert [q.id for _, q in await suggest_questions(ctx, ALICE, str(contact_id), "MY place")] == [
         ids[4]

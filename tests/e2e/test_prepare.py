@@ -656,15 +656,14 @@ async def test_starred_questions_come_first_in_the_one_hour_reminder(
     assert [c["name"] for c in choices] == [f"4. {text['insights-culture']}"]
     reply = await (await star(world, alice, contact_id, choices[0]["value"])).message()
     assert reply.ephemeral
-    assert "⭐ Starred question 1" in reply.text()
-    assert f"**1.** ⭐ {text['insights-culture']}" in reply.text()
+    assert "⭐ Starred question 4" in reply.text()
+    assert f"**4.** ⭐ {text['insights-culture']}" in reply.text()
     assert "1/3 starred" in reply.text()
 
-    # By its number as the list now shows it: "3" is insights-path (culture moved to the top).
-    # Starred ones keep the student's order among themselves: path is now first.
-    reply = await (await star(world, alice, contact_id, "3")).message()
-    assert f"**1.** ⭐ {text['insights-path']}" in reply.text()
-    assert f"**2.** ⭐ {text['insights-culture']}" in reply.text()
+    # By its number: a star marks a question where it stands, so numbers never shift.
+    reply = await (await star(world, alice, contact_id, "2")).message()
+    assert f"**2.** ⭐ {text['insights-path']}" in reply.text()
+    assert f"**4.** ⭐ {text['insights-culture']}" in reply.text()
     assert events(harness, contact_id)[-1] == (
         "question_starred",
         {"category": "insights", "bank_id": "insights-path"},
@@ -676,12 +675,12 @@ async def test_starred_questions_come_first_in_the_one_hour_reminder(
         options={"contact": str(contact_id), "question": ""},
         focused="question",
     )
-    assert [c["name"][:4] for c in choices] == ["⭐ 1.", "⭐ 2."]
+    assert [c["name"][:4] for c in choices] == ["⭐ 2.", "⭐ 4."]
 
     # The builder shows the same order and stars.
     message = await open_builder(world, alice, contact_id)
-    assert f"**2.** ⭐ {text['insights-culture']} · *Insights*" in message.text()
-    assert f"**3.** {text['insights-surprise']}" in message.text()
+    assert f"**4.** ⭐ {text['insights-culture']} · *Insights*" in message.text()
+    assert f"**1.** {text['insights-surprise']}" in message.text()
     assert "⭐ 2/3 starred" in message.text()
 
     # The reminder an hour before: the starred ones first, marked, then the first unstarred.
@@ -707,7 +706,7 @@ async def test_a_fourth_star_is_refused_and_unstar_frees_one(world: World, harne
     contact_id = await add_contact(world, harness, alice)
     message = await open_builder(world, alice, contact_id)
     await add_bank(world, alice, message, "insights", INSIGHTS)
-    for number in ("4", "4", "4"):  # each starred one moves up: "4" is a new one each time
+    for number in ("1", "2", "3"):
         await (await star(world, alice, contact_id, number)).message()
     before = database_snapshot(harness.db_path)
     refused = await star(world, alice, contact_id, "4")
@@ -748,9 +747,9 @@ async def test_the_builder_stars_and_unstars_in_place(world: World, harness: Bot
     assert (await ix.response()).type == 7
     updated = await ix.message()
     assert updated.id == message.id
-    assert "Starred question 1" in updated.text()
-    assert f"**1.** ⭐ {text['insights-enjoy']}" in updated.text()
-    option = select_with(updated, "ic:qs:")["options"][0]
+    assert "Starred question 3" in updated.text()
+    assert f"**3.** ⭐ {text['insights-enjoy']}" in updated.text()
+    option = select_with(updated, "ic:qs:")["options"][2]
     assert option["value"] == third
     assert option["emoji"]["name"] == "⭐"
     assert option["description"] == "Starred: pick to unstar"
@@ -762,7 +761,7 @@ async def test_the_builder_stars_and_unstars_in_place(world: World, harness: Bot
 
     ix = await pick(world, alice, updated, "ic:qs:", [third])
     updated = await ix.message()
-    assert "Unstarred it (now question 3)" in updated.text()
+    assert "Took the star off question 3" in updated.text()
     assert "⭐" not in updated.embeds[0]["description"]
     assert [k for k, _ in events(harness, contact_id)][-2:] == [
         "question_starred",
