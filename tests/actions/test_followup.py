@@ -31,6 +31,7 @@ from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, add_contact, get_contact_by_id, set_stage
 from bot.storage.database import Database
 from bot.storage.students import ensure_student, set_timezone
+from tests.actions.db_tables import snapshot
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 GUILD, ALICE, BOB = 10, 1, 2
@@ -100,17 +101,6 @@ async def pending(db: Database, contact_id: int) -> dict[str, datetime]:
         (contact_id,),
     )
     return {row["kind"]: datetime.fromisoformat(row["due_at"]) for row in rows}
-
-
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    tables = await db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for table in tables:
-        rows = await db.fetch_all(f"SELECT * FROM {table['name']}")
-        out[table["name"]] = sorted((tuple(row) for row in rows), key=repr)
-    return out
 
 
 async def refused(db: Database, call: Callable[[], Awaitable[object]], needle: str) -> None:

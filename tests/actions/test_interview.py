@@ -21,6 +21,7 @@ from bot.errors import UserError
 from bot.storage.contacts import add_contact
 from bot.storage.database import Database
 from bot.storage.students import ensure_student, set_timezone
+from tests.actions.db_tables import snapshot
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
 ALICE = StudentKey(guild_id=10, user_id=1)
@@ -66,17 +67,6 @@ async def pending(db: Database, contact_id: int) -> list[tuple[str, str]]:
         " ORDER BY due_at, kind",
         (contact_id,),
     )
-
-
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (what is committed)."""
-    tables = [
-        name
-        for (name,) in await rows(
-            db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return {t: sorted(await rows(db, f"SELECT * FROM {t}"), key=repr) for t in tables}
 
 
 async def set_stage(db: Database, contact_id: int, stage: str) -> None:

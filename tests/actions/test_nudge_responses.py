@@ -47,6 +47,7 @@ from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
 from bot.storage.nudges import NudgeRow, claim_due, get_nudge, mark_sent
 from bot.storage.students import ensure_student, get_student, set_timezone
+from tests.actions.db_tables import snapshot
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 GUILD, ALICE, BOB = 10, 1, 2
@@ -168,17 +169,6 @@ async def journey(db: Database, contact_id: int) -> tuple[Any, ...]:
         c.reply_class,
         c.nudges_stopped,
     )
-
-
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    tables = await db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for table in tables:
-        rows = await db.fetch_all(f"SELECT * FROM {table['name']}")
-        out[table["name"]] = sorted((tuple(row) for row in rows), key=repr)
-    return out
 
 
 async def refused(db: Database, call: Callable[[], Awaitable[object]], needle: str) -> None:
@@ -535,7 +525,7 @@ async def sent_nudge(db: Database, contact_id: int, kind: NudgeKind, at: datetim
         cursor = await tx.execute(
             "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence, planned_at,"
             " due_at, status, sent_at, message_id, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1, ?, ?) RETURNING id",
             (
                 GUILD,
                 ALICE,
@@ -549,8 +539,9 @@ async def sent_nudge(db: Database, contact_id: int, kind: NudgeKind, at: datetim
                 stamp,
             ),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
 
 
 async def referred(ctx: ActionContext, clock: ManualClock, referrer: int, person: str) -> int:
