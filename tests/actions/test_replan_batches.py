@@ -1,7 +1,7 @@
 """Settings changes re-plan a student's contacts in bounded batches after the change commits
-(issue 14, finding 1), on a real database (SQLite or PostgreSQL) through the real actions: every reminder moves,
-other students' writes go in between, and a pass stopped half-way is finished later without a
-reminder lost or doubled."""
+(issue 14, finding 1), on a real database (SQLite or PostgreSQL) through the real actions: every
+reminder moves, other students' writes go in between, and a pass stopped half-way is finished
+later without a reminder lost or doubled."""
 
 from __future__ import annotations
 
