@@ -372,10 +372,15 @@ async def test_postgres_can_use_the_partial_index_on_pending_rows(db: Database, 
     async with db.transaction() as tx:
         await tx.execute("SET LOCAL enable_seqscan = off")
         await tx.execute("SET LOCAL enable_sort = off")
-        async with tx.execute(f"EXPLAIN (FORMAT JSON) {sql}", {"now": "x", "limit": 1}) as cursor:
+        params = {"now": "x", "limit": 1} if ":now" in sql else ()
+        async with tx.execute(f"EXPLAIN (FORMAT JSON) {sql}", params) as cursor:
             (row,) = await cursor.fetchall()
     plan = row[0]
     (top,) = json.loads(plan) if isinstance(plan, str) else plan
     nodes = _plan_nodes(top["Plan"])
     assert any(n.get("Index Name") == "nudges_pending_by_due" for n in nodes), plan
-    assert not any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes), plan
+    assert not any(n["Node Type"] == "Sort" for n in nodes), plan  # no sort of all pending rows
+    for node in nodes:  # ties on due_at (ORDER BY due_at, id) may be sorted among themselves
+        if node["Node Type"] == "Incremental Sort":
+            (presorted,) = node["Presorted Key"]
+            assert presorted.endswith(".due_at"), plan
