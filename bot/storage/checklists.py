@@ -25,18 +25,26 @@ async def toggle_tick(
 ) -> set[str]:
     """Flip one item; returns the phase's ticked items afterwards (read in the same transaction).
 
-    Insert first, delete if it was there: each step is one statement, so two flips at once
-    (PostgreSQL, several writers) cancel out instead of failing on the primary key."""
-    cursor = await tx.execute(
-        "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, phase, item_id) DO NOTHING",
-        (contact_id, phase, item_id, to_db(now)),
-    )
-    if not cursor.rowcount:
-        await tx.execute(
-            "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?",
-            (contact_id, phase, item_id),
+    Insert if absent, else delete; repeat until one of them changes a row. Each step is one
+    statement, so flips at once (PostgreSQL, READ COMMITTED, no lock) never fail on the primary
+    key, and none is lost: two flips that both saw the tick both try to delete it, the second
+    delete waits for the first and then finds nothing, so that flip goes round again and puts
+    the tick back. Every flip changes the row exactly once, so an even number of flips leaves
+    the item as it was. On SQLite (one writer) the first round always changes a row."""
+    key = (contact_id, phase, item_id)
+    while True:
+        cursor = await tx.execute(
+            "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, phase, item_id) DO NOTHING",
+            (*key, to_db(now)),
         )
+        if cursor.rowcount:
+            break
+        cursor = await tx.execute(
+            "DELETE FROM checklist_ticks WHERE contact_id = ? AND phase = ? AND item_id = ?", key
+        )
+        if cursor.rowcount:
+            break
     async with tx.execute(
         "SELECT item_id FROM checklist_ticks WHERE contact_id = ? AND phase = ?",
         (contact_id, phase),

@@ -58,7 +58,7 @@ async def contact(
     cursor = await tx.execute(
         "INSERT INTO contacts (guild_id, user_id, person, organization, stage, stage_before_close,"
         f" reply_class, created_at, updated_at{', ' if columns else ''}{names})"
-        f" VALUES (?, ?, 'Person', 'Org', ?, ?, ?, ?, ?{', ?' * len(columns)})",
+        f" VALUES (?, ?, 'Person', 'Org', ?, ?, ?, ?, ?{', ?' * len(columns)}) RETURNING id",
         (
             guild,
             user,
@@ -70,8 +70,9 @@ async def contact(
             *columns.values(),
         ),
     )
-    contact_id = cursor.lastrowid
-    assert contact_id is not None
+    row = await cursor.fetchone()
+    assert row is not None
+    contact_id = int(row[0])
     if events:
         for s, at in stamps.items():
             await append_event(
