@@ -180,11 +180,15 @@ CLAIM_DUE_SQL = (
 # PostgreSQL: several dispatchers may claim at once (READ COMMITTED). Each takes only rows no
 # other claim holds (SKIP LOCKED), and the outer status check drops a row another claim moved
 # to 'sending' between this statement's snapshot and its lock, so no row is claimed twice.
+# The pick is a MATERIALIZED CTE so it runs once: as an `IN (subquery)` the planner may put it
+# on the inner side of a nested loop and rescan it per row, and each rescan skips the rows this
+# statement already updated and locks the next ones, claiming more than :limit rows.
 CLAIM_DUE_SQL_PG = (
-    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
-    " updated_at = :now WHERE status = 'pending' AND id IN (SELECT id FROM nudges"
-    " WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit"
-    f" FOR UPDATE SKIP LOCKED) RETURNING {_COLUMNS}"
+    "WITH picked AS MATERIALIZED (SELECT id FROM nudges WHERE status = 'pending'"
+    " AND due_at <= :now ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)"
+    " UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
+    " updated_at = :now WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
+    f" RETURNING {_COLUMNS}"
 )
 
 
