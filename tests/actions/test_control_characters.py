@@ -1,7 +1,8 @@
 """Control characters in what students type (a NUL above all) are treated the same on SQLite and
 PostgreSQL, before any SQL: names and forms with one are refused, a typed contact with one
 matches nothing, and an autocomplete query ignores them. PostgreSQL cannot store a NUL at all,
-so a path that missed the rule still gets a clear refusal (tests/storage/test_unstorable_text.py)."""
+so a path that missed the rule still gets a clear refusal (see
+tests/storage/test_unstorable_text.py)."""
 
 from __future__ import annotations
 

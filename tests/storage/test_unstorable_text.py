@@ -27,9 +27,10 @@ async def test_a_nul_that_reaches_sql_is_refused_on_postgres_and_nothing_is_writ
     if not ON_POSTGRES:
         async with db.transaction() as tx:  # SQLite stores it as is
             await tx.execute(INSERT, (2, "Ada\x00Lovelace", "{}"))
-        assert query(db_location, "SELECT note FROM scratch WHERE id = 2")[0][0] == "Ada\x00Lovelace"
+        (row,) = query(db_location, "SELECT note FROM scratch WHERE id = 2")
+        assert row[0] == "Ada\x00Lovelace"
         return
-    with pytest.raises(UserError, match="can't be saved.*U\\+0000"):
+    with pytest.raises(UserError, match=r"can't be saved.*U\+0000"):
         async with db.transaction() as tx:
             await tx.execute(INSERT, (2, "also fine", "{}"))
             await tx.execute(INSERT, (3, "Ada\x00Lovelace", "{}"))
