@@ -22,6 +22,26 @@ def _quoted(text: str, limit: int) -> str:
     return f"“{escape_markdown(text[:limit])}”"
 
 
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` other than a tab or a line break, if any.
+
+    The one rule for what students type, the same on both engines: such characters are
+    invisible, SQLite's text functions stop at a NUL, and PostgreSQL's text cannot hold one at
+    all. Typed names and forms that contain one are refused (:func:`clean_text`), so no stored
+    name has one; lookups treat them as matching nothing (or strip them, for autocomplete)."""
+    return next(
+        (ch for ch in text if ch not in _LINE_BREAKS and unicodedata.category(ch) == "Cc"), None
+    )
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with the characters :func:`control_character` finds removed: what an
+    autocomplete query searches for."""
+    if control_character(text) is None:
+        return text
+    return "".join(ch for ch in text if ch in _LINE_BREAKS or unicodedata.category(ch) != "Cc")
+
+
 def clean_text(value: str, field: str, *, max_length: int) -> str:
     """Trim required text and check its length. Stored as typed otherwise: mentions never ping,
     because every message the bot sends has mentions disabled."""
@@ -34,12 +54,10 @@ def clean_text(value: str, field: str, *, max_length: int) -> str:
             f"The {field} is {len(text)} characters long; the most is {max_length}. "
             "Please shorten it."
         )
-    # Control characters are invisible, and SQLite's text functions stop at a NUL: autocomplete
-    # misses what follows one, and a leading NUL fails the tables' length CHECKs. Tabs and line
-    # breaks are fine.
-    control = next(
-        (ch for ch in text if ch not in _LINE_BREAKS and unicodedata.category(ch) == "Cc"), None
-    )
+    # Control characters are invisible; SQLite's text functions stop at a NUL (autocomplete
+    # would miss what follows one, and a leading NUL fails the tables' length CHECKs), and
+    # PostgreSQL can't store one. Tabs and line breaks are fine.
+    control = control_character(text)
     if control is not None:
         raise UserError(
             f"The {field} contains a control character (U+{ord(control):04X}) that can't be "

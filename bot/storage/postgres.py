@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.errors import UserError
 from bot.storage.base import Database
 from bot.storage.connections import Engine, Execution, Params, Row, Transaction
 from bot.storage.errors import StorageError
@@ -255,11 +256,26 @@ class PgExecution:
         return None
 
 
+UNSTORABLE_TEXT = (
+    "That text contains a character that can't be saved (such as U+0000, the NUL character). "
+    "Please type it again without it."
+)
+"""The refusal when PostgreSQL rejects a character in a value (its text cannot hold a NUL).
+Typed text is checked before it gets here (:func:`bot.validation.clean_text`); this is the
+net for a path that was missed, so the student gets a reason rather than a failure."""
+
+
 async def run_statement(conn: PgConnection, sql: str, params: Params | None) -> PgCursor:
     text, bind = translate(sql)
     args = bind(params)
     stmt = await conn.prepared(text)
-    rows = await stmt.fetch(*args)
+    try:
+        rows = await stmt.fetch(*args)
+    except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError) as exc:
+        # 22021 "invalid byte sequence for encoding UTF8: 0x00"; 22P05 "\u0000 cannot be
+        # converted to text" (jsonb). The transaction, if any, rolls back as for any error.
+        log.info("PostgreSQL refused a character in a value: %s", exc)
+        raise UserError(UNSTORABLE_TEXT) from exc
     return PgCursor(rows, _rowcount(stmt.get_statusmsg()))
 
 
@@ -335,6 +351,7 @@ class _PgTurn:
                 return
             try:
                 await conn.execute("COMMIT")
+                self.db.commits += 1
             except Exception as error:
                 self.callbacks.clear()
                 if not conn.is_closed() and conn.is_in_transaction():
@@ -367,6 +384,7 @@ class PostgresDatabase(Database):
         self.url = url
         self.pool = pool
         self.closing = False
+        self.commits = 0  # COMMITs so far (for tests; SQLite's count is ``writer.batches``)
 
     @classmethod
     async def connect(

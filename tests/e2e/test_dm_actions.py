@@ -117,7 +117,7 @@ async def post_reminder(
         cursor = await tx.execute(
             "INSERT INTO nudges (guild_id, user_id, contact_id, kind, occurrence, planned_at,"
             " due_at, status, sent_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?) RETURNING id",
             (
                 world.guild.id,
                 student.id,
@@ -127,8 +127,9 @@ async def post_reminder(
                 *[now.isoformat()] * 5,
             ),
         )
-        nudge_id = cursor.lastrowid
-    assert nudge_id is not None
+        inserted = await cursor.fetchone()
+    assert inserted is not None
+    nudge_id = int(inserted[0])
     row = await get_nudge(bot.db, nudge_id)
     assert row is not None
     channel = await bot.create_dm(discord.Object(student.id))
