@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.actions.common import check_log_date, log_event, stage_guard, student_transaction
-from bot.actions.contacts import owned_contact, student_zone
+from bot.actions.contacts import check_contact_room, owned_contact, student_zone
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import EmployerExhausted, active_five_ids, exhausted_by_close
 from bot.domain.business_days import business_days_after, business_days_between
@@ -523,7 +523,11 @@ async def reopen_contact(ctx: ActionContext, who: StudentKey, contact_id: int) -
         raise UserError(f"This contact isn't closed (it is at “{contact.stage.label}”).")
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
-        stage = await contact_rows.reopen_contact(tx, contact.id, now)
+        await check_contact_room(tx, who)  # a reopened contact is open again
+        try:
+            stage = await contact_rows.reopen_contact(tx, contact.id, now)
+        except ValueError:  # reopened meanwhile (a second click)
+            raise UserError("This contact was just reopened; nothing else changed.") from None
         await log_event(
             tx, who, "reopened", now, contact_id=contact.id, payload={"stage": stage.value}
         )

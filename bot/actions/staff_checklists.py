@@ -22,8 +22,8 @@ from bot.storage.checklist_items import (
     MAX_CUSTOM,
     ServerChecklist,
     ServerItem,
+    insert_custom_item,
     item_edits,
-    new_custom_id,
     save_edit,
     save_order,
     server_checklist,
@@ -197,38 +197,43 @@ async def add_item(
     item_text = _item_text(text)
     item_why = _why(why)
     action = check_done_by(done_by)
-    server = await staff_checklist(ctx, staff, phase)
-    if len(server.visible) >= MAX_VISIBLE:
-        raise UserError(
-            f"The {phase} checklist already shows {MAX_VISIBLE} items, the most it "
-            "can. Hide one first (`/staff checklist hide`). Nothing was changed."
+    await staff_checklist(ctx, staff, phase)  # may they (a UserError before anything)
+    reserved = frozenset(item.id for item in ctx.content.checklists[phase].items)
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as tx:
+        await lock_guild(tx, staff.guild_id)
+        # Read under the server's lock, in the writing transaction: two staff members adding
+        # at once get two items, never one id that the second overwrites.
+        server = await server_checklist(tx, ctx.content, staff.guild_id, phase)
+        if len(server.visible) >= MAX_VISIBLE:
+            raise UserError(
+                f"The {phase} checklist already shows {MAX_VISIBLE} items, the most it "
+                "can. Hide one first (`/staff checklist hide`). Nothing was changed."
+            )
+        edits = await item_edits(tx, staff.guild_id, phase)
+        if sum(1 for edit in edits if edit.custom) >= MAX_CUSTOM:
+            raise UserError(
+                f"This server has added {MAX_CUSTOM} items to the {phase} checklist over "
+                "time, the most it may. Reword or restore one of them instead."
+            )
+        item_id = await insert_custom_item(
+            tx,
+            staff.guild_id,
+            phase,
+            now,
+            reserved=reserved,
+            text=item_text,
+            why=item_why,
+            hidden=False,
+            done_by=action,
         )
-    edits = await item_edits(ctx.db, staff.guild_id, phase)
-    if sum(1 for edit in edits if edit.custom) >= MAX_CUSTOM:
-        raise UserError(
-            f"This server has added {MAX_CUSTOM} items to the {phase} checklist over "
-            "time, the most it may. Reword or restore one of them instead."
-        )
-    item_id = new_custom_id(server, edits)
-    fields = {
-        "text": item_text,
-        "why": item_why,
-        "custom": True,
-        "hidden": False,
-        "done_by": action,
-    }
-    detail: dict[str, Any] = {"item": item_id, "text": item_text}
-    if action is not None:
-        detail["done_by"] = action.value
-    after = await _save(
-        ctx,
-        staff,
-        phase,
-        "checklist_item_added",
-        detail,
-        [(item_id, fields)],
-        replan=True,
-    )
+        detail: dict[str, Any] = {"item": item_id, "text": item_text}
+        if action is not None:
+            detail["done_by"] = action.value
+        await record_audit(tx, staff, "checklist_item_added", now, {"phase": phase, **detail})
+    if edit_may_replan(phase):
+        await ctx.planner.replan_guild(staff.guild_id, now)
+    after = await server_checklist(ctx.db, ctx.content, staff.guild_id, phase)
     label = str(len(server.visible) + 1)
     values = await placeholder_values(ctx, staff.guild_id)
     return ChecklistEdited(after, item_id, label, item_text, item_text, values)

@@ -43,6 +43,6 @@ def too_many_contacts(open_now: int, adding: int = 1) -> str | None:
     return (
         f"You have {open_now} open contacts in this server, and {MAX_OPEN_CONTACTS} is the most "
         f"one student can keep open here, so {asked} can't be added ({space}). Close the "
-        "contacts you are done with (`/followup close`: closed contacts stay in your history "
-        "but don't count), then try again. Nothing was added."
+        "contacts you are done with (`/followup close`: closed contacts don't count, and "
+        "`/followup reopen` brings one back), then try again. Nothing was added."
     )

@@ -212,15 +212,6 @@ async def save_order(
         await save_edit(tx, guild_id, phase, item_id, now, position=position)
 
 
-def new_custom_id(checklist: ServerChecklist, edits: list[ItemEdit]) -> str:
-    """The next ``s-<n>`` id: above every one used before, and no default item's id."""
-    taken = {entry.item.id for entry in checklist.items} | {edit.item_id for edit in edits}
-    number = max((_custom_number(item_id) for item_id in taken), default=0) + 1
-    while f"{CUSTOM_PREFIX}{number}" in taken:
-        number += 1
-    return f"{CUSTOM_PREFIX}{number}"
-
-
 async def insert_custom_item(
     tx: Transaction,
     guild_id: int,

@@ -208,9 +208,11 @@ async def count_open_contacts(source: Source, guild_id: int, user_id: int) -> in
 
 async def mark_replan_pending(tx: Transaction, guild_id: int, user_id: int) -> int:
     """Note that the student's contacts must be re-planned; returns the mark (a number that
-    grows with each call, so only the latest pass clears it)."""
+    grows with each call, so only the latest pass clears it). A cleared mark is kept negated
+    (:func:`clear_replan_pending`), so the next mark still grows: an older pass that ends late
+    can never clear a newer one."""
     async with tx.execute(
-        "UPDATE students SET replan_pending = coalesce(replan_pending, 0) + 1"
+        "UPDATE students SET replan_pending = abs(coalesce(replan_pending, 0)) + 1"
         " WHERE guild_id = ? AND user_id = ? RETURNING replan_pending",
         (guild_id, user_id),
     ) as cursor:
@@ -219,10 +221,11 @@ async def mark_replan_pending(tx: Transaction, guild_id: int, user_id: int) -> i
 
 
 async def clear_replan_pending(tx: Transaction, guild_id: int, user_id: int, mark: int) -> bool:
-    """The pass started for ``mark`` is done: clear it, unless a newer change marked the
-    student again meanwhile (its own pass clears that one)."""
+    """The pass started for ``mark`` is done: clear it (negated: nothing pending, and the next
+    mark grows from it), unless a newer change marked the student again meanwhile (its own
+    pass clears that one)."""
     cursor = await tx.execute(
-        "UPDATE students SET replan_pending = NULL"
+        "UPDATE students SET replan_pending = -replan_pending"
         " WHERE guild_id = ? AND user_id = ? AND replan_pending = ?",
         (guild_id, user_id, mark),
     )
@@ -234,6 +237,6 @@ async def pending_replans(source: Source) -> list[tuple[int, int, int]]:
     rows = await query_all(
         source,
         "SELECT guild_id, user_id, replan_pending FROM students"
-        " WHERE replan_pending IS NOT NULL ORDER BY guild_id, user_id",
+        " WHERE replan_pending > 0 ORDER BY guild_id, user_id",
     )
     return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.actions.contacts import NewContact, add_contact_at_employer, add_new_contact
 from bot.actions.context import ActionContext, StudentKey
-from bot.actions.followup import CloseReason, close_contact
+from bot.actions.followup import CloseReason, close_contact, reopen_contact
 from bot.clock import ManualClock
 from bot.domain import limits
 from bot.errors import UserError
@@ -106,3 +106,24 @@ def test_every_module_uses_the_limits_of_limits_py() -> None:
     assert referrals.MAX_REFERRALS == limits.MAX_REFERRALS
     # the method's ~40 employers with a few contacts each fit far below the limits
     assert limits.MAX_OPEN_CONTACTS >= 40 * 5
+
+
+async def test_reopening_counts_against_the_limit_too(ctx: ActionContext) -> None:
+    """Close, add, reopen must not get round the limit; a second reopen click is a plain
+    refusal, not a failure."""
+    ids = await seed_contacts(ctx, ALICE, limits.MAX_OPEN_CONTACTS)
+    await close_contact(ctx, ALICE, ids[0], CloseReason.DECLINED)
+    await add_new_contact(ctx, ALICE, NewContact("Took The Room", "Contoso"))
+    with pytest.raises(UserError) as refused:
+        await reopen_contact(ctx, ALICE, ids[0])
+    assert f"{limits.MAX_OPEN_CONTACTS} open contacts" in str(refused.value)
+    assert "/followup reopen" in str(refused.value)
+    row = await ctx.db.fetch_one("SELECT stage FROM contacts WHERE id = ?", (ids[0],))
+    assert row is not None and row[0] == "closed"
+
+    await close_contact(ctx, ALICE, ids[1], CloseReason.DECLINED)
+    reopened = await reopen_contact(ctx, ALICE, ids[0])
+    assert reopened.stage.value == "planned"
+    assert await count_open_contacts(ctx.db, ALICE.guild_id, ALICE.user_id) == (
+        limits.MAX_OPEN_CONTACTS
+    )

@@ -21,7 +21,13 @@ from bot.clock import ManualClock
 from bot.content import Content
 from bot.domain.limits import MAX_OPEN_CONTACTS
 from bot.storage.database import Database, Transaction, open_database
-from bot.storage.students import write_settings
+from bot.storage.students import (
+    clear_replan_pending,
+    ensure_student,
+    mark_replan_pending,
+    pending_replans,
+    write_settings,
+)
 from tests.fair_seed import seed_requested_contacts
 
 SENT = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)  # Tuesday, 09:30 in New York
@@ -102,7 +108,9 @@ async def replan_mark(db: Database, who: StudentKey) -> int | None:
         "SELECT replan_pending FROM students WHERE guild_id = ? AND user_id = ?",
         (who.guild_id, who.user_id),
     )
-    return None if value is None else int(value)
+    """The pending mark (None when nothing is pending: never marked, or cleared, which keeps
+    the mark negated)."""
+    return None if value is None or int(value) <= 0 else int(value)
 
 
 async def test_a_settings_change_moves_every_reminder_in_batches_while_others_write(
@@ -211,3 +219,22 @@ async def test_reminders_off_cancels_every_pending_one_and_on_plans_them_again(
     assert await pending(ctx.db, ALICE) == []
     await set_nudges(ctx, ALICE, True)
     assert len(await pending(ctx.db, ALICE)) == 2 * len(ids)
+
+
+async def test_an_older_pass_ending_late_never_clears_a_newer_mark(
+    setup: tuple[ActionContext, Wakes],
+) -> None:
+    """A marks 1, B marks 2 and finishes first, C marks again: C's mark must not be 1 again,
+    or A's late clear would wipe it and a crash during C's pass would leave nothing to finish."""
+    ctx, _ = setup
+    who = StudentKey(guild_id=ALICE.guild_id, user_id=7)
+    async with ctx.db.transaction() as tx:
+        await ensure_student(tx, who.guild_id, who.user_id, SENT)
+        a = await mark_replan_pending(tx, who.guild_id, who.user_id)
+        b = await mark_replan_pending(tx, who.guild_id, who.user_id)
+        assert await clear_replan_pending(tx, who.guild_id, who.user_id, b)
+        c = await mark_replan_pending(tx, who.guild_id, who.user_id)
+        assert c not in (a, b)
+        assert not await clear_replan_pending(tx, who.guild_id, who.user_id, a)  # A, late
+    assert await replan_mark(ctx.db, who) == c
+    assert (who.guild_id, 7, c) in await pending_replans(ctx.db)

@@ -11,9 +11,9 @@ from bot.content import Checklist, ChecklistItem
 from bot.holiday_calendars import country_name, holiday_calendar, normalize_country
 from bot.storage.checklist_items import (
     ItemEdit,
+    insert_custom_item,
     item_edits,
     merge_checklist,
-    new_custom_id,
     save_edit,
     save_order,
 )
@@ -138,11 +138,17 @@ def test_positions_order_items_and_unpositioned_ones_keep_their_default_place():
     assert ids(merge_checklist(grown, edits)) == ["d", "new", "s-1", "a", "b", "c"]
 
 
-def test_new_custom_ids_are_never_reused_nor_a_default_id():
-    clash = Checklist("request", "t", (ChecklistItem("s-1", "Default named s-1"),))
-    edits = [ItemEdit("s-3", text="Old", custom=True, hidden=True)]
-    assert new_custom_id(merge_checklist(clash, edits), edits) == "s-4"
-    assert new_custom_id(merge_checklist(clash, []), []) == "s-2"
+async def test_new_custom_ids_are_never_reused_nor_a_default_id(db: Database):
+    async with db.transaction() as tx:
+        await save_edit(tx, GUILD, "request", "s-3", NOW, text="Old", custom=True, hidden=True)
+        first = await insert_custom_item(
+            tx, GUILD, "request", NOW, reserved=frozenset({"s-1"}), text="New"
+        )
+        assert first == "s-4"  # above every id used before, even a hidden one
+        other_phase = await insert_custom_item(
+            tx, GUILD, "prepare", NOW, reserved=frozenset({"s-1"}), text="New"
+        )
+        assert other_phase == "s-2"  # never a default item's id
 
 
 async def test_edits_and_order_are_stored_per_server_and_phase(db: Database):
