@@ -17,6 +17,7 @@ from bot.pacing import TokenBucket
 from bot.storage.database import Database, Transaction
 from bot.storage.deletion_log import record_deletions
 from bot.storage.guild_settings import DEFAULT_DEPARTURE_GRACE_DAYS
+from bot.storage.locks import lock_student
 from bot.storage.membership import (
     MembershipRecord,
     cancel_guild_nudges,
@@ -100,6 +101,7 @@ class MembershipChecker:
     async def _came_back(self, tx: Transaction, guild_id: int, user_id: int, now: datetime) -> None:
         """A student who had left is back: their reminders (cancelled when they left) are
         planned again, inside the caller's transaction."""
+        await lock_student(tx, guild_id, user_id)  # PostgreSQL: their own writes wait
         await record_present(tx, guild_id, user_id, now)
         if self._planner is not None:
             await self._planner.replan_student(tx, guild_id, user_id, now)
@@ -147,6 +149,7 @@ class MembershipChecker:
         if back and self._planner is not None:
             for user_id in await students_of_guild(self._db, guild_id):
                 async with self._db.transaction() as tx:
+                    await lock_student(tx, guild_id, user_id)
                     if await is_departed(tx, guild_id, user_id):
                         continue  # the student had left the server themselves
                     await self._planner.replan_student(tx, guild_id, user_id, now)

@@ -26,6 +26,8 @@ class Welcome:
     digest_day: int | None
     nudges_enabled: bool
     word_limit: int
+    report_back_days: int
+    """This server's report-back delay (staff may set 7 to 30 days)."""
 
 
 async def open_start(ctx: ActionContext, who: StudentKey) -> Welcome:
@@ -43,6 +45,7 @@ async def open_start(ctx: ActionContext, who: StudentKey) -> Welcome:
         digest_day=student.digest_day,
         nudges_enabled=student.nudges_enabled,
         word_limit=settings.email_word_limit(ctx.content.email_rules.word_limit),
+        report_back_days=settings.report_back_days,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from bot.storage.deletion_log import record_deletions
 from bot.storage.membership import guilds_of_student, left_guild_name
 from bot.storage.privacy import count_student_data, delete_student_data, export_student_data
 from bot.storage.students import write_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,17 +77,25 @@ async def stored_data_counts(ctx: ActionContext, who: StudentKey) -> dict[str, i
 
 async def delete_data(ctx: ActionContext, who: StudentKey) -> dict[str, int]:
     """Erase every row about the student in this server (rows deleted per table; empty when
-    there was nothing). Nothing is logged, and the student row is not recreated: an event row
-    would itself be data about them.
+    there was nothing). No event is written, and the student row is not recreated: an event
+    row would itself be data about them.
 
     Then the deletion reaches the disk: the WAL is checkpointed and truncated (with
     ``secure_delete`` on, the freed pages are zeroed), and a hash of (server, user) goes to the
-    deletion log so that a restored older backup has it deleted again at start-up."""
+    deletion log so that a restored older backup has it deleted again at start-up. On
+    PostgreSQL, which has neither, the operator's log names the deletion (server and user
+    id) so that it can be re-run after restoring an older dump."""
     async with ctx.db.transaction() as tx:
         counts = await delete_student_data(tx, who.guild_id, who.user_id)
     if counts:
         await record_deletions(ctx.db, [(who.guild_id, who.user_id)], ctx.clock.now())
-        await ctx.db.scrub_wal()
+        if ctx.db.engine == "postgres":
+            log.info("privacy delete: user %s in server %s", who.user_id, who.guild_id)
+        elif not await ctx.db.scrub_wal():
+            log.warning(
+                "privacy delete: the WAL could not be truncated now (a reader held it); the "
+                "deleted rows leave it at the next checkpoint"
+            )
     return counts
 
 

@@ -441,15 +441,6 @@ async def count_unrequested_referrals(source: Source, contact_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def contact_ids_of_student(source: Source, guild_id: int, user_id: int) -> list[int]:
-    rows = await query_all(
-        source,
-        "SELECT id FROM contacts WHERE guild_id = ? AND user_id = ? ORDER BY id",
-        (guild_id, user_id),
-    )
-    return [int(row[0]) for row in rows]
-
-
 async def replannable_contacts(source: Source, guild_id: int) -> list[tuple[int, int]]:
     """(contact id, user id) of the server's contacts that can have reminders: not planned or
     closed, not stopped, of students with a time zone and reminders on."""

@@ -100,6 +100,8 @@ class SqliteDatabase(Database):
 
     @property
     def deletion_log_path(self) -> Path:
+        """The deletion log (:mod:`bot.storage.deletion_log`) lives beside the file, so that
+        restoring an older copy of the database leaves it in place."""
         return self.path.with_name(self.path.name + ".deletions")
 
     @classmethod

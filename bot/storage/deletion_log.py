@@ -36,14 +36,9 @@ from bot.storage.timestamps import from_db, to_db
 
 log = logging.getLogger(__name__)
 
-LOG_SUFFIX = ".deletions"
 LOG_KEEP = timedelta(days=400)
 """How long a deletion is remembered (well beyond any nightly backup's retention)."""
 SALT_KEY = "deletion_salt"
-
-
-def log_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + LOG_SUFFIX)
 
 
 def subject_hash(salt: str, guild_id: int, user_id: int | None = None) -> str:

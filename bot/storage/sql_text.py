@@ -20,7 +20,6 @@ from typing import Any
 Binder = Callable[[Sequence[Any] | Mapping[str, Any] | None], tuple[Any, ...]]
 """Turns a statement's parameters (as the storage modules pass them) into asyncpg's tuple."""
 
-_IDENT_START = re.compile(r"[A-Za-z_]")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIGITS = re.compile(r"[0-9]+")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")

@@ -98,10 +98,11 @@ def confirmation_view(owner_id: int, guild_id: int) -> discord.ui.View:
 
 def backups_note(interaction: discord.Interaction) -> str:
     """What the student should know about copies, before they confirm and after: nightly
-    backups keep it until replaced (empty when this installation makes no backups)."""
+    backups keep it until replaced (empty when the bot makes no backups: none configured, or
+    PostgreSQL, where the bot writes none)."""
     settings = bot_of(interaction).settings
-    if settings.backup_dir is None:
-        return ""
+    if settings.backup_dir is None or context_of(interaction).db.engine != "sqlite":
+        return ""  # no backups here (on PostgreSQL the bot makes none: pg_dump is the operator's)
     until = backups_expire_by(context_of(interaction).clock.now(), settings.backup_keep)
     return (
         f" Copies in this installation's nightly backups are gone when those backups expire, "

@@ -170,3 +170,20 @@ async def test_sharing_is_stored_and_logged_both_ways(db: Database):
 def test_export_file_names_are_safe(name: str | None, part: str):
     day = NOW.date()
     assert export_filename(ALICE, name, day) == f"infocoach-export-{part}-{day.isoformat()}.json"
+
+
+async def test_a_delete_names_itself_in_the_log_only_where_nothing_else_can_replay_it(
+    db: Database, caplog: pytest.LogCaptureFixture
+):
+    """On PostgreSQL there is no deletion log beside the database: the operator's log names the
+    deletion so it can be re-run after restoring an older dump. On SQLite the hashed deletion
+    log does that, and the bot's log names nobody."""
+    ctx = make_ctx(db)
+    await a_student_with_data(ctx, ALICE)
+    with caplog.at_level("INFO", logger="bot.actions.privacy"):
+        await delete_data(ctx, ALICE)
+    named = [r.getMessage() for r in caplog.records if "privacy delete: user" in r.getMessage()]
+    if db.engine == "postgres":
+        assert named == [f"privacy delete: user {ALICE.user_id} in server {ALICE.guild_id}"]
+    else:
+        assert named == []

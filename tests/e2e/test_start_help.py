@@ -96,14 +96,19 @@ async def test_start_shows_the_servers_word_limit_and_the_students_own_settings(
     await run(world, alice, "settings digest", day="off")
     await run(world, alice, "settings quiet-hours", start="22:30", end="07:00")
     async with harness.bot.db.transaction() as tx:
-        await update_server_settings(tx, world.guild.id, harness.clock.now(), word_limit=75)
+        await update_server_settings(
+            tx, world.guild.id, harness.clock.now(), word_limit=75, report_back_days=10
+        )
     try:
         _, message = await run(world, alice, "start")
     finally:
         async with harness.bot.db.transaction() as tx:
-            await update_server_settings(tx, world.guild.id, harness.clock.now(), word_limit=100)
+            await update_server_settings(
+                tx, world.guild.id, harness.clock.now(), word_limit=100, report_back_days=14
+            )
     text = message.text()
     assert "; under 75 words," in text
+    assert "report back (10 days)" in text  # the server's delay, not a fixed "2 weeks"
     assert "1. Your time zone is **America/New_York**" in text
     assert "**Weekly digest** of what is due: off for you" in text
     assert "quiet hours (22:30–07:00 your time;" in text
