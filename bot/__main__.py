@@ -8,16 +8,16 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import discord
 
 from bot.app import create_bot
-from bot.config import ConfigError, Settings, load_settings, redact_url
+from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_content
 from bot.log_redaction import install_redaction
 from bot.storage.backup import backup_database
 from bot.storage.database import StorageError, open_database
+from bot.storage.database_url import redact_url, url_secrets
 
 EXIT_CONFIG = 2
 
@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         # Tokens never reach the log, whatever the level (discord.py logs URLs at DEBUG).
         secrets = [settings.discord_token]
-        if settings.database_url and urlsplit(settings.database_url).password:
-            secrets.append(str(urlsplit(settings.database_url).password))
+        if settings.database_url:  # its password, in the user info or a password= parameter
+            secrets.extend(url_secrets(settings.database_url))
         install_redaction(tuple(secrets))
         if args.verb == "check":
             load_content(settings.data_dir)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.log_redaction import install_redaction
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,8 +134,45 @@ def test_an_unreachable_postgresql_server_is_one_line(tmp_path: Path):
         INFOCOACH_DB_PATH="",
         INFOCOACH_DATABASE_URL="postgresql://bot:secret@127.0.0.1:1/infocoach",
     )
-    assert_one_clear_line(result, "cannot reach the PostgreSQL server", "127.0.0.1:1")
+    assert_one_clear_line(
+        result, "INFOCOACH_DATABASE_URL: cannot reach the PostgreSQL server", "127.0.0.1:1"
+    )
     assert "secret" not in result.stderr
+
+
+def test_a_malformed_postgresql_url_is_one_line_without_its_password(tmp_path: Path):
+    for url in (
+        "postgresql://bot:secret@127.0.0.1:notaport/infocoach",
+        "postgresql://bot:secret@[::1/infocoach",
+        "postgresql://bot@127.0.0.1:1/infocoach?password=secret",
+    ):
+        result = run_bot(tmp_path, "migrate", INFOCOACH_DB_PATH="", INFOCOACH_DATABASE_URL=url)
+        assert_one_clear_line(result, "INFOCOACH_DATABASE_URL: cannot")
+        assert "secret" not in result.stderr, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot:Pw-0nly-Here@127.0.0.1:1/infocoach",
+        "postgresql://bot@127.0.0.1:1/infocoach?sslmode=disable&password=Pw-0nly-Here",
+    ],
+)
+def test_the_database_password_never_reaches_the_log(
+    url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    for key in [k for k in os.environ if k.startswith(("DISCORD_", "INFOCOACH_"))]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("INFOCOACH_DATABASE_URL", url)
+    try:
+        assert main(["check"]) == 0  # installs the log redaction, as every verb does
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger("probe").warning("connecting to %s", url)
+            logging.getLogger("probe").warning("password was %s", "Pw-0nly-Here")
+    finally:
+        install_redaction(())  # leave the session's handlers as they were
+    assert "connecting to postgresql://bot" in caplog.text
+    assert "Pw-0nly-Here" not in caplog.text
 
 
 def test_both_database_settings_are_refused(tmp_path: Path):

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_DB_PATH, ConfigError, load_settings
+from bot.config import redact_url as config_redact_url
+from bot.storage.database_url import redact_url, url_secrets
 
 
 def test_token_is_required(tmp_path: Path):
@@ -125,3 +127,33 @@ def test_database_url_mistakes_name_the_variable(tmp_path: Path, env: dict[str, 
     with pytest.raises(ConfigError, match=message) as caught:
         load_settings(env, tmp_path / "n.env", need_token=False)
     assert "pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "secrets"),
+    [
+        ("postgresql://bot:s3cret@db:5432/app", "postgresql://bot:***@db:5432/app", ["s3cret"]),
+        (
+            "postgresql://bot@db/app?sslmode=require&password=s3cret",
+            "postgresql://bot@db/app?sslmode=require&password=***",
+            ["s3cret"],
+        ),
+        # a malformed port is never parsed (urlsplit's .port raises ValueError on it)
+        ("postgresql://bot:s3cret@db:notaport/app", "postgresql://bot:***@db:notaport/app", None),
+        ("postgresql://bot:s3cret@[::1/app", "postgresql://bot:***@[::1/app", None),
+        ("postgresql://bot:p%40ss@db/app", "postgresql://bot:***@db/app", ["p%40ss", "p@ss"]),
+        ("postgresql://db/app", "postgresql://db/app", []),
+    ],
+)
+def test_one_redactor_hides_the_password_wherever_the_url_puts_it(
+    tmp_path: Path, url: str, shown: str, secrets: list[str] | None
+):
+    assert redact_url(url) == shown
+    assert config_redact_url is redact_url  # config, the CLI and PostgreSQL share it
+    if secrets is not None:
+        assert list(url_secrets(url)) == secrets
+    settings = load_settings(
+        {"DISCORD_TOKEN": "t", "INFOCOACH_DATABASE_URL": url}, tmp_path / "none.env"
+    )
+    assert "s3cret" not in repr(settings)
+    assert shown in repr(settings)

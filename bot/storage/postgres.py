@@ -31,13 +31,13 @@ from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from bot.errors import UserError
 from bot.storage.base import Database
 from bot.storage.connections import Engine, Execution, Params, Row, Transaction
+from bot.storage.database_url import redact_url, url_secrets
 from bot.storage.errors import StorageError
 from bot.storage.migrations import migrate_postgres
 from bot.storage.sql_text import translate
@@ -59,16 +59,16 @@ _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, d
 _TAIL_NUMBER = re.compile(r"(\d+)\s*$")
 
 
-def redact(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+URL_SETTING = "INFOCOACH_DATABASE_URL"
+"""The setting the start-up errors name (the operator fixes it there)."""
+
+
+def _quote_error(exc: BaseException, url: str) -> str:
+    """``exc``'s text without the URL's password (a driver message may quote the URL)."""
+    text = str(exc)
+    for secret in sorted(url_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -101,6 +101,13 @@ class PgConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no 
         if len(self._prepared) > PREPARED_PER_CONNECTION:
             self._prepared.popitem(last=False)  # asyncpg closes it when collected
         return stmt
+
+
+def _unusable(conn: PgConnection) -> bool:
+    """In a transaction, or a cancelled statement's cancel request still under way."""
+    if conn.is_in_transaction():
+        return True
+    return bool(getattr(conn, "_cancellations", None))  # asyncpg's; absent: assume none
 
 
 class ConnectionPool:
@@ -162,7 +169,11 @@ class ConnectionPool:
                 raise
 
     def release(self, conn: PgConnection) -> None:
-        if conn.is_closed() or self._closed:
+        """Give ``conn`` back. One still inside a transaction (its ``ROLLBACK`` failed, or the
+        task was cancelled before it ran) or busy with a cancelled statement is closed, never
+        reused: the next caller's ``BEGIN`` would only warn and its writes would join the stale
+        transaction, to be committed or lost with it. Closing it makes the server roll back."""
+        if conn.is_closed() or self._closed or _unusable(conn):
             self._size -= 1
             if not conn.is_closed():
                 conn.terminate()
@@ -396,8 +407,14 @@ class PostgresDatabase(Database):
         try:
             await pool.open(min_size)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            where = redact(url)
-            raise StorageError(f"cannot reach the PostgreSQL server at {where}: {exc}") from exc
+            raise StorageError(
+                f"{URL_SETTING}: cannot reach the PostgreSQL server at {redact_url(url)}: "
+                f"{_quote_error(exc, url)}"
+            ) from exc
+        except ValueError as exc:  # asyncpg's URL parsing: a malformed port, an unclosed [
+            raise StorageError(
+                f"{URL_SETTING}: cannot use the URL {redact_url(url)}: {_quote_error(exc, url)}"
+            ) from exc
         try:
             conn = await pool.acquire()
             try:
@@ -406,7 +423,10 @@ class PostgresDatabase(Database):
                 pool.release(conn)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await pool.close(grace=2)
-            raise StorageError(f"cannot use the database at {redact(url)}: {exc}") from exc
+            raise StorageError(
+                f"{URL_SETTING}: cannot use the database at {redact_url(url)}: "
+                f"{_quote_error(exc, url)}"
+            ) from exc
         except BaseException:
             await pool.close(grace=2)
             raise

@@ -88,6 +88,63 @@ async def test_a_failing_body_saves_nothing_and_callbacks_wait_for_the_commit(db
     assert [r[0] for r in await db.fetch_all("SELECT id FROM scratch")] == [2]
 
 
+async def _cancel_until_done(task: asyncio.Task[None]) -> None:
+    """Cancel ``task`` at every await it reaches (as the dispatcher's shutdown and timeouts can),
+    including the ``ROLLBACK`` its transaction runs on the way out, until it has ended."""
+    while not task.done():
+        task.cancel()
+        await asyncio.sleep(0)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_transaction_cancelled_in_its_body_leaves_nothing_behind(db: Database):
+    await _scratch(db)
+    inside = asyncio.Event()
+
+    async def body() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO scratch (id, owner, note) VALUES (1, 1, 'cancelled')")
+            inside.set()
+            await asyncio.sleep(3600)
+
+    for _ in range(3):  # each time on the connection the last one gave back
+        task = asyncio.create_task(body())
+        await inside.wait()
+        inside.clear()
+        await _cancel_until_done(task)
+        async with db.transaction() as tx:
+            # A fresh transaction: not the cancelled one's, whose insert it would see.
+            assert await query_all(tx, "SELECT id FROM scratch") == []
+            await tx.execute("INSERT INTO scratch (id, owner, note) VALUES (2, 2, 'next')")
+            await tx.execute("DELETE FROM scratch WHERE id = 2")
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO scratch (id, owner, note) VALUES (3, 3, 'saved')")
+    rows = await db.fetch_all("SELECT id FROM scratch")
+    assert [r[0] for r in rows] == [3]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a statement in flight on the server")
+async def test_a_transaction_cancelled_during_a_statement_leaves_nothing_behind(db: Database):
+    await _scratch(db)
+    inside = asyncio.Event()
+
+    async def body() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO scratch (id, owner, note) VALUES (1, 1, 'cancelled')")
+            inside.set()
+            await tx.execute("SELECT pg_sleep(3600)")
+
+    task = asyncio.create_task(body())
+    await inside.wait()
+    await asyncio.sleep(0.05)  # the pg_sleep is on the server
+    await _cancel_until_done(task)
+    async with db.transaction() as tx:
+        assert await query_all(tx, "SELECT id FROM scratch") == []
+        await tx.execute("INSERT INTO scratch (id, owner, note) VALUES (3, 3, 'saved')")
+    assert [r[0] for r in await db.fetch_all("SELECT id FROM scratch")] == [3]
+
+
 async def test_a_failed_statement_rolls_back_its_transaction(db: Database):
     await _scratch(db)
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
@@ -225,5 +282,8 @@ async def test_processes_starting_together_migrate_once(db_location: str):
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs a PostgreSQL URL")
 async def test_an_unreachable_server_is_one_storage_error():
-    with pytest.raises(StorageError, match=r"cannot reach the PostgreSQL server at .*:\*\*\*@"):
+    with pytest.raises(
+        StorageError,
+        match=r"^INFOCOACH_DATABASE_URL: cannot reach the PostgreSQL server at .*:\*\*\*@",
+    ):
         await open_database("postgresql://me:secret@127.0.0.1:1/nowhere")
