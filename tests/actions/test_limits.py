@@ -119,7 +119,8 @@ async def test_reopening_counts_against_the_limit_too(ctx: ActionContext) -> Non
     assert f"{limits.MAX_OPEN_CONTACTS} open contacts" in str(refused.value)
     assert "/followup reopen" in str(refused.value)
     row = await ctx.db.fetch_one("SELECT stage FROM contacts WHERE id = ?", (ids[0],))
-    assert row is not None and row[0] == "closed"
+    assert row is not None
+    assert row[0] == "closed"
 
     await close_contact(ctx, ALICE, ids[1], CloseReason.DECLINED)
     reopened = await reopen_contact(ctx, ALICE, ids[0])
