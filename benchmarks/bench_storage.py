@@ -74,11 +74,11 @@ TARGET_PG_TICKS_PER_SECOND = 5_000
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
-class LockPerTransaction(Database):
+class LockPerTransaction(SqliteDatabase):
     """The storage layer as it was before the group-commit writer (for comparison only): one
     asyncio lock around ``BEGIN IMMEDIATE`` … ``COMMIT``, callbacks after the lock."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteDatabase) -> None:
         super().__init__(db.path, db.writer, db._reader)
         self._lock = asyncio.Lock()
         self._after: list[Callable[[], None]] = []

@@ -260,8 +260,15 @@ def expected(kind: str, ix: EmulatedInteraction) -> bool:
 
 def build(load: LoadDriver, world: World, kind: str, student: Student, rng: random.Random) -> Sent:
     user, contact = student.user, str(student.contact_id)
-    if kind == "tick" and student.message is not None:
-        button = rng.choice(student.message.buttons())
+    # An item a command ticks (e.g. "log-sent" after /request sent) is shown as a disabled
+    # button: Discord never delivers a click on it, so only enabled buttons are clicked.
+    enabled = (
+        [b for b in student.message.buttons() if not b.get("disabled")]
+        if student.message is not None
+        else []
+    )
+    if kind == "tick" and enabled:
+        button = rng.choice(enabled)
         ix = load.click(user, student.message, button["custom_id"])
     elif kind == "tick" or kind == "request checklist":
         kind = "request checklist"
