@@ -4,6 +4,7 @@ the emulator. Prints markdown tables; asserts nothing about timing.
     .venv/bin/python -m benchmarks.bench_interactions [--quick] [--json auto|stdlib|orjson]
         [--profile none|py-spy|cprofile|pyinstrument] [--diagnose] [--students N] [--rate R]
         [--seconds S] [--burst N] [--keep DIR] [--dump FILE]
+        [--engine sqlite|postgres] [--database-url URL]
         what-ifs (benchmark-only changes to the bot process): [--gc-freeze] [--stop-dynamic-views]
 
 Two processes, so the emulator's own CPU never counts against the bot (2-core machine): this
@@ -20,6 +21,12 @@ to Discord: gateway websocket with zlib-stream, REST over HTTP).
    checklist``, 10 % ``/settings quiet-hours``.
 4. Burst: every student clicks one checklist button at the same moment (all N frames written back
    to back in one go).
+
+On PostgreSQL (``--engine postgres``: a throwaway cluster with the server's default settings on
+loopback, see :mod:`benchmarks.pg_engine`; ``--database-url``: an existing server) the bot process
+opens the database by URL (``INFOCOACH_DATABASE_URL``'s path through ``open_database``); the
+server's processes share the 2 cores with the bot and the emulator, and their CPU per phase is
+reported on its own line.
 
 Figures: end to end = the emulator writing the INTERACTION_CREATE frame → the bot's callback
 request reaching the emulator's route. In the bot (timed from outside by wrapping discord.py):
@@ -58,22 +65,33 @@ from benchmarks.interaction_report import (
     kind_table,
     latency_table,
 )
+from benchmarks.pg_engine import PgServer, add_engine_options, pg_server, server_cpu_seconds
 from benchmarks.profiling import py_spy
 from benchmarks.run_all import write_headlines
 from tests.emulator import DiscordEmulator
 from tests.emulator.load import LoadDriver
 
-
 # -- main ---------------------------------------------------------------------------------------
-async def run(args: argparse.Namespace, workdir: Path) -> None:
+PG_DATABASE = "bench_interactions"
+
+
+async def run(args: argparse.Namespace, workdir: Path, server: PgServer | None = None) -> None:
     rng = random.Random(args.seed)
     began = time.perf_counter()
     emu = DiscordEmulator()
     await emu.start()
     bot: BotProcess | None = None
+    server_cpu: dict[str, float] = {}
+    pg_facts = await server.facts() if server is not None else None
+
+    def cpu_of_server() -> float:
+        return (server_cpu_seconds(server) if server is not None else None) or 0.0
+
     try:
         guild_id, users = build_world(emu, args.students)
-        db_path = workdir / "load.sqlite3"
+        db_path: Path | str = workdir / "load.sqlite3"
+        if server is not None:
+            db_path = await server.create(PG_DATABASE)
         contact_ids = await seed(db_path, guild_id, users)
         world = World(
             emu, guild_id, [Student(u, c) for u, c in zip(users, contact_ids, strict=True)]
@@ -95,19 +113,25 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         total = int(args.rate * args.seconds)
         log(f"steady: {total:,} interactions at {args.rate:g}/s ...")
         plan = steady_plan(world, total, rng)
+        before = cpu_of_server()
         steady, steady_profile = await run_phase(
             "steady", bot, load, world, plan, rate=args.rate, rng=rng, profiler=profiler
         )
+        server_cpu["steady"] = cpu_of_server() - before
         await asyncio.sleep(0.5)
         burst_plan = [("tick", s) for s in world.students[: args.burst]]
         log(f"burst: {len(burst_plan):,} simultaneous clicks ...")
+        before = cpu_of_server()
         burst, burst_profile = await run_phase(
             "burst", bot, load, world, burst_plan, rate=None, rng=rng, profiler=profiler
         )
+        server_cpu["burst"] = cpu_of_server() - before
     finally:
         if bot is not None:
             await bot.stop()
         await emu.stop()
+        if server is not None:
+            await server.drop(PG_DATABASE)
 
     phases = [render, steady, burst]
     facts = machine_facts()
@@ -121,6 +145,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         facts["what-ifs (not the bot's own behaviour)"] = (
             "; ".join(ready.get("what_if") or []) or "none"
         )
+    facts["database"] = pg_facts or "SQLite (WAL, group commit: the bot's default)"
     print(f"# Interaction load{' (--quick)' if args.quick else ''}\n")
     print(markdown_table(("machine", ""), facts.items()))
     print(
@@ -130,7 +155,23 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
     print(latency_table(phases))
     print("\n## Inside the bot process (timed by wrapping discord.py; CPU from getrusage)\n")
     print(bot_table(phases, args.diagnose))
-    busy = [p.name for p in phases if p.others_cpu > 0.1 * max(p.wall, 1e-9)]
+    if server is not None and server.cluster is not None:
+        print(
+            "\nPostgreSQL server CPU (its processes, from /proc; counted in no column above): "
+            + "; ".join(
+                f"{name} {seconds:.2f} s = {seconds / max(len(phase.sent), 1) * 1000:.2f}"
+                " ms per interaction"
+                for name, seconds, phase in (
+                    ("steady", server_cpu.get("steady", 0.0), steady),
+                    ("burst", server_cpu.get("burst", 0.0), burst),
+                )
+            )
+        )
+    busy = [
+        p.name
+        for p in phases
+        if p.others_cpu - server_cpu.get(p.name, 0.0) > 0.1 * max(p.wall, 1e-9)
+    ]
     if busy:
         print(
             f"\n**Other processes used more than 10 % of a core during: {', '.join(busy)}.** "
@@ -210,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", type=Path, help="keep the database and profiles in this folder")
     parser.add_argument("--dump", type=Path, help="write every interaction's timings here (JSON)")
     parser.add_argument("--seed", type=int, default=1)
+    add_engine_options(parser)
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 3.0 if args.quick else 10.0
@@ -219,12 +261,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile == "py-spy" and py_spy() is None:
         parser.error("--profile py-spy: py-spy is not installed (pip install py-spy)")
     raise_fd_limit()
-    if args.keep is not None:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        asyncio.run(run(args, args.keep))
-        return
-    with tempfile.TemporaryDirectory(prefix="bench-interactions-") as tmp:
-        asyncio.run(run(args, Path(tmp)))
+    with pg_server(args) as server:
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            asyncio.run(run(args, args.keep, server))
+            return
+        with tempfile.TemporaryDirectory(prefix="bench-interactions-") as tmp:
+            asyncio.run(run(args, Path(tmp), server))
 
 
 if __name__ == "__main__":

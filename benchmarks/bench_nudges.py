@@ -2,6 +2,7 @@
 global rate limit. Prints markdown tables; asserts nothing about timing.
 
     .venv/bin/python -m benchmarks.bench_nudges [--quick] [--only startup|dispatch] [--explore]
+        [--engine sqlite|postgres] [--database-url URL]
 
 1. Start-up: a database seeded (directly with SQL; not timed) with N students, contacts and
    pending nudges due over the next 90 days. A fresh process per run starts the emulator, then
@@ -16,6 +17,13 @@ global rate limit. Prints markdown tables; asserts nothing about timing.
    configuration: the dispatcher's bucket at 45/s and 50/s, and (c) with an index on
    ``students (user_id)`` created by the benchmark.
 
+On PostgreSQL (``--engine postgres``: a throwaway cluster with the server's default settings on
+loopback, see :mod:`benchmarks.pg_engine`; ``--database-url``: an existing server) only the
+start-up benchmark runs (sizes 0 and 100,000; ``--quick`` 0 and 10,000): each size is a fresh
+database migrated by the bot's own code and seeded with COPY, and each run's fresh process opens
+it by URL. The dispatch benchmark is about Discord's rate limit, not the database, and stays
+SQLite-only.
+
 Every dispatch run also checks that each seeded nudge ended ``sent`` exactly once (one DM per
 student in the emulator, with the stored message id).
 """
@@ -25,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import sqlite3
 import sys
 import tempfile
 import time
@@ -34,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
+    SEED_GUILD_ID,
     adopt_student,
     count_client_rate_limit_warnings,
     create_schema,
@@ -54,9 +64,19 @@ from benchmarks.common import (
     seed_pending,
     size_text,
 )
-from bot.app import InfoCoachBot
+from benchmarks.pg_engine import (
+    PgServer,
+    add_engine_options,
+    adopt_student_pg,
+    move_guild_pg,
+    pg_server,
+    seed_pending_pg,
+)
+from bot.app import InfoCoachBot, create_bot
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.pacing import TokenBucket
+from bot.storage.database import is_postgres_url, open_database
 
 MODULE = "benchmarks.bench_nudges"
 GLOBAL_LIMIT = 50  # Discord's global REST limit, requests per second
@@ -112,17 +132,27 @@ async def _alarm_armed(bot: InfoCoachBot, seconds: float) -> datetime | None:
     return bot.alarm.armed_for
 
 
-async def startup_child(db_path: Path) -> dict[str, Any]:
+async def startup_child(db: str) -> dict[str, Any]:
     async with emulator() as emu:
         guild = emu.add_guild("Career Club")
         student = emu.add_user("student")
         emu.add_member(guild.id, student.id)
-        zone = adopt_student(db_path, guild.id, student.id)
+        # The seeded students belong to the emulator's server: start-up reconciles the
+        # servers, and would otherwise treat all of them as in a server the bot left.
+        if is_postgres_url(db):
+            zone = await adopt_student_pg(db, guild.id, student.id)
+            await move_guild_pg(db, guild.id)
+        else:
+            zone = adopt_student(Path(db), guild.id, student.id)
+            move_guild_sqlite(Path(db), guild.id)
         gc.collect()
         before = memory_kib()
 
         started = time.perf_counter()
-        bot = make_bot(emu, db_path)  # the real configuration: SystemClock, alarm running
+        if is_postgres_url(db):  # the real configuration: SystemClock, alarm running
+            bot = create_bot(Settings(discord_token=emu.token, database_url=db))
+        else:
+            bot = make_bot(emu, Path(db))
         created = time.perf_counter()
         async with running(emu, bot):
             ready = time.perf_counter()
@@ -155,6 +185,18 @@ async def startup_child(db_path: Path) -> dict[str, Any]:
         "rss_peak": after["VmHWM"],
         "alarm_ok": earliest is None or (armed is not None and armed.isoformat() == _iso(earliest)),
     }
+
+
+def move_guild_sqlite(path: Path, guild_id: int) -> None:
+    """Every seeded row to the server ``guild_id`` (see :func:`move_guild_pg`)."""
+    conn = sqlite3.connect(path, isolation_level=None)  # foreign keys off: a plain connection
+    try:
+        conn.execute("BEGIN")
+        for table in ("students", "contacts", "nudges"):
+            conn.execute(f"UPDATE {table} SET guild_id = ?1 WHERE guild_id <> ?1", (guild_id,))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _iso(db_text: str) -> str:
@@ -232,24 +274,41 @@ async def dispatch_child(run: DispatchRun, workdir: Path) -> dict[str, Any]:
 
 
 # -- the parent: seed, run children, print --------------------------------------------------------
-def bench_startup(sizes: list[int], repeats: int, workdir: Path) -> str:
+async def _prepare_pg(server: PgServer, name: str, n: int) -> tuple[str, float, int]:
+    """A fresh database migrated by the bot's code, seeded with ``n`` pending nudges: its URL,
+    the seconds seeding took, and its size."""
+    url = await server.create(name)
+    db = await open_database(url)
+    await db.close()
+    started = time.perf_counter()
+    size = await seed_pending_pg(url, n, now=datetime.now(UTC), guild_id=SEED_GUILD_ID)
+    return url, (time.perf_counter() - started) if n else 0.0, size
+
+
+def bench_startup(
+    sizes: list[int], repeats: int, workdir: Path, server: PgServer | None = None
+) -> str:
     rows = []
     baseline: float | None = None
     for n in [0, *sizes]:
         db_path = workdir / f"pending-{n}.sqlite3"
-        asyncio.run(create_schema(db_path))
-        seeded_s = 0.0
-        if n:
-            seeded_s = seed_pending(db_path, n, now=datetime.now(UTC)).seconds
-        size = database_bytes(db_path)
+        location = str(db_path)
+        if server is not None:
+            location, seeded_s, size = asyncio.run(_prepare_pg(server, f"pending_{n}", n))
+        else:
+            asyncio.run(create_schema(db_path))
+            seeded_s = 0.0
+            if n:
+                seeded_s = seed_pending(db_path, n, now=datetime.now(UTC)).seconds
+            size = database_bytes(db_path)
         print(
             f"  start-up: {n:,} pending (seeded in {seeded_s:.1f} s) ...",
             file=sys.stderr,
             flush=True,
         )
-        runs = [
-            run_child(MODULE, "--child", "startup", "--db", str(db_path)) for _ in range(repeats)
-        ]
+        runs = [run_child(MODULE, "--child", "startup", "--db", location) for _ in range(repeats)]
+        if server is not None:
+            asyncio.run(server.drop(f"pending_{n}"))
         for path in workdir.glob(db_path.name + "*"):
             path.unlink()
         served = [r["served"] for r in runs]
@@ -340,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=("startup", "dispatch"))
     parser.add_argument("--repeats", type=int, default=3, help="start-up runs per size")
     parser.add_argument("--child", choices=("startup", "dispatch"), help=argparse.SUPPRESS)
-    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument(
         "--explore",
         action="store_true",
@@ -353,6 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bucket-rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--user-index", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    add_engine_options(parser)
     args = parser.parse_args(argv)
 
     if args.child == "startup":
@@ -365,21 +425,31 @@ def main(argv: list[str] | None = None) -> None:
         emit_result(asyncio.run(dispatch_child(run, args.workdir)))
         return
 
+    with pg_server(args) as server:
+        run_parent(args, server)
+
+
+def run_parent(args: argparse.Namespace, server: PgServer | None) -> None:
     sizes = [10_000, 100_000] if args.quick else [100_000, 1_000_000]
+    if server is not None:
+        sizes = [10_000] if args.quick else [100_000]
     k = 400 if args.quick else 2_000
     others = 200_000 if args.quick else 1_000_000
     began = time.perf_counter()
+    facts = machine_facts()
+    if server is not None:
+        facts["database"] = asyncio.run(server.facts())
     print(f"# Nudge benchmarks{' (--quick)' if args.quick else ''}\n")
-    print(markdown_table(("machine", ""), machine_facts().items()))
+    print(markdown_table(("machine", ""), facts.items()))
     with tempfile.TemporaryDirectory(prefix="bench-nudges-") as tmp:
         workdir = Path(tmp)
         if args.only in (None, "startup"):
-            table = bench_startup(sizes, args.repeats, workdir)
+            table = bench_startup(sizes, args.repeats, workdir, server)
             print(
                 "\n## Start-up with pending nudges (target: commands served in < 2 s; RSS flat)\n"
             )
             print(table)
-        if args.only in (None, "dispatch"):
+        if args.only in (None, "dispatch") and server is None:
             table = bench_dispatch(dispatch_runs(k, others=others, explore=args.explore), workdir)
             print(
                 f"\n## Dispatch under a {GLOBAL_LIMIT}/s global limit "

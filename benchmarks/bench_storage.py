@@ -2,6 +2,7 @@
 asserts nothing about timing.
 
     .venv/bin/python -m benchmarks.bench_storage [--quick] [--profile]
+        [--engine sqlite|postgres] [--database-url URL]
 
 A tick is what ``bot/ui/checklist.py`` does when a student taps an item: one
 ``db.transaction()`` with ``ensure_student`` + ``toggle_tick`` + ``touch_contact`` +
@@ -24,6 +25,12 @@ other work on a shared machine hits them alike. Every run checks afterwards that
 exactly one event row. A last line gives the floor: the same SQL statements through plain
 ``sqlite3`` with nothing else around them.
 
+On PostgreSQL (``--engine postgres`` starts a throwaway cluster with the server's default
+settings, see :mod:`benchmarks.pg_engine`; ``--database-url`` uses an existing server) the same
+tick runs through ``open_database(url)``: the bot's one PostgreSQL mode (a pooled connection per
+transaction, BEGIN … COMMIT each, no group commit). The SQLite-only comparison modes, the
+layer-by-layer breakdown and the plain-sqlite3 floor are skipped there.
+
 ``--profile`` runs cProfile over bursts in the default mode and prints the top functions.
 """
 
@@ -44,14 +51,16 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from benchmarks.common import machine_facts, markdown_table
+from benchmarks.pg_engine import PgServer, add_engine_options, pg_server, server_cpu_seconds
 from bot.storage.checklists import toggle_tick
 from bot.storage.connections import WriteConnection
 from bot.storage.contacts import add_contact, touch_contact
-from bot.storage.database import Database, SqliteDatabase
+from bot.storage.database import Database, SqliteDatabase, open_database
 from bot.storage.events import append_event
 from bot.storage.students import ensure_student
 
@@ -61,14 +70,15 @@ ITEMS = ("log-sent", "second-contact", "follow-up", "research", "thank-you")
 BURST = 1_000
 TARGET_BURST_P99_MS = 20.0
 TARGET_TICKS_PER_SECOND = 10_000
+TARGET_PG_TICKS_PER_SECOND = 5_000
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
-class LockPerTransaction(Database):
+class LockPerTransaction(SqliteDatabase):
     """The storage layer as it was before the group-commit writer (for comparison only): one
     asyncio lock around ``BEGIN IMMEDIATE`` … ``COMMIT``, callbacks after the lock."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteDatabase) -> None:
         super().__init__(db.path, db.writer, db._reader)
         self._lock = asyncio.Lock()
         self._after: list[Callable[[], None]] = []
@@ -117,9 +127,20 @@ async def open_mode(path: Path, mode: Mode) -> Database:
     return db if mode.group else LockPerTransaction(db)
 
 
-async def seed(path: Path) -> list[tuple[int, int]]:
+PG_MODE = Mode("PostgreSQL (pooled connection, one COMMIT per tick)", inline=False, group=False)
+
+
+def commits(db: Database) -> int:
+    """COMMITs so far: the SQLite writer's batches, or PostgreSQL's transactions."""
+    writer = getattr(db, "writer", None)
+    if writer is not None:
+        return int(writer.batches)
+    return int(getattr(db, "commits", 0))
+
+
+async def seed(location: Path | str) -> list[tuple[int, int]]:
     """One contact for each of STUDENTS students; returns (user id, contact id) pairs."""
-    db = await SqliteDatabase.open(path)
+    db = await open_database(location)
     pairs: list[tuple[int, int]] = []
     try:
         async with db.transaction() as tx:
@@ -215,6 +236,7 @@ class Samples:
     burst_cpu: list[float] = field(default_factory=list)  # main-thread CPU seconds per burst
     rates: list[float] = field(default_factory=list)  # sustained ticks per second
     rate_cpu: list[float] = field(default_factory=list)  # main-thread CPU seconds per tick
+    server_cpu: list[float] = field(default_factory=list)  # PostgreSQL's CPU seconds per tick
     batches: int = 0
     ticks: int = 0
 
@@ -229,14 +251,15 @@ class Figures:
     max_ms: float
     worst_p99_ms: float
     commits_per_burst: float | None
+    server_cpu_us_per_tick: float | None = None
 
 
 async def burst_round(samples: Samples, pairs: list[tuple[int, int]], round_: int) -> None:
-    batches = samples.db.writer.batches
+    batches = commits(samples.db)
     cpu = time.thread_time()
     latencies = await burst(samples.db, pairs, round_)
     samples.burst_cpu.append(time.thread_time() - cpu)
-    samples.batches += samples.db.writer.batches - batches
+    samples.batches += commits(samples.db) - batches
     samples.p50.append(statistics.median(latencies))
     samples.p99.append(percentile(latencies, 0.99))
     samples.max.append(max(latencies))
@@ -244,24 +267,42 @@ async def burst_round(samples: Samples, pairs: list[tuple[int, int]], round_: in
 
 
 async def sustained_round(
-    samples: Samples, pairs: list[tuple[int, int]], seconds: float, tickers: int
+    samples: Samples,
+    pairs: list[tuple[int, int]],
+    seconds: float,
+    tickers: int,
+    server_cpu: Callable[[], float | None] = lambda: None,
 ) -> None:
     cpu = time.thread_time()
+    server_before = server_cpu()
     ticks, elapsed = await sustained(samples.db, pairs, tickers, seconds)
     samples.rate_cpu.append((time.thread_time() - cpu) / ticks)
+    server_after = server_cpu()
+    if server_before is not None and server_after is not None:
+        samples.server_cpu.append((server_after - server_before) / ticks)
     samples.rates.append(ticks / elapsed)
     samples.ticks += ticks
 
 
 async def measure(
-    folder: Path, pairs: list[tuple[int, int]], rounds: int, seconds: float, tickers: int
+    folder: Path | None,
+    pairs: list[tuple[int, int]],
+    rounds: int,
+    seconds: float,
+    tickers: int,
+    pg_url: str | None = None,
+    server_cpu: Callable[[], float | None] = lambda: None,
 ) -> list[Figures]:
     every: list[Samples] = []
     try:
-        for index, mode in enumerate(MODES):
-            path = folder / f"mode{index}.sqlite3"
-            path.write_bytes((folder / "seed.sqlite3").read_bytes())
-            every.append(Samples(mode, await open_mode(path, mode)))
+        if pg_url is not None:
+            every.append(Samples(PG_MODE, await open_database(pg_url)))
+        else:
+            assert folder is not None
+            for index, mode in enumerate(MODES):
+                path = folder / f"mode{index}.sqlite3"
+                path.write_bytes((folder / "seed.sqlite3").read_bytes())
+                every.append(Samples(mode, await open_mode(path, mode)))
         for samples in every:  # warm-up: statement caches, page cache
             await burst(samples.db, pairs, 0)
             samples.ticks += BURST
@@ -270,7 +311,7 @@ async def measure(
                 await burst_round(samples, pairs, r + 1)
         for _ in range(3):
             for samples in every:
-                await sustained_round(samples, pairs, seconds / 3, tickers)
+                await sustained_round(samples, pairs, seconds / 3, tickers, server_cpu)
         for samples in every:  # every tick left exactly one event
             events = await samples.db.fetch_value("SELECT count(*) FROM events")
             if events != samples.ticks:
@@ -288,7 +329,8 @@ async def measure(
             statistics.median(s.p99) * ms,
             statistics.median(s.max) * ms,
             max(s.p99) * ms,
-            s.batches / rounds if s.mode.group else None,
+            s.batches / rounds if s.mode.group or pg_url is not None else None,
+            statistics.median(s.server_cpu) * 1e6 if s.server_cpu else None,
         )
         for s in every
     ]
@@ -422,21 +464,128 @@ async def profile(path: Path, pairs: list[tuple[int, int]], rounds: int) -> str:
     return out.getvalue()
 
 
-def headline_rows(best: Figures) -> list[dict[str, object]]:
+def headline_rows(best: Figures, engine: str = "sqlite") -> list[dict[str, object]]:
+    rate_target = TARGET_PG_TICKS_PER_SECOND if engine == "postgres" else TARGET_TICKS_PER_SECOND
+    prefix = "storage" if engine == "sqlite" else "storage (PostgreSQL)"
     return [
         {
-            "metric": "storage: burst of 1,000 ticks, p99",
+            "metric": f"{prefix}: burst of 1,000 ticks, p99",
             "value": f"{best.p99_ms:.1f} ms",
             "target": f"< {TARGET_BURST_P99_MS:g} ms",
             "met": best.p99_ms < TARGET_BURST_P99_MS,
         },
         {
-            "metric": "storage: sustained ticks per second",
+            "metric": f"{prefix}: sustained ticks per second",
             "value": f"{best.ticks_per_second:,.0f}",
-            "target": f"≥ {TARGET_TICKS_PER_SECOND:,}",
-            "met": best.ticks_per_second >= TARGET_TICKS_PER_SECOND,
+            "target": f"≥ {rate_target:,}",
+            "met": best.ticks_per_second >= rate_target,
         },
     ]
+
+
+async def main_pg(args: argparse.Namespace, server: PgServer) -> None:
+    """The PostgreSQL run: the bot's one PostgreSQL mode, no SQLite-only extras."""
+    rounds = 5 if args.quick else 15
+    seconds = 1.5 if args.quick else 6.0
+    tickers = 200
+    load = os.getloadavg()[0]
+    facts = await server.facts()
+
+    def cpu_of_server() -> float | None:
+        return server_cpu_seconds(server)
+
+    url = await server.create("bench_storage")
+    try:
+        pairs = await seed(url)
+        rows = await measure(
+            None, pairs, rounds, seconds, tickers, pg_url=url, server_cpu=cpu_of_server
+        )
+        statements = await statements_per_tick(url, pairs)  # after: it adds two events
+    finally:
+        await server.drop("bench_storage")
+    print("## Storage: checklist ticks through the storage layer (PostgreSQL)\n")
+    print(" · ".join(f"{k}: {v}" for k, v in machine_facts().items()))
+    print(f"\n{facts}; the server runs on the same 2 cores as this process.")
+    print(f"\nLoad average when it started: {load:.2f}.\n")
+    print(
+        "A tick = ensure_student + toggle_tick + touch_contact + append_event in one "
+        f"`db.transaction()`. Burst: {BURST:,} ticks started at once, each one's latency from "
+        f"the start to its commit; medians over {rounds} bursts. Sustained: {tickers} "
+        f"concurrent tickers, 3 × {seconds / 3:g} s, median. CPU per tick is this process's "
+        "event-loop thread only (the server's backends are not counted).\n"
+    )
+    print(result_table(rows))
+    best = rows[-1]
+    server_us = best.server_cpu_us_per_tick
+    print(
+        f"\nRound trips per tick: {statements} statements + BEGIN + COMMIT = "
+        f"{statements + 2}, each waiting for the server's answer before the next is sent. "
+        "PostgreSQL's own CPU per sustained tick (postmaster and its children, from /proc): "
+        + (f"{server_us:.0f} µs." if server_us is not None else "not measured (not our server).")
+    )
+    print(
+        f"\nTargets on PostgreSQL: ≥ {TARGET_PG_TICKS_PER_SECOND:,} sustained ticks/s "
+        f"({'met' if best.ticks_per_second >= TARGET_PG_TICKS_PER_SECOND else 'NOT met'}: "
+        f"{best.ticks_per_second:,.0f}); burst p99 {best.p99_ms:.1f} ms."
+    )
+    try:
+        from benchmarks.run_all import write_headlines
+    except ImportError:  # run_all is optional
+        return
+    write_headlines(headline_rows(best, engine="postgres"))
+
+
+async def statements_per_tick(url: str, pairs: list[tuple[int, int]]) -> int:
+    """How many statements one tick sends (BEGIN and COMMIT not counted), counted by wrapping
+    ``bot.storage.postgres.run_statement`` for one tick (benchmark instrumentation only)."""
+    from bot.storage import postgres
+
+    original = postgres.run_statement
+    count = 0
+
+    async def counting(conn: Any, sql: str, params: Any) -> Any:
+        nonlocal count
+        count += 1
+        return await original(conn, sql, params)
+
+    db = await open_database(url)
+    try:
+        postgres.run_statement = counting  # type: ignore[assignment]
+        user_id, contact_id = pairs[0]
+        await tick(db, user_id, contact_id, ITEMS[-1])
+        await tick(db, user_id, contact_id, ITEMS[-1])  # and back: leaves no trace but events
+    finally:
+        postgres.run_statement = original  # type: ignore[assignment]
+        await db.close()
+    return count // 2
+
+
+def result_table(rows: list[Figures]) -> str:
+    return markdown_table(
+        (
+            "mode",
+            "sustained ticks/s",
+            "CPU per tick",
+            "burst p50",
+            "burst p99",
+            "burst max",
+            "worst burst p99",
+            "COMMITs per burst",
+        ),
+        (
+            (
+                f.mode,
+                f"{f.ticks_per_second:,.0f}",
+                f"{f.cpu_us_per_tick:.0f} µs",
+                f"{f.p50_ms:.1f} ms",
+                f"{f.p99_ms:.1f} ms",
+                f"{f.max_ms:.1f} ms",
+                f"{f.worst_p99_ms:.1f} ms",
+                "1 per tick" if f.commits_per_burst is None else f"{f.commits_per_burst:.0f}",
+            )
+            for f in rows
+        ),
+    )
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -470,33 +619,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"the start to its commit; medians over {rounds} bursts per mode (the modes take turns). "
         f"Sustained: {tickers} concurrent tickers, 3 × {seconds / 3:g} s per mode, median.\n"
     )
-    print(
-        markdown_table(
-            (
-                "mode",
-                "sustained ticks/s",
-                "CPU per tick",
-                "burst p50",
-                "burst p99",
-                "burst max",
-                "worst burst p99",
-                "COMMITs per burst",
-            ),
-            (
-                (
-                    f.mode,
-                    f"{f.ticks_per_second:,.0f}",
-                    f"{f.cpu_us_per_tick:.0f} µs",
-                    f"{f.p50_ms:.1f} ms",
-                    f"{f.p99_ms:.1f} ms",
-                    f"{f.max_ms:.1f} ms",
-                    f"{f.worst_p99_ms:.1f} ms",
-                    "1 per tick" if f.commits_per_burst is None else f"{f.commits_per_burst:.0f}",
-                )
-                for f in rows
-            ),
-        )
-    )
+    print(result_table(rows))
     best = rows[-1]
     print(f"\n### Where a burst's time goes (event-loop CPU for {BURST:,} ticks, default mode)\n")
     writer = parts.empty - parts.tasks
@@ -538,7 +661,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer bursts, shorter runs")
     parser.add_argument("--profile", action="store_true", help="cProfile the default mode")
-    asyncio.run(main_async(parser.parse_args(argv)))
+    add_engine_options(parser)
+    args = parser.parse_args(argv)
+    with pg_server(args) as server:
+        if server is None:
+            asyncio.run(main_async(args))
+        else:
+            asyncio.run(main_pg(args, server))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bot.app import InfoCoachBot, create_bot
 from bot.config import Settings
+from bot.storage.database import is_postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 60.0
@@ -314,7 +315,10 @@ async def serve(args: argparse.Namespace) -> None:
     discord.http.Route.BASE = args.api
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway)
     json_mode = choose_json(args.json)
-    settings = Settings(discord_token=args.token, db_path=args.db)
+    if is_postgres_url(args.db):
+        settings = Settings(discord_token=args.token, database_url=args.db)
+    else:
+        settings = Settings(discord_token=args.token, db_path=Path(args.db))
     bot = create_bot(settings)
     state = bot._connection
     state.guild_ready_timeout = min(state.guild_ready_timeout, FAST_GUILD_READY_TIMEOUT)
@@ -400,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api", required=True)
     parser.add_argument("--gateway", required=True)
     parser.add_argument("--token", required=True)
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", required=True, help="an SQLite file, or a postgresql:// URL")
     parser.add_argument("--json", choices=("auto", "stdlib", "orjson"), default="auto")
     parser.add_argument("--profile", choices=("none", "cprofile", "pyinstrument"), default="none")
     parser.add_argument("--gc-freeze", action="store_true", help="what-if: gc.freeze() once ready")
