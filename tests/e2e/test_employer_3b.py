@@ -169,7 +169,10 @@ async def test_the_second_persons_own_3b_reminder_suggests_the_next_person_or_em
     await deliver_at(harness, SECOND_CONTACT_AT)
     (dm,) = dms_with(world, student, "3 business days")
     opened = await press(world, student, dm, "Add the second person")
-    await world.emulator.submit_modal(student, opened, {"person": "Ben Ortiz", "role": ""})
+    submitted = await world.emulator.submit_modal(
+        student, opened, {"person": "Ben Ortiz", "role": ""}
+    )
+    await submitted.message()  # the form's answer: Ben is stored before anything else runs
     await run(world, student, "request new", person="Cleo Park", organization="Contoso Energy")
     ben = int(contact_row(harness, student, "Ben Ortiz")["id"])
     await run(world, student, "request sent", contact=str(ben))
