@@ -57,11 +57,14 @@ import aiosqlite
 
 from benchmarks.common import machine_facts, markdown_table
 from benchmarks.pg_engine import PgServer, add_engine_options, pg_server, server_cpu_seconds
+from benchmarks.pg_floor import floor_rows
 from bot.storage.checklists import toggle_tick
 from bot.storage.connections import WriteConnection
 from bot.storage.contacts import add_contact, touch_contact
 from bot.storage.database import Database, SqliteDatabase, open_database
 from bot.storage.events import append_event
+from bot.storage.locks import lock_student
+from bot.storage.postgres import POOL_MAX
 from bot.storage.students import ensure_student
 
 GUILD = 1
@@ -163,7 +166,9 @@ async def seed(location: Path | str) -> list[tuple[int, int]]:
 
 
 async def tick_body(tx: aiosqlite.Connection, user_id: int, contact_id: int, item: str) -> None:
-    """What ``bot/ui/checklist.py`` writes when a student taps an item."""
+    """What ``bot.actions.checklists.toggle_item`` writes when a student taps an item (its
+    ``student_transaction`` takes the student's lock first: a no-op on SQLite)."""
+    await lock_student(tx, GUILD, user_id)
     await ensure_student(tx, GUILD, user_id, NOW)
     ticked = await toggle_tick(tx, contact_id, "request", item, NOW)
     await touch_contact(tx, contact_id, NOW)
@@ -500,7 +505,10 @@ async def main_pg(args: argparse.Namespace, server: PgServer) -> None:
         rows = await measure(
             None, pairs, rounds, seconds, tickers, pg_url=url, server_cpu=cpu_of_server
         )
-        statements = await statements_per_tick(url, pairs)  # after: it adds two events
+        trips = await round_trips_per_tick(url, pairs)  # after: it adds two events
+        floor = await floor_rows(
+            server, url, students=STUDENTS, clients=POOL_MAX, seconds=max(3, int(seconds))
+        )
     finally:
         await server.drop("bench_storage")
     print("## Storage: checklist ticks through the storage layer (PostgreSQL)\n")
@@ -508,7 +516,8 @@ async def main_pg(args: argparse.Namespace, server: PgServer) -> None:
     print(f"\n{facts}; the server runs on the same 2 cores as this process.")
     print(f"\nLoad average when it started: {load:.2f}.\n")
     print(
-        "A tick = ensure_student + toggle_tick + touch_contact + append_event in one "
+        "A tick = lock_student (PostgreSQL) + ensure_student + toggle_tick + touch_contact + "
+        "append_event in one "
         f"`db.transaction()`. Burst: {BURST:,} ticks started at once, each one's latency from "
         f"the start to its commit; medians over {rounds} bursts. Sustained: {tickers} "
         f"concurrent tickers, 3 × {seconds / 3:g} s, median. CPU per tick is this process's "
@@ -518,11 +527,20 @@ async def main_pg(args: argparse.Namespace, server: PgServer) -> None:
     best = rows[-1]
     server_us = best.server_cpu_us_per_tick
     print(
-        f"\nRound trips per tick: {statements} statements + BEGIN + COMMIT = "
-        f"{statements + 2}, each waiting for the server's answer before the next is sent. "
+        f"\nRound trips per tick (BEGIN and COMMIT included): {min(trips)} to tick an item, "
+        f"{max(trips)} to untick it (an untick first tries the insert), each waiting for the "
+        "server's answer before the next is sent. "
         "PostgreSQL's own CPU per sustained tick (postmaster and its children, from /proc): "
         + (f"{server_us:.0f} µs." if server_us is not None else "not measured (not our server).")
     )
+    if floor is None:
+        print("\nThe floor (pgbench) was not measured: pgbench is not installed.")
+    else:
+        print(
+            f"\nThe floor, without Python: pgbench with {POOL_MAX} clients (the bot's pool "
+            "size) on the same database, transactions per second (see benchmarks/pg_floor.py):\n"
+        )
+        print(markdown_table(("shape", "ticks/s"), [(n, f"{tps:,.0f}") for n, tps in floor]))
     print(
         f"\nTargets on PostgreSQL: ≥ {TARGET_PG_TICKS_PER_SECOND:,} sustained ticks/s "
         f"({'met' if best.ticks_per_second >= TARGET_PG_TICKS_PER_SECOND else 'NOT met'}: "
@@ -535,29 +553,42 @@ async def main_pg(args: argparse.Namespace, server: PgServer) -> None:
     write_headlines(headline_rows(best, engine="postgres"))
 
 
-async def statements_per_tick(url: str, pairs: list[tuple[int, int]]) -> int:
-    """How many statements one tick sends (BEGIN and COMMIT not counted), counted by wrapping
-    ``bot.storage.postgres.run_statement`` for one tick (benchmark instrumentation only)."""
+async def round_trips_per_tick(url: str, pairs: list[tuple[int, int]]) -> tuple[int, int]:
+    """Round trips of one tick and of the untick after it: the extended-protocol statements
+    (``bot.storage.postgres.run_statement``) and the simple-protocol ones (BEGIN, COMMIT, BEGIN
+    with the lock: ``PgConnection.execute``), counted by wrapping both for two ticks (benchmark
+    instrumentation only)."""
     from bot.storage import postgres
 
-    original = postgres.run_statement
+    original_run = postgres.run_statement
+    original_execute = postgres.PgConnection.execute
     count = 0
 
-    async def counting(conn: Any, sql: str, params: Any) -> Any:
+    async def counting_run(conn: Any, sql: str, params: Any) -> Any:
         nonlocal count
         count += 1
-        return await original(conn, sql, params)
+        return await original_run(conn, sql, params)
+
+    async def counting_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        count += 1
+        return await original_execute(self, *args, **kwargs)
 
     db = await open_database(url)
+    trips = []
     try:
-        postgres.run_statement = counting  # type: ignore[assignment]
+        postgres.run_statement = counting_run  # type: ignore[assignment]
+        postgres.PgConnection.execute = counting_execute  # type: ignore[method-assign]
         user_id, contact_id = pairs[0]
-        await tick(db, user_id, contact_id, ITEMS[-1])
-        await tick(db, user_id, contact_id, ITEMS[-1])  # and back: leaves no trace but events
+        for _ in range(2):  # on, then off again: leaves no trace but two events
+            count = 0
+            await tick(db, user_id, contact_id, ITEMS[-1])
+            trips.append(count)
     finally:
-        postgres.run_statement = original  # type: ignore[assignment]
+        postgres.run_statement = original_run  # type: ignore[assignment]
+        postgres.PgConnection.execute = original_execute  # type: ignore[method-assign]
         await db.close()
-    return count // 2
+    return trips[0], trips[1]
 
 
 def result_table(rows: list[Figures]) -> str:
@@ -614,7 +645,8 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"\nLoad average when it started: {load:.2f} (other work on the machine shows in the")
     print("wall-clock figures; CPU per tick is steadier).\n")
     print(
-        "A tick = ensure_student + toggle_tick + touch_contact + append_event in one "
+        "A tick = lock_student (PostgreSQL) + ensure_student + toggle_tick + touch_contact + "
+        "append_event in one "
         f"`db.transaction()`. Burst: {BURST:,} ticks started at once, each one's latency from "
         f"the start to its commit; medians over {rounds} bursts per mode (the modes take turns). "
         f"Sustained: {tickers} concurrent tickers, 3 × {seconds / 3:g} s per mode, median.\n"

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.domain.auto_ticks import TickFacts
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Source, Transaction, query_all, query_one
+from bot.storage.engine import is_postgres
 from bot.storage.timestamps import to_db
 
 
@@ -31,12 +32,12 @@ async def toggle_tick(
     delete waits for the first and then finds nothing, so that flip goes round again and puts
     the tick back. Every flip changes the row exactly once, so an even number of flips leaves
     the item as it was. On SQLite (one writer) the first round always changes a row."""
+    if is_postgres(tx):
+        return await _toggle_tick_pg(tx, contact_id, phase, item_id, now)
     key = (contact_id, phase, item_id)
     while True:
         cursor = await tx.execute(
-            "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (contact_id, phase, item_id) DO NOTHING",
-            (*key, to_db(now)),
+            _ADD + " ON CONFLICT (contact_id, phase, item_id) DO NOTHING", (*key, to_db(now))
         )
         if cursor.rowcount:
             break
@@ -50,6 +51,41 @@ async def toggle_tick(
         (contact_id, phase),
     ) as rows:
         return {row[0] for row in await rows.fetchall()}
+
+
+_ADD = "INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at) VALUES (?, ?, ?, ?)"
+
+# PostgreSQL: each step and the read of the phase's ticks in one statement (one round trip;
+# SQLite has no INSERT or DELETE inside WITH, and no round trips to save). The statement's
+# SELECT sees the table as it was when the statement began: without the row it inserts, with
+# the row it deletes; ``changed`` marks the row the step changed.
+_PG_ADD = (
+    "WITH step AS (INSERT INTO checklist_ticks (contact_id, phase, item_id, ticked_at)"
+    " VALUES (:contact, :phase, :item, :now)"
+    " ON CONFLICT (contact_id, phase, item_id) DO NOTHING RETURNING item_id)"
+)
+_PG_REMOVE = (
+    "WITH step AS (DELETE FROM checklist_ticks"
+    " WHERE contact_id = :contact AND phase = :phase AND item_id = :item RETURNING item_id)"
+)
+_PG_STEP_AND_READ = (
+    " SELECT item_id, 1 AS changed FROM step"
+    " UNION ALL SELECT item_id, 0 FROM checklist_ticks"
+    " WHERE contact_id = :contact AND phase = :phase"
+)
+
+
+async def _toggle_tick_pg(
+    tx: Transaction, contact_id: int, phase: str, item_id: str, now: datetime
+) -> set[str]:
+    params = {"contact": contact_id, "phase": phase, "item": item_id, "now": to_db(now)}
+    while True:
+        for step, adds in ((_PG_ADD, True), (_PG_REMOVE, False)):
+            async with tx.execute(step + _PG_STEP_AND_READ, params) as cursor:
+                rows = list(await cursor.fetchall())
+            if any(row["changed"] for row in rows):
+                ticked = {row["item_id"] for row in rows}
+                return ticked if adds else ticked - {item_id}
 
 
 async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:

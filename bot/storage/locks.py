@@ -12,8 +12,17 @@ everyone else's run in parallel. On SQLite both are no-ops.
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol, cast
 
 from bot.storage.connections import Transaction
+
+
+class _AdvisoryLocking(Protocol):
+    """PostgreSQL's transaction (:class:`bot.storage.postgres.PgTransaction`), which sends a
+    first-statement lock together with its ``BEGIN``."""
+
+    async def advisory_lock(self, key: int) -> None: ...
+
 
 _STUDENT = b"student"
 _GUILD = b"guild"
@@ -29,11 +38,10 @@ async def lock_student(tx: Transaction, guild_id: int, user_id: int) -> None:
     """Wait until no other transaction holds this student's lock, and hold it until this one
     ends (PostgreSQL; nothing to do on SQLite)."""
     if tx.engine == "postgres":
-        key = lock_key(_STUDENT, guild_id, user_id)
-        await tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        await cast(_AdvisoryLocking, tx).advisory_lock(lock_key(_STUDENT, guild_id, user_id))
 
 
 async def lock_guild(tx: Transaction, guild_id: int) -> None:
     """The same for a server's staff settings and staff-made rows."""
     if tx.engine == "postgres":
-        await tx.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(_GUILD, guild_id),))
+        await cast(_AdvisoryLocking, tx).advisory_lock(lock_key(_GUILD, guild_id))

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.database import Source, Transaction, query_all, query_one
+from bot.storage.engine import is_postgres
 from bot.storage.timestamps import from_db, to_db
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -64,18 +65,33 @@ async def ensure_student(tx: Transaction, guild_id: int, user_id: int, now: date
     pointed to ``/start`` (the pointer follows this first command; see
     :func:`created_in_this_task`)."""
     stamp = to_db(now)
-    cursor = await tx.execute(
-        "INSERT INTO students (guild_id, user_id, created_at, last_active_at, start_pointed_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO NOTHING",
-        (guild_id, user_id, stamp, stamp, stamp),
-    )
-    if cursor.rowcount == 1:
+    values = (guild_id, user_id, stamp, stamp, stamp)
+    if is_postgres(tx):
+        # One round trip: insert or mark active. ``xmax = 0`` holds only for a row version this
+        # statement inserted (the conflict path leaves its row lock in xmax).
+        async with tx.execute(_INSERT + _PG_UPSERT, values) as cursor:
+            row = await cursor.fetchone()
+        created = row is not None and bool(row["created"])
+    else:  # SQLite's RETURNING can't tell an insert from an update: two statements (no trip)
+        cursor = await tx.execute(_INSERT + " ON CONFLICT (guild_id, user_id) DO NOTHING", values)
+        created = cursor.rowcount == 1
+        if not created:
+            await tx.execute(
+                "UPDATE students SET last_active_at = ? WHERE guild_id = ? AND user_id = ?",
+                (stamp, guild_id, user_id),
+            )
+    if created:
         _CREATED.set(_CREATED.get() | {(guild_id, user_id)})
-        return
-    await tx.execute(
-        "UPDATE students SET last_active_at = ? WHERE guild_id = ? AND user_id = ?",
-        (stamp, guild_id, user_id),
-    )
+
+
+_INSERT = (
+    "INSERT INTO students (guild_id, user_id, created_at, last_active_at, start_pointed_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+_PG_UPSERT = (
+    " ON CONFLICT (guild_id, user_id) DO UPDATE SET last_active_at = excluded.last_active_at"
+    " RETURNING (xmax = 0) AS created"
+)
 
 
 def student_from_row(

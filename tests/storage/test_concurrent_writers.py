@@ -31,7 +31,13 @@ from bot.storage.nudges import (
     sync_nudges,
 )
 from bot.storage.questions import add_question, count_questions, list_questions
-from bot.storage.students import count_open_contacts, ensure_student, mark_replan_pending
+from bot.storage.students import (
+    count_open_contacts,
+    created_so_far,
+    ensure_student,
+    mark_replan_pending,
+)
+from bot.storage.timestamps import to_db
 
 T = TypeVar("T")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -146,11 +152,40 @@ async def test_concurrent_toggles_cancel_out(db: Database):
 
 
 async def test_first_commands_at_once_make_one_student_row(db: Database):
-    async def first(tx: Transaction) -> None:
-        await ensure_student(tx, GUILD, 42, NOW)
+    """One row, and exactly one of the commands is told it created it (the one pointed to
+    ``/start``; on PostgreSQL the upsert's ``xmax = 0``)."""
 
-    _no_errors(await _all(db, first))
+    async def first(tx: Transaction) -> bool:
+        await ensure_student(tx, GUILD, 42, NOW)
+        return (GUILD, 42) in created_so_far()
+
+    created = await _all(db, first)
+    _no_errors(created)
+    assert created.count(True) == 1
     assert await db.fetch_value("SELECT count(*) FROM students WHERE user_id = 42") == 1
+    later = await _all(db, first, 1)
+    assert later == [False]
+    assert await db.fetch_value("SELECT last_active_at FROM students WHERE user_id = 42") == to_db(
+        NOW
+    )
+
+
+async def test_a_toggle_returns_the_phases_ticks_after_it(db: Database):
+    """The tick and the read of the phase's ticks are one statement on PostgreSQL: what it
+    returns must still be the phase's ticks after the flip, on and off."""
+    contact = await _contact(db)
+
+    async def flip(item: str, phase: str = "request") -> set[str]:
+        async with db.transaction() as tx:
+            return await toggle_tick(tx, contact, phase, item, NOW)
+
+    assert await flip("lamp") == {"lamp"}
+    assert await flip("email") == {"lamp", "email"}
+    assert await flip("lamp", "prepare") == {"lamp"}
+    assert await flip("lamp") == {"email"}
+    assert await flip("email") == set()
+    assert await ticked_items(db, contact, "request") == set()
+    assert await ticked_items(db, contact, "prepare") == {"lamp"}
 
 
 async def _sent_nudge(db: Database, contact: int) -> NudgeRow:

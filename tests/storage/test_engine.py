@@ -236,6 +236,46 @@ async def test_without_the_lock_postgres_really_races(db: Database):
     assert len(set(positions)) < 8
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's advisory locks")
+async def test_the_lock_sent_with_begin_is_held_until_the_commit(db: Database):
+    """``lock_student`` as a transaction's first statement goes out with its BEGIN: the lock
+    belongs to that transaction (held while its body runs, gone at its COMMIT), and what the
+    body writes commits with it."""
+    await _scratch(db)
+    held = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND pid <> pg_backend_pid()"
+    )
+    async with db.transaction() as tx:
+        await lock_student(tx, 1, 2**60)
+        assert await db.fetch_value(held) == 1
+        await tx.execute("INSERT INTO scratch (id, owner) VALUES (1, 1)")
+        assert await db.fetch_value("SELECT count(*) FROM scratch") == 0  # not yet committed
+    assert await db.fetch_value(held) == 0
+    assert await db.fetch_value("SELECT count(*) FROM scratch") == 1
+
+    with pytest.raises(ValueError, match="boom"):
+        async with db.transaction() as tx:
+            await lock_student(tx, 1, 2**60)
+            await tx.execute("INSERT INTO scratch (id, owner) VALUES (2, 2)")
+            raise ValueError("boom")
+    assert await db.fetch_value(held) == 0
+    assert await db.fetch_value("SELECT count(*) FROM scratch") == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's BEGIN goes with the first statement")
+async def test_a_body_without_statements_sends_no_commit_but_runs_its_callbacks(db: Database):
+    ran: list[str] = []
+    before = db.commits  # type: ignore[attr-defined]  # PostgresDatabase's count
+    async with db.transaction():
+        db.call_after_commit(lambda: ran.append("empty"))
+    assert ran == ["empty"]
+    assert db.commits == before  # type: ignore[attr-defined]
+    async with db.transaction() as tx:
+        await tx.execute("SELECT 1")
+    assert db.commits == before + 1  # type: ignore[attr-defined]
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's serialization failures")
 async def test_write_runs_fn_again_after_a_serialization_failure(db: Database):
     await _scratch(db)
