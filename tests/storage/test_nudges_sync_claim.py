@@ -325,7 +325,9 @@ async def test_concurrent_claims_never_take_the_same_row(db: Database):
     batches = await asyncio.gather(*(_claim(db, _at(2), limit=5) for _ in range(4)))
     claimed = [c.id for batch in batches for c in batch]
     assert sorted(claimed) == sorted(ids)  # each exactly once
-    assert sorted(len(b) for b in batches) == [0, 2, 5, 5]
+    # How the 12 split depends on timing on PostgreSQL (a claim skips the rows others hold, so
+    # two claims at the end may share the last rows), never beyond each claim's limit.
+    assert all(len(b) <= 5 for b in batches)
 
 
 async def test_a_claim_rolled_back_leaves_the_rows_pending(db: Database):
