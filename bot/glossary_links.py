@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from bot.content import GlossaryEntry
 
@@ -57,6 +58,23 @@ def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/:-])(?:{'|'.join(parts)})s?(?![\w-])", re.IGNORECASE)
 
 
+_Compiled = tuple[tuple[tuple[GlossaryEntry, re.Pattern[str]], ...], re.Pattern[str] | None]
+
+
+@lru_cache(maxsize=16)
+def _compiled(glossary: tuple[GlossaryEntry, ...]) -> _Compiled:
+    """Each linkable entry with its pattern, and one pattern matching any of their mentions (a
+    text it does not match has nothing to link). Built once per glossary: every checklist
+    render links each of its lines, and building these per reply cost more than the render."""
+    entries = tuple(
+        (entry, _pattern(forms))
+        for entry in glossary
+        if entry.link and (forms := mention_forms(entry))
+    )
+    every_form = [form for entry, _ in entries for form in mention_forms(entry)]
+    return entries, (_pattern(sorted(set(every_form), key=len, reverse=True)) if entries else None)
+
+
 MAX_POINTERS = 2
 """Pointers one reply may carry; terms met after that get none."""
 
@@ -75,9 +93,7 @@ class GlossaryLinker:
     def __init__(
         self, glossary: Sequence[GlossaryEntry], *, limit: int | None = MAX_POINTERS
     ) -> None:
-        self._entries = [
-            (e, _pattern(mention_forms(e))) for e in glossary if e.link and mention_forms(e)
-        ]
+        self._entries, self._any = _compiled(tuple(glossary))
         self.linked: set[str] = set()
         """Ids of the terms already pointed to (or already carrying a pointer, or met after
         the limit)."""
@@ -96,6 +112,8 @@ class GlossaryLinker:
         return "".join(out)
 
     def _link_plain(self, segment: str, whole: str, offset: int) -> str:
+        if self._any is None or self._any.search(segment) is None:
+            return segment  # no term mentioned (most lines): nothing to do
         found: list[tuple[int, int, GlossaryEntry]] = []
         for entry, pattern in self._entries:
             if entry.id in self.linked:

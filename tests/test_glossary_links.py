@@ -109,3 +109,31 @@ def test_a_mention_followed_by_a_bracket_shares_it(glossary: tuple[GlossaryEntry
         "Mind your TIARA questions (`/help topic:tiara`; five kinds) and the 3B7 routine "
         "(`/help topic:3b7`)."
     )
+
+
+def test_the_quick_check_never_skips_a_line_with_a_mention(
+    glossary: tuple[GlossaryEntry, ...],
+) -> None:
+    """A line the one-pattern check passes over must have no mention any term's own pattern
+    finds: every checklist, glossary and help text, and each form alone and inside words."""
+    from bot.content import load_content
+    from bot.glossary_links import _compiled
+
+    entries, any_mention = _compiled(glossary)
+    assert any_mention is not None
+    content = load_content(GLOSSARY.parent)
+    texts = [e.text for e in glossary] + [e.term for e in glossary]
+    for checklist in content.checklists.values():
+        texts += [item.text for item in checklist.items]
+        texts += [item.why for item in checklist.items if item.why]
+    for entry, _ in entries:
+        for form in mention_forms(entry):
+            texts += [form, f"x{form}", f"{form}x", f"({form})", f"{form.lower()}s.", f"/{form}"]
+    checked = 0
+    for text in texts:
+        for line in text.splitlines():
+            if any_mention.search(line) is None:
+                assert not any(pattern.search(line) for _, pattern in entries), line
+            else:
+                checked += 1
+    assert checked > 20  # the texts do mention terms: both sides of the check were exercised
