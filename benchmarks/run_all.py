@@ -1,12 +1,17 @@
 """Every benchmark in ``benchmarks/``, one command, one combined table.
 
     .venv/bin/python -m benchmarks.run_all [--quick] [--only NAME ...] [--timeout SECONDS]
+        [--engine sqlite|postgres] [--database-url URL]
 
 Runs each ``benchmarks/bench_*.py`` (and always the expected ones: nudges, storage, interactions)
 as ``python -m benchmarks.<name> [--quick]`` in its own process, one after another (they measure
 time and CPU, so never in parallel). Prints the combined table first, then each script's own
 tables. A script that is missing, exits non-zero or runs past the timeout is a **FAILED** row;
 the others still run, and the exit status is 1.
+
+``--engine postgres`` / ``--database-url URL`` go to the scripts that take them (those using
+:func:`benchmarks.pg_engine.add_engine_options`: storage, interactions, nudges); each starts its
+own throwaway cluster. The others measure SQLite only, and their rows say so.
 
 Headline figures: a script may call :func:`write_headlines` with rows
 ``{"metric", "value", "target", "met"}``; when run from here they land in the combined table
@@ -64,17 +69,24 @@ def discover(only: Sequence[str] | None) -> list[str]:
     return names
 
 
-def run_one(name: str, quick: bool, timeout: float) -> Outcome:
+def takes_engine(name: str) -> bool:
+    """Whether ``benchmarks/<name>.py`` takes ``--engine`` / ``--database-url``."""
+    path = HERE / f"{name}.py"
+    return path.is_file() and "add_engine_options(" in path.read_text(encoding="utf-8")
+
+
+def run_one(name: str, quick: bool, timeout: float, engine_args: Sequence[str] = ()) -> Outcome:
     if not (HERE / f"{name}.py").is_file():
         return Outcome(name, "FAILED (script missing)")
-    print(f"== {name}{' --quick' if quick else ''}", file=sys.stderr, flush=True)
+    extra = [*(["--quick"] if quick else []), *engine_args]
+    print(f"== {name} {' '.join(extra)}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-headlines-") as tmp:
         headlines_file = Path(tmp) / "headlines.json"
         env = {**os.environ, HEADLINES_ENV: str(headlines_file)}
         started = time.perf_counter()
         try:
             done = subprocess.run(
-                [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if quick else [])],
+                [sys.executable, "-m", f"benchmarks.{name}", *extra],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.PIPE,
@@ -138,10 +150,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, help="per script, seconds (default 900 with --quick, else 3600)"
     )
+    parser.add_argument(
+        "--engine", choices=("sqlite", "postgres"), default="sqlite", help="see the docstring"
+    )
+    parser.add_argument("--database-url", metavar="URL", help="an existing PostgreSQL server")
     args = parser.parse_args(argv)
     timeout = args.timeout or (900.0 if args.quick else 3600.0)
+    engine_args = (
+        ["--database-url", args.database_url]
+        if args.database_url
+        else (["--engine", args.engine] if args.engine != "sqlite" else [])
+    )
     began = time.perf_counter()
-    outcomes = [run_one(name, args.quick, timeout) for name in discover(args.only)]
+    outcomes = []
+    for name in discover(args.only):
+        forwarded = engine_args if engine_args and takes_engine(name) else []
+        outcome = run_one(name, args.quick, timeout, forwarded)
+        if engine_args and not forwarded:
+            outcome.name += " (SQLite only)"
+        outcomes.append(outcome)
 
     print(f"# InfoCoach benchmarks{' (--quick)' if args.quick else ''}\n")
     try:
