@@ -335,6 +335,8 @@ def test_shipped_checklists_tie_items_to_actions_and_mark_day_of_items():
     assert tied == {
         ("request", "check-email"): DoneBy.EMAIL_CHECKED,
         ("request", "log-sent"): DoneBy.REQUEST_SENT,
+        ("request", "second-contact"): DoneBy.SECOND_CONTACT,
+        ("request", "follow-up"): DoneBy.FOLLOWED_UP,
         ("request", "log-reply"): DoneBy.REPLY_LOGGED,
         ("prepare", "schedule"): DoneBy.MEETING_SCHEDULED,
         ("prepare", "tiara-questions"): DoneBy.QUESTIONS_CHOSEN,

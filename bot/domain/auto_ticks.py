@@ -24,6 +24,8 @@ class DoneBy(StrEnum):
 
     EMAIL_CHECKED = "email_checked"
     REQUEST_SENT = "request_sent"
+    SECOND_CONTACT = "second_contact"
+    FOLLOWED_UP = "followed_up"
     REPLY_LOGGED = "reply_logged"
     MEETING_SCHEDULED = "meeting_scheduled"
     QUESTIONS_CHOSEN = "questions_chosen"
@@ -52,6 +54,16 @@ DONE_BY_TEXT: dict[DoneBy, DoneByText] = {
         "Request logged (/request sent)",
         "ticks itself when you log it with `/request sent`",
         "ticked automatically when you logged it with `/request sent`",
+    ),
+    DoneBy.SECOND_CONTACT: DoneByText(
+        "Second person at the same employer added (/request new)",
+        "ticks itself once you add a second person at the same employer with `/request new`",
+        "ticked automatically: you have added a second person at the same employer",
+    ),
+    DoneBy.FOLLOWED_UP: DoneByText(
+        "Follow-up logged (/request followed-up)",
+        "ticks itself when you log it with `/request followed-up`",
+        "ticked automatically when you logged it with `/request followed-up`",
     ),
     DoneBy.REPLY_LOGGED: DoneByText(
         "Reply logged (/request reply)",
@@ -124,6 +136,10 @@ class TickFacts:
     referrals_planned: int  # of those, still only planned (no request logged)
     referrals_told: int  # of those, ones the student told this contact about
     referrals_untold: int  # of those, requested but this contact not told yet
+    second_contact: bool = False
+    """Someone else at the same employer was added, or asked, after this contact's request
+    went out: the 3B step for this contact is done."""
+    followed_up: bool = False  # the 7B follow-up is logged (``/request followed-up``)
 
     @property
     def reached(self) -> Stage:
@@ -142,6 +158,8 @@ def done_actions(facts: TickFacts) -> frozenset[DoneBy]:
     done = {
         DoneBy.EMAIL_CHECKED: facts.email_checked,
         DoneBy.REQUEST_SENT: facts.requested or reached >= Stage.REQUESTED.rank,
+        DoneBy.SECOND_CONTACT: facts.second_contact,
+        DoneBy.FOLLOWED_UP: facts.followed_up,
         DoneBy.REPLY_LOGGED: facts.replied or reached >= Stage.REPLIED.rank,
         DoneBy.MEETING_SCHEDULED: facts.scheduled or reached >= Stage.SCHEDULED.rank,
         DoneBy.QUESTIONS_CHOSEN: facts.questions >= ENOUGH_QUESTIONS,

@@ -127,4 +127,6 @@ async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
         referrals_planned=int(row["planned"]),
         referrals_told=int(row["told"]),
         referrals_untold=int(row["untold"]),
+        second_contact=contact.second_person is not None,
+        followed_up=contact.followed_up_at is not None,
     )

@@ -12,7 +12,13 @@ import aiosqlite
 
 from bot.domain.auto_ticks import DoneBy, TickFacts, done_actions
 from bot.domain.contacts import Stage
-from bot.storage.contacts import CONTACT_SELECT, STAGE_TIMESTAMP, ContactRecord, contact_from_row
+from bot.storage.contacts import (
+    CONTACT_SELECT,
+    STAGE_TIMESTAMP,
+    ContactRecord,
+    contact_from_row,
+    derived_columns,
+)
 from bot.storage.database import Source, query_all
 from bot.storage.timestamps import from_db
 
@@ -92,6 +98,8 @@ async def _server_done_actions(
             referrals_planned=int(referral[2]) if referral else 0,
             referrals_told=int(referral[3]) if referral else 0,
             referrals_untold=int(referral[4]) if referral else 0,
+            second_contact=row["second_person"] is not None,
+            followed_up=row["followed_up_at"] is not None,
         )
         done[row["id"]] = done_actions(facts)
     return done
@@ -112,7 +120,8 @@ async def server_contacts(source: Source, guild_id: int) -> list[ContactRow]:
     rows = await query_all(
         source,
         "SELECT id, user_id, stage, stage_before_close, created_at, updated_at, closed_at,"
-        f" reply_class, meeting_at, reported_back_at, {columns} FROM contacts WHERE guild_id = ?",
+        f" reply_class, meeting_at, reported_back_at, followed_up_at, {columns},"
+        f" {derived_columns('contacts')} FROM contacts WHERE guild_id = ?",
         (guild_id,),
     )
     done = await _server_done_actions(source, guild_id, rows)

@@ -20,6 +20,7 @@ from bot.actions.context import ActionContext, StudentKey
 from bot.actions.followup import (
     CloseReason,
     close_contact,
+    log_follow_up_sent,
     log_kept_in_touch,
     log_referrer_told,
     log_reported_back,
@@ -336,3 +337,26 @@ async def test_a_stored_action_this_version_does_not_know_ticks_nothing(
     state = await contact_checklist(ctx, await fresh(ctx, ada), "request")
     assert state.checklist.item(added.item_id) is not None
     assert added.item_id not in state.auto
+
+
+async def test_the_3b7_steps_tick_themselves(ctx: ActionContext) -> None:
+    """The request checklist's waiting steps: a second person at the same employer added after
+    the request went out ticks the 3B step (one added before does not), and the logged 7B
+    follow-up ticks the follow-up step."""
+    ada = (await add_new_contact(ctx, SAM, NewContact("Ada Lovelace", "Acme"))).id
+    earlier = (await add_new_contact(ctx, SAM, NewContact("Earl Early", "Acme"))).id
+    later(ctx, minutes=5)
+    await log_request_sent(ctx, SAM, ada)
+    assert await auto(ctx, ada, "request") == {"log-sent"}  # Earl was added before: not 3B
+
+    later(ctx, days=4)  # 3 business days and no reply: a second person at Acme
+    await add_new_contact(ctx, SAM, NewContact("Grace Hopper", "Acme"))
+    await add_new_contact(ctx, SAM, NewContact("Alan Turing", "Bletchley"))  # elsewhere
+    assert await auto(ctx, ada, "request") == {"log-sent", "second-contact"}
+    assert "second-contact" not in await auto(ctx, earlier, "request")  # never requested
+
+    later(ctx, days=5)  # day 7: the follow-up
+    await log_follow_up_sent(ctx, SAM, ada)
+    assert await auto(ctx, ada, "request") == {"log-sent", "second-contact", "follow-up"}
+    state = await contact_checklist(ctx, await fresh(ctx, ada), "request")
+    assert not state.complete  # the reply is still to come

@@ -142,6 +142,8 @@ async def test_waiting_steps_that_never_fell_due_do_not_block_a_full_checklist(
     fast = [await requested_and_ticked(ctx, who, n, waiting) for n, who in enumerate(STUDENTS[:3])]
     day5_untouched = await requested_and_ticked(ctx, STUDENTS[3], 4, waiting)
     day5_second = await requested_and_ticked(ctx, STUDENTS[4], 5, {"follow-up"})
+    later(ctx, minutes=1)  # the 3B step, done: a second person at the same employer
+    await add_new_contact(ctx, STUDENTS[4], NewContact("Second 5", "Org 5"))
     late = await requested_and_ticked(ctx, STUDENTS[5], 6, waiting)
     later(ctx, hours=1)
     for who, contact in zip(STUDENTS, fast, strict=False):
