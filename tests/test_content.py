@@ -339,6 +339,7 @@ def test_shipped_checklists_tie_items_to_actions_and_mark_day_of_items():
         ("request", "follow-up"): DoneBy.FOLLOWED_UP,
         ("request", "log-reply"): DoneBy.REPLY_LOGGED,
         ("prepare", "schedule"): DoneBy.MEETING_SCHEDULED,
+        ("prepare", "confirm-day-before"): DoneBy.MEETING_CONFIRMED,
         ("prepare", "tiara-questions"): DoneBy.QUESTIONS_CHOSEN,
         ("followup", "debrief"): DoneBy.MEETING_LOGGED,
         ("followup", "thank-you"): DoneBy.THANKED,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.actions.checklist_ticks import preparation_finished
 from bot.content import Content
+from bot.domain.nudge_kinds import meeting_occurrence
 from bot.domain.nudge_plan import (
     ContactState,
     NudgeKind,
@@ -129,7 +130,7 @@ def occurrence_of(kind: NudgeKind, contact: ContactRecord) -> str:
     if kind is NudgeKind.CLOSE_NO_REPLY:
         return _iso(contact.followed_up_at)
     if kind in (NudgeKind.PREPARE, NudgeKind.CONFIRM, NudgeKind.TOP_QUESTIONS):
-        return _iso(contact.meeting_at)
+        return meeting_occurrence(contact.meeting_at)
     if kind in (NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN):
         return _iso(contact.replied_at)
     if kind is NudgeKind.TELL_REFERRER:

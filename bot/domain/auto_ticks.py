@@ -29,6 +29,7 @@ class DoneBy(StrEnum):
     REPLY_LOGGED = "reply_logged"
     MEETING_SCHEDULED = "meeting_scheduled"
     QUESTIONS_CHOSEN = "questions_chosen"
+    MEETING_CONFIRMED = "meeting_confirmed"
     MEETING_LOGGED = "meeting_logged"
     THANKED = "thanked"
     REPORTED_BACK = "reported_back"
@@ -80,6 +81,11 @@ DONE_BY_TEXT: dict[DoneBy, DoneByText] = {
         f"ticks itself once you have {ENOUGH_QUESTIONS} questions in `/prepare questions`",
         f"ticked automatically: you have {ENOUGH_QUESTIONS} or more questions in "
         "`/prepare questions`",
+    ),
+    DoneBy.MEETING_CONFIRMED: DoneByText(
+        "Meeting confirmed (Confirmed on the day-before reminder)",
+        "ticks itself when you press **Confirmed** on the day-before reminder",
+        "ticked automatically: you pressed **Confirmed** on the day-before reminder",
     ),
     DoneBy.MEETING_LOGGED: DoneByText(
         "Meeting logged (/interview done)",
@@ -140,6 +146,8 @@ class TickFacts:
     """Someone else at the same employer was added, or asked, after this contact's request
     went out: the 3B step for this contact is done."""
     followed_up: bool = False  # the 7B follow-up is logged (``/request followed-up``)
+    confirmed: bool = False
+    """Confirmed was pressed on the day-before reminder of the meeting now scheduled."""
 
     @property
     def reached(self) -> Stage:
@@ -163,6 +171,7 @@ def done_actions(facts: TickFacts) -> frozenset[DoneBy]:
         DoneBy.REPLY_LOGGED: facts.replied or reached >= Stage.REPLIED.rank,
         DoneBy.MEETING_SCHEDULED: facts.scheduled or reached >= Stage.SCHEDULED.rank,
         DoneBy.QUESTIONS_CHOSEN: facts.questions >= ENOUGH_QUESTIONS,
+        DoneBy.MEETING_CONFIRMED: facts.confirmed,
         DoneBy.MEETING_LOGGED: facts.met or reached >= Stage.MET.rank,
         DoneBy.THANKED: facts.thanked,
         DoneBy.REPORTED_BACK: facts.reported_back,

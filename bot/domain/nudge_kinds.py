@@ -200,3 +200,10 @@ class PlannedNudge:
     kind: NudgeKind
     due_at: datetime
     planned_for: datetime
+
+
+def meeting_occurrence(meeting_at: datetime | None) -> str:
+    """What the meeting reminders (prepare, confirm, top questions) are about: the meeting's
+    time, so a rescheduled meeting gets reminders of its own. The nudges table stores it, and
+    the "confirm the day before" tick looks for a Confirmed press on this occurrence."""
+    return meeting_at.isoformat() if meeting_at is not None else "-"

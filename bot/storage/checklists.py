@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.auto_ticks import TickFacts
+from bot.domain.nudge_kinds import meeting_occurrence
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Source, Transaction, query_all, query_one
 from bot.storage.engine import is_postgres
@@ -101,13 +102,16 @@ async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
         " count(CASE WHEN r.stage = 'planned' THEN 1 END) AS planned,"
         " count(r.referrer_told_at) AS told,"
         " count(CASE WHEN r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL THEN 1 END)"
-        " AS untold"
+        " AS untold,"
+        " EXISTS (SELECT 1 FROM nudges WHERE contact_id = :id AND kind = 'confirm'"
+        "  AND occurrence = :meeting AND action = 'done') AS confirmed"
         " FROM contacts AS r WHERE r.referred_by = :id",
         {
             "id": contact.id,
             "guild": contact.guild_id,
             "user": contact.user_id,
             "since": to_db(contact.created_at),
+            "meeting": meeting_occurrence(contact.meeting_at),
         },
     )
     assert row is not None  # an aggregate always returns one row
@@ -129,4 +133,5 @@ async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
         referrals_untold=int(row["untold"]),
         second_contact=contact.second_person is not None,
         followed_up=contact.followed_up_at is not None,
+        confirmed=bool(row["confirmed"]),
     )

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.domain.auto_ticks import DoneBy, TickFacts, done_actions
 from bot.domain.contacts import Stage
+from bot.domain.nudge_kinds import meeting_occurrence
 from bot.storage.contacts import (
     CONTACT_SELECT,
     STAGE_TIMESTAMP,
@@ -75,6 +76,15 @@ async def _server_done_actions(
         " GROUP BY user_id",
         guild_id,
     )
+    confirmed = {
+        (row[0], row[1])
+        for row in await query_all(
+            source,
+            "SELECT contact_id, occurrence FROM nudges WHERE guild_id = ? AND kind = 'confirm'"
+            " AND action = 'done'",
+            (guild_id,),
+        )
+    }
     done: dict[int, frozenset[DoneBy]] = {}
     for row in rows:
         referral = referrals.get(row["id"])
@@ -100,6 +110,7 @@ async def _server_done_actions(
             referrals_untold=int(referral[4]) if referral else 0,
             second_contact=row["second_person"] is not None,
             followed_up=row["followed_up_at"] is not None,
+            confirmed=(row["id"], meeting_occurrence(from_db(row["meeting_at"]))) in confirmed,
         )
         done[row["id"]] = done_actions(facts)
     return done

@@ -743,6 +743,39 @@ async def test_a_thank_you_reminder_is_snoozed_inside_the_24_hours(
     assert (await pending(db, cid))["thank_you"] == result.until
 
 
+async def test_confirmed_on_the_day_before_reminder_ticks_the_confirm_step(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    """The preparation checklist's "confirm the day before" ticks itself once Confirmed is
+    pressed on that meeting's reminder; a rescheduled meeting needs confirming again."""
+    from bot.actions.checklists import contact_checklist
+
+    async def confirm_ticked() -> bool:
+        contact = await get_contact_by_id(db, cid)
+        assert contact is not None
+        return "confirm-day-before" in (await contact_checklist(ctx, contact, "prepare")).auto
+
+    await new_student(db)
+    cid = await with_meeting(ctx)
+    nudge_id = await deliver(ctx, clock, cid, "confirm")
+    assert not await confirm_ticked()  # the reminder came; nothing pressed yet
+    clock.advance(PRESSED_AFTER)
+    await respond_done(ctx, ALICE, nudge_id)
+    assert await confirm_ticked()
+
+    async with db.transaction() as tx:  # moved to the next day: a new meeting to confirm
+        await set_meeting(
+            tx,
+            cid,
+            meeting_at=MEETING + timedelta(days=1),
+            zone=NEW_YORK,
+            minutes=20,
+            now=clock.now(),
+        )
+        await ctx.planner.replan_contact(tx, cid, clock.now())
+    assert not await confirm_ticked()
+
+
 # --- stale reminders (found in review) ---------------------------------------------------------
 
 
