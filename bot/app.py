@@ -1,4 +1,10 @@
-"""The bot. ``create_bot(settings)`` returns it unstarted; ``python -m bot`` and tests use it."""
+"""The bot. ``create_bot(settings)`` returns it unstarted; ``python -m bot`` and tests use it.
+
+With ``INFOCOACH_SHARD_COUNT`` it is an ``AutoShardedBot`` holding the shards
+``INFOCOACH_SHARD_IDS`` names (all when unset), and several such processes may share one
+PostgreSQL database: one of them leads (:mod:`bot.leadership`) and runs nudge delivery, the
+membership sweep, the weekly staff summaries, the nightly jobs and command registration; the
+others serve interactions only."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_if_changed
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.leadership import Leadership
 from bot.membership import MembershipChecker
 from bot.nudges.alarm import NudgeAlarm
 from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispatcher
@@ -27,6 +34,7 @@ from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
 from bot.storage.database import Database, open_database
 from bot.storage.deletion_log import reapply_deletions
+from bot.storage.leader_lock import LeaderLock
 from bot.storage.membership import record_left_guild_name
 from bot.storage.nudges import next_due_at
 from bot.ui.error_handler import InfoCoachTree
@@ -70,12 +78,15 @@ class InfoCoachBot(commands.Bot):
         self._actions: ActionContext | None = None
         self._membership: MembershipChecker | None = None
         self._dispatcher: NudgeDispatcher | None = None
+        self._leadership: Leadership | None = None
         # Every request the bot makes on its own (DMs, DM channels, member lookups, staff
         # summaries) waits for a token, to stay under Discord's global limit.
         self.pacer = TokenBucket(NUDGES_PER_SECOND)
         self.alarm = NudgeAlarm(self._dispatch_due, self._next_due, clock)
         self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
-        self.nudges_started = asyncio.Event()  # set once delivery is running (tests wait on it)
+        # Set once start-up is done: delivery running (the leader) or not to run here (tests
+        # wait on it).
+        self.nudges_started = asyncio.Event()
         self._background: set[asyncio.Task[Any]] = set()
 
     @property
@@ -110,6 +121,14 @@ class InfoCoachBot(commands.Bot):
             raise RuntimeError("the database is not open yet (call open_storage first)")
         return self._dispatcher
 
+    @property
+    def leadership(self) -> Leadership:
+        """Whether this process leads (always on SQLite; on PostgreSQL the holder of the
+        leader's lock)."""
+        if self._leadership is None:
+            raise RuntimeError("the database is not open yet (call open_storage first)")
+        return self._leadership
+
     async def open_storage(self) -> Database:
         """Open and migrate the database, and build what works on it; safe to call more than
         once."""
@@ -128,6 +147,12 @@ class InfoCoachBot(commands.Bot):
             # A backup restored over the database brings back what was deleted after it was
             # taken: delete it again (bot/storage/deletion_log.py).
             await reapply_deletions(self._db, self.clock.now())
+            url = self.settings.database_url
+            self._leadership = Leadership(
+                LeaderLock(url) if url and self._db.engine == "postgres" else None,
+                on_gained=self._start_leading,
+                on_lost=self._stop_leading,
+            )
             self._dispatcher = NudgeDispatcher(
                 db=self._db,
                 clock=self.clock,
@@ -136,6 +161,7 @@ class InfoCoachBot(commands.Bot):
                 membership=self._membership,
                 pacer=self.pacer,
                 wake_at=self.alarm.wake_at,
+                claimer=self._leadership.claimer,
             )
         return self._db
 
@@ -146,10 +172,22 @@ class InfoCoachBot(commands.Bot):
         return await next_due_at(self.db)
 
     async def on_ready(self) -> None:
-        """Start delivering nudges once connected, and only once (on_ready repeats after
-        reconnects): first settle what a crash left half-sent, then arm the alarm."""
+        """Once connected, and only once (on_ready repeats after reconnects): try to lead
+        (:meth:`_start_leading` runs now if this process leads; a follower keeps trying in
+        the background)."""
         if self.nudges_started.is_set():
             return
+        await self.leadership.start()
+        self.nudges_started.set()
+        # Everything loaded so far (modules, content, discord.py's caches) lives as long as the
+        # process: keep it out of the garbage collector's full passes (measured 70–150 ms
+        # pauses under load without this).
+        gc.freeze()
+
+    async def _start_leading(self) -> None:
+        """Leadership gained: register the commands if they changed, settle what a crash left
+        half-sent, then arm the alarm and the timed jobs."""
+        await self.sync_commands()
         await self.reconcile_guilds()
         recovered = await self.dispatcher.recover_sending()
         if recovered:
@@ -160,11 +198,21 @@ class InfoCoachBot(commands.Bot):
             self.alarm.every("staff-summary", timedelta(hours=1), self.staff_summaries)
             if self.settings.backup_dir is not None:
                 self.alarm.every("backup", timedelta(days=1), self.nightly_backup)
-        self.nudges_started.set()
-        # Everything loaded so far (modules, content, discord.py's caches) lives as long as the
-        # process: keep it out of the garbage collector's full passes (measured 70–150 ms
-        # pauses under load without this).
-        gc.freeze()
+
+    async def _stop_leading(self) -> None:
+        """Leadership lost: stop delivery and the timed jobs at once (those running are
+        cancelled; rows left in "sending" are settled by the next leader's repair)."""
+        self.alarm.shutdown()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands with Discord if they changed since the last time (the
+        leader does it, once per term)."""
+        assert self.application_id is not None
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        try:
+            await sync_if_changed(self.tree, self.db, self.application_id, guild)
+        except discord.HTTPException as exc:
+            log.warning("could not register the slash commands (%s); the next term retries", exc)
 
     async def membership_housekeeping(self) -> None:
         """Hourly: check up to a batch of students not checked for a day (so each is checked
@@ -258,20 +306,25 @@ class InfoCoachBot(commands.Bot):
         self.add_dynamic_items(*NudgeDispatcher.BUTTONS)
         for extension in cog_extensions():
             await self.load_extension(extension)
-        assert self.application_id is not None
-        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
-        if guild is not None:
-            self.tree.copy_global_to(guild=guild)
-        await sync_if_changed(self.tree, self.db, self.application_id, guild)
+        if self.settings.dev_guild_id:
+            # Every process answers the dev server's commands; the leader registers them.
+            self.tree.copy_global_to(guild=discord.Object(self.settings.dev_guild_id))
 
     async def close(self) -> None:
         self.alarm.shutdown()
         try:
+            if self._leadership is not None:
+                await self._leadership.close()  # a follower can take over at once
             await super().close()
         finally:
             if self._db is not None:
                 await self._db.close()
                 self._db = None
+
+
+class ShardedInfoCoachBot(InfoCoachBot, commands.AutoShardedBot):
+    """The same bot on discord.py's ``AutoShardedClient`` (``INFOCOACH_SHARD_COUNT`` set):
+    the shards ``INFOCOACH_SHARD_IDS`` names, or all of them."""
 
 
 def create_bot(
@@ -287,7 +340,13 @@ def create_bot(
     ``deliver_nudges=False`` keeps planning nudges but never sends them on a timer (tests that
     drive delivery by hand); ``client_options`` go to :class:`discord.Client`.
     """
-    return InfoCoachBot(
+    bot_class: type[InfoCoachBot] = InfoCoachBot
+    if settings.shard_count is not None:
+        bot_class = ShardedInfoCoachBot
+        client_options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            client_options.setdefault("shard_ids", list(settings.shard_ids))
+    return bot_class(
         settings,
         content if content is not None else load_content(settings.data_dir),
         clock or SystemClock(),

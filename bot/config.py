@@ -43,6 +43,23 @@ class Settings:
     database_url: str | None = None
     """``INFOCOACH_DATABASE_URL``: a ``postgresql://`` URL selects PostgreSQL (then
     ``db_path`` is unused)."""
+    shard_count: int | None = None
+    """``INFOCOACH_SHARD_COUNT``: how many shards the bot runs as in all (None: discord.py's
+    single connection, as without sharding)."""
+    shard_ids: tuple[int, ...] | None = None
+    """``INFOCOACH_SHARD_IDS``: the shards this process holds (None: all of them)."""
+
+    @property
+    def sharded(self) -> bool:
+        """Run as an ``AutoShardedBot`` (a shard count was given)."""
+        return self.shard_count is not None
+
+    @property
+    def all_shards_here(self) -> bool:
+        """This process holds every shard (it may then own an SQLite file)."""
+        if self.shard_count is None or self.shard_ids is None:
+            return True
+        return set(self.shard_ids) == set(range(self.shard_count))
 
     @property
     def database_location(self) -> Path | str:
@@ -157,7 +174,9 @@ def load_settings(
             f"got {raw_grace!r}."
         )
 
-    return Settings(
+    shard_count, shard_ids = _shards(env)
+
+    settings = Settings(
         discord_token=token,
         db_path=db_path or DEFAULT_DB_PATH,
         data_dir=data_dir,
@@ -167,4 +186,59 @@ def load_settings(
         backup_keep=int(raw_keep),
         guild_grace_days=int(raw_grace),
         database_url=database_url,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+    if database_url is None and not settings.all_shards_here:
+        assert shard_ids is not None
+        raise ConfigError(
+            f"INFOCOACH_SHARD_IDS={','.join(map(str, shard_ids))} runs part of the "
+            f"{shard_count} shards, but only one process may use an SQLite database: set "
+            "INFOCOACH_DATABASE_URL (PostgreSQL) to run the shards as several processes."
+        )
+    return settings
+
+
+MAX_SHARDS = 16384  # far above what any one bot needs; a typo's 10^9 is refused
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits only, and few of them (``int`` refuses thousands of digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """``INFOCOACH_SHARD_COUNT`` and ``INFOCOACH_SHARD_IDS`` (ids need the count; each
+    distinct, from 0 to count - 1)."""
+    raw_count = env.get("INFOCOACH_SHARD_COUNT", "").strip()
+    raw_ids = env.get("INFOCOACH_SHARD_IDS", "").strip()
+    if not raw_count:
+        if raw_ids:
+            raise ConfigError(
+                "INFOCOACH_SHARD_IDS needs INFOCOACH_SHARD_COUNT (how many shards there are "
+                "in all), e.g. INFOCOACH_SHARD_COUNT=2 INFOCOACH_SHARD_IDS=0."
+            )
+        return None, None
+    if not _small_number(raw_count) or not 1 <= int(raw_count) <= MAX_SHARDS:
+        raise ConfigError(
+            f"INFOCOACH_SHARD_COUNT must be a whole number from 1 to {MAX_SHARDS}, "
+            f"got {raw_count[:20]!r}."
+        )
+    count = int(raw_count)
+    if not raw_ids:
+        return count, None
+    parts = [part.strip() for part in raw_ids.split(",")]
+    if not all(_small_number(part) for part in parts):
+        raise ConfigError(
+            "INFOCOACH_SHARD_IDS must be shard numbers separated by commas (e.g. 0,1), "
+            f"got {raw_ids[:40]!r}."
+        )
+    ids = tuple(int(part) for part in parts)
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"INFOCOACH_SHARD_IDS names a shard twice: {raw_ids[:40]!r}.")
+    if any(i >= count for i in ids):
+        raise ConfigError(
+            f"INFOCOACH_SHARD_IDS must be from 0 to {count - 1} (INFOCOACH_SHARD_COUNT is "
+            f"{count}), got {raw_ids[:40]!r}."
+        )
+    return count, ids

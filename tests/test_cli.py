@@ -178,3 +178,13 @@ def test_the_database_password_never_reaches_the_log(
 def test_both_database_settings_are_refused(tmp_path: Path):
     result = run_bot(tmp_path, "check", INFOCOACH_DATABASE_URL="postgresql://x@h/d")
     assert_one_clear_line(result, "INFOCOACH_DATABASE_URL", "INFOCOACH_DB_PATH")
+
+
+def test_part_of_the_shards_on_sqlite_is_refused_before_anything_starts(tmp_path: Path):
+    result = run_bot(
+        tmp_path, DISCORD_TOKEN="x", INFOCOACH_SHARD_COUNT="2", INFOCOACH_SHARD_IDS="0"
+    )
+    assert_one_clear_line(result, "INFOCOACH_SHARD_IDS", "SQLite", "INFOCOACH_DATABASE_URL")
+    assert not (tmp_path / "bot.sqlite3").exists()  # refused before touching the database
+    bad_ids = run_bot(tmp_path, DISCORD_TOKEN="x", INFOCOACH_SHARD_IDS="0")
+    assert_one_clear_line(bad_ids, "INFOCOACH_SHARD_COUNT")

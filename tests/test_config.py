@@ -157,3 +157,81 @@ def test_one_redactor_hides_the_password_wherever_the_url_puts_it(
     )
     assert "s3cret" not in repr(settings)
     assert shown in repr(settings)
+
+
+URL = "postgresql://bot@db.example/infocoach"
+
+
+def test_shards_are_unset_by_default(tmp_path: Path):
+    settings = load_settings({"DISCORD_TOKEN": "t"}, tmp_path / "none.env")
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+    assert not settings.sharded
+    assert settings.all_shards_here
+
+
+@pytest.mark.parametrize(
+    ("env", "count", "ids", "here"),
+    [
+        ({"INFOCOACH_SHARD_COUNT": "2"}, 2, None, True),  # one process, every shard
+        ({"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "1, 0"}, 2, (1, 0), True),
+        ({"INFOCOACH_SHARD_COUNT": "1", "INFOCOACH_SHARD_IDS": "0"}, 1, (0,), True),
+        (
+            {
+                "INFOCOACH_SHARD_COUNT": "4",
+                "INFOCOACH_SHARD_IDS": "0,2",
+                "INFOCOACH_DATABASE_URL": URL,
+            },
+            4,
+            (0, 2),
+            False,
+        ),
+    ],
+)
+def test_shard_settings(
+    tmp_path: Path, env: dict[str, str], count: int, ids: tuple[int, ...] | None, here: bool
+):
+    settings = load_settings({"DISCORD_TOKEN": "t", **env}, tmp_path / "none.env")
+    assert (settings.shard_count, settings.shard_ids) == (count, ids)
+    assert settings.sharded
+    assert settings.all_shards_here is here
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"INFOCOACH_SHARD_IDS": "0"}, "INFOCOACH_SHARD_IDS needs INFOCOACH_SHARD_COUNT"),
+        ({"INFOCOACH_SHARD_COUNT": "0"}, "INFOCOACH_SHARD_COUNT must be a whole number"),
+        ({"INFOCOACH_SHARD_COUNT": "two"}, "INFOCOACH_SHARD_COUNT must be a whole number"),
+        ({"INFOCOACH_SHARD_COUNT": "-1"}, "INFOCOACH_SHARD_COUNT must be a whole number"),
+        ({"INFOCOACH_SHARD_COUNT": "9" * 5000}, "INFOCOACH_SHARD_COUNT must be a whole number"),
+        ({"INFOCOACH_SHARD_COUNT": "²"}, "INFOCOACH_SHARD_COUNT must be a whole number"),
+        (
+            {"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "0;1"},
+            "INFOCOACH_SHARD_IDS must be shard numbers",
+        ),
+        (
+            {"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "0,,1"},
+            "INFOCOACH_SHARD_IDS must be shard numbers",
+        ),
+        (
+            {"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "1,1"},
+            "INFOCOACH_SHARD_IDS names a shard twice",
+        ),
+        (
+            {"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "0,2"},
+            "INFOCOACH_SHARD_IDS must be from 0 to 1",
+        ),
+        (  # part of the shards on SQLite: another process would need the same file
+            {"INFOCOACH_SHARD_COUNT": "2", "INFOCOACH_SHARD_IDS": "1"},
+            "INFOCOACH_SHARD_IDS=1 runs part of the 2 shards, but only one process may use an "
+            "SQLite database",
+        ),
+    ],
+)
+def test_shard_mistakes_name_the_variable(tmp_path: Path, env: dict[str, str], message: str):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"DISCORD_TOKEN": "t", **env}, tmp_path / "none.env")
+    text = str(caught.value)
+    assert text.startswith(message.split(" ", 1)[0])
+    assert message in text
+    assert "\n" not in text

@@ -34,11 +34,15 @@ class NudgeAlarm:
         self._dispatch = dispatch
         self._next_due = next_due
         self._clock = clock
-        self.scheduler = AsyncIOScheduler(
+        self.scheduler = self._new_scheduler()
+        self.armed_for: datetime | None = None  # the due time the dispatch job is set for
+
+    @staticmethod
+    def _new_scheduler() -> AsyncIOScheduler:
+        return AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
-        self.armed_for: datetime | None = None  # the due time the dispatch job is set for
 
     @property
     def running(self) -> bool:
@@ -82,8 +86,12 @@ class NudgeAlarm:
         )
 
     def shutdown(self) -> None:
+        """Stop every job (those running are cancelled, by the scheduler's shutdown on the next
+        turn of the event loop) and forget them. :meth:`start` and :meth:`every` may be called
+        again afterwards (leadership lost, then regained)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            self.scheduler = self._new_scheduler()
         self.armed_for = None
 
     def wake_at(self, due: datetime) -> None:

@@ -8,13 +8,19 @@ student's go out in order on their own task, and a student's DM channel is paced
 per-channel limit (:class:`~bot.pacing.ChannelPacer`) while the others' reminders proceed. A
 run keeps claiming as deliveries finish, and looks for newly due reminders at least every
 :data:`POLL_SECONDS` (or at once when ``dispatch_due`` is called again), so one student's
-backlog never holds up another student's reminder."""
+backlog never holds up another student's reminder.
+
+Several processes (shards on one PostgreSQL database): only the leader delivers
+(:mod:`bot.leadership`). Each claim records the leader's term (``claimer``), and repair settles
+only rows whose claimer no longer leads, so a live leader's sends in flight are never taken for
+a crash's."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,8 +111,10 @@ class _Outcome(Exception):
 class NudgeDispatcher:
     """Built once in ``bot/app.py`` with what it uses: the database and clock, the planner (to
     plan what follows a nudge), the Discord client (DM channels and the server's name), the
-    membership checker, the request pacer it shares with member lookups, and ``wake_at`` to
-    make the alarm ring for a retry."""
+    membership checker, the request pacer it shares with member lookups, ``wake_at`` to
+    make the alarm ring for a retry, and ``claimer``: who it claims as now (the leader's term,
+    :meth:`bot.leadership.Leadership.claimer`; None while this process does not lead, and then
+    it neither claims nor repairs). Without one it always claims as one identity of its own."""
 
     BUTTONS = (NudgeAction,)
     """The persistent buttons its DMs carry (registered with the client at start-up)."""
@@ -122,6 +130,7 @@ class NudgeDispatcher:
         pacer: TokenBucket,
         wake_at: Callable[[datetime], None],
         channel_pacer: ChannelPacer | None = None,
+        claimer: Callable[[], str | None] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -130,6 +139,8 @@ class NudgeDispatcher:
         self._membership = membership
         self.bucket = pacer  # every request to Discord waits for a token
         self._wake_at = wake_at
+        own = f"{secrets.token_hex(8)}:1"
+        self._claimer = claimer or (lambda: own)
         # Messages to one user's DM channel (keyed by user: one DM channel each).
         self.channel_pacer = channel_pacer or ChannelPacer(PER_CHANNEL_MESSAGES, PER_CHANNEL_WINDOW)
         self._run_lock = asyncio.Lock()
@@ -145,8 +156,9 @@ class NudgeDispatcher:
         self._poke.set()
         async with self._run_lock:
             report = DispatchReport()
-            # No delivery is in flight while the lock is held, so any row still in "sending"
-            # was orphaned (a crash, or a failed mark): settle it before claiming more.
+            # None of this process's deliveries is in flight while the lock is held, so any
+            # row it claimed still in "sending" was orphaned (a failed mark), as is one whose
+            # claimer no longer leads (a crash): settle them before claiming more.
             await self._recover()
             busy: dict[int, asyncio.Task[None]] = {}  # user id → their deliveries in order
             try:
@@ -177,12 +189,13 @@ class NudgeDispatcher:
         """Claim due rows round robin (none of users whose deliveries are under way, at most
         :data:`BATCH` unsettled in all) and start each user's on a task of its own."""
         room = BATCH - self._rows_in_flight
-        if room <= 0:
+        claimer = self._claimer()
+        if room <= 0 or claimer is None:  # None: not the leader (any more)
             return
         now = self._clock.now()
         async with self._db.transaction() as tx:
             rows = await claim_due_fair(
-                tx, now, room, per_user=CLAIM_PER_USER, skip_users=busy.keys()
+                tx, now, room, per_user=CLAIM_PER_USER, skip_users=busy.keys(), claimer=claimer
             )
         by_user: dict[int, list[NudgeRow]] = {}
         for row in rows:
@@ -402,9 +415,11 @@ class NudgeDispatcher:
 
     # -- start-up repair ------------------------------------------------------------------------
     async def recover_sending(self) -> int:
-        """Settle rows a crash left in *sending*: if the DM went out (its buttons carry the
-        nudge id), mark it sent; otherwise put it back to pending. Returns rows settled. Also
-        finishes re-planning a crash left pending (see ``NudgePlanner.finish_pending_replans``).
+        """Settle rows a crash left in *sending* (claimed by this process, or by a leader that
+        no longer holds its lock; see :func:`bot.storage.nudges.sending_rows`): if the DM went
+        out (its buttons carry the nudge id), mark it sent; otherwise put it back to pending.
+        Returns rows settled. Also finishes re-planning a crash left pending (see
+        ``NudgePlanner.finish_pending_replans``). Does nothing while this process does not lead.
 
         Never raises: at start-up a failure here must not keep delivery from starting (every
         dispatch run tries again before claiming more)."""
@@ -427,8 +442,11 @@ class NudgeDispatcher:
             log.info("finished %s students' re-planning left pending", finished)
 
     async def _recover(self) -> int:
+        own = self._claimer()
+        if own is None:
+            return 0  # the leader repairs
         await self._finish_replans()
-        rows = await sending_rows(self._db)
+        rows = await sending_rows(self._db, own_claimer=own)
         settled = 0
         for row in rows:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ import aiosqlite
 from bot.domain.nudge_kinds import ENDED_WITHOUT_SENDING, NudgeStatus
 from bot.storage.database import Database, Params, Source, Transaction, query_one
 from bot.storage.engine import is_postgres
+from bot.storage.leader_lock import live_claimers
 from bot.storage.timestamps import from_db, to_db
 
 # A sent (or sending, or skipped) occurrence is never planned again; a cancelled or
@@ -39,6 +40,9 @@ class NudgeRow:
     message_id: int | None
     action: str | None
     snoozed_from: int | None = None
+    claimed_by: str | None = None
+    """Who claimed it for sending (a leader's term, see :mod:`bot.leadership`); kept once
+    sent, cleared when released."""
 
 
 _COLUMNS = ", ".join(f.name for f in fields(NudgeRow))
@@ -197,8 +201,9 @@ CLAIM_DUE_SQL_PG = (
 # gets their first reminder out before anyone gets a second. Users in :skip (their DM channel is
 # busy or must wait) are left for a later claim.
 CLAIM_FAIR_SQL = (
-    "UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
-    " updated_at = :now WHERE id IN (SELECT id FROM (SELECT id, due_at, row_number() OVER"
+    "UPDATE nudges SET status = 'sending', claimed_at = :now, claimed_by = :claimer,"
+    " attempts = attempts + 1, updated_at = :now"
+    " WHERE id IN (SELECT id FROM (SELECT id, due_at, row_number() OVER"
     " (PARTITION BY user_id ORDER BY due_at, id) AS turn FROM nudges WHERE status = 'pending'"
     " AND due_at <= :now AND user_id NOT IN (SELECT value FROM json_each(:skip))) AS due"
     " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit)"
@@ -214,8 +219,9 @@ CLAIM_FAIR_SQL_PG = (
     " FROM jsonb_array_elements_text(CAST(:skip AS jsonb)))),"
     " picked AS (SELECT id FROM nudges WHERE status = 'pending' AND id IN (SELECT id FROM due"
     " WHERE turn <= :per_user ORDER BY turn, due_at, id LIMIT :limit) FOR UPDATE SKIP LOCKED)"
-    " UPDATE nudges SET status = 'sending', claimed_at = :now, attempts = attempts + 1,"
-    " updated_at = :now WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
+    " UPDATE nudges SET status = 'sending', claimed_at = :now, claimed_by = :claimer,"
+    " attempts = attempts + 1, updated_at = :now"
+    " WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
     f" RETURNING {_COLUMNS}"
 )
 
@@ -227,10 +233,12 @@ async def claim_due_fair(
     *,
     per_user: int,
     skip_users: Iterable[int] = (),
+    claimer: str | None = None,
 ) -> list[NudgeRow]:
     """Like :func:`claim_due`, but fair between students: at most ``per_user`` rows of any one
     user, taken round robin (every user's earliest due row before anyone's second), none of
-    ``skip_users``. Returned earliest due first (ties by id); each user's in their order."""
+    ``skip_users``. Returned earliest due first (ties by id); each user's in their order.
+    ``claimer`` is recorded on the rows (see :func:`sending_rows`)."""
     rows = await _fetch(
         tx,
         CLAIM_FAIR_SQL_PG if is_postgres(tx) else CLAIM_FAIR_SQL,
@@ -239,6 +247,7 @@ async def claim_due_fair(
             "limit": limit,
             "per_user": per_user,
             "skip": json.dumps(sorted(set(skip_users))),
+            "claimer": claimer,
         },
     )
     return sorted(rows, key=lambda r: (r.due_at, r.id))
@@ -249,11 +258,21 @@ async def next_due_at(db: Database) -> datetime | None:
     return from_db(await db.fetch_value(NEXT_DUE_SQL))
 
 
-async def claim_due(tx: Transaction, now: datetime, limit: int) -> list[NudgeRow]:
+async def claim_due(
+    tx: Transaction, now: datetime, limit: int, *, claimer: str | None = None
+) -> list[NudgeRow]:
     """Move up to ``limit`` due pending rows to *sending* in one statement and return them,
-    earliest due first (ties by id)."""
+    earliest due first (ties by id). ``claimer`` is recorded on them in the same transaction
+    (a second statement: the dispatcher's own claim, :func:`claim_due_fair`, does it in one)."""
     sql = CLAIM_DUE_SQL_PG if is_postgres(tx) else CLAIM_DUE_SQL
     rows = await _fetch(tx, sql, {"now": to_db(now), "limit": limit})
+    if claimer is not None and rows:
+        await tx.execute(
+            f"UPDATE nudges SET claimed_by = ? WHERE id IN ({','.join('?' * len(rows))})"
+            " AND status = 'sending'",
+            (claimer, *(r.id for r in rows)),
+        )
+        rows = [replace(r, claimed_by=claimer) for r in rows]
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
@@ -271,7 +290,7 @@ async def release(
     """Back to *pending* to be tried again at ``retry_at`` (a 429, a 5xx, a timeout)."""
     await tx.execute(
         "UPDATE nudges SET status = 'pending', due_at = ?, last_error = ?, claimed_at = NULL,"
-        " updated_at = ? WHERE id = ? AND status = 'sending'",
+        " claimed_by = NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
         (to_db(retry_at), error[:500], to_db(now), nudge_id),
     )
 
@@ -289,12 +308,23 @@ async def finish(
     )
 
 
-async def sending_rows(db: Database) -> list[NudgeRow]:
-    """Rows a crash left between claim and mark (checked against Discord at start-up)."""
-    rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM nudges WHERE status = 'sending' ORDER BY claimed_at, id"
-    )
-    return [_row(r) for r in rows]
+async def sending_rows(db: Database, *, own_claimer: str | None = None) -> list[NudgeRow]:
+    """Rows left between claim and mark with nobody to finish them (checked against Discord
+    by start-up repair): on SQLite every *sending* row (one process; called when none of its
+    deliveries is in flight). On PostgreSQL several processes share the table: a row claimed
+    by a leader that still holds its lock (:func:`bot.storage.leader_lock.live_claimers`) is
+    that leader's, in flight, and left out, unless its claimer is ``own_claimer`` (the
+    caller's own term, with none of its deliveries in flight). Rows without a claimer (claimed
+    before claimers were recorded) are included."""
+    rows = [
+        _row(r)
+        for r in await db.fetch_all(
+            f"SELECT {_COLUMNS} FROM nudges WHERE status = 'sending' ORDER BY claimed_at, id"
+        )
+    ]
+    others = {r.claimed_by for r in rows if r.claimed_by and r.claimed_by != own_claimer}
+    live = await live_claimers(db, others)
+    return [r for r in rows if r.claimed_by not in live]
 
 
 async def get_nudge(db: Database, nudge_id: int) -> NudgeRow | None:
