@@ -37,6 +37,7 @@ from bot.storage.deletion_log import reapply_deletions
 from bot.storage.leader_lock import LeaderLock
 from bot.storage.membership import record_left_guild_name
 from bot.storage.nudges import next_due_at
+from bot.storage.wakeups import WakeupChannel
 from bot.ui.error_handler import InfoCoachTree
 from bot.ui.modal_rescue import rescue_orphaned_modal
 
@@ -79,6 +80,7 @@ class InfoCoachBot(commands.Bot):
         self._membership: MembershipChecker | None = None
         self._dispatcher: NudgeDispatcher | None = None
         self._leadership: Leadership | None = None
+        self._wakeups: WakeupChannel | None = None  # PostgreSQL: wake-ups between processes
         # Every request the bot makes on its own (DMs, DM channels, member lookups, staff
         # summaries) waits for a token, to stay under Discord's global limit.
         self.pacer = TokenBucket(NUDGES_PER_SECOND)
@@ -122,6 +124,12 @@ class InfoCoachBot(commands.Bot):
         return self._dispatcher
 
     @property
+    def wakeups(self) -> WakeupChannel | None:
+        """PostgreSQL: the wake-ups between processes (the leader listens, followers announce);
+        None on SQLite."""
+        return self._wakeups
+
+    @property
     def leadership(self) -> Leadership:
         """Whether this process leads (always on SQLite; on PostgreSQL the holder of the
         leader's lock)."""
@@ -134,7 +142,7 @@ class InfoCoachBot(commands.Bot):
         once."""
         if self._db is None:
             self._db = await open_database(self.settings.database_location)
-            self._planner = NudgePlanner(self._db, self.content, self.alarm.wake_at)
+            self._planner = NudgePlanner(self._db, self.content, self._nudge_planned)
             self._actions = ActionContext(self._db, self.clock, self.content, self._planner)
             self._membership = MembershipChecker(
                 self._db,
@@ -148,6 +156,8 @@ class InfoCoachBot(commands.Bot):
             # taken: delete it again (bot/storage/deletion_log.py).
             await reapply_deletions(self._db, self.clock.now())
             url = self.settings.database_url
+            if url and self._db.engine == "postgres":
+                self._wakeups = WakeupChannel(self._db, url)
             self._leadership = Leadership(
                 LeaderLock(url) if url and self._db.engine == "postgres" else None,
                 on_gained=self._start_leading,
@@ -194,6 +204,8 @@ class InfoCoachBot(commands.Bot):
             log.info("settled %s nudges left in flight by the last run", recovered)
         if self.deliver_nudges:
             self.alarm.start()
+            if self._wakeups is not None:  # nudges the followers plan wake this alarm at once
+                self._wakeups.listen(self._woken)
             self.alarm.every("membership", timedelta(hours=1), self.membership_housekeeping)
             self.alarm.every("staff-summary", timedelta(hours=1), self.staff_summaries)
             if self.settings.backup_dir is not None:
@@ -203,6 +215,33 @@ class InfoCoachBot(commands.Bot):
         """Leadership lost: stop delivery and the timed jobs at once (those running are
         cancelled; rows left in "sending" are settled by the next leader's repair)."""
         self.alarm.shutdown()
+        if self._wakeups is not None:
+            await self._wakeups.stop_listening()
+
+    def _nudge_planned(self, due: datetime) -> None:
+        """A committed plan has a nudge due at ``due``: make sure the alarm rings by then. A
+        follower's alarm is not running: it tells the leader instead (after the commit, so the
+        leader finds the row)."""
+        self.alarm.wake_at(due)
+        leading = self._leadership is None or self._leadership.is_leader
+        if self._wakeups is not None and not leading:
+            self._wakeups.announce(due)
+
+    def _woken(self, due: datetime | None) -> None:
+        """The leader heard a wake-up: a follower's nudge due at ``due``, or (None, after the
+        listener reconnected) anything: look at the database."""
+        if due is not None:
+            self.alarm.wake_at(due)
+        else:
+            task = asyncio.get_running_loop().create_task(self._rearm_logged())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _rearm_logged(self) -> None:
+        try:
+            await self.alarm.rearm()
+        except Exception:  # the one-minute sweep rearms it anyway
+            log.exception("could not rearm the nudge alarm after a wake-up")
 
     async def sync_commands(self) -> None:
         """Register the slash commands with Discord if they changed since the last time (the
@@ -315,6 +354,8 @@ class InfoCoachBot(commands.Bot):
         try:
             if self._leadership is not None:
                 await self._leadership.close()  # a follower can take over at once
+            if self._wakeups is not None:
+                await self._wakeups.close()
             await super().close()
         finally:
             if self._db is not None:

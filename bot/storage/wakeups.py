@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "infocoach_nudges"
 """The notification channel (one per database: every process of one deployment shares it)."""
 
+APPLICATION_NAME = "infocoach-wakeups"
+"""How the listening connection names itself to the server (``pg_stat_activity``)."""
+
 RECONNECT_SECONDS = 2.0
 """How long the listener waits before connecting again after losing its connection."""
 
@@ -107,7 +110,9 @@ class WakeupChannel:
         while True:
             lost = asyncio.Event()
             try:
-                conn: asyncpg.Connection = await asyncpg.connect(self.url, timeout=10)
+                conn: asyncpg.Connection = await asyncpg.connect(
+                    self.url, timeout=10, server_settings={"application_name": APPLICATION_NAME}
+                )
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("nudge wake-ups: cannot connect (%s); trying again", exc)
                 await asyncio.sleep(self.reconnect_seconds)
