@@ -9,7 +9,8 @@ the driver refuses (``EmulatorError``, a bad body), 404 for an unknown id or rou
 ====== ============================================ =============================================
 GET    ``/_emulator/status``                        URLs, shard count, sessions (shard,
                                                     connected), identify/refusal counts, REST
-                                                    request count, global rate-limit counters
+                                                    request count, rate-limit counters (global:
+                                                    accepted/rejected/peak; per channel)
 POST   ``/_emulator/users``                         ``{"name"}`` → user ``{"id", "name"}``
 POST   ``/_emulator/guilds``                        ``{"name", "owner_id"?, "shard"?}`` (shard:
                                                     an id of the configured count, or ``[id,
@@ -200,7 +201,7 @@ class ControlRoutes:
     # -- routes --------------------------------------------------------------------------------
     async def _status(self, request: web.Request, body: dict[str, Any]) -> Any:
         emu = self.emu
-        limit = emu.rate_limit
+        limit, channel = emu.rate_limit, emu.channel_limit
         return {
             "url": emu.base_url,
             "api_url": emu.api_url,
@@ -223,6 +224,9 @@ class ControlRoutes:
             "rate_limit": None
             if limit is None
             else {"accepted": limit.accepted, "rejected": limit.rejected, "peak": limit.peak},
+            "channel_limit": None
+            if channel is None
+            else {"accepted": channel.accepted, "rejected": channel.rejected},
         }
 
     async def _add_user(self, request: web.Request, body: dict[str, Any]) -> Any:

@@ -297,3 +297,15 @@ async def test_unsharded_clients_still_get_everything() -> None:
             dm = await plain.slash(user, None, "where")
             assert (await dm.message()).content == "shard None"
             assert len(seen.interactions) == 4
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [0, 0], ["0", 2], [0]], ids=str)
+async def test_a_malformed_shard_is_closed_with_4010(shard: list[object], emu) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(emu.gateway_url) as ws:
+        assert (await ws.receive(timeout=5)).json()["op"] == 10  # HELLO
+        await ws.send_json({"op": 2, "d": {"token": emu.token, "intents": 1, "shard": shard}})
+        closed = await ws.receive(timeout=5)
+        assert closed.type == aiohttp.WSMsgType.CLOSE
+        assert closed.data == CLOSE_INVALID_SHARD
+    assert emu.refused_identifies == [(shard, CLOSE_INVALID_SHARD)]
+    assert emu.identify_count == 0

@@ -150,6 +150,9 @@ class ShardProcess:
         data: dict[str, Any] = json.loads(raw)
         return data
 
+    async def wait(self) -> int:
+        return await asyncio.wait_for(self.process.wait(), TIMEOUT)
+
     async def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -196,7 +199,7 @@ async def test_bot_processes_share_it_by_shard() -> None:
             duplicate = await ShardProcess.start(emulator, 0, 2)
             procs.append(duplicate)
             assert await duplicate.line() == {"closed": CLOSE_INVALID_SHARD}
-            assert await duplicate.stop() == REFUSED
+            assert await duplicate.wait() == REFUSED
             assert (await ctl.status())["refused"] == [[[0, 2], CLOSE_INVALID_SHARD]]
 
             # A shard process dies without closing: its replacement identifies for the shard.
