@@ -21,9 +21,10 @@ import discord.http
 import pytest
 
 from tests.emulator.attach import point_discord_at
-from tests.emulator.control import ControlError, EmulatorControl
+from tests.emulator.control import ControlError, EmulatorControl, _loopback
 from tests.emulator.echo_client import REFUSED, WHERE
 from tests.emulator.gateway import CLOSE_INVALID_SHARD
+from tests.emulator.rate_limit import GlobalRateLimit
 from tests.emulator.standalone import REPO_ROOT, StandaloneEmulator
 
 TIMEOUT = 20.0
@@ -56,7 +57,7 @@ async def wait_status(ctl: EmulatorControl, predicate: Any, what: str) -> dict[s
 
 
 async def test_it_prints_its_url_serves_a_client_and_stops_on_sigterm() -> None:
-    emulator = StandaloneEmulator(shards=2)
+    emulator = StandaloneEmulator(shards=2, rate_limit=50)
     await emulator.start()
     try:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emulator.url)
@@ -116,6 +117,10 @@ async def test_it_prints_its_url_serves_a_client_and_stops_on_sigterm() -> None:
                     paths = [(r["method"], r["path"]) for r in log["requests"]]
                     assert ("GET", "/gateway/bot") in paths
                     assert log["total"] == len(paths)
+                    limit = (await ctl.status())["rate_limit"]
+                    counted = [path for _, path in paths if not GlobalRateLimit.exempt(path)]
+                    assert limit["accepted"] == len(counted) > 0
+                    assert limit["rejected"] == 0
                 finally:
                     await client.close()
                     await task
@@ -219,3 +224,10 @@ async def test_bot_processes_share_it_by_shard() -> None:
                 assert await proc.stop() == 0  # SIGTERM: a clean close ends the session
         await wait_status(ctl, lambda s: s["sessions"] == [], "every session to end")
     assert emulator.returncode == 0
+
+
+def test_control_routes_answer_loopback_only() -> None:
+    assert _loopback("127.0.0.1")
+    assert _loopback("::1")
+    assert not _loopback("10.1.2.3")
+    assert not _loopback(None)
