@@ -345,7 +345,9 @@ class Gateway:
             return
         session.connection = None
         session.streaming = False
-        if code in (1000, 1001):  # a clean close ends the session (bot.close())
+        # 1000/1001 end the session (AutoShardedClient.close() sends 1000; a plain Client's
+        # close() goes out as 4000 because its reader closes first, so its session stays).
+        if code in (1000, 1001):
             self.sessions.pop(session.id, None)
             if self.active is session:
                 self.active = next(
