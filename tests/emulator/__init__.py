@@ -135,6 +135,30 @@ queued), ``callback_arrived_monotonic`` (the callback request reached its route)
 ``responded_monotonic`` (the callback applied); ``on_response`` (None by default) is called once
 its callback is recorded.
 
+Sharding: ``DiscordEmulator(shard_count=K)`` makes ``GET /gateway/bot`` recommend K shards
+(default: 1) and every session use K. Any number of gateway sessions share the one bot token:
+a session that identified with ``shard: [i, n]`` (``AutoShardedClient``, or a ``Client`` with
+``shard_id``/``shard_count``) gets READY with ``shard`` and only its servers, and afterwards
+only the events of servers whose shard is ``(guild_id >> 22) % n`` (GUILD_*, messages,
+members, guild interactions); events without a server (DMs, DM buttons and forms) go to shard
+0; a session without ``shard`` gets everything, as before. Each session resumes on its own.
+Refused at IDENTIFY like Discord: 4010 (invalid shard) for a malformed shard, an id outside
+``0..n-1``, a count other than the configured one or the live sessions', or a shard id a
+connected session already holds (a dropped session is replaced instead); 4011 (sharding
+required) for an unsharded IDENTIFY when K > 1 or while connected sessions shard the bot.
+``add_guild(name, shard=i)`` (or ``shard=(i, n)``) gives a server an id on that shard;
+``shard_of(guild)``; ``sessions``, ``session_for_shard(i)``, ``refused_identifies``,
+``await wait_until_shards_connected([0, 1])``, ``drop_connection(code, shard_id=i)``.
+``RunningBot.stop()`` waits only for its own client's sessions to end.
+
+Standalone: ``python -m tests.emulator --port N [--shards K] [--rate-limit 50]
+[--channel-rate-limit 5/5] [--token T]`` prints its URL on one line when ready and stops on
+SIGTERM (see ``tests/emulator/__main__.py``); ``python -m tests.emulator.attach URL bot`` runs
+``python -m bot`` pointed at it; a test in another process drives it with
+``tests.emulator.control.EmulatorControl(url)`` over loopback-only ``/_emulator/`` routes
+(world, interactions, DMs, REST log); ``tests.emulator.standalone.StandaloneEmulator`` starts
+and stops such a process from a test.
+
 discord.py facts the bot author must know
 -----------------------------------------
 * ``Client.login`` = GET /users/@me + GET /oauth2/applications/@me; a plain Bot never calls

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from tests.emulator import payloads
 from tests.emulator.builders import InteractionBuilder
-from tests.emulator.gateway import Gateway
+from tests.emulator.control import ControlRoutes
+from tests.emulator.gateway import Gateway, GatewaySession, event_guild_id, shard_of
 from tests.emulator.interaction import EmulatedInteraction
 from tests.emulator.messages import EmulatedMessage
 from tests.emulator.models import (
@@ -55,14 +56,22 @@ class DiscordEmulator:
         host: str = "127.0.0.1",
         global_rate_limit: int | None = None,
         channel_rate_limit: tuple[int, float] | None = None,
+        port: int = 0,
+        shard_count: int | None = None,
     ) -> None:
+        if shard_count is not None and shard_count < 1:
+            raise EmulatorError("shard_count must be at least 1")
         self.state = EmulatorState(bot_name=bot_name)
+        #: The shard count ``GET /gateway/bot`` recommends and sessions must use (None: 1 is
+        #: recommended, and clients may identify unsharded or with any consistent count).
+        self.state.shard_count = shard_count
         self.token = token or f"emulator.{secrets.token_urlsafe(18)}"
         #: When True, REST and IDENTIFY reject any token other than ``self.token``.
         self.strict_auth = strict_auth
         #: When set, callbacks arriving later than this many seconds get 404 10062.
         self.interaction_timeout: float | None = None
         self.host = host
+        self._wanted_port = port
         self.port = 0
         self.router = build_router(
             self.state,
@@ -71,7 +80,12 @@ class DiscordEmulator:
         )
         self.global_rate_limit = global_rate_limit
         self.channel_rate_limit = channel_rate_limit
-        self.gateway = Gateway(self.state, url=lambda: self.gateway_url, token_ok=self._token_ok)
+        self.gateway = Gateway(
+            self.state,
+            url=lambda: self.gateway_url,
+            token_ok=self._token_ok,
+            shard_count=lambda: self.state.shard_count,
+        )
         self.state.emit = self.gateway.emit
         self.builder = InteractionBuilder(self.state)
         self._runner: web.AppRunner | None = None
@@ -84,12 +98,11 @@ class DiscordEmulator:
     async def start(self) -> DiscordEmulator:
         if self._runner is not None:
             return self
-        sock = bound_socket(self.host)
+        sock = bound_socket(self.host, self._wanted_port)
         self.port = int(sock.getsockname()[1])
         self.state.base_url = self.base_url
-        runner = web.AppRunner(
-            build_app(self.state, self.router, self.gateway), access_log=None, shutdown_timeout=0.5
-        )
+        app = build_app(self.state, self.router, self.gateway, control=ControlRoutes(self).handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         await web.SockSite(runner, sock).start()
         self._runner = runner
@@ -169,17 +182,42 @@ class DiscordEmulator:
         owner: UserRef | None = None,
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        shard: int | tuple[int, int] | None = None,
     ) -> EmulatedGuild:
+        """A new server. ``shard``: give it an id that falls on that shard (``shard_id`` of
+        the configured ``shard_count``, or ``(shard_id, shard_count)``)."""
         guild = self.state.add_guild(
             name,
             owner_id=None if owner is None else _id(owner),
             everyone_permissions=everyone_permissions,
             bot_permissions=bot_permissions,
+            shard=None if shard is None else self._shard_pair(shard),
         )
-        session = self.gateway.active
-        if session is not None:
-            self.gateway.emit("GUILD_CREATE", self.gateway.guild_create(guild.id, session.intents))
+        self.gateway.emit_guild_create(guild.id)
         return guild
+
+    def _shard_pair(self, shard: int | tuple[int, int]) -> tuple[int, int]:
+        if isinstance(shard, tuple):
+            shard_id, count = shard
+        elif self.shard_count is None:
+            raise EmulatorError("add_guild(shard=N) needs DiscordEmulator(shard_count=...)")
+        else:
+            shard_id, count = shard, self.shard_count
+        if count < 1 or not 0 <= shard_id < count:
+            raise EmulatorError(f"no shard {shard_id} among {count}")
+        return shard_id, count
+
+    @property
+    def shard_count(self) -> int | None:
+        """The configured shard count (see the constructor), or None."""
+        return self.state.shard_count
+
+    def shard_of(self, guild: GuildRef, shard_count: int | None = None) -> int:
+        """The shard a server's events go to: ``(guild_id >> 22) % shard_count``."""
+        count = shard_count or self.shard_count
+        if count is None:
+            raise EmulatorError("shard_of() needs a shard_count")
+        return shard_of(_id(guild), count)
 
     def guild(self, guild: GuildRef) -> EmulatedGuild:
         return self.state.guild(_id(guild))
@@ -258,14 +296,14 @@ class DiscordEmulator:
         if joined:
             self.state.guilds[gid] = self.state.left_guilds.pop(gid)
         self.state.unavailable_guilds.discard(gid)
-        session = self.gateway.active
-        if session is not None:
-            data = self.gateway.guild_create(gid, session.intents)
+
+        def adjust(data: dict[str, Any]) -> None:
             if joined:  # like Discord: a join's GUILD_CREATE has no "unavailable"
                 data.pop("unavailable", None)
             else:
                 data["unavailable"] = False
-            self.gateway.emit("GUILD_CREATE", data)
+
+        self.gateway.emit_guild_create(gid, adjust)
         return self.state.guild(gid)
 
     def remove_member(self, guild_id: GuildRef, user_id: UserRef) -> None:
@@ -294,6 +332,35 @@ class DiscordEmulator:
         """The IDENTIFY payload of the active session (token, intents, properties...)."""
         return None if self.gateway.active is None else self.gateway.active.identify
 
+    @property
+    def sessions(self) -> list[GatewaySession]:
+        """The resumable gateway sessions (one per shard; ``.shard``, ``.connection``)."""
+        return list(self.gateway.sessions.values())
+
+    def session_for_shard(self, shard_id: int) -> GatewaySession | None:
+        return self.gateway.session_for_shard(shard_id)
+
+    @property
+    def refused_identifies(self) -> list[tuple[Any, int]]:
+        """IDENTIFYs refused for their ``shard``: ``(shard, close code)`` (4010 or 4011)."""
+        return list(self.gateway.refused)
+
+    async def wait_until_shards_connected(
+        self,
+        shard_ids: list[int],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> None:
+        """Wait until each of these shards has a connected, streaming session."""
+
+        def ready() -> bool:
+            for shard_id in shard_ids:
+                session = self.gateway.session_for_shard(shard_id)
+                if session is None or session.connection is None or not session.streaming:
+                    return False
+            return True
+
+        await self.state.wait_for(ready, timeout, f"shards {shard_ids} to connect")
+
     async def wait_until_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a client has identified (or resumed) and its GUILD_CREATEs were sent."""
         await self.state.wait_for(
@@ -305,27 +372,35 @@ class DiscordEmulator:
             lambda: not self.gateway.connected.is_set(), timeout, "the bot to disconnect"
         )
 
-    async def drop_connection(self, code: int = 4000) -> None:
-        """Close the bot's websocket from the server side; discord.py will RESUME."""
-        await self.gateway.drop(code)
+    async def drop_connection(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        """Close the bot's websocket from the server side (the active session's, or the one
+        holding ``shard_id``); discord.py will RESUME."""
+        await self.gateway.drop(code, shard_id=shard_id)
 
     async def dispatch_event(self, event: str, data: dict[str, Any]) -> None:
-        """Send an arbitrary gateway DISPATCH to the connected bot."""
-        self._require_connected(event)
+        """Send an arbitrary gateway DISPATCH to the connected bot (to the session(s) of the
+        event's server's shard; shard 0 for an event without a server)."""
+        self._require_connected(event, event, data)
         self.gateway.emit(event, data)
         await self._flush()
 
-    def _require_connected(self, what: str) -> None:
+    def _require_connected(self, what: str, event: str, data: dict[str, Any]) -> None:
+        targets = self.gateway.targets(event, data)
+        if any(s.connection is not None for s in targets):
+            return
         if not self.gateway.is_connected:
             raise EmulatorError(
                 f"cannot send {what}: no bot is connected to the emulator gateway "
                 "(start the bot and await emu.wait_until_connected() first)"
             )
+        guild_id = event_guild_id(event, data)
+        shard = "shard 0 (no server)" if guild_id is None else f"the shard of server {guild_id}"
+        raise EmulatorError(f"cannot send {what}: no connected session holds {shard}")
 
     async def _flush(self) -> None:
-        session = self.gateway.active
-        if session is not None and session.connection is not None:
-            await session.connection.drain()
+        conns = [s.connection for s in self.gateway.sessions.values() if s.connection is not None]
+        for conn in conns:
+            await conn.drain()
 
     # -- commands --------------------------------------------------------------------------
     def commands(self, guild_id: GuildRef | None = None) -> list[dict[str, Any]]:
@@ -336,7 +411,7 @@ class DiscordEmulator:
 
     # -- interactions ----------------------------------------------------------------------
     async def _dispatch(self, ix: EmulatedInteraction) -> EmulatedInteraction:
-        self._require_connected(f"interaction {ix.description!r}")
+        self._require_connected(f"interaction {ix.description!r}", "INTERACTION_CREATE", ix.payload)
         ix.dispatched_monotonic = time.monotonic()
         self.gateway.emit("INTERACTION_CREATE", ix.payload)
         await self._flush()

@@ -73,11 +73,18 @@ class LoadDriver:
     def send(self, interactions: Sequence[EmulatedInteraction]) -> FrameBatch:
         """Queue INTERACTION_CREATEs for all of them as one batch (no await: call it from a
         pacing loop). Each gets ``dispatched_monotonic`` just before its frame is written;
-        ``await batch.done`` waits until all were written."""
-        session = self.emu.gateway.active
+        ``await batch.done`` waits until all were written. With sharded sessions, all of
+        them must go to one session (one shard)."""
+        items = list(interactions)
+        gateway = self.emu.gateway
+        targets = {
+            s.id: s for ix in items for s in gateway.targets("INTERACTION_CREATE", ix.payload)
+        }
+        if len(targets) > 1:
+            raise EmulatorError("a batch goes to one gateway session: split it by shard")
+        session = next(iter(targets.values()), gateway.active)
         if session is None or session.connection is None:
             raise EmulatorError("no bot is connected to the emulator gateway")
-        items = list(interactions)
         for ix in items:
             ix.on_response = self._on_response
         datas = [json.dumps(ix.payload) for ix in items]

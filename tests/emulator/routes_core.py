@@ -74,6 +74,32 @@ def register_core_routes(router: Router, state: EmulatorState) -> None:
             ],
         )
 
+    # -- gateway ---------------------------------------------------------------------------
+    def gateway_url() -> str:
+        return "ws" + state.base_url.removeprefix("http") + "/"
+
+    async def get_gateway(call: Call) -> Reply:
+        return Reply(200, {"url": gateway_url()})
+
+    async def get_gateway_bot(call: Call) -> Reply:
+        """What ``AutoShardedClient`` asks before connecting without a ``shard_count``: the
+        gateway URL and the recommended shard count (the configured one, else 1)."""
+        return Reply(
+            200,
+            {
+                "url": gateway_url(),
+                "shards": state.shard_count or 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 86_400_000,
+                    "max_concurrency": 1,
+                },
+            },
+        )
+
+    router.add("GET", "/gateway", get_gateway, auth=False)
+    router.add("GET", "/gateway/bot", get_gateway_bot)
     router.add("GET", "/users/@me", get_me)
     router.add("GET", "/users/@me/guilds", my_guilds)
     router.add("GET", "/oauth2/applications/@me", get_app)

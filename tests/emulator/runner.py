@@ -66,11 +66,33 @@ class RunningBot(Generic[ClientT]):
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         if self.task is None:
             return
+        sharded = isinstance(self.client, discord.AutoShardedClient) or (
+            self.client.shard_id is not None
+        )
+        ids = _session_ids(self.client) if sharded else set()
         await self.client.close()
         task, self.task = self.task, None
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout)
-        await self.emu.wait_until_disconnected(timeout)
+        if not ids:
+            await self.emu.wait_until_disconnected(timeout)
+            return
+        sessions = self.emu.gateway.sessions
+
+        def gone() -> bool:  # its own sessions only: other clients (shards) may stay connected
+            return all(sessions.get(i) is None or sessions[i].connection is None for i in ids)
+
+        await self.emu.state.wait_for(gone, timeout, "the bot to disconnect")
+
+
+def _session_ids(client: discord.Client) -> set[str]:
+    """The gateway session ids a client holds (one per shard of an AutoShardedClient)."""
+    if isinstance(client, discord.AutoShardedClient):
+        shards = client.shards.values()
+        wss = [info._parent.ws for info in shards]
+    else:
+        wss = [client.ws] if client.ws is not None else []
+    return {ws.session_id for ws in wss if getattr(ws, "session_id", None)}
 
 
 @contextlib.asynccontextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -31,13 +31,25 @@ def build_router(
     return router
 
 
-def build_app(state: EmulatorState, router: Router, gateway: Gateway) -> web.Application:
+CONTROL_PREFIX = "/_emulator/"
+ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def build_app(
+    state: EmulatorState,
+    router: Router,
+    gateway: Gateway,
+    *,
+    control: ControlHandler | None = None,
+) -> web.Application:
     async def entry(request: web.Request) -> web.StreamResponse:
         path = request.path
         if path == "/" and request.headers.get("Upgrade", "").lower() == "websocket":
             return await gateway.handle(request)
         if path.startswith(API_PREFIX + "/"):
             return await router.handle(request)
+        if control is not None and path.startswith(CONTROL_PREFIX):
+            return await control(request)
         if path.startswith("/attachments/"):
             parts = path.split("/")
             att = state.attachment(int(parts[3])) if len(parts) > 3 and parts[3].isdigit() else None

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from tests.emulator import payloads
-from tests.emulator.ids import snowflake, utcnow
+from tests.emulator.ids import snowflake, snowflake_on_shard, utcnow
 from tests.emulator.interaction import EmulatedInteraction
 from tests.emulator.messages import (
     EPHEMERAL,
@@ -100,6 +100,8 @@ class EmulatorState:
         self.dm_open_calls: Counter[int] = Counter()
         self.loose_attachments: dict[int, EmulatedAttachment] = {}
         self.base_url = "http://127.0.0.1:0"
+        #: The configured shard count (``DiscordEmulator(shard_count=...)``), or None.
+        self.shard_count: int | None = None
         self.emit: EventSink = lambda event, data: None
         self._waiters: list[asyncio.Future[None]] = []
         self.bot_user = self.add_user(bot_name, bot=True)
@@ -163,10 +165,12 @@ class EmulatorState:
         owner_id: int | None = None,
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        shard: tuple[int, int] | None = None,
     ) -> EmulatedGuild:
         if owner_id is None:
             owner_id = self.add_user(f"{name} owner").id
-        guild = EmulatedGuild(id=snowflake(), name=name, owner_id=owner_id)
+        guild_id = snowflake() if shard is None else snowflake_on_shard(*shard)
+        guild = EmulatedGuild(id=guild_id, name=name, owner_id=owner_id)
         guild.roles[guild.id] = EmulatedRole(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions
         )
