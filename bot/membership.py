@@ -13,6 +13,7 @@ import discord
 
 from bot.actions.planner import NudgePlanner
 from bot.clock import Clock
+from bot.guild_directory import GuildDirectory
 from bot.pacing import TokenBucket
 from bot.storage.database import Database, Transaction
 from bot.storage.deletion_log import record_deletions
@@ -65,6 +66,8 @@ class MembershipChecker:
         self._clock = clock
         self._pacer = pacer
         self._client = client
+        # Servers on another process's shard are fetched (bot/guild_directory.py).
+        self.guilds = GuildDirectory(client, pacer)
         self._planner = planner
         self.guild_grace_days = guild_grace_days
 
@@ -73,7 +76,7 @@ class MembershipChecker:
         pending nudges are cancelled), or the bot has left that server; None: unknown (the
         server is not in the cache for another reason, e.g. an outage, or Discord failed),
         nothing recorded. A student found back after leaving gets their reminders re-planned."""
-        guild = self._client.get_guild(guild_id)
+        guild = await self.guilds.guild(guild_id)
         if guild is None:
             if await guild_left_at(self._db, guild_id) is not None:
                 return False  # its nudges were cancelled when the bot left

@@ -285,7 +285,8 @@ class NudgeDispatcher:
         if kind is NudgeKind.SECOND_CONTACT and contact is not None:
             who = StudentKey(row.guild_id, row.user_id)
             outlook = await employer_outlook(self._db, who, contact)
-        text = self._render(row, kind, context, now, outlook)
+        guild = await self._membership.guilds.guild(row.guild_id)  # maybe another shard's
+        text = self._render(row, kind, context, now, outlook, guild)
         labels = {"add": add_label(contact)} if outlook is not None and contact else {}
         try:
             message = await self._send(row, student, text, labels)
@@ -354,10 +355,10 @@ class NudgeDispatcher:
         context: DeliveryContext,
         now: datetime,
         outlook: EmployerOutlook | None = None,
+        guild: discord.Guild | None = None,
     ) -> str:
         prefs = student_prefs(context.student)
         assert prefs is not None
-        guild = self._client.get_guild(row.guild_id)
         if kind is NudgeKind.DIGEST:
             contents = digest_contents(
                 context.contacts,
