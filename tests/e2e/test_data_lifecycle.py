@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, query
+from tests.waiting import eventually
 
 START = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)
 
@@ -62,17 +62,6 @@ def left_at(harness: BotHarness, guild_id: int) -> str | None:
         harness.db_path, "SELECT left_at FROM departed_guilds WHERE guild_id = ?", (guild_id,)
     )
     return rows[0]["left_at"] if rows else None
-
-
-async def eventually(check: Callable[[], bool], what: str, limit: float = 5.0) -> None:
-    """Wait for the bot's gateway handlers (on_guild_remove / on_guild_join, a return noticed
-    after a command) to have done their part."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        await asyncio.sleep(0.01)
 
 
 async def test_an_outage_is_not_a_removal(world: World, harness: BotHarness):

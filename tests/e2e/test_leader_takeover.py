@@ -5,7 +5,6 @@ as the lock is free; a bot whose lock connection is cut stops leading at once.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +21,7 @@ from bot.storage.wakeups import WakeupChannel
 from tests.conftest import ON_POSTGRES, DbLocations
 from tests.e2e.conftest import World
 from tests.emulator.runner import RunningBot
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="several processes need PostgreSQL")
 PATIENCE = 10.0
@@ -76,15 +76,6 @@ async def test_a_follower_bot_serves_only_then_takes_over_when_the_lock_is_free(
         db_locations.dispose(location)
 
 
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        await asyncio.sleep(0.01)
-
-
 async def test_nudges_a_follower_plans_wake_the_leaders_alarm_at_once(
     world: World, db_locations: DbLocations
 ):
@@ -111,7 +102,7 @@ async def test_nudges_a_follower_plans_wake_the_leaders_alarm_at_once(
         await asyncio.wait_for(bot.nudges_started.wait(), PATIENCE)
         assert not bot.leadership.is_leader
         leader_side.listen(heard.append)  # the other process, leading, listens
-        await eventually(lambda: heard == [None], "the listener connected")
+        await eventually(lambda: heard == [None], "the listener connected", PATIENCE)
 
         who = StudentKey(guild_id=world.guild.id, user_id=world.student().id)
         await set_timezone(bot.actions, who, "America/New_York")  # plans the digest too
@@ -122,16 +113,18 @@ async def test_nudges_a_follower_plans_wake_the_leaders_alarm_at_once(
             (contact.id,),
         )
         planned = datetime.fromisoformat(due)
-        await eventually(lambda: planned in heard, "the follower told the leader")
+        await eventually(lambda: planned in heard, "the follower told the leader", PATIENCE)
 
         await leader_side.close()
         await other_process.release()  # now this bot leads, and listens
         await asyncio.wait_for(bot.leadership.wait_until(True), PATIENCE)
         assert bot.wakeups is not None
-        await eventually(lambda: bot.wakeups is not None and bot.wakeups.listening, "listening")
+        await eventually(
+            lambda: bot.wakeups is not None and bot.wakeups.listening, "listening", PATIENCE
+        )
         soon = now.replace(hour=16)
         await WakeupChannel(bot.db, location).publish(soon)  # a follower planned one
-        await eventually(lambda: bot.alarm.armed_for == soon, "the leader's alarm moved")
+        await eventually(lambda: bot.alarm.armed_for == soon, "the leader's alarm moved", PATIENCE)
     finally:
         await leader_side.close()
         await running.stop()

@@ -8,8 +8,7 @@ to it would have arrived too."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -19,6 +18,7 @@ import pytest_asyncio
 
 from tests.emulator import DiscordEmulator, EmulatedGuild, EmulatedUser, RunningBot, run_bot
 from tests.emulator.gateway import CLOSE_INVALID_SHARD, CLOSE_SHARDING_REQUIRED
+from tests.waiting import eventually
 
 WHERE = {"name": "where", "description": "Which shard answers", "type": 1}
 
@@ -63,15 +63,6 @@ def make_client(
     for handler in (on_interaction, on_message, on_member_join):
         client.event(handler)
     return client, seen
-
-
-async def until(predicate: Callable[[], object], what: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @pytest_asyncio.fixture
@@ -144,12 +135,12 @@ async def test_a_new_server_member_and_message_go_to_their_shard_only(
     late = emu.add_guild("Joined later", shard=1)
     emu.add_member(world.g1, emu.add_user("bob"))
     await emu.send_as_user(world.alice, "hello shard one", channel_id=world.g1.general_channel_id)
-    await until(lambda: seen1.messages == ["hello shard one"], "shard 1's message")
+    await eventually(lambda: seen1.messages == ["hello shard one"], "shard 1's message")
     assert [g for g, _ in seen1.joins] == [world.g1.id]
     assert c1.get_guild(late.id) is not None
 
     await emu.send_as_user(world.alice, "hello shard zero", channel_id=world.g0.general_channel_id)
-    await until(lambda: seen0.messages, "shard 0's sentinel message")
+    await eventually(lambda: seen0.messages, "shard 0's sentinel message")
     assert seen0.messages == ["hello shard zero"]
     assert seen0.joins == []
     assert c0.get_guild(late.id) is None
