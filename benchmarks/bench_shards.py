@@ -2,15 +2,16 @@
 takeover time after the leader dies, and interaction latency per process while delivery runs.
 Prints markdown tables; asserts nothing about timing.
 
-    .venv/bin/python -m benchmarks.bench_shards [--quick] [--students N]
+    .venv/bin/python -m benchmarks.bench_shards [--quick] [--students N] [--first-dms]
         [--engine postgres] [--database-url URL]
 
 Two real ``python -m bot`` processes (shards 0 and 1 of 2) and the standalone emulator
 (``python -m tests.emulator``, enforcing Discord's global limit of 50 requests per second and
 the per-channel limit), all on this machine; PostgreSQL is a throwaway cluster (or the server
 given). Half the students are in a server on shard 0, half on shard 1; each has one contact asked
-two weeks ago, so its 3B and 7B reminders are both due: a backlog of 2 × students reminders,
-every student's first DM opening its DM channel.
+two weeks ago, so its 3B and 7B reminders are both due: a backlog of 2 × students reminders.
+The students have had DMs from the bot before (their DM channels are on record), as after
+downtime; ``--first-dms``: none has, so each first reminder opens a DM channel.
 
 1. Both processes start; one leads and delivers (``bot/leadership.py``).
 2. While it delivers, each process gets slash commands at ``--rate`` per second in its own
@@ -19,7 +20,8 @@ every student's first DM opening its DM channel.
 3. Half-way, the leader is killed (``kill -9``). Takeover = the kill → the other process
    logging that it leads; and → the next reminder delivered.
 4. The rest is delivered by the new leader. Figures: DMs per second per phase (first to last
-   DM), 429s, the busiest second, and that every reminder went out exactly once.
+   DM, from the emulator's request log), 429s, the busiest second, and that every reminder
+   went out exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import time
@@ -42,6 +45,7 @@ from tests.shard_world import BotProcess, busiest_second, delivered, nudge_count
 TARGET_DMS_PER_SECOND = 40.0
 TARGET_TAKEOVER_SECONDS = 10.0
 PATIENCE = 600.0
+MESSAGE_POST = re.compile(r"^/channels/\d+/messages$")
 
 
 async def wait_for(check: Any, what: str, limit: float = PATIENCE) -> None:
@@ -53,20 +57,24 @@ async def wait_for(check: Any, what: str, limit: float = PATIENCE) -> None:
 
 
 class DmClock:
-    """When each reminder DM was first seen (polled through the control routes)."""
+    """When each DM was sent, on the wall clock (epoch seconds): the successful message POSTs
+    in the emulator's request log (the only messages the bot posts here are reminder DMs; the
+    ``/help`` answers are interaction callbacks). Read incrementally, one call per poll."""
 
-    def __init__(self, ctl: EmulatorControl, users: list[int]) -> None:
-        self.ctl, self.users = ctl, users
-        self.seen: dict[int, float] = {}  # nudge id → first seen
-        self.copies: Counter[int] = Counter()
+    def __init__(self, ctl: EmulatorControl) -> None:
+        self.ctl = ctl
+        self.sent: list[float] = []
+        self._after = 0
 
     async def poll(self) -> int:
-        found = await delivered(self.ctl, self.users)
-        now = time.monotonic()
-        self.copies = Counter(nudge for _, _, nudge in found)
-        for nudge in self.copies:
-            self.seen.setdefault(nudge, now)
-        return len(self.seen)
+        log = await self.ctl.requests(after=self._after)
+        self._after = log["total"]
+        self.sent += [
+            r["at"]
+            for r in log["requests"]
+            if r["method"] == "POST" and MESSAGE_POST.match(r["path"]) and r["status"] == 200
+        ]
+        return len(self.sent)
 
 
 async def interaction_load(
@@ -125,7 +133,10 @@ async def run(args: argparse.Namespace, admin_url: str, make_db: Any) -> None:
             askers[guild_id] = asker["id"]
         everyone = [u for ids in users.values() for u in ids]
         seeding = time.monotonic()
-        await seed(url, users)
+        dm_channels = {}
+        if not args.first_dms:  # students the bot has DMed before: their DM channel is known
+            dm_channels = {user: await ctl.open_dm(user) for user in everyone}
+        await seed(url, users, dm_channels)
         seeded_in = time.monotonic() - seeding
         total = (await nudge_counts(url)).get("pending", 0)
         print(f"Seeded {len(everyone):,} students, {total:,} due reminders in {seeded_in:.0f} s.\n")
@@ -141,7 +152,8 @@ async def run(args: argparse.Namespace, admin_url: str, make_db: Any) -> None:
         await wait_for(one_leads, "a process leads", 120)
         leader = next(p for p in procs if p.leads)
         follower = next(p for p in procs if not p.leads)
-        clock = DmClock(ctl, everyone)
+        clock = DmClock(ctl)
+        epoch = time.time() - time.monotonic()  # BotProcess times are monotonic
         stop = asyncio.Event()
         loads = {
             proc.shard: asyncio.create_task(
@@ -158,11 +170,8 @@ async def run(args: argparse.Namespace, admin_url: str, make_db: Any) -> None:
         await wait_for(half_sent, "half the reminders are delivered")
         stop.set()  # the interaction load ends before the kill (an answer never comes then)
         latencies = {shard: await task for shard, task in loads.items()}
-        await clock.poll()
-        first_phase = sorted(clock.seen.values())
         killed_at = time.monotonic()
         await leader.kill()
-        await clock.poll()
 
         async def taken_over() -> bool:
             return follower.leads
@@ -171,29 +180,25 @@ async def run(args: argparse.Namespace, admin_url: str, make_db: Any) -> None:
         assert follower.led_at is not None
         takeover = follower.led_at - killed_at
 
-        led_at = follower.led_at
-
-        async def more_sent() -> bool:
-            await clock.poll()
-            return any(t > led_at for t in clock.seen.values())
-
-        await wait_for(more_sent, "the new leader delivers")
-        # The first DM seen after the new leader took over (one seen between the kill and
-        # then was the dead leader's, already on its way).
-        next_dm = min(t for t in clock.seen.values() if t > led_at) - killed_at
+        led_at = follower.led_at + epoch
 
         async def all_sent() -> bool:
-            await clock.poll()
             return (await nudge_counts(url)).get("sent", 0) == total
 
         await wait_for(all_sent, "every reminder is delivered")
         await clock.poll()
-        second_phase = sorted(t for t in clock.seen.values() if t > killed_at)
+        both = sorted(clock.sent)
+        first_phase = [t for t in both if t <= killed_at + epoch]
+        second_phase = [t for t in both if t > killed_at + epoch]
+        # The first DM after the new leader took over (one between the kill and then was the
+        # dead leader's, already on its way).
+        next_dm = min(t for t in both if t > led_at) - (killed_at + epoch)
+        copies = Counter(nudge for _, _, nudge in await delivered(ctl, everyone))
         status = await ctl.status()
         busiest = busiest_second((await ctl.requests())["requests"])
         for proc in procs:
             await proc.stop()
-    once = len(clock.copies) == total and max(clock.copies.values(), default=0) == 1
+    once = len(copies) == total and max(copies.values(), default=0) == 1
 
     print(" · ".join(f"{k}: {v}" for k, v in machine_facts().items()))
     print(
@@ -205,7 +210,6 @@ async def run(args: argparse.Namespace, admin_url: str, make_db: Any) -> None:
     )
     first_span = first_phase[-1] - first_phase[0] if first_phase else 0.0
     second_span = second_phase[-1] - second_phase[0] if second_phase else 0.0
-    both = sorted(clock.seen.values())
     print(
         markdown_table(
             ("phase", "delivered by", "reminders", "DMs/s (first to last DM)"),
@@ -287,6 +291,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="300 students instead of 2,000")
     parser.add_argument("--students", type=int, help="students (half per server)")
     parser.add_argument("--rate", type=float, default=5.0, help="/help per second per process")
+    parser.add_argument(
+        "--first-dms",
+        action="store_true",
+        help="students never DMed before (each first reminder opens their DM channel)",
+    )
     add_engine_options(parser)
     args = parser.parse_args(argv)
     if args.students is None:

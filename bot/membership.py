@@ -1,8 +1,11 @@
 """Who is still in the server. The bot asks for no privileged intent, so it receives no member
-events: it looks students up through the REST member endpoint instead (paced with the nudges),
-once a day each, and before DMing someone it hasn't checked for a day. A student gone from a
-server stops getting nudges at once; their data there is deleted after the server's grace period
-(30 days by default), unless they come back first."""
+events: it looks students up through the REST member endpoint instead, in an hourly sweep
+that checks each student about once a day (those with the soonest reminder first, and only
+while no reminder waits to go out: a lookup never slows delivery). A reminder is sent without
+a lookup of its own; a DM Discord refuses (403, code 50007: no shared server, or DMs closed)
+is looked up then, to tell a student who left from one who closed their DMs. A student gone
+from a server stops getting nudges at once; their data there is deleted after the server's
+grace period (30 days by default), unless they come back first."""
 
 from __future__ import annotations
 
@@ -71,17 +74,18 @@ class MembershipChecker:
         self._planner = planner
         self.guild_grace_days = guild_grace_days
 
-    async def check(self, guild_id: int, user_id: int) -> bool | None:
+    async def check(self, guild_id: int, user_id: int, *, background: bool = False) -> bool | None:
         """Look the student up and record the answer. True: still a member; False: gone (their
         pending nudges are cancelled), or the bot has left that server; None: unknown (the
         server is not in the cache for another reason, e.g. an outage, or Discord failed),
-        nothing recorded. A student found back after leaving gets their reminders re-planned."""
+        nothing recorded. A student found back after leaving gets their reminders re-planned.
+        ``background``: the request waits until no reminder is waiting to go out."""
         guild = await self.guilds.guild(guild_id)
         if guild is None:
             if await guild_left_at(self._db, guild_id) is not None:
                 return False  # its nudges were cancelled when the bot left
             return None
-        await self._pacer.acquire()
+        await self._pacer.acquire(background=background)
         try:
             await guild.fetch_member(user_id)
             present = True
@@ -199,28 +203,31 @@ class MembershipChecker:
             await self._db.scrub_wal()
         return purged
 
-    async def still_member(
+    async def not_known_gone(
         self, guild_id: int, user_id: int, known: MembershipRecord | None = None
     ) -> bool:
-        """Before DMing a student: False if they are known to have left (or have no row), or a
-        lookup (made when the last one is over a day old) finds them gone. An unanswerable
-        lookup counts as present (a reminder is better late than lost). ``known`` is what the
-        caller already read about them (saves a read)."""
+        """Before DMing a student: False if they are recorded as gone (or have no row). No
+        lookup: the sweep looks students up ahead of their reminders, and a refused DM is
+        looked up then (:meth:`refused_dm`). ``known`` is what the caller already read about
+        them (saves a read)."""
         record = known or await membership_of(self._db, guild_id, user_id)
-        if record is None or record.departed_at is not None:
-            return False
-        checked = record.checked_at
-        if checked is not None and self._clock.now() - checked < CHECK_EVERY:
-            return True
-        return await self.check(guild_id, user_id) is not False
+        return record is not None and record.departed_at is None
+
+    async def refused_dm(self, guild_id: int, user_id: int) -> bool:
+        """Discord refused a DM to the student with "cannot send messages to this user": they
+        closed their DMs, or share no server with the bot any more. True if a lookup finds them
+        gone from the server (recorded, their reminders cancelled); False if they are there or
+        the lookup can't tell (then their DMs count as closed)."""
+        return await self.check(guild_id, user_id) is False
 
     async def sweep(self, limit: int = SWEEP_BATCH) -> tuple[int, int]:
-        """Check the students least recently checked (at most ``limit``, none checked within a
-        day). Returns (checked, found gone)."""
+        """Check the students not checked for a day (at most ``limit``): those with the
+        soonest pending reminder first, then the never checked, then the longest unchecked.
+        Each lookup gives way to reminders waiting to go out. Returns (checked, found gone)."""
         due = await students_to_check(self._db, self._clock.now() - CHECK_EVERY, limit)
         gone = 0
         for guild_id, user_id in due:
-            if await self.check(guild_id, user_id) is False:
+            if await self.check(guild_id, user_id, background=True) is False:
                 gone += 1
         return len(due), gone
 

@@ -18,20 +18,37 @@ class TokenBucket:
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
+        self._waiting = 0  # foreground callers waiting for a token
+        self._idle = asyncio.Event()  # set while none is
+        self._idle.set()
 
     def _refill(self) -> None:
         now = time.monotonic()
         self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
-    async def acquire(self) -> None:
-        """Wait for one token. Waiters are served in order (the lock is FIFO)."""
-        async with self._lock:
-            self._refill()
-            if self._tokens < 1:
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+    async def acquire(self, *, background: bool = False) -> None:
+        """Wait for one token. Waiters are served in order (the lock is FIFO). A
+        ``background`` caller (the membership sweep's lookups) first waits until nobody else
+        is waiting, so work that can wait never slows a backlog of reminders."""
+        if background:
+            while self._waiting:
+                await self._idle.wait()
+        else:
+            self._waiting += 1
+            self._idle.clear()
+        try:
+            async with self._lock:
                 self._refill()
-            self._tokens -= 1
+                if self._tokens < 1:
+                    await asyncio.sleep((1 - self._tokens) / self.rate)
+                    self._refill()
+                self._tokens -= 1
+        finally:
+            if not background:
+                self._waiting -= 1
+                if not self._waiting:
+                    self._idle.set()
 
 
 class ChannelPacer:

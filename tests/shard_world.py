@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.actions.planner import NudgePlanner
 from bot.content import load_content
 from bot.storage.database import open_database
+from bot.storage.students import set_dm_channel
 from tests.emulator.control import EmulatorControl
 from tests.emulator.rate_limit import GlobalRateLimit
 from tests.emulator.standalone import REPO_ROOT, StandaloneEmulator
@@ -111,8 +112,12 @@ def midday_zone(now: datetime) -> str:
     return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
 
 
-async def seed(url: str, users: dict[int, list[int]]) -> None:
-    """Each student one contact asked two weeks ago: its 3B and 7B reminders are due now."""
+async def seed(
+    url: str, users: dict[int, list[int]], dm_channels: dict[int, int] | None = None
+) -> None:
+    """Each student one contact asked two weeks ago: its 3B and 7B reminders are due now.
+    ``dm_channels`` (user → channel id): students the bot has DMed before, so their DM
+    channel is on record."""
     now = datetime.now(UTC)
     zone = midday_zone(now)
     assert ZoneInfo(zone).utcoffset(now) is not None
@@ -132,6 +137,9 @@ async def seed(url: str, users: dict[int, list[int]]) -> None:
                     zone=zone,
                     digest=False,
                 )
+        async with db.transaction() as tx:
+            for user_id, channel_id in (dm_channels or {}).items():
+                await set_dm_channel(tx, user_id, channel_id)
     finally:
         await db.close()
 

@@ -66,6 +66,7 @@ CLAIM_PER_USER = PER_CHANNEL_MESSAGES  # one student's rows claimed at a time
 POLL_SECONDS = 0.25  # while delivering, look for newly due rows this often
 MAX_BACKOFF = timedelta(hours=1)
 RECOVERY_LOOKBACK = 50  # recent DM messages searched for a nudge left in "sending"
+CANNOT_DM = 50007  # 403 "Cannot send messages to this user": DMs closed, or no shared server
 UNCERTAIN = "uncertain:"  # last_error prefix: the previous try may have been delivered
 _MARKER = re.compile(r"^ic:nd:[a-z]+:(\d+)$")
 
@@ -254,7 +255,7 @@ class NudgeDispatcher:
         student = context.student
         if student.unreachable_at is not None:
             raise _Outcome(NudgeStatus.UNDELIVERABLE, "the student's DMs are closed")
-        if not await self._membership.still_member(row.guild_id, row.user_id, context.membership):
+        if not await self._membership.not_known_gone(row.guild_id, row.user_id, context.membership):
             raise _Outcome(NudgeStatus.CANCELLED, "the student left the server")
         prefs = student_prefs(student)
         if prefs is None or not prefs.nudges_enabled:
@@ -291,6 +292,10 @@ class NudgeDispatcher:
         try:
             message = await self._send(row, student, text, labels)
         except discord.Forbidden as exc:
+            if exc.code == CANNOT_DM and await self._membership.refused_dm(
+                row.guild_id, row.user_id
+            ):
+                raise _Outcome(NudgeStatus.CANCELLED, "the student left the server") from exc
             async with self._db.transaction() as tx:
                 held = await hold_for_unreachable(tx, row.user_id, f"403 {exc.code}", now)
             log.info("user %s has closed DMs; held %s nudges", row.user_id, held)

@@ -65,13 +65,18 @@ async def record_departed(tx: Transaction, guild_id: int, user_id: int, now: dat
 async def students_to_check(
     source: Source, checked_before: datetime, limit: int
 ) -> list[tuple[int, int]]:
-    """(guild_id, user_id) of up to ``limit`` students not looked up since ``checked_before``,
-    never-checked ones first, then the longest unchecked."""
+    """(guild_id, user_id) of up to ``limit`` students not looked up since ``checked_before``:
+    those with the soonest pending reminder first (looked up ahead of it), then the
+    never-checked, then the longest unchecked."""
     rows = await query_all(
         source,
-        "SELECT guild_id, user_id FROM students"
-        " WHERE membership_checked_at IS NULL OR membership_checked_at < ?"
-        " ORDER BY membership_checked_at IS NOT NULL, membership_checked_at LIMIT ?",
+        "SELECT guild_id, user_id FROM ("
+        " SELECT s.guild_id, s.user_id, s.membership_checked_at AS checked_at,"
+        "  (SELECT min(n.due_at) FROM nudges n WHERE n.guild_id = s.guild_id"
+        "   AND n.user_id = s.user_id AND n.status = 'pending') AS next_due"
+        " FROM students s"
+        " WHERE s.membership_checked_at IS NULL OR s.membership_checked_at < ?) AS due"
+        " ORDER BY next_due IS NULL, next_due, checked_at IS NOT NULL, checked_at LIMIT ?",
         (to_db(checked_before), limit),
     )
     return [(row[0], row[1]) for row in rows]

@@ -99,15 +99,23 @@ async def test_a_student_checked_today_is_not_looked_up_again(world: World, harn
     assert emu.count_requests("GET", rf"/members/{student.id}$") == lookups
 
 
-async def test_the_dispatcher_checks_membership_before_sending(world: World, harness: BotHarness):
+async def test_a_reminder_makes_no_lookup_and_a_refused_one_finds_the_leaver(
+    world: World, harness: BotHarness
+):
     emu, bot = world.emulator, harness.bot
     stayer = await student_with_data(world, harness)
     leaver = await student_with_data(world, harness)
-    emu.remove_member(world.guild.id, leaver.id)
+    emu.remove_member(world.guild.id, leaver.id)  # shares no server with the bot any more
     harness.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # both 3B7 nudges are due
     await bot.dispatcher.dispatch_due()
     assert ["3 business days" in m.text() for m in emu.dms(stayer.id)].count(True) == 1
+    # Days since either was last looked up, yet the stayer's reminder cost no lookup …
+    assert emu.count_requests("GET", rf"/members/{stayer.id}$") == 0
+    # … and the leaver's, refused by Discord (no shared server), cost one: gone, not "DMs
+    # closed", so their reminders are cancelled rather than held.
     assert emu.dms(leaver.id) == []
+    assert any(r.method == "POST" and r.status == 403 for r in emu.requests)
+    assert emu.count_requests("GET", rf"/members/{leaver.id}$") == 1
     statuses = {
         r["kind"]: r["status"]
         for r in query(
@@ -115,18 +123,32 @@ async def test_the_dispatcher_checks_membership_before_sending(world: World, har
         )
     }
     assert statuses["second_contact"] == "cancelled"
-    # Checked within the day: the next nudge to the stayer costs no second lookup.
-    lookups = emu.count_requests("GET", rf"/members/{stayer.id}$")
-    harness.clock.set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
-    async with bot.db.transaction() as tx:
-        await tx.execute(
-            "UPDATE nudges SET status = 'pending', due_at = ?"
-            " WHERE user_id = ? AND kind = 'follow_up'",
-            ("2026-12-03T14:00:00.000000+00:00", stayer.id),
-        )
+    assert "pending" not in statuses.values()
+    (row,) = query(
+        harness.db_path,
+        "SELECT departed_at, unreachable_at FROM students WHERE user_id = ?",
+        (leaver.id,),
+    )
+    assert row["departed_at"] is not None
+    assert row["unreachable_at"] is None
+
+
+async def test_a_student_with_closed_dms_is_held_not_taken_for_gone(
+    world: World, harness: BotHarness
+):
+    emu, bot = world.emulator, harness.bot
+    student = await student_with_data(world, harness)
+    emu.set_dms_closed(student.id)
+    harness.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
     await bot.dispatcher.dispatch_due()
-    assert "7 business days" in emu.dms(stayer.id)[-1].text()
-    assert emu.count_requests("GET", rf"/members/{stayer.id}$") == lookups
+    assert emu.count_requests("GET", rf"/members/{student.id}$") == 1  # still there
+    (row,) = query(
+        harness.db_path,
+        "SELECT departed_at, unreachable_at FROM students WHERE user_id = ?",
+        (student.id,),
+    )
+    assert row["departed_at"] is None
+    assert row["unreachable_at"] is not None
 
 
 async def test_staff_can_shorten_the_grace_period(world: World, harness: BotHarness):

@@ -92,7 +92,8 @@ Messages: ``channel_messages(channel_id, *, include_ephemeral=True)``, ``message
 ``dms(user_id)`` (bot-authored messages in the user's DM, oldest first),
 ``await wait_for_dm(user_id, count=1, timeout=5)``, ``await wait_for_message(channel_id,
 count=1)``, ``dm_channel_id(user)``, ``set_dms_closed(user_id, True)`` (→ 403 code 50007 on
-POST /channels/{dm}/messages), ``dm_open_calls(user_id=None)`` (POST /users/@me/channels),
+POST /channels/{dm}/messages, as for a user who shares no server with the bot),
+``dm_open_calls(user_id=None)`` (POST /users/@me/channels),
 ``await send_as_user(user, content, channel_id=None)``.
 
 REST log and faults: ``requests`` (``RecordedRequest``: method, path without ``/api/v10``,

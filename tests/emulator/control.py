@@ -29,6 +29,9 @@ GET    ``/_emulator/interactions/{id}``             ``?wait=S`` waits for its ca
                                                     ``&message=1`` for its resulting message
 GET    ``/_emulator/dms/{user_id}``                 the bot's DMs to the user, oldest first;
                                                     ``?count=N&wait=S`` waits for N of them
+POST   ``/_emulator/dms/{user_id}``                 opens (or finds) the bot's DM channel with
+                                                    the user → ``{"channel_id"}`` (a student
+                                                    the bot has DMed before)
 GET    ``/_emulator/messages/{id}``                 one message
 GET    ``/_emulator/channels/{id}/messages``        a channel's messages, oldest first
 GET    ``/_emulator/requests?after=N``              the bot's REST requests from index N:
@@ -135,6 +138,7 @@ class ControlRoutes:
             ("POST", "modal"): self._modal,
             ("GET", "interactions"): self._interaction,
             ("GET", "dms"): self._dms,
+            ("POST", "dms"): self._open_dm,
             ("GET", "messages"): self._message,
             ("GET", "channels"): self._channel_messages,
             ("GET", "requests"): self._requests,
@@ -320,6 +324,9 @@ class ControlRoutes:
             await self.emu.wait_for_dm(user_id, count, timeout=wait)
         return [message_json(m) for m in self.emu.dms(user_id)]
 
+    async def _open_dm(self, request: web.Request, body: dict[str, Any]) -> Any:
+        return {"channel_id": self.emu.dm_channel_id(self._part(body, 0))}
+
     async def _message(self, request: web.Request, body: dict[str, Any]) -> Any:
         return message_json(self._message_of(self._part(body, 0)))
 
@@ -474,6 +481,11 @@ class EmulatorControl:
             "GET", f"dms/{user_id}", count=count or None, wait=wait or None
         )
         return result
+
+    async def open_dm(self, user_id: int) -> int:
+        """The id of the bot's DM channel with the user, opened if it wasn't."""
+        result: dict[str, Any] = await self.call("POST", f"dms/{user_id}")
+        return int(result["channel_id"])
 
     async def message(self, message_id: int) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("GET", f"messages/{message_id}")

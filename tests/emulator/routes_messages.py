@@ -29,7 +29,7 @@ def register_message_routes(router: Router, state: EmulatorState) -> None:
 
     async def create(call: Call) -> Reply:
         channel = channel_of(call)
-        if channel.type == CHANNEL_DM and channel.recipient_id in state.dms_closed:
+        if channel.type == CHANNEL_DM and not state.can_dm(channel.recipient_id):
             raise ApiError(403, 50007, "Cannot send messages to this user")
         body = call.body
         nonce = body.get("nonce")

@@ -250,6 +250,13 @@ class EmulatorState:
         perms = guild.member_permissions(user_id) if with_permissions else None
         return payloads.member_payload(member, self.user(user_id), permissions=perms)
 
+    def can_dm(self, user_id: int | None) -> bool:
+        """Discord refuses the bot's DM (403, 50007) to a user who closed their DMs, or who
+        shares no server with the bot."""
+        if user_id is None or user_id in self.dms_closed:
+            return False
+        return any(user_id in guild.members for guild in self.guilds.values())
+
     def dm_channel(self, user_id: int) -> EmulatedChannel:
         """The DM channel between the bot and ``user_id`` (created on first use)."""
         self.user(user_id)

@@ -108,6 +108,7 @@ async def test_it_prints_its_url_serves_a_client_and_stops_on_sigterm() -> None:
                     [dm] = await ctl.dms(alice["id"], count=1, wait=TIMEOUT)
                     assert dm["text"] == "pick"
                     assert [b["custom_id"] for b in dm["buttons"]] == ["go"]
+                    assert await ctl.open_dm(alice["id"]) == dm["channel_id"]  # the same one
                     click = await ctl.click(alice["id"], dm["id"], "go")
                     done = await ctl.interaction(click["id"], wait=TIMEOUT, message=True)
                     assert done["message"]["content"] == "seen None"

@@ -94,29 +94,32 @@ async def test_an_unanswerable_lookup_records_nothing(db: Database, failure: str
     checker = _checker(db, ManualClock(START), *guilds)
     await _student(db, ALICE)
     assert await checker.check(GUILD, ALICE) is None
-    assert await checker.still_member(GUILD, ALICE) is True  # late rather than lost
+    assert await checker.refused_dm(GUILD, ALICE) is False  # DMs closed, not gone
     record = await membership_of(db, GUILD, ALICE)
     assert record is not None
     assert (record.departed_at, record.checked_at) == (None, None)
     assert await _statuses(db, ALICE) == ["pending"]
 
 
-async def test_still_member_looks_up_at_most_once_a_day(db: Database):
+async def test_a_reminder_costs_no_lookup_and_a_refused_dm_one(db: Database):
     clock = ManualClock(START)
     guild = FakeGuild(GUILD, "Career Club", {ALICE})
     checker = _checker(db, clock, guild)
     await _student(db, ALICE)
-    assert await checker.still_member(GUILD, ALICE) is True
-    clock.advance(timedelta(hours=23))
-    assert await checker.still_member(GUILD, ALICE) is True
+    clock.advance(timedelta(days=3))  # never checked, and days since she was first seen
+    assert await checker.not_known_gone(GUILD, ALICE) is True
+    assert guild.lookups == []
+    # Discord refused a DM: still there, so her DMs are closed (nothing recorded as gone).
+    assert await checker.refused_dm(GUILD, ALICE) is False
     assert guild.lookups == [ALICE]
-    clock.advance(timedelta(hours=2))
+    assert await _statuses(db, ALICE) == ["pending"]
+    # Refused again after she left: the lookup finds her gone and her reminders stop.
     guild.members.clear()
-    assert await checker.still_member(GUILD, ALICE) is False
-    assert guild.lookups == [ALICE, ALICE]
+    assert await checker.refused_dm(GUILD, ALICE) is True
+    assert await _statuses(db, ALICE) == ["cancelled"]
     # Known gone (or unknown altogether): no lookup at all.
-    assert await checker.still_member(GUILD, ALICE) is False
-    assert await checker.still_member(GUILD, BOB) is False
+    assert await checker.not_known_gone(GUILD, ALICE) is False
+    assert await checker.not_known_gone(GUILD, BOB) is False
     assert guild.lookups == [ALICE, ALICE]
 
 
@@ -156,3 +159,21 @@ async def test_departed_students_data_goes_after_their_servers_grace_period(db: 
     assert await checker.purge_departed(START + timedelta(days=30, minutes=1)) == 1  # Alice
     assert await membership_of(db, GUILD, ALICE) is None
     assert await membership_of(db, GUILD, CAROL) is not None
+
+
+async def test_the_sweep_looks_up_those_with_the_soonest_reminder_first(db: Database):
+    clock = ManualClock(START)
+    guild = FakeGuild(GUILD, "Career Club", {ALICE, BOB, CAROL})
+    checker = _checker(db, clock, guild)
+    for user in (ALICE, BOB, CAROL):
+        await _student(db, user)
+    async with db.transaction() as tx:  # Carol's reminder is due first, Bob has none left
+        await tx.execute(
+            "UPDATE nudges SET due_at = ? WHERE user_id = ?",
+            ("2026-11-28T09:00:00.000000+00:00", CAROL),
+        )
+        await tx.execute("UPDATE nudges SET status = 'sent' WHERE user_id = ?", (BOB,))
+    assert await checker.sweep(limit=2) == (2, 0)
+    assert guild.lookups == [CAROL, ALICE]
+    assert await checker.sweep(limit=2) == (1, 0)
+    assert guild.lookups == [CAROL, ALICE, BOB]
