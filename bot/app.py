@@ -28,7 +28,12 @@ from bot.content import Content, load_content
 from bot.leadership import Leadership
 from bot.membership import MembershipChecker
 from bot.nudges.alarm import NudgeAlarm
-from bot.nudges.dispatcher import NUDGES_PER_SECOND, DispatchReport, NudgeDispatcher
+from bot.nudges.dispatcher import (
+    NUDGE_BURST,
+    NUDGES_PER_SECOND,
+    DispatchReport,
+    NudgeDispatcher,
+)
 from bot.pacing import TokenBucket
 from bot.staff_summary import send_weekly_staff_summaries
 from bot.storage.backup import nightly_backup
@@ -83,7 +88,7 @@ class InfoCoachBot(commands.Bot):
         self._wakeups: WakeupChannel | None = None  # PostgreSQL: wake-ups between processes
         # Every request the bot makes on its own (DMs, DM channels, member lookups, staff
         # summaries) waits for a token, to stay under Discord's global limit.
-        self.pacer = TokenBucket(NUDGES_PER_SECOND)
+        self.pacer = TokenBucket(NUDGES_PER_SECOND, NUDGE_BURST)
         self.alarm = NudgeAlarm(self._dispatch_due, self._next_due, clock)
         self.deliver_nudges = deliver_nudges  # False: plan nudges but never send on a timer
         # Set once start-up is done: delivery running (the leader) or not to run here (tests

@@ -1,11 +1,12 @@
 """Who is still in the server. The bot asks for no privileged intent, so it receives no member
 events: it looks students up through the REST member endpoint instead, in an hourly sweep
 that checks each student about once a day (those with the soonest reminder first, and only
-while no reminder waits to go out: a lookup never slows delivery). A reminder is sent without
-a lookup of its own; a DM Discord refuses (403, code 50007: no shared server, or DMs closed)
-is looked up then, to tell a student who left from one who closed their DMs. A student gone
-from a server stops getting nudges at once; their data there is deleted after the server's
-grace period (30 days by default), unless they come back first."""
+while no reminder waits to go out: a lookup never slows delivery), and opens the DM channel of
+a student whose first reminder is coming. A reminder is sent without a lookup of its own; a
+DM Discord refuses (403, code 50007: no shared server, or DMs closed) is looked up then, to
+tell a student who left from one who closed their DMs. A student gone from a server stops
+getting nudges at once; their data there is deleted after the server's grace period (30 days
+by default), unless they come back first."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from bot.storage.membership import (
 )
 from bot.storage.nudges import cancel_student_nudges
 from bot.storage.privacy import delete_student_data
+from bot.storage.students import set_dm_channel
 
 log = logging.getLogger(__name__)
 
@@ -223,13 +225,30 @@ class MembershipChecker:
     async def sweep(self, limit: int = SWEEP_BATCH) -> tuple[int, int]:
         """Check the students not checked for a day (at most ``limit``): those with the
         soonest pending reminder first, then the never checked, then the longest unchecked.
-        Each lookup gives way to reminders waiting to go out. Returns (checked, found gone)."""
+        A student found present with a reminder waiting and no DM channel yet gets one opened,
+        so their first reminder costs one request when it is due, not two. Every request gives
+        way to reminders waiting to go out. Returns (checked, found gone)."""
         due = await students_to_check(self._db, self._clock.now() - CHECK_EVERY, limit)
         gone = 0
-        for guild_id, user_id in due:
-            if await self.check(guild_id, user_id, background=True) is False:
+        for student in due:
+            present = await self.check(student.guild_id, student.user_id, background=True)
+            if present is False:
                 gone += 1
+            elif present and student.reminder_pending and student.dm_channel_id is None:
+                await self._open_dm(student.user_id)
         return len(due), gone
+
+    async def _open_dm(self, user_id: int) -> None:
+        """Open the bot's DM channel with the student ahead of their first reminder (Discord
+        opens it silently: the student sees nothing until a message comes)."""
+        await self._pacer.acquire(background=True)
+        try:
+            channel = await self._client.create_dm(discord.Object(user_id))
+        except discord.HTTPException as exc:
+            log.warning("could not open a DM channel ahead of a reminder: %s", exc)
+            return
+        async with self._db.transaction() as tx:
+            await set_dm_channel(tx, user_id, channel.id)
 
     async def purge_departed(self, now: datetime | None = None) -> int:
         """Erase the data of students gone longer than their server's grace period. Returns how

@@ -57,7 +57,11 @@ from bot.storage.students import Student, get_student, set_dm_channel
 
 log = logging.getLogger(__name__)
 
-NUDGES_PER_SECOND = 40.0  # below Discord's global 50 requests/second
+# The bot's own requests (DMs, DM channels, member lookups, staff summaries) go out at most at
+# this pace, with a burst of one: never over 45 in a second, under Discord's global limit of 50
+# per second (interaction responses don't count), leaving 5 for other processes' start-up.
+NUDGES_PER_SECOND = 44.0
+NUDGE_BURST = 1.0
 BATCH = 50  # rows claimed and not yet settled, at most
 IN_FLIGHT = 16
 PER_CHANNEL_MESSAGES = 5  # Discord's bucket for a DM channel: 5 messages …

@@ -62,16 +62,26 @@ async def record_departed(tx: Transaction, guild_id: int, user_id: int, now: dat
     )
 
 
-async def students_to_check(
-    source: Source, checked_before: datetime, limit: int
-) -> list[tuple[int, int]]:
-    """(guild_id, user_id) of up to ``limit`` students not looked up since ``checked_before``:
-    those with the soonest pending reminder first (looked up ahead of it), then the
-    never-checked, then the longest unchecked."""
+@dataclass(frozen=True, slots=True)
+class ToCheck:
+    """A student the membership sweep looks up: ``dm_channel_id`` is None if the bot never
+    opened a DM with them, ``reminder_pending`` whether a reminder of theirs waits."""
+
+    guild_id: int
+    user_id: int
+    dm_channel_id: int | None
+    reminder_pending: bool
+
+
+async def students_to_check(source: Source, checked_before: datetime, limit: int) -> list[ToCheck]:
+    """Up to ``limit`` students not looked up since ``checked_before``: those with the
+    soonest pending reminder first (looked up ahead of it), then the never-checked, then the
+    longest unchecked."""
     rows = await query_all(
         source,
-        "SELECT guild_id, user_id FROM ("
-        " SELECT s.guild_id, s.user_id, s.membership_checked_at AS checked_at,"
+        "SELECT guild_id, user_id, dm_channel_id, next_due FROM ("
+        " SELECT s.guild_id, s.user_id, s.dm_channel_id,"
+        "  s.membership_checked_at AS checked_at,"
         "  (SELECT min(n.due_at) FROM nudges n WHERE n.guild_id = s.guild_id"
         "   AND n.user_id = s.user_id AND n.status = 'pending') AS next_due"
         " FROM students s"
@@ -79,7 +89,7 @@ async def students_to_check(
         " ORDER BY next_due IS NULL, next_due, checked_at IS NOT NULL, checked_at LIMIT ?",
         (to_db(checked_before), limit),
     )
-    return [(row[0], row[1]) for row in rows]
+    return [ToCheck(row[0], row[1], row[2], row[3] is not None) for row in rows]
 
 
 async def departed_students(source: Source) -> list[Departed]:

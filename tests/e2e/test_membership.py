@@ -168,3 +168,19 @@ async def test_staff_can_shorten_the_grace_period(world: World, harness: BotHarn
     await bot.membership.sweep()
     assert await bot.membership.purge_departed(START + timedelta(days=8, minutes=1)) >= 1
     assert rows_about(harness, leaver)["contacts"] == 0
+
+
+async def test_the_sweep_opens_the_dm_channel_ahead_of_a_first_reminder(
+    world: World, harness: BotHarness
+):
+    emu, bot = world.emulator, harness.bot
+    student = await student_with_data(world, harness)
+    assert emu.dm_open_calls(student.id) == 0
+    harness.clock.set(START + timedelta(days=1))
+    await bot.membership.sweep()
+    assert emu.dm_open_calls(student.id) == 1  # silently: nothing was sent
+    assert emu.dms(student.id) == []
+    harness.clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # the 3B reminder is due
+    await bot.dispatcher.dispatch_due()
+    assert "3 business days" in emu.dms(student.id)[-1].text()
+    assert emu.dm_open_calls(student.id) == 1  # its one request was the message

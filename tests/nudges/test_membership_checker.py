@@ -17,7 +17,7 @@ from bot.storage.database import Database
 from bot.storage.guild_settings import update_server_settings
 from bot.storage.membership import membership_of
 from bot.storage.nudges import Wanted, sync_nudges
-from bot.storage.students import ensure_student
+from bot.storage.students import ensure_student, get_student
 from tests.nudges.fake_discord import FakeClient, FakeGuild, http_error
 
 GUILD, OTHER_GUILD, ALICE, BOB, CAROL = 10, 20, 1, 2, 3
@@ -164,7 +164,8 @@ async def test_departed_students_data_goes_after_their_servers_grace_period(db: 
 async def test_the_sweep_looks_up_those_with_the_soonest_reminder_first(db: Database):
     clock = ManualClock(START)
     guild = FakeGuild(GUILD, "Career Club", {ALICE, BOB, CAROL})
-    checker = _checker(db, clock, guild)
+    client = FakeClient(guild)
+    checker = MembershipChecker(db, clock, TokenBucket(1000), client)  # type: ignore[arg-type]
     for user in (ALICE, BOB, CAROL):
         await _student(db, user)
     async with db.transaction() as tx:  # Carol's reminder is due first, Bob has none left
@@ -177,3 +178,13 @@ async def test_the_sweep_looks_up_those_with_the_soonest_reminder_first(db: Data
     assert guild.lookups == [CAROL, ALICE]
     assert await checker.sweep(limit=2) == (1, 0)
     assert guild.lookups == [CAROL, ALICE, BOB]
+    # Those with a reminder waiting got their DM channel opened ahead of it (once); Bob, with
+    # none, did not.
+    assert client.opened == [CAROL, ALICE]
+    for user in (CAROL, ALICE):
+        student = await get_student(db, GUILD, user)
+        assert student is not None
+        assert student.dm_channel_id == user + 5_000
+    clock.advance(timedelta(days=2))
+    await checker.sweep(limit=5)
+    assert client.opened == [CAROL, ALICE]
