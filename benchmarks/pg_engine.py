@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from tests.pg_cluster import PG_USER, PgCluster, find_bindir, free_port
+from tests.pg_cluster import PgCluster, start_cluster
 
 ENGINES = ("sqlite", "postgres")
 SERVER_SETTINGS = {"listen_addresses": "127.0.0.1"}
@@ -56,43 +54,7 @@ def wants_postgres(args: argparse.Namespace) -> bool:
 
 def start_bench_cluster() -> PgCluster:
     """initdb + start with the defaults (see the module docstring); stopped at exit."""
-    import atexit
-    import os
-    import shutil
-    import tempfile
-
-    bindir = find_bindir()
-    folder = Path(tempfile.mkdtemp(prefix="infocoach-bench-pg-"))
-    as_postgres = os.geteuid() == 0
-    if as_postgres:
-        shutil.chown(folder, PG_USER, PG_USER)
-    cluster = PgCluster(folder, free_port(), bindir, as_postgres)
-    atexit.register(cluster.stop)
-    try:
-        cluster._run(
-            "initdb",
-            *("-D", str(cluster.data), "-A", "trust", "-U", PG_USER),
-            *("-E", "UTF8", "--locale=C", "--no-sync"),
-        )
-        cluster.socket_dir.mkdir()
-        if as_postgres:
-            shutil.chown(cluster.socket_dir, PG_USER, PG_USER)
-        options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
-        options += f" -p {cluster.port} -k {cluster.socket_dir}"
-        cluster._run(
-            "pg_ctl",
-            *("-D", str(cluster.data), "-o", options, "-l", str(cluster.folder / "server.log")),
-            *("-w", "-t", "60", "start"),
-        )
-    except subprocess.CalledProcessError as exc:
-        log_file = cluster.folder / "server.log"
-        log_text = log_file.read_text() if log_file.exists() else ""
-        cluster.stop()
-        raise RuntimeError(f"could not start PostgreSQL: {exc.stderr}\n{log_text}") from exc
-    except BaseException:
-        cluster.stop()
-        raise
-    return cluster
+    return start_cluster(SERVER_SETTINGS, prefix="infocoach-bench-pg-")
 
 
 @dataclass

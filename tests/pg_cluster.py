@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,10 +98,13 @@ class PgCluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_cluster() -> PgCluster:
-    """initdb + start; raises with the server's log if it does not come up."""
+def start_cluster(
+    settings: Mapping[str, str] = SERVER_SETTINGS, *, prefix: str = "infocoach-pg-"
+) -> PgCluster:
+    """initdb + start with ``settings`` (``-c name=value`` each; the tests' by default, the
+    benchmarks pass their own); raises with the server's log if it does not come up."""
     bindir = find_bindir()
-    folder = Path(tempfile.mkdtemp(prefix="infocoach-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     as_postgres = os.geteuid() == 0
     if as_postgres:
         shutil.chown(folder, PG_USER, PG_USER)
@@ -109,42 +113,24 @@ def start_cluster() -> PgCluster:
     try:
         cluster._run(
             "initdb",
-            "-D",
-            str(cluster.data),
-            "-A",
-            "trust",
-            "-U",
-            PG_USER,
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
+            *("-D", str(cluster.data), "-A", "trust", "-U", PG_USER),
+            *("-E", "UTF8", "--locale=C", "--no-sync"),
         )
         cluster.socket_dir.mkdir()
         if as_postgres:
             shutil.chown(cluster.socket_dir, PG_USER, PG_USER)
-        options = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items())
+        options = " ".join(f"-c {k}={v}" for k, v in settings.items())
         options += f" -p {cluster.port} -k {cluster.socket_dir}"
         cluster._run(
             "pg_ctl",
-            "-D",
-            str(cluster.data),
-            "-o",
-            options,
-            "-l",
-            str(cluster.folder / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
+            *("-D", str(cluster.data), "-o", options, "-l", str(cluster.folder / "server.log")),
+            *("-w", "-t", "60", "start"),
         )
     except subprocess.CalledProcessError as exc:
         log_file = cluster.folder / "server.log"
         log_text = log_file.read_text() if log_file.exists() else ""
         cluster.stop()
-        raise RuntimeError(
-            f"could not start the test PostgreSQL cluster: {exc.stderr}\n{log_text}"
-        ) from exc
+        raise RuntimeError(f"could not start PostgreSQL: {exc.stderr}\n{log_text}") from exc
     except BaseException:
         cluster.stop()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -231,11 +232,27 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
 async def search_contacts(
     db: Database, guild_id: int, user_id: int, query: str, limit: int = 25
 ) -> list[ContactRecord]:
-    """The student's contacts whose person or organization contains ``query``, most recent first."""
-    pattern = _like_pattern(query.strip())
+    """The student's contacts whose person or organization contains ``query`` (any case),
+    most recent first. SQL's ``lower()`` folds only ASCII on SQLite (and on a PostgreSQL with
+    the C locale), so a query with other letters ("é", "Ł", "Ж") is matched here instead, over
+    the student's own contacts."""
+    query = query.strip()
+    if not query.isascii():
+        needle = _folded(query)
+        found = [
+            c
+            for c in await list_contacts(db, guild_id, user_id)
+            if needle in _folded(c.person) or needle in _folded(c.organization)
+        ]
+        return found[:limit]
+    pattern = _like_pattern(query)
     rows = await db.fetch_all(
         f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ? AND user_id = ?"
         " AND (lower(person) LIKE lower(?) ESCAPE '\\'"
@@ -247,12 +264,21 @@ async def search_contacts(
 
 
 async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> list[ContactRecord]:
-    """Contacts whose person, organization or "person (organization)" equals ``text``."""
+    """Contacts whose person, organization or "person (organization)" equals ``text`` (any
+    case; non-ASCII text is compared here, as in :func:`search_contacts`)."""
+    text = text.strip()
+    if not text.isascii():
+        wanted = _folded(text)
+        return [
+            c
+            for c in await list_contacts(db, guild_id, user_id)
+            if wanted in {_folded(c.person), _folded(c.organization), _folded(c.display_name)}
+        ]
     rows = await db.fetch_all(
         f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"
         " AND (lower(person) = lower(?3) OR lower(organization) = lower(?3)"
         " OR lower(person || ' (' || organization || ')') = lower(?3))",
-        (guild_id, user_id, text.strip()),
+        (guild_id, user_id, text),
     )
     return [contact_from_row(row) for row in rows]
 

@@ -157,3 +157,19 @@ async def test_deleting_a_student_cascades(db: Database):
         await tx.execute("DELETE FROM students WHERE guild_id = ? AND user_id = ?", (GUILD, ALICE))
     assert await db.fetch_value("SELECT count(*) FROM contacts") == 0
     assert await db.fetch_value("SELECT count(*) FROM checklist_ticks") == 0
+
+
+async def test_search_and_names_ignore_case_beyond_ascii(db: Database):
+    emilie = await _add(db, ALICE, "Émilie Dubois", "Société Générale", NOW)
+    lukasz = await _add(db, ALICE, "Łukasz Nowak", "ŻABKA", NOW + timedelta(minutes=1))
+    await _add(db, BOB, "Émile Zola", "Éditions", NOW)  # someone else's: never found
+    assert [c.id for c in await search_contacts(db, GUILD, ALICE, "émil")] == [emilie]
+    assert [c.id for c in await search_contacts(db, GUILD, ALICE, "ÉMILIE")] == [emilie]
+    assert [c.id for c in await search_contacts(db, GUILD, ALICE, "żab")] == [lukasz]
+    assert [c.id for c in await search_contacts(db, GUILD, ALICE, "é")] == [emilie]
+    assert [c.id for c in await find_by_name(db, GUILD, ALICE, "łukasz nowak")] == [lukasz]
+    assert [c.id for c in await find_by_name(db, GUILD, ALICE, "société générale")] == [emilie]
+    assert [
+        c.id for c in await find_by_name(db, GUILD, ALICE, "émilie dubois (SOCIÉTÉ GÉNÉRALE)")
+    ] == [emilie]
+    assert await find_by_name(db, GUILD, BOB, "łukasz nowak") == []
