@@ -151,14 +151,19 @@ def nudge_view(
     extra: Iterable[str] = (),
     labels: Mapping[str, str] | None = None,
     message: discord.Message | None = None,
+    omit: Iterable[str] = (),
 ) -> discord.ui.View:
     """The reminder's buttons; once ``answered``, its answers greyed out and ``extra`` act
     buttons added (e.g. Schedule after They replied). ``labels`` name buttons differently
-    (chosen at delivery); ``message``, the reminder being redrawn, keeps the ones it had."""
+    (chosen at delivery); ``message``, the reminder being redrawn, keeps the ones it had.
+    ``omit``: actions of the layout left out (one the text advises against)."""
     kind = NudgeKind(row.kind)
     chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
+    left_out = set(omit)
     for action in (*LAYOUTS[kind], *extra):
+        if action in left_out:
+            continue
         view.add_item(
             NudgeAction(
                 action=action,
