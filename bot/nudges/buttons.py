@@ -144,6 +144,17 @@ def labels_of(message: discord.Message | None) -> dict[str, str]:
     return labels
 
 
+def _actions_of(message: discord.Message) -> set[str]:
+    """The actions of the reminder buttons a message carries."""
+    actions: set[str] = set()
+    for row in message.components:
+        for child in getattr(row, "children", []):
+            match = re.match(r"^ic:nd:([a-z]+):\d+", getattr(child, "custom_id", None) or "")
+            if match:
+                actions.add(match.group(1))
+    return actions
+
+
 def nudge_view(
     row: NudgeRow,
     *,
@@ -161,6 +172,9 @@ def nudge_view(
     chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
     left_out = set(omit)
+    shown = _actions_of(message) if message is not None else set()
+    if "stop" in shown:  # the reminder's own row redrawn: what was left out stays out
+        left_out |= {action for action in LAYOUTS[kind] if action not in shown}
     for action in (*LAYOUTS[kind], *extra):
         if action in left_out:
             continue
