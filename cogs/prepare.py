@@ -25,7 +25,7 @@ from bot.actions.prepare import (
     unstar_question,
 )
 from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
-from bot.text import escape_markdown
+from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
 from bot.ui.guarded import student_of
@@ -199,7 +199,7 @@ def meeting_scheduled_text(result: MeetingScheduled) -> str:
     lines = [
         f"{'Moved' if previous else 'Scheduled'}: your meeting with **{name}** is on "
         f"{when(result.start)}, for {minutes_text(result.minutes)}.",
-        f"-# Entered as {result.local_day.isoformat()} {result.local_time:%H:%M} in "
+        f"-# Entered as {long_date(result.local_day)} {result.local_time:%H:%M} in "
         f"{result.zone.key}; Discord shows the time above in each reader's own time zone.",
     ]
     if previous is not None:

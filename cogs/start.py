@@ -106,8 +106,9 @@ def reminders_text(welcome: Welcome) -> str:
         "• **3 and 7 business days** after a request with no reply: the next 3B7 step.",
         "• **Before a meeting**: finish preparing (3 days before), confirm the time (1 day), "
         "your questions (1 hour).",
-        "• **After a meeting**: the thank-you (24 hours), your referrals (3 business days), "
-        f"report back ({welcome.report_back_days} days).",
+        "• **After a meeting**: the thank-you (a few hours after, a last call before 24 hours "
+        "are up), your referrals (3 business days), report back "
+        f"({welcome.report_back_days} days).",
         "• **Every 4 months or so**: keep in touch with the people who helped.",
         f"• **Weekly digest** of what is due: {digest} (`/settings digest`).",
         f"Never during your quiet hours ({_hours(welcome)}; `/settings quiet-hours`).",

@@ -23,7 +23,6 @@ from bot.domain.business_days import business_days_after, business_days_between
 from bot.domain.contacts import Stage
 from bot.domain.next_step import (
     KEEP_IN_TOUCH_EVERY_DAYS,
-    last_touch,
     thank_you_deadline,
     touch_too_soon,
 )
@@ -276,7 +275,9 @@ def _latest_touch(step: DatedStep) -> datetime:
 
 
 def _days_since_previous(step: DatedStep) -> int | None:
-    previous = last_touch(step.contact)
+    """Days since the previous keep-in-touch (the report back, a step of its own, is not
+    counted: the first touch after it is never "too soon")."""
+    previous = step.contact.kept_in_touch_at
     return None if previous is None else abs(step.at - previous).days
 
 
@@ -311,7 +312,7 @@ async def log_kept_in_touch(
         day=step.on,
         next_touch=latest.astimezone(step.zone).date() + timedelta(days=KEEP_IN_TOUCH_EVERY_DAYS),
         days_since_previous=_days_since_previous(step),
-        too_soon=touch_too_soon(last_touch(contact), step.at),
+        too_soon=touch_too_soon(contact.kept_in_touch_at, step.at),
     )
 
 

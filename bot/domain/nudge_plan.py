@@ -28,9 +28,10 @@ thank_you_again  the last call, 20 h after the meeting ended; same condition, on
 referrals        09:00 Z on the 3rd business day after ``met_at``'s local date; open referrals
 tell_referrer    09:00 Z on the 1st business day after the local date of ``requested_at``; a
                  referral whose request was logged, its referrer not yet told
-report_back      09:00 Z on ``met_at``'s local date + ``report_back_days``; not reported back
-keep_warm        09:00 Z on the last touch's local date + 120 days; a booster at ``thanked`` or
-                 ``keeping_in_touch``
+report_back      09:00 Z on ``met_at``'s local date + ``report_back_days`` (or the next business
+                 day after a weekend or holiday); not reported back
+keep_warm        09:00 Z on the last touch's local date + 120 days (or the next business day);
+                 a booster at ``thanked`` or ``keeping_in_touch``
 digest           09:00 Z on the next digest day (:func:`plan_digest`)
 ===============  ==============================================================================
 
@@ -356,7 +357,7 @@ def _plan_after_meeting(
             assert referrals is not None
             planned.append(referrals)
         if state.reported_back_at is None:
-            day = met_on + timedelta(days=report_back_days)
+            day = business_days_after(met_on + timedelta(days=report_back_days), 0, holidays)
             planned.append(_on_day(NudgeKind.REPORT_BACK, day, prefs))
     last_touch = _last_touch(state)
     if (
@@ -365,6 +366,7 @@ def _plan_after_meeting(
         and last_touch is not None
     ):
         day = _local_date(last_touch, prefs) + timedelta(days=KEEP_WARM_DAYS)
+        day = business_days_after(day, 0, holidays)  # a weekday, as a note to a professional
         planned.append(_on_day(NudgeKind.KEEP_WARM, day, prefs))
     return planned
 

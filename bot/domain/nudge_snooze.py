@@ -9,7 +9,8 @@ past the moment it is about:
   it), outside quiet hours (the dispatcher would hold it there, past the meeting), and at least
   :data:`MIN_SNOOZE` from now. The student picks one of the times that fit
   (:func:`snooze_choices`): "In 1 hour" while that is still early enough, "The day before",
-  "2 hours before", "15 minutes before"… There may be none left.
+  "This evening" (a confirmation stays on the day before), "15 minutes before"… There may be
+  none left.
 * a **thank-you reminder** is about the 24 hours after the meeting: while they last, the choices
   end at least :data:`THANK_YOU_LEAD` before they are up. Once they are, there is nothing left
   to miss (a late thank-you still beats none) and it comes back a day later like the rest.
@@ -21,7 +22,7 @@ past the moment it is about:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.business_days import HolidayCalendar, next_business_day
@@ -49,6 +50,8 @@ DEADLINE_KINDS = MEETING_KINDS | THANK_YOU_KINDS
 """Kinds about a moment that a snooze must not pass: the student picks from
 :func:`snooze_choices` instead of getting the one default."""
 
+CONFIRM_EVENING = time(18, 0)
+"""The latest a snoozed confirmation comes back: 18:00 on the day it was due (the day before)."""
 MIN_SNOOZE = timedelta(minutes=5)
 """A snooze shorter than this is not worth offering."""
 THANK_YOU_LEAD = timedelta(hours=1)
@@ -147,9 +150,13 @@ def _meeting_candidates(
                 meeting_reminder_time(NudgeKind.CONFIRM, meeting_at, prefs),
             ),
         ]
-    if kind is NudgeKind.CONFIRM:
-        two_hours = meeting_at - timedelta(hours=2)
-        candidates.append(SnoozeChoice("before2h", "2 hours before", two_hours))
+    if kind is NudgeKind.CONFIRM and prefs is not None:
+        # Confirming is a day-before step: the latest choice is this evening, not the
+        # meeting day (a confirmation two hours before is no longer one).
+        local = now.astimezone(prefs.zone)
+        if local.time() < CONFIRM_EVENING:
+            evening = wall_clock_instant(local.date(), CONFIRM_EVENING, prefs.zone)
+            candidates.append(SnoozeChoice("evening", "This evening", evening))
     if kind is NudgeKind.TOP_QUESTIONS:
         candidates += [
             SnoozeChoice("before15", "15 minutes before", meeting_at - timedelta(minutes=15)),

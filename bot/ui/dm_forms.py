@@ -134,7 +134,7 @@ class MeetingForm(GuardedModal, title="Schedule the meeting"):
     day: discord.ui.TextInput[MeetingForm] = discord.ui.TextInput(
         label="Date (e.g. Dec 8 or next Tuesday)",
         custom_id="date",
-        placeholder="e.g. 2026-12-08",
+        placeholder="e.g. next Tuesday",
         min_length=1,
         max_length=40,
     )

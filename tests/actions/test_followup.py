@@ -417,3 +417,15 @@ async def test_someone_else_cannot_close_or_reopen_my_contact(ctx: ActionContext
     await refused(db, lambda: close_contact(ctx, bob, cid, CloseReason.OTHER), "no longer exists")
     await close_contact(ctx, ME, cid, CloseReason.OTHER)
     await refused(db, lambda: reopen_contact(ctx, bob, cid), "no longer exists")
+
+
+async def test_the_first_touch_after_reporting_back_is_never_too_soon(
+    ctx: ActionContext, db: Database, clock: ManualClock
+):
+    await new_student(db)
+    cid = await booster_thanked(ctx, db, datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 16, 16, 0, tzinfo=UTC))
+    await log_reported_back(ctx, ME, cid)
+    clock.set(datetime(2026, 4, 28, 16, 0, tzinfo=UTC))  # 43 days later
+    first = await log_kept_in_touch(ctx, ME, cid)
+    assert (first.too_soon, first.days_since_previous) == (False, None)

@@ -684,18 +684,19 @@ async def test_a_confirm_reminder_offers_times_before_the_meeting_and_keeps_the_
     assert [(c.key, c.label, c.until) for c in options.choices] == [
         ("in1h", "In 1 hour", datetime(2026, 12, 14, 16, 0, tzinfo=UTC)),
         ("in3h", "In 3 hours", datetime(2026, 12, 14, 18, 0, tzinfo=UTC)),
-        ("before2h", "2 hours before", datetime(2026, 12, 15, 13, 0, tzinfo=UTC)),
+        ("evening", "This evening", datetime(2026, 12, 14, 23, 0, tzinfo=UTC)),
     ]
 
-    snoozed = await snooze_nudge(ctx, ALICE, nudge_id, "before2h")
-    assert snoozed.until == MEETING - timedelta(hours=2)
-    assert snoozed.until_text == "Tuesday 15 December, 08:00 (America/New_York)"
-    assert (await pending(db, cid))["confirm"] == MEETING - timedelta(hours=2)
+    evening = datetime(2026, 12, 14, 23, 0, tzinfo=UTC)
+    snoozed = await snooze_nudge(ctx, ALICE, nudge_id, "evening")
+    assert snoozed.until == evening
+    assert snoozed.until_text == "Monday 14 December, 18:00 (America/New_York)"
+    assert (await pending(db, cid))["confirm"] == evening
     # Anything re-planned before then (a tick, a question…) keeps the snoozed reminder.
-    clock.set(MEETING - timedelta(hours=2, minutes=10))
+    clock.set(evening - timedelta(minutes=10))
     async with db.transaction() as tx:
         await ctx.planner.replan_contact(tx, cid, clock.now())
-    assert (await pending(db, cid))["confirm"] == MEETING - timedelta(hours=2)
+    assert (await pending(db, cid))["confirm"] == evening
 
 
 async def test_a_snooze_time_that_no_longer_fits_is_refused(

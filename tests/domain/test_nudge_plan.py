@@ -460,6 +460,12 @@ def test_report_back_after_fourteen_days_at_nine() -> None:
     assert _due(state, NudgeKind.REPORT_BACK, report_back_days=7) == _utc(2026, 12, 18, 14, 0)
 
 
+def test_report_back_on_a_weekend_or_holiday_waits_for_the_next_business_day() -> None:
+    state = _state("met", met_at=MET)  # + 15 days is Saturday 12-26; + 14 is Christmas
+    assert _due(state, NudgeKind.REPORT_BACK, report_back_days=15) == _utc(2026, 12, 28, 14, 0)
+    assert _due(state, NudgeKind.REPORT_BACK, holidays=US_2026) == _utc(2026, 12, 28, 14, 0)
+
+
 def test_no_report_back_once_reported() -> None:
     state = _state("thanked", met_at=MET, reported_back_at=MET + timedelta(days=10))
     assert NudgeKind.REPORT_BACK not in _plan(state)
@@ -491,6 +497,18 @@ def test_keep_warm_restarts_from_the_latest_keep_in_touch() -> None:
         kept_in_touch_at=_ny(2027, 4, 27, 9, 30),
     )
     assert _due(state, NudgeKind.KEEP_WARM) == _utc(2027, 8, 25, 13, 0)
+
+
+def test_keep_warm_due_on_a_weekend_waits_for_monday() -> None:
+    state = _state(
+        "keeping_in_touch",
+        reply_class="booster",
+        met_at=MET,
+        thanked_at=_ny(2026, 12, 12, 10, 0),
+        reported_back_at=_ny(2026, 12, 28, 10, 0),
+        kept_in_touch_at=_ny(2027, 4, 30, 9, 30),  # + 120 days: Saturday 2027-08-28
+    )
+    assert _due(state, NudgeKind.KEEP_WARM) == _utc(2027, 8, 30, 13, 0)  # Monday 09:00 EDT
 
 
 @pytest.mark.parametrize(

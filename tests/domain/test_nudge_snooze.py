@@ -109,11 +109,15 @@ def test_in_1_hour_is_offered_only_while_that_is_still_before_the_meeting():
     assert "in1h" not in dict(choices(NudgeKind.TOP_QUESTIONS, late, meeting_at=MEETING))
 
 
-def test_confirm_the_day_before_offers_later_today_and_two_hours_before():
+def test_confirm_the_day_before_offers_later_that_day_only():
     assert choices(NudgeKind.CONFIRM, ny(2026, 12, 7, 10), meeting_at=MEETING) == [
         ("in1h", ny(2026, 12, 7, 11)),
         ("in3h", ny(2026, 12, 7, 13)),
-        ("before2h", ny(2026, 12, 8, 8)),
+        ("evening", ny(2026, 12, 7, 18)),
+    ]
+    # After 18:00 the evening has come: an hour later (22:00 is in quiet hours).
+    assert choices(NudgeKind.CONFIRM, ny(2026, 12, 7, 19), meeting_at=MEETING) == [
+        ("in1h", ny(2026, 12, 7, 20)),
     ]
 
 

@@ -309,7 +309,7 @@ async def test_open_my_checklist_sends_the_preparation_checklist(world: World, h
     assert nudge_row(harness, nudge_id_of(dm))["action"] is None  # reading answers nothing
 
 
-async def test_confirm_snoozes_to_two_hours_before_and_comes_back_then(
+async def test_confirm_snoozes_to_this_evening_and_comes_back_then(
     world: World, harness: BotHarness
 ):
     emu = world.emulator
@@ -324,7 +324,7 @@ async def test_confirm_snoozes_to_two_hours_before_and_comes_back_then(
     assert labels(confirm) == [
         "In 1 hour (Mon 11:00)",
         "In 3 hours (Mon 13:00)",
-        "2 hours before (Tue 08:00)",
+        "This evening (Mon 18:00)",
         "Back",
     ]
     back = await press(world, student, confirm, "Back")
@@ -332,8 +332,8 @@ async def test_confirm_snoozes_to_two_hours_before_and_comes_back_then(
     assert labels(confirm) == ["Confirmed", "Snooze…", "Stop for this contact"]
     await press(world, student, confirm, "Snooze…")
     await harness.restart()
-    picked = await press(world, student, confirm, "2 hours before (Tue 08:00)")
-    assert "✅ Snoozed until Tuesday 8 December, 08:00 (America/New_York)." in (
+    picked = await press(world, student, confirm, "This evening (Mon 18:00)")
+    assert "✅ Snoozed until Monday 7 December, 18:00 (America/New_York)." in (
         await reply_of(picked)
     )
     pending = query(
@@ -342,9 +342,9 @@ async def test_confirm_snoozes_to_two_hours_before_and_comes_back_then(
         " AND status = 'pending'",
         (cid,),
     )
-    assert [p["due_at"] for p in pending] == ["2026-12-08T13:00:00.000000+00:00"]
+    assert [p["due_at"] for p in pending] == ["2026-12-07T23:00:00.000000+00:00"]
 
-    await deliver_at(harness, datetime(2026, 12, 8, 13, 0, tzinfo=UTC))
+    await deliver_at(harness, datetime(2026, 12, 7, 23, 0, tzinfo=UTC))
     again = emu.dms(student.id)[-1]
     assert again.id != confirm.id
     assert "Tomorrow you meet" in again.text()

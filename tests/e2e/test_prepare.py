@@ -159,7 +159,8 @@ async def test_schedule_stores_the_instant_and_shows_discord_timestamps(
     assert f"<t:{unix}:F>" in text
     assert f"<t:{unix}:R>" in text
     assert "20 minutes" in text
-    assert "America/New_York" in text
+    # Read back as a person writes it (the same as when scheduled from a reminder's form).
+    assert "Entered as Thursday 3 December 2026 14:30 in America/New_York" in text
     (row,) = query(harness.db_path, "SELECT * FROM contacts WHERE id = ?", (contact_id,))
     assert row["meeting_at"] == "2026-12-03T19:30:00.000000+00:00"
     assert (row["meeting_tz"], row["meeting_minutes"], row["stage"]) == (

@@ -61,7 +61,7 @@ async def test_start_shows_the_method_the_reminders_privacy_and_three_first_step
     ):
         assert step in text
     assert "• **3 and 7 business days** after a request with no reply" in text
-    assert "the thank-you (24 hours)" in text
+    assert "the thank-you (a few hours after, a last call before 24 hours are up)" in text
     assert "every **Monday** (`/settings digest`)" in text
     assert "21:00–08:00 once your time zone is set" in text
     assert text.count("`/help topic:") == 4  # LAMP, 5-Point Email, 3B7, TIARA
