@@ -72,7 +72,9 @@ def test_the_report_back_nudge_says_the_servers_delay(days: int, opening: str):
     """Regression: it said "About two weeks" whatever staff set report-back-days to."""
     text = contact_nudge_text(NudgeKind.REPORT_BACK, ADA, report_back_days=days)
     assert text == (
-        f"{opening} Tell them what you did with their advice; press **Done** once you have."
+        f"{opening} Tell them what you did with their advice. `/followup draft "
+        "kind:report-back` gives you a draft (pick Ada): put it in your own words, send it, "
+        "then press **Done**."
     )
 
 
@@ -294,7 +296,7 @@ def test_every_button_a_reminder_names_is_on_that_reminder(kind: NudgeKind):
 
 def test_the_digest_lists_stalls_with_what_to_do_then_overdue_and_due():
     now = datetime(2026, 12, 21, 9, 0, tzinfo=NY)
-    replied = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 1))
+    replied = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 7))
     sam = dataclasses.replace(
         ADA,
         id=10,
