@@ -10,9 +10,10 @@ The step's ``text`` is plain text (no markdown): the caller escapes it for displ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.business_days import HolidayCalendar, business_days_after
@@ -70,6 +71,29 @@ class ContactTimeline(Protocol):
     def asked_before(self) -> str | None:
         """Someone at the same employer asked before this contact: this contact is itself a
         second (or later) person there."""
+
+
+class Staged(Protocol):
+    @property
+    def stage(self) -> Stage: ...
+
+
+S = TypeVar("S", bound=Staged)
+
+
+def talking_colleague(colleagues: Iterable[S]) -> S | None:
+    """The 3B rule for a second (or later) person at an employer: once someone else there has
+    replied (and is not closed), no one else is needed there; the next employer is. Returns
+    the first such colleague (``colleagues`` are the other contacts at the employer, oldest
+    first), else None. The 3B reminder and the digest both follow it."""
+    return next(
+        (
+            c
+            for c in colleagues
+            if c.stage is not Stage.CLOSED and c.stage.rank >= Stage.REPLIED.rank
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +155,12 @@ def next_step(
     *,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
     holidays: HolidayCalendar = None,
+    talking_with: str | None = None,
 ) -> NextStep | None:
     """The next step for ``contact`` at ``now`` (aware) for a student in ``zone``; None when
-    the contact is closed. ``holidays`` is the server's calendar for business-day counts."""
+    the contact is closed. ``holidays`` is the server's calendar for business-day counts.
+    ``talking_with``: someone else at the contact's employer who replied
+    (:func:`talking_colleague`), so a later person there needs no one else after them."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     today = now.astimezone(zone).date()
@@ -143,7 +170,7 @@ def next_step(
     if stage is Stage.PLANNED:
         return NextStep("Write your request email and send it, then log it with /request sent")
     if stage is Stage.REQUESTED:
-        return _while_waiting(contact, today, zone, holidays)
+        return _while_waiting(contact, today, zone, holidays, talking_with)
     if stage is Stage.REPLIED:
         return _offer_times(contact, today, zone, holidays)
     if stage is Stage.SCHEDULED:
@@ -156,7 +183,11 @@ def next_step(
 
 
 def _while_waiting(
-    contact: ContactTimeline, today: date, zone: ZoneInfo, holidays: HolidayCalendar
+    contact: ContactTimeline,
+    today: date,
+    zone: ZoneInfo,
+    holidays: HolidayCalendar,
+    talking_with: str | None = None,
 ) -> NextStep:
     if contact.followed_up_at is not None:
         # The one follow-up went out: 7 more business days, then close and move on.
@@ -185,6 +216,22 @@ def _while_waiting(
             return NextStep(
                 f"Wait for a reply (you have {contact.second_person} at {org} too); if none "
                 f"by then, send {person} one short follow-up",
+                due_on=day7,
+            )
+    elif contact.asked_before is not None and talking_with is not None:
+        # Someone else there replied: no one else is needed there, the next employer is.
+        talking = f"you're already talking with {talking_with} at {org}"
+        if today < day3:
+            return NextStep(
+                f"Wait for a reply ({talking}); if none by then, move on to the next "
+                "employer in your top five",
+                due_on=day3,
+            )
+        if today < day7:
+            return NextStep(
+                f"No reply yet, but {talking}, so no one else is needed there: move on to "
+                f"the next employer in your top five; if {person} still hasn't replied by "
+                "then, send one short follow-up",
                 due_on=day7,
             )
     elif contact.asked_before is not None:

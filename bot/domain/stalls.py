@@ -26,7 +26,7 @@ thank-you) is not listed twice. A digest with none of these is empty and is not 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -41,11 +41,16 @@ from bot.domain.next_step import (
     NextStep,
     next_step,
     reply_day,
+    talking_colleague,
     thank_you_deadline,
 )
 from bot.domain.nudge_kinds import NUDGE_HOUR, SCHEDULE_AGAIN_AFTER, TELL_REFERRER_AFTER
 from bot.domain.quiet_hours import wall_clock_instant
 from bot.domain.three_b_seven import FOLLOW_UP_AFTER, SECOND_CONTACT_AFTER
+
+STALE_AFTER = timedelta(days=14)
+"""A stall this old gets the method's last word instead of the same advice every week: one
+short check-in, or close it and move on."""
 
 DIGEST_AHEAD = timedelta(days=7)
 """How far ahead the digest looks for what is due ("this week")."""
@@ -87,6 +92,8 @@ class StallContact(ContactTimeline, Protocol):
     def requested_at(self) -> datetime | None: ...
     @property
     def referrer_told_at(self) -> datetime | None: ...
+    @property
+    def employer_id(self) -> int | None: ...
 
 
 C = TypeVar("C", bound=StallContact)
@@ -96,12 +103,14 @@ C = TypeVar("C", bound=StallContact)
 class Stall(Generic[C]):
     """One stalled contact: what stalled, since when (aware), and who else it is about: the
     referrals still to contact (``referrals_waiting``, oldest first) or the referrer
-    (``referrer_not_told``, absent if they are not among the contacts)."""
+    (``referrer_not_told``, absent if they are not among the contacts). ``stale``: stalled
+    for :data:`STALE_AFTER` or more."""
 
     kind: StallKind
     contact: C
     since: datetime
     others: tuple[C, ...] = ()
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +235,7 @@ def find_stalls(
         kind: StallKind, contact: C, since: datetime | None, others: tuple[C, ...] = ()
     ) -> None:
         if since is not None and now >= since:
-            found.append(Stall(kind, contact, since, others))
+            found.append(Stall(kind, contact, since, others, stale=now - since >= STALE_AFTER))
 
     for contact in contacts:
         if contact.stage is Stage.CLOSED or contact.nudges_stopped:
@@ -255,20 +264,41 @@ def digest_contents(
     *,
     holidays: HolidayCalendar = None,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
+    reminded: Container[int] = (),
 ) -> DigestContents[C]:
     """What the weekly digest says at ``now``: every stall, then each other contact's next
     step if it is overdue or due within :data:`DIGEST_AHEAD`. Contacts the student pressed
-    Stop for are left out."""
+    Stop for are left out, and so are those in ``reminded`` (ids of contacts whose own
+    reminder goes out with this digest: it says the same, or more). A later person at an
+    employer where someone else replied is told to move on (:func:`talking_colleague`), as
+    their 3B reminder says."""
     _require_aware(now)
-    stalled = find_stalls(contacts, now, zone, holidays)
+    stalled = [
+        s for s in find_stalls(contacts, now, zone, holidays) if s.contact.id not in reminded
+    ]
     listed = {id(stall.contact) for stall in stalled if stall.kind in STEP_STALLS}
+    at_employer: dict[int, list[C]] = {}
+    for contact in contacts:
+        if contact.employer_id is not None:
+            at_employer.setdefault(contact.employer_id, []).append(contact)
     horizon = now + DIGEST_AHEAD
     overdue: list[tuple[datetime, int, DigestLine[C]]] = []
     upcoming: list[tuple[datetime, int, DigestLine[C]]] = []
     for n, contact in enumerate(contacts):
-        if contact.nudges_stopped or id(contact) in listed:
+        if contact.nudges_stopped or id(contact) in listed or contact.id in reminded:
             continue
-        step = next_step(contact, now, zone, report_back_days=report_back_days, holidays=holidays)
+        talking = None
+        if contact.asked_before is not None and contact.employer_id is not None:
+            others = (c for c in at_employer[contact.employer_id] if c is not contact)
+            talking = talking_colleague(others)
+        step = next_step(
+            contact,
+            now,
+            zone,
+            report_back_days=report_back_days,
+            holidays=holidays,
+            talking_with=talking.person if talking is not None else None,
+        )
         due = step.due_instant(zone) if step is not None else None
         if step is None or due is None:
             continue

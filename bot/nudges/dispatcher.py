@@ -39,11 +39,20 @@ from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.domain.stalls import digest_contents
 from bot.membership import MembershipChecker
 from bot.nudges.buttons import NudgeAction, nudge_view
-from bot.nudges.render import add_label, contact_nudge_text, digest_text, with_frame
+from bot.nudges.render import (
+    LATE_AFTER,
+    add_label,
+    contact_nudge_text,
+    digest_text,
+    nobody_else_needed,
+    tiara_starters,
+    with_frame,
+)
 from bot.pacing import ChannelPacer, TokenBucket
 from bot.storage.contacts import get_contact_by_id
 from bot.storage.database import Database, Transaction
 from bot.storage.delivery import DeliveryContext, delivery_context, forget_dm_channel
+from bot.storage.nudge_timing import planned_after_its_time
 from bot.storage.nudges import (
     NudgeRow,
     claim_due_fair,
@@ -72,6 +81,8 @@ MAX_BACKOFF = timedelta(hours=1)
 RECOVERY_LOOKBACK = 50  # recent DM messages searched for a nudge left in "sending"
 CANNOT_DM = 50007  # 403 "Cannot send messages to this user": DMs closed, or no shared server
 UNCERTAIN = "uncertain:"  # last_error prefix: the previous try may have been delivered
+QUIET_HOURS = "quiet hours"  # last_error: held at its time until quiet hours end (not late)
+QUIET_HOURS_LATE = "quiet hours, already late"  # … held past them after the bot was offline
 _MARKER = re.compile(r"^ic:nd:[a-z]+:(\d+)$")
 
 
@@ -215,21 +226,26 @@ class NudgeDispatcher:
         """One user's claimed rows, one after another: a closed DM costs a single failed
         request, and their DM channel's pace is waited for here, holding no delivery slot."""
         remaining = len(rows)
+        # The digest last: it leaves out the contacts whose own reminder just went out.
+        rows = sorted(rows, key=lambda r: r.contact_id is None)
+        reminded: set[int] = set()
         try:
             for row in rows:
                 wait = self.channel_pacer.wait_for(row.user_id)
                 if wait > 0:
                     await asyncio.sleep(wait)
-                await self._deliver_one(row, now, report)
+                await self._deliver_one(row, now, report, reminded)
                 remaining -= 1
                 self._rows_in_flight -= 1
         finally:
             self._rows_in_flight -= remaining  # cancelled: those rows stay in "sending"
 
-    async def _deliver_one(self, row: NudgeRow, now: datetime, report: DispatchReport) -> None:
+    async def _deliver_one(
+        self, row: NudgeRow, now: datetime, report: DispatchReport, reminded: set[int]
+    ) -> None:
         async with self._in_flight:
             try:
-                await self._deliver(row, now, report)
+                await self._deliver(row, now, report, reminded)
             except _Outcome as outcome:
                 async with self._db.transaction() as tx:
                     await finish(tx, row.id, outcome.status, outcome.reason, self._clock.now())
@@ -244,7 +260,11 @@ class NudgeDispatcher:
                 await self._retry(row, backoff(row.attempts), f"{type(exc).__name__}: {exc}")
                 report.retried += 1
 
-    async def _deliver(self, row: NudgeRow, now: datetime, report: DispatchReport) -> None:
+    async def _deliver(
+        self, row: NudgeRow, now: datetime, report: DispatchReport, reminded: set[int]
+    ) -> None:
+        """Deliver one claimed row. ``reminded``: the contacts whose reminder went out in this
+        run just before (the digest leaves them out); one sent now is added."""
         kind = NudgeKind(row.kind)
         context = await delivery_context(
             self._db,
@@ -266,7 +286,9 @@ class NudgeDispatcher:
             raise _Outcome(NudgeStatus.CANCELLED, "nudges are off")
         local = now.astimezone(prefs.zone).time()
         if in_quiet_hours(local, prefs.quiet_start, prefs.quiet_end):
-            await self._retry(row, defer_past_quiet_hours(now, prefs) - now, "quiet hours")
+            on_time = now - row.planned_at <= LATE_AFTER or row.last_error == QUIET_HOURS
+            reason = QUIET_HOURS if on_time else QUIET_HOURS_LATE
+            await self._retry(row, defer_past_quiet_hours(now, prefs) - now, reason)
             report.deferred += 1
             return
         if row.last_error and row.last_error.startswith(UNCERTAIN):
@@ -291,10 +313,15 @@ class NudgeDispatcher:
             who = StudentKey(row.guild_id, row.user_id)
             outlook = await employer_outlook(self._db, who, contact)
         guild = await self._membership.guilds.guild(row.guild_id)  # maybe another shard's
-        text = self._render(row, kind, context, now, outlook, guild)
+        offline = await self._was_offline(row, now)
+        text = self._render(
+            row, kind, context, now, outlook, guild, offline=offline, reminded=reminded
+        )
         labels = {"add": add_label(contact)} if outlook is not None and contact else {}
+        # The 3B text that says no one else is needed there offers no button to add one.
+        omit = ("add",) if contact is not None and nobody_else_needed(contact, outlook) else ()
         try:
-            message = await self._send(row, student, text, labels)
+            message = await self._send(row, student, text, labels, omit)
         except discord.Forbidden as exc:
             if exc.code == CANNOT_DM and await self._membership.refused_dm(
                 row.guild_id, row.user_id
@@ -327,6 +354,8 @@ class NudgeDispatcher:
             report.retried += 1
             return
         report.sent += 1
+        if row.contact_id is not None:
+            reminded.add(row.contact_id)
         try:
             async with self._db.transaction() as tx:
                 await mark_sent(tx, row.id, message.id, self._clock.now())
@@ -338,6 +367,16 @@ class NudgeDispatcher:
             # The DM went out; never release the row (that would send it twice). It stays in
             # "sending" and the next run settles it from the DM history.
             log.exception("nudge %s was sent as message %s but not marked", row.id, message.id)
+
+    async def _was_offline(self, row: NudgeRow, now: datetime) -> bool:
+        """Whether a reminder going out more than :data:`LATE_AFTER` after its time is late
+        because the bot was offline then. Not when it waited for quiet hours to end at its
+        time, nor when it was planned only after its time had passed (reminders turned back
+        on, Stop undone, DMs reopened, a step logged with a past date): the student then had
+        it held, and the bot was not at fault. Read only for a late one."""
+        if now - row.planned_at <= LATE_AFTER or row.last_error == QUIET_HOURS:
+            return False
+        return not await planned_after_its_time(self._db, row.id)
 
     async def _retry(self, row: NudgeRow, wait: timedelta, reason: str) -> None:
         now = self._clock.now()
@@ -365,6 +404,9 @@ class NudgeDispatcher:
         now: datetime,
         outlook: EmployerOutlook | None = None,
         guild: discord.Guild | None = None,
+        *,
+        offline: bool = True,
+        reminded: frozenset[int] | set[int] = frozenset(),
     ) -> str:
         prefs = student_prefs(context.student)
         assert prefs is not None
@@ -375,6 +417,7 @@ class NudgeDispatcher:
                 prefs.zone,
                 holidays=context.holidays,
                 report_back_days=context.report_back_days,
+                reminded=reminded,
             )
             if contents.empty:
                 raise _Outcome(NudgeStatus.SKIPPED, "nothing due and nothing stalled")
@@ -391,6 +434,11 @@ class NudgeDispatcher:
                     NudgeStatus.SKIPPED, "it no longer makes sense (the meeting has started)"
                 )
             _check_still_wanted(kind, context)
+            starters = (
+                tiara_starters(self._planner.content.questions)
+                if kind is NudgeKind.TOP_QUESTIONS and not context.questions
+                else ()
+            )
             text = contact_nudge_text(
                 kind,
                 contact,
@@ -402,13 +450,23 @@ class NudgeDispatcher:
                 now=now,
                 zone=prefs.zone,
                 outlook=outlook,
+                starters=starters,
             )
         return with_frame(
-            text, guild_name=guild.name if guild else None, due_at=row.planned_at, now=now
+            text,
+            guild_name=guild.name if guild else None,
+            due_at=row.planned_at,
+            now=now,
+            offline=offline,
         )
 
     async def _send(
-        self, row: NudgeRow, student: Student, text: str, labels: dict[str, str]
+        self,
+        row: NudgeRow,
+        student: Student,
+        text: str,
+        labels: dict[str, str],
+        omit: tuple[str, ...] = (),
     ) -> discord.Message:
         channel_id = student.dm_channel_id
         if channel_id is None:
@@ -420,7 +478,7 @@ class NudgeDispatcher:
         await self.channel_pacer.acquire(row.user_id)
         await self.bucket.acquire()
         target = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        view = nudge_view(row, labels=labels)
+        view = nudge_view(row, labels=labels, omit=omit)
         return await target.send(text, view=view, nonce=nonce_for(row.id))
 
     # -- start-up repair ------------------------------------------------------------------------

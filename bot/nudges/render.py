@@ -11,9 +11,15 @@ from zoneinfo import ZoneInfo
 from discord.utils import format_dt
 
 from bot.actions.employers import EmployerOutlook
+from bot.content import TIARA, BankQuestion
 from bot.discord_limits import MESSAGE_LIMIT
 from bot.domain.contacts import Stage
-from bot.domain.next_step import DEFAULT_MEETING_MINUTES, meeting_end, thank_you_deadline
+from bot.domain.next_step import (
+    DEFAULT_MEETING_MINUTES,
+    meeting_end,
+    talking_colleague,
+    thank_you_deadline,
+)
 from bot.domain.nudge_plan import NudgeKind
 from bot.domain.stalls import DigestContents, DigestLine, Stall, StallKind
 from bot.storage.contacts import ContactRecord
@@ -26,6 +32,8 @@ NAMES_SHOWN = 5
 """Referrals named in one line; the rest are counted."""
 TOP_QUESTIONS_SHOWN = 3
 """Questions the 1-hour reminder lists: the starred ones first, then the first on the list."""
+NO_QUESTIONS = "⚠️ You have no questions ready for this meeting."
+"""What the 1-hour reminder says when the student's list for the meeting is empty."""
 DIGEST_BUDGET = MESSAGE_LIMIT - 200
 """The digest's own text stays under this (room for the frame and the late line)."""
 
@@ -64,6 +72,13 @@ def days_in_words(days: int) -> str:
     if days in (30, 31):
         return "a month"
     return "1 day" if days == 1 else f"{days} days"
+
+
+def tiara_starters(bank: Sequence[BankQuestion]) -> tuple[str, ...]:
+    """Starter questions for a student with none: the first of each TIARA step of the bank, in
+    TIARA order (so Resources' "Who else should I talk to?" is among them)."""
+    firsts = (next((q.text for q in bank if q.category == step), None) for step in TIARA)
+    return tuple(text for text in firsts if text is not None)
 
 
 def _who(contact: Named) -> str:
@@ -208,6 +223,17 @@ def _next_employer(outlook: EmployerOutlook | None) -> str:
     return "move on to the next employer on your list (`/employers list`)"
 
 
+def nobody_else_needed(
+    contact: ContactRecord, outlook: EmployerOutlook | None
+) -> ContactRecord | None:
+    """Who the 3B reminder of a later person at an employer names as already talking there
+    (so it says no one else is needed there, and offers no button to add someone); None when
+    it does not say so. One rule with the digest (:func:`talking_colleague`)."""
+    if contact.asked_before is None or outlook is None:
+        return None
+    return talking_colleague(outlook.colleagues)
+
+
 def _second_contact_text(contact: ContactRecord, outlook: EmployerOutlook | None) -> str:
     """The 3B reminder. For the first person asked at the employer: contact a second person
     there, naming who is there so far. For a later one (someone there was asked before):
@@ -234,13 +260,11 @@ def _second_contact_text(contact: ContactRecord, outlook: EmployerOutlook | None
             f"📬 3 business days and no reply from {who}. Contact a second person at {org} "
             f"now — you have {there} there so far. {act}{later}"
         )
-    talking = [
-        c for c in colleagues if c.stage is not Stage.CLOSED and c.stage.rank >= Stage.REPLIED.rank
-    ]
-    if talking:
+    talking = nobody_else_needed(contact, outlook)
+    if talking is not None:
         return (
             f"📬 3 business days and no reply from {who}. You're already talking with "
-            f"**{escape_markdown(talking[0].person)}** at {org}, so no one else is needed there: "
+            f"**{escape_markdown(talking.person)}** at {org}, so no one else is needed there: "
             f"{_next_employer(outlook)}. Find someone there, add them with `/request new`, and "
             f"log your email with `/request sent` once it's out.{later}"
         )
@@ -278,13 +302,16 @@ def contact_nudge_text(
     now: datetime | None = None,
     zone: ZoneInfo | None = None,
     outlook: EmployerOutlook | None = None,
+    starters: Sequence[str] = (),
 ) -> str:
     """The nudge about one contact. ``report_back_days`` is the server's report-back delay (the
     report-back nudge says how long ago the meeting was), ``meeting_minutes`` its usual meeting
     length (what to ask for when offering times); ``referrer`` and ``referrals`` are who
     suggested this contact and whom it suggested, read at delivery; ``now`` and the student's
     ``zone`` let the thank-you reminders say how long is left; ``outlook`` is the contact's
-    employer, who else is there and the next employer of the five (the 3B reminder)."""
+    employer, who else is there and the next employer of the five (the 3B reminder);
+    ``starters``, questions the 1-hour reminder offers when ``questions`` is empty
+    (:func:`tiara_starters`)."""
     who = _who(contact)
     if kind is NudgeKind.SECOND_CONTACT:
         return _second_contact_text(contact, outlook)
@@ -336,6 +363,14 @@ def contact_nudge_text(
                 f"{n}. {'⭐ ' if q.starred else ''}{escape_markdown(q.text)}"
                 for n, q in enumerate(top, 1)
             ]
+        else:
+            lines.append(NO_QUESTIONS)
+            if starters:
+                lines.append("Take these, one for each step of TIARA, and ask them in this order:")
+                lines += [f"{n}. {escape_markdown(q)}" for n, q in enumerate(starters, 1)]
+                lines.append("Put them in your own words and jot them down before you join.")
+            else:
+                lines.append("Jot down three questions about their work before you join.")
         lines.append("Listen more than you talk, reflect back what you hear, never ask for a job.")
         return "\n".join(lines)
     if kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
@@ -345,12 +380,16 @@ def contact_nudge_text(
     if kind is NudgeKind.REPORT_BACK:
         return (
             f"📣 About {days_in_words(report_back_days)} since you met {who}. Tell them what "
-            "you did with their advice; press **Done** once you have."
+            "you did with their advice. `/followup draft kind:report-back` gives you a draft "
+            f"(pick {escape_markdown(contact.person)}): put it in your own words, send it, then "
+            "press **Done**."
         )
     if kind is NudgeKind.KEEP_WARM:
         return (
             f"🌱 It's been about four months since you were last in touch with {who}, one of "
-            "your boosters. A short update keeps the relationship warm; press **Done** once sent."
+            "your boosters. A short update keeps the relationship warm. `/followup draft "
+            f"kind:keep-in-touch` gives you a draft (pick {escape_markdown(contact.person)}): "
+            "put it in your own words, send it, then press **Done**."
         )
     raise ValueError(f"not a contact nudge: {kind}")
 
@@ -375,6 +414,12 @@ def stall_line(stall: Stall[ContactRecord]) -> str:
             "follow-up logged. Send one short follow-up today, or close it (`/followup close`, "
             "no reply) and move on to the next employer on your list."
         )
+    if stall.kind is StallKind.NOT_SCHEDULED and stall.stale:
+        return (
+            f"• {who} replied{_ago(contact.replied_at)} and still no meeting is set. Send "
+            f"{person} one short check-in with two or three new times; if nothing comes of "
+            "it, close it (`/followup close`) and move on to the next employer on your list."
+        )
     if stall.kind is StallKind.NOT_SCHEDULED:
         return (
             f"• {who} replied{_ago(contact.replied_at)} and no meeting is set: offer two or "
@@ -387,6 +432,12 @@ def stall_line(stall: Stall[ContactRecord]) -> str:
             f"• {who}: you met{_ago(end)} and no thank-you is logged. Send it today anyway, a "
             "late one beats none (`/followup thank-you` drafts it), then log it with "
             "`/followup thanked`."
+        )
+    if stall.kind is StallKind.REFERRALS_WAITING and stall.stale:
+        return (
+            f"• {who} suggested {names(stall.others)}, still not contacted. Write to them "
+            f"this week, naming {person} in your first line, and log each with `/request "
+            "sent`; or close the ones you won't contact (`/followup close`)."
         )
     if stall.kind is StallKind.REFERRALS_WAITING:
         return (
@@ -406,6 +457,9 @@ def _step_line(line: DigestLine[ContactRecord], *, dated: bool) -> str:
     return f"{text} ({format_dt(line.due, 'D')})" if dated else text
 
 
+_MORE = "…and {left_out} more: see `/progress` in the server."
+
+
 def digest_text(contents: DigestContents[ContactRecord]) -> str:
     """The weekly digest: stalled contacts and what to do for each, then what is overdue and
     what is due in the coming week, soonest first. Lines past :data:`DIGEST_BUDGET` are
@@ -416,7 +470,7 @@ def digest_text(contents: DigestContents[ContactRecord]) -> str:
         ("**Due this week**", [_step_line(line, dated=True) for line in contents.upcoming]),
     ]
     parts = ["🗒️ **Your weekly InfoCoach digest**"]
-    size = len(parts[0])
+    size = len(parts[0]) + len(_MORE.format(left_out=9999)) + 2  # room for the count
     left_out = 0
     for title, lines in sections:
         if not lines:
@@ -433,15 +487,20 @@ def digest_text(contents: DigestContents[ContactRecord]) -> str:
             parts.append(line)
             size += len(line) + 1
     if left_out:
-        parts += ["", f"…and {left_out} more: see `/progress` in the server."]
+        parts += ["", _MORE.format(left_out=left_out)]
     return "\n".join(parts)
 
 
-def with_frame(text: str, *, guild_name: str | None, due_at: datetime, now: datetime) -> str:
-    """Add where the reminder comes from and, when it is late, a line saying so."""
+def with_frame(
+    text: str, *, guild_name: str | None, due_at: datetime, now: datetime, offline: bool = True
+) -> str:
+    """Add where the reminder comes from and, when it is late because the bot was offline at
+    ``due_at``, a line saying so. ``offline=False``: it was late for another reason (it waited
+    for the end of quiet hours, or for reminders to be turned back on), and no line is added:
+    the bot never blames itself for a delay it did not cause."""
     head = f"-# InfoCoach · {escape_markdown(guild_name)}" if guild_name else "-# InfoCoach"
     lines = [head, text]
-    if now - due_at > LATE_AFTER:
+    if offline and now - due_at > LATE_AFTER:
         lines.append(
             f"-# This should have reached you {format_dt(due_at, 'R')}; I was offline then. "
             "Sorry for the delay."

@@ -16,6 +16,7 @@ from bot.domain.next_step import (
     last_touch,
     meeting_end,
     next_step,
+    talking_colleague,
     thank_you_deadline,
     touch_too_soon,
 )
@@ -373,3 +374,28 @@ def test_funnel_counts_current_stages_and_how_far_each_contact_got():
     assert table[Stage.MET] == (1, 1)
     assert table[Stage.THANKED] == (0, 0)
     assert table[Stage.CLOSED] == (2, None)
+
+
+@pytest.mark.parametrize("local_now", [ny(2026, 11, 30, 10, 0), ny(2026, 12, 4, 10, 0)])
+def test_a_later_person_with_a_colleague_talking_is_told_to_move_on_not_try_another(
+    local_now: datetime,
+):
+    """One 3B rule with the reminder: someone else at the employer replied, so no one else
+    is needed there: before and after the 3B day."""
+    later = dataclasses.replace(REQUESTED, asked_before="Dana")
+    result = next_step(later, local_now, NEW_YORK, talking_with="Dana")
+    assert result is not None
+    assert "you're already talking with Dana at Acme" in result.text
+    assert "move on to the next employer in your top five" in result.text
+    assert "try another person" not in result.text
+
+
+def test_the_talking_colleague_is_the_first_open_one_who_replied():
+    assert talking_colleague([_Staged(Stage.REQUESTED), _Staged(Stage.CLOSED)]) is None
+    talking = _Staged(Stage.SCHEDULED)
+    assert talking_colleague([_Staged(Stage.PLANNED), talking, _Staged(Stage.MET)]) is talking
+
+
+@dataclass(frozen=True)
+class _Staged:
+    stage: Stage

@@ -56,6 +56,7 @@ class Contact:
     kept_in_touch_at: datetime | None = None
     second_person: str | None = None
     asked_before: str | None = None
+    employer_id: int | None = None
 
 
 def state_of(contact: Contact) -> ContactState:

@@ -140,15 +140,20 @@ async def test_the_3b_dm_adds_the_second_person_there_and_the_step_is_done_every
     assert pending(harness, dana) == [("follow_up", "2026-12-09T14:00:00.000000+00:00")]
 
     await deliver_at(harness, DIGEST_AT)
-    # Monday 30 November's digest (delivered late, with the 3B DM) still asked for it; the
-    # next one doesn't.
-    before, digest = dms_with(world, student, "weekly InfoCoach digest")
+    # Monday 30 November's digest, due when the 3B DM went out (both delivered late), would
+    # only have repeated it: it was left out. The next one says the step is done.
+    (digest,) = dms_with(world, student, "weekly InfoCoach digest")
     day7 = "<t:1796792400:D>"  # Wednesday 9 December
-    assert (
-        "• **Dana Reyes** (Contoso Energy): No reply yet: contact a second person at Contoso "
-        f"Energy now; if Dana Reyes still hasn't replied by then, send one short follow-up "
-        f"({day7})"
-    ) in before.text()
+    digests = query(
+        harness.db_path,
+        "SELECT status, last_error FROM nudges WHERE user_id = ? AND kind = 'digest'"
+        " ORDER BY due_at",
+        (student.id,),
+    )
+    assert (digests[0]["status"], digests[0]["last_error"]) == (
+        "skipped",
+        "nothing due and nothing stalled",
+    )
     assert digest.text() == (
         "-# InfoCoach · Career Club\n"
         "🗒️ **Your weekly InfoCoach digest**\n\n"

@@ -72,7 +72,9 @@ def test_the_report_back_nudge_says_the_servers_delay(days: int, opening: str):
     """Regression: it said "About two weeks" whatever staff set report-back-days to."""
     text = contact_nudge_text(NudgeKind.REPORT_BACK, ADA, report_back_days=days)
     assert text == (
-        f"{opening} Tell them what you did with their advice; press **Done** once you have."
+        f"{opening} Tell them what you did with their advice. `/followup draft "
+        "kind:report-back` gives you a draft (pick Ada): put it in your own words, send it, "
+        "then press **Done**."
     )
 
 
@@ -294,7 +296,7 @@ def test_every_button_a_reminder_names_is_on_that_reminder(kind: NudgeKind):
 
 def test_the_digest_lists_stalls_with_what_to_do_then_overdue_and_due():
     now = datetime(2026, 12, 21, 9, 0, tzinfo=NY)
-    replied = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 1))
+    replied = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 7))
     sam = dataclasses.replace(
         ADA,
         id=10,
@@ -457,3 +459,22 @@ def test_a_later_persons_3b_reminder_when_someone_there_already_replied():
         "by Wednesday 9 December 2026, I'll remind you to send one "
         "short follow-up."
     )
+
+
+# --- a stall that lasts: the method's last word, not the same line every week ------------------
+
+
+def test_a_three_week_stall_gets_the_check_in_or_move_on_advice():
+    """Regression: a contact who replied and never got a meeting was listed with the same
+    "offer two or three times" line in every digest for 12 weeks."""
+    now = datetime(2026, 12, 28, 9, 0, tzinfo=NY)
+    fresh = dataclasses.replace(DANA, id=1, replied_on=date(2026, 12, 21))
+    old = dataclasses.replace(DANA, id=2, person="Omar", replied_on=date(2026, 12, 1))
+    lines = digest_text(digest_contents([fresh, old], now, NY)).splitlines()
+    (omar,) = [line for line in lines if "**Omar**" in line]
+    assert "still no meeting is set" in omar
+    assert "one short check-in" in omar
+    assert "close it (`/followup close`) and move on to the next employer" in omar
+    (dana,) = [line for line in lines if "**Dana**" in line]
+    assert "offer two or three times" in dana
+    assert "`/followup close`" not in dana
