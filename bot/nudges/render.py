@@ -290,6 +290,15 @@ def _meeting(contact: ContactRecord) -> str:
     return f"{format_dt(contact.meeting_at, 'F')} ({format_dt(contact.meeting_at, 'R')})"
 
 
+def _meeting_day(contact: ContactRecord, now: datetime | None, zone: ZoneInfo | None) -> str:
+    """ "Tomorrow", "Today" or "Soon": when the meeting is, as the student's calendar says (a
+    confirmation delivered late, e.g. held by quiet hours, may reach them on the day)."""
+    if contact.meeting_at is None or now is None or zone is None:
+        return "Soon"
+    days = (contact.meeting_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return {0: "Today", 1: "Tomorrow"}.get(days, "Soon")
+
+
 def contact_nudge_text(
     kind: NudgeKind,
     contact: ContactRecord,
@@ -349,8 +358,9 @@ def contact_nudge_text(
         )
     if kind is NudgeKind.CONFIRM:
         return (
-            f"📅 Tomorrow you meet {who}: {_meeting(contact)}. Send a short note to confirm the "
-            "day and time, time zone included, and plan to be early. Then press **Confirmed**."
+            f"📅 {_meeting_day(contact, now, zone)} you meet {who}: {_meeting(contact)}. Send a "
+            "short note to confirm the day and time, time zone included, and plan to be early. "
+            "Then press **Confirmed**."
         )
     if kind is NudgeKind.TOP_QUESTIONS:
         lines = [f"⏳ In about an hour: {who}, {_meeting(contact)}."]

@@ -478,3 +478,21 @@ def test_a_three_week_stall_gets_the_check_in_or_move_on_advice():
     (dana,) = [line for line in lines if "**Dana**" in line]
     assert "offer two or three times" in dana
     assert "`/followup close`" not in dana
+
+
+@pytest.mark.parametrize(
+    ("now", "opening"),
+    [
+        (datetime(2026, 12, 7, 15, 0, tzinfo=UTC), "📅 Tomorrow you meet"),  # Mon 10:00 NY
+        # Held by quiet hours into the meeting day: it must not say "Tomorrow".
+        (datetime(2026, 12, 8, 12, 0, tzinfo=UTC), "📅 Today you meet"),  # Tue 07:00 NY
+    ],
+)
+def test_the_confirmation_says_which_day_the_meeting_is(now: datetime, opening: str):
+    meeting = dataclasses.replace(
+        ADA, stage=Stage.SCHEDULED, meeting_at=datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+    )
+    text = contact_nudge_text(
+        NudgeKind.CONFIRM, meeting, now=now, zone=ZoneInfo("America/New_York")
+    )
+    assert text.startswith(opening)
