@@ -46,7 +46,8 @@ def pending_kinds(harness: BotHarness, cid: int) -> set[str]:
 
 
 def history(harness: BotHarness, cid: int) -> list[str]:
-    rows = query(harness.db_path, "SELECT kind FROM events WHERE contact_id = ? ORDER BY id", (cid,))
+    sql = "SELECT kind FROM events WHERE contact_id = ? ORDER BY id"
+    rows = query(harness.db_path, sql, (cid,))
     return [r["kind"] for r in rows]
 
 
