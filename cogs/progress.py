@@ -13,6 +13,7 @@ from bot.actions.context import ActionContext
 from bot.actions.progress import contact_story
 from bot.ui.contact_history import render_story
 from bot.ui.contact_option import ContactOption
+from bot.ui.contact_reminders import RemindersOnButton, reminders_view
 from bot.ui.guarded import student_of
 from bot.ui.progress_pages import ProgressPageButton, overview_page
 
@@ -41,9 +42,16 @@ class ProgressCog(commands.Cog):
                 await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             return
         story = await contact_story(self.ctx, who, contact.id)
-        await interaction.response.send_message(embed=render_story(story), ephemeral=True)
+        stopped = story.contact.nudges_stopped and story.contact.stage.value != "closed"
+        view = reminders_view(story.contact.id, stopped)
+        if view is None:
+            await interaction.response.send_message(embed=render_story(story), ephemeral=True)
+        else:
+            await interaction.response.send_message(
+                embed=render_story(story), view=view, ephemeral=True
+            )
 
 
 async def setup(bot: InfoCoachBot) -> None:
-    bot.add_dynamic_items(ProgressPageButton)
+    bot.add_dynamic_items(ProgressPageButton, RemindersOnButton)
     await bot.add_cog(ProgressCog(bot.actions))

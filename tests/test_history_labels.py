@@ -24,7 +24,11 @@ def event(kind: str, **payload: object) -> ContactEvent:
         ("nudge_done", "follow_up", "Done: the 7B reminder"),
         ("nudge_done", "thank_you", "Done: the thank-you reminder"),
         ("nudge_snoozed", "report_back", "Snoozed: the report-back reminder"),
-        ("nudge_stopped", "keep_warm", "Stopped: the keep-in-touch reminder"),
+        (
+            "nudge_stopped",
+            "keep_warm",
+            "Stopped all reminders for this contact (pressed on the keep-in-touch reminder)",
+        ),
         ("nudge_done", "no_such_kind", "Done: a reminder"),
     ],
 )

@@ -22,14 +22,19 @@ from bot.actions import followup
 from bot.actions.common import log_event, student_transaction
 from bot.actions.contacts import owned_contact
 from bot.actions.context import ActionContext, StudentKey
-from bot.actions.planner import student_prefs
+from bot.actions.planner import occurrence_of, student_prefs
 from bot.actions.request import ReplyLogged, log_reply
 from bot.domain.contacts import Stage
 from bot.domain.next_step import last_touch
-from bot.domain.nudge_kinds import MEETING_KINDS, NudgeKind
+from bot.domain.nudge_kinds import MEETING_KINDS, NudgeKind, NudgeStatus
 from bot.domain.nudge_snooze import SnoozeChoice, local_moment, snooze_choices, snooze_deadline
 from bot.errors import NOT_YOURS, UserError
-from bot.storage.contacts import ContactRecord, set_nudges_stopped
+from bot.storage.contacts import (
+    ContactRecord,
+    count_unrequested_referrals,
+    get_contact_by_id,
+    set_nudges_stopped,
+)
 from bot.storage.database import Transaction
 from bot.storage.guild_settings import server_settings
 from bot.storage.nudges import NudgeRow, get_nudge, record_action, snooze
@@ -45,9 +50,11 @@ __all__ = [
     "NudgeReplied",
     "NudgeSnoozed",
     "NudgeStopped",
+    "OutOfDate",
     "SnoozeOptions",
     "count_as_done",
     "nudge_contact",
+    "out_of_date_reason",
     "own_nudge",
     "respond_done",
     "respond_replied",
@@ -136,13 +143,21 @@ class NudgeStopped:
     kind: NudgeKind
     digest: bool
     """True when the weekly digest was turned off, False when one contact's reminders were."""
+    contact: ContactRecord | None = None
+    """Whose reminders were turned off (None for the digest)."""
+
+
+class OutOfDate(UserError):
+    """A press on a reminder whose step is already behind the student (done, moved, or
+    dropped by the bot): nothing was changed. Its message says why."""
 
 
 async def own_nudge(
     ctx: ActionContext, user_id: int, nudge_id: int, *, unanswered: bool = True
 ) -> tuple[NudgeRow, StudentKey]:
-    """The nudge, if ``user_id`` may use it (and, with ``unanswered``, may still answer it),
-    and who that is: the user in the nudge's server."""
+    """The nudge, if ``user_id`` may use it (and, with ``unanswered``, may still answer it:
+    not answered yet, and not out of date, see :func:`out_of_date_reason`), and who that is:
+    the user in the nudge's server."""
     row = await get_nudge(ctx.db, nudge_id)
     if row is None:
         raise UserError(GONE)
@@ -150,7 +165,116 @@ async def own_nudge(
         raise UserError(NOT_YOURS)
     if unanswered and row.action is not None:
         raise UserError(_ALREADY.get(row.action, HANDLED))
+    if unanswered:
+        why = await out_of_date_reason(ctx, row)
+        if why is not None:
+            raise OutOfDate(f"This reminder is out of date: {why}. Nothing changed.")
     return row, StudentKey(row.guild_id, row.user_id)
+
+
+_DROPPED = frozenset({NudgeStatus.CANCELLED, NudgeStatus.SKIPPED})
+"""A row the bot itself dropped (no longer wanted, or no longer made sense). A row that is
+pending, sending, sent, or undeliverable (the DMs were closed: nothing about its step) is
+answerable unless its step is behind the student."""
+
+
+async def out_of_date_reason(ctx: ActionContext, row: NudgeRow) -> str | None:
+    """Why answering this reminder now would act on a step the student is already past (the
+    contact replied, the follow-up or thank-you is logged, the meeting moved or happened…),
+    in a few words; None while it still stands. A stale Stop would otherwise turn off every
+    later reminder (meeting, thank-you) for a contact with a real meeting. The digest never
+    goes out of date."""
+    if row.contact_id is None:
+        return None
+    contact = await get_contact_by_id(ctx.db, row.contact_id)
+    if contact is None or contact.user_id != row.user_id or contact.guild_id != row.guild_id:
+        return None  # nudge_contact says it is gone
+    student = await get_student(ctx.db, row.guild_id, row.user_id)
+    zone = ZoneInfo(student.timezone) if student is not None and student.timezone else None
+    now = ctx.clock.now()
+    kind = NudgeKind(row.kind)
+    open_referrals = (
+        await count_unrequested_referrals(ctx.db, contact.id)
+        if kind is NudgeKind.REFERRALS
+        else None
+    )
+    why = step_behind(kind, row.occurrence, contact, now, zone, open_referrals)
+    if why is None and row.status in _DROPPED:
+        why = "I had already dropped it, as it no longer fit where you are with "
+        why += escape_markdown(contact.person)
+    return why
+
+
+def _day(instant: datetime | None, now: datetime, zone: ZoneInfo | None) -> str:
+    """``Mon 1 Feb`` in the student's zone (the year when it isn't this one)."""
+    if instant is None:
+        return "earlier"
+    local, today = (instant.astimezone(zone), now.astimezone(zone)) if zone else (instant, now)
+    year = "" if local.year == today.year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year}"
+
+
+_AT_LEAST_REPLIED = frozenset(
+    {Stage.REPLIED, Stage.SCHEDULED, Stage.MET, Stage.THANKED, Stage.KEEPING_IN_TOUCH}
+)
+
+
+def step_behind(
+    kind: NudgeKind,
+    occurrence: str,
+    contact: ContactRecord,
+    now: datetime,
+    zone: ZoneInfo | None,
+    open_referrals: int | None = None,
+) -> str | None:
+    """Why a reminder of ``kind`` about ``occurrence`` no longer stands for ``contact`` as it is
+    now, or None. Pure."""
+    person = escape_markdown(contact.person)
+
+    def day(instant: datetime | None) -> str:
+        return _day(instant, now, zone)
+
+    if contact.stage is Stage.CLOSED:
+        return f"you closed {person} on {day(contact.closed_at)}"
+    if kind in (NudgeKind.SECOND_CONTACT, NudgeKind.FOLLOW_UP, NudgeKind.CLOSE_NO_REPLY):
+        if contact.stage in _AT_LEAST_REPLIED:
+            return f"{person} replied on {day(contact.replied_at)}"
+        if kind is NudgeKind.SECOND_CONTACT and contact.second_person is not None:
+            second = escape_markdown(contact.second_person)
+            return f"{second} at {escape_markdown(contact.organization)} is on your list now"
+        if kind is NudgeKind.FOLLOW_UP and contact.followed_up_at is not None:
+            return f"you logged the follow-up on {day(contact.followed_up_at)}"
+    elif kind in (NudgeKind.SCHEDULE, NudgeKind.SCHEDULE_AGAIN):
+        if contact.met_at is not None:
+            return f"you met {person} on {day(contact.met_at)}"
+        if contact.stage is Stage.SCHEDULED:
+            return f"your meeting with {person} is set for {day(contact.meeting_at)}"
+    elif kind in MEETING_KINDS:
+        if contact.met_at is not None:
+            return f"you met {person} on {day(contact.met_at)}"
+        if contact.stage is not Stage.SCHEDULED or contact.meeting_at is None:
+            return f"your meeting with {person} is no longer scheduled"
+        if occurrence_of(kind, contact) != occurrence:
+            return f"your meeting with {person} moved to {day(contact.meeting_at)}"
+        if now >= contact.meeting_at:
+            return f"your meeting with {person} has started"
+    elif kind in (NudgeKind.THANK_YOU, NudgeKind.THANK_YOU_AGAIN):
+        if contact.thanked_at is not None:
+            return f"you logged the thank-you to {person} on {day(contact.thanked_at)}"
+    elif kind is NudgeKind.REFERRALS:
+        if open_referrals == 0:
+            return f"you have reached out to everyone {person} suggested"
+    elif kind is NudgeKind.TELL_REFERRER:
+        if contact.referrer_told_at is not None:
+            return f"you told the person who suggested {person} on {day(contact.referrer_told_at)}"
+    elif kind is NudgeKind.REPORT_BACK:
+        if contact.reported_back_at is not None:
+            return f"you reported back to {person} on {day(contact.reported_back_at)}"
+    elif kind is NudgeKind.KEEP_WARM and occurrence_of(kind, contact) != occurrence:
+        return f"you were in touch with {person} again since"
+    if kind is not NudgeKind.KEEP_WARM and occurrence_of(kind, contact) != occurrence:
+        return f"what it was about has changed for {person} since"
+    return None
 
 
 async def nudge_contact(ctx: ActionContext, who: StudentKey, row: NudgeRow) -> ContactRecord:
@@ -370,18 +494,21 @@ def _picked(options: SnoozeOptions, choice: str | None) -> SnoozeChoice:
 
 
 async def stop_nudge(ctx: ActionContext, user_id: int, nudge_id: int) -> NudgeStopped:
-    """Stop: no more reminders for this contact (or no more weekly digests); ``nudge_stopped``.
-    ``/settings nudges`` and ``/settings digest`` turn them back on."""
+    """Stop: no more reminders at all for this contact (meeting and thank-you ones included;
+    or no more weekly digests); ``nudge_stopped``. The reply offers to turn them back on
+    (:func:`bot.actions.contact_reminders.resume_contact_reminders`); ``/settings digest``
+    turns the digest back on."""
     row, who = await own_nudge(ctx, user_id, nudge_id)
     kind = NudgeKind(row.kind)
+    contact = await nudge_contact(ctx, who, row) if row.contact_id is not None else None
     now = ctx.clock.now()
     async with student_transaction(ctx, who, now) as tx:
         await _claim(tx, row, "stopped", now)
-        if row.contact_id is not None:
-            await set_nudges_stopped(tx, row.contact_id, True, now)
+        if contact is not None:
+            await set_nudges_stopped(tx, contact.id, True, now)
         else:
             # The same as `/settings digest off`, so it logs the same event.
             await update_settings(tx, row.guild_id, row.user_id, now, digest_day=None)
             await log_event(tx, who, "digest_day_set", now, payload={"day": None})
         await _finish(ctx, tx, who, row, "nudge_stopped", now)
-    return NudgeStopped(row, kind, digest=row.contact_id is None)
+    return NudgeStopped(row, kind, digest=contact is None, contact=contact)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.actions.contact_reminders import resume_from_reminder
 from bot.actions.context import StudentKey
 from bot.actions.dm_steps import (
     ReferralReached,
@@ -33,6 +34,8 @@ from bot.actions.dm_steps import (
 from bot.actions.nudge_responses import (
     NudgeDone,
     NudgeReplied,
+    NudgeStopped,
+    OutOfDate,
     own_nudge,
     respond_done,
     respond_replied,
@@ -44,9 +47,11 @@ from bot.discord_limits import BUTTONS_PER_ROW, MESSAGE_LIMIT, ROWS_PER_MESSAGE
 from bot.domain.nudge_kinds import NudgeKind
 from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS, DEADLINE_KINDS, SnoozeChoice
 from bot.domain.three_b_seven import ReplyClass
+from bot.errors import UserError
 from bot.nudges.render import ADD_ANOTHER, ADD_SECOND
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import show_checklist
+from bot.ui.contact_reminders import RESUME_LABEL, resumed_text
 from bot.ui.dm_forms import MeetingForm, SecondPersonForm, register_dm_forms, where
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.employer_moves import exhausted_text
@@ -107,6 +112,7 @@ _FIXED: dict[str, tuple[discord.ButtonStyle, str]] = {
     "stop": (discord.ButtonStyle.danger, "Stop"),
     "snoozeat": (discord.ButtonStyle.secondary, "Snooze"),
     "ref": (discord.ButtonStyle.primary, "This one"),
+    "resume": (discord.ButtonStyle.primary, RESUME_LABEL),
     "back": (discord.ButtonStyle.secondary, "Back"),
 }
 
@@ -127,7 +133,7 @@ def _label(kind: NudgeKind, action: str) -> str | None:
     return None
 
 
-KEPT_LABELS = frozenset({"add"})
+KEPT_LABELS = frozenset({"add", "refs"})
 """Buttons whose label was chosen at delivery (a later contact's 3B reminder says "Add another
 person"): a reminder redrawn after an answer keeps them."""
 
@@ -163,15 +169,17 @@ def nudge_view(
     labels: Mapping[str, str] | None = None,
     message: discord.Message | None = None,
     omit: Iterable[str] = (),
+    spent: Iterable[str] = (),
 ) -> discord.ui.View:
     """The reminder's buttons; once ``answered``, its answers greyed out and ``extra`` act
     buttons added (e.g. Schedule after They replied). ``labels`` name buttons differently
     (chosen at delivery); ``message``, the reminder being redrawn, keeps the ones it had.
-    ``omit``: actions of the layout left out (one the text advises against)."""
+    ``omit``: actions of the layout left out (one the text advises against); ``spent``: act
+    buttons greyed out too (nothing left for them to do, e.g. every referral reached)."""
     kind = NudgeKind(row.kind)
     chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
-    left_out = set(omit)
+    left_out, greyed = set(omit), set(spent)
     shown = _actions_of(message) if message is not None else set()
     if "stop" in shown:  # the reminder's own row redrawn: what was left out stays out
         left_out |= {action for action in LAYOUTS[kind] if action not in shown}
@@ -183,10 +191,20 @@ def nudge_view(
                 action=action,
                 nudge_id=row.id,
                 label=chosen.get(action) or _label(kind, action),
-                disabled=answered and action in ANSWERS,
+                disabled=(answered and action in ANSWERS) or action in greyed,
             )
         )
     return view
+
+
+def referral_labels(referrals: Iterable[object]) -> dict[str, str]:
+    """The delivery label of the referrals reminder's button (pass it to :func:`nudge_view`'s
+    ``labels``): with one referral still to reach, their name ("I reached out to Jordan
+    Ruiz", logged in one click); with several, the generic one that opens a pick list."""
+    names = [getattr(referral, "person", None) for referral in referrals]
+    if len(names) != 1 or not isinstance(names[0], str):
+        return {}
+    return {"refs": f"I reached out to {names[0]}"}
 
 
 def _short_local(choice: SnoozeChoice, zone: ZoneInfo | None) -> str:
@@ -266,7 +284,29 @@ class NudgeAction(
                 ephemeral=True,
             )
             return
-        await handler(self, interaction)
+        try:
+            await handler(self, interaction)
+        except OutOfDate as stale:
+            await _out_of_date(self, interaction, stale)
+
+
+async def _out_of_date(
+    item: NudgeAction, interaction: discord.Interaction, stale: OutOfDate
+) -> None:
+    """A press on a reminder whose step is behind the student: say why, privately, and grey
+    out its answers so the old message can't be pressed again (nothing else changes)."""
+    await interaction.response.send_message(f"🕰️ {stale.message}", ephemeral=True)
+    message = interaction.message
+    if message is None:
+        return
+    try:
+        row, _ = await own_nudge(
+            context_of(interaction), interaction.user.id, item.nudge_id, unanswered=False
+        )
+        spent = ("refs",) if row.kind == NudgeKind.REFERRALS else ()
+        await message.edit(view=nudge_view(row, answered=True, message=message, spent=spent))
+    except (discord.HTTPException, UserError):  # the answer is out; the redraw is a nicety
+        log.info("could not grey out the out-of-date reminder %s", item.nudge_id)
 
 
 # --- what each button does -------------------------------------------------------------------
@@ -353,14 +393,18 @@ async def _snooze_at(
 async def _stop(item: NudgeAction, interaction: discord.Interaction) -> None:
     stopped = await stop_nudge(context_of(interaction), interaction.user.id, item.nudge_id)
     in_server = where(interaction, stopped.nudge.guild_id)
-    line = (
-        f"Weekly digests are off. Turn them back on with `/settings digest` {in_server}."
-        if stopped.digest
-        else "No more reminders for this contact. To turn reminders back on for all your "
-        f"contacts, run `/settings nudges enabled:True` {in_server}."
+    extra = () if stopped.digest else ("resume",)
+    view = nudge_view(stopped.nudge, answered=True, extra=extra, message=interaction.message)
+    await _reply_in_place(interaction, stop_text(stopped, in_server), view)
+
+
+async def _resume(item: NudgeAction, interaction: discord.Interaction) -> None:
+    resumed = await resume_from_reminder(
+        context_of(interaction), interaction.user.id, item.nudge_id
     )
-    view = nudge_view(stopped.nudge, answered=True, message=interaction.message)
-    await _reply_in_place(interaction, line, view)
+    assert resumed.nudge is not None
+    view = nudge_view(resumed.nudge, answered=True, message=interaction.message)
+    await _reply_in_place(interaction, resumed_text(resumed), view)
 
 
 async def _back(item: NudgeAction, interaction: discord.Interaction) -> None:
@@ -417,7 +461,13 @@ async def _questions(item: NudgeAction, interaction: discord.Interaction) -> Non
 
 
 async def _refs(item: NudgeAction, interaction: discord.Interaction) -> None:
-    found = await open_referrals(context_of(interaction), interaction.user.id, item.nudge_id)
+    ctx = context_of(interaction)
+    found = await open_referrals(ctx, interaction.user.id, item.nudge_id)
+    named = referral_labels(found.referrals).get("refs")
+    if found.more == 0 and named is not None and getattr(item.item, "label", None) == named:
+        # The button names the one referral left: log them in one click.
+        await _log_reached(item, interaction, found.referrals[0].id)
+        return
     room = BUTTONS_PER_ROW * ROWS_PER_MESSAGE - 1
     picks = [
         NudgeAction(
@@ -432,10 +482,23 @@ async def _ref(item: NudgeAction, interaction: discord.Interaction) -> None:
     if item.arg is None or not item.arg.isdigit():
         await _back(item, interaction)
         return
+    await _log_reached(item, interaction, int(item.arg))
+
+
+async def _log_reached(
+    item: NudgeAction, interaction: discord.Interaction, referral_id: int
+) -> None:
     reached = await log_referral_reached(
-        context_of(interaction), interaction.user.id, item.nudge_id, int(item.arg)
+        context_of(interaction), interaction.user.id, item.nudge_id, referral_id
     )
-    view = nudge_view(reached.subject.nudge, answered=reached.answered, message=interaction.message)
+    view = nudge_view(
+        reached.subject.nudge,
+        answered=reached.answered,
+        message=interaction.message,
+        # One left: the button names them (one click); none left: it has nothing more to do.
+        labels=referral_labels(reached.remaining) or {"refs": _FIXED["refs"][1]},
+        spent=() if reached.remaining else ("refs",),
+    )
     await _reply_in_place(interaction, referral_text(reached), view)
 
 
@@ -453,6 +516,7 @@ _HANDLERS: dict[str, _Handler] = {
     "questions": _questions,
     "refs": _refs,
     "ref": _ref,
+    "resume": _resume,
 }
 
 
@@ -506,6 +570,17 @@ _PLAIN_DONE = {
     NudgeKind.REPORT_BACK: "Report back logged.",
     NudgeKind.KEEP_WARM: "Logged: you kept in touch.",
 }
+
+
+def stop_text(stopped: NudgeStopped, in_server: str) -> str:
+    """What Stop says: exactly what it turned off, and the way back."""
+    if stopped.digest or stopped.contact is None:
+        return f"Weekly digests are off. Turn them back on with `/settings digest` {in_server}."
+    name = escape_markdown(stopped.contact.display_name)
+    return (
+        f"🔕 All reminders for **{name}** are off: this one and every later one, meeting and "
+        f"thank-you reminders included. Pressed it by mistake? Press **{RESUME_LABEL}**."
+    )
 
 
 def replied_text(replied: NudgeReplied) -> str:

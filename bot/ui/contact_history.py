@@ -39,6 +39,7 @@ KIND_LABELS = {
     "kept_in_touch": "Kept in touch",
     "closed": "Closed",
     "reopened": "Reopened",
+    "nudges_resumed": "Turned reminders back on",
 }
 REMINDER_NAMES: dict[NudgeKind, str] = {
     NudgeKind.SECOND_CONTACT: "the 3B reminder",
@@ -58,7 +59,9 @@ REMINDER_NAMES: dict[NudgeKind, str] = {
     NudgeKind.DIGEST: "the weekly digest",
 }
 """How the history names a reminder the student answered (``nudge_done`` and the like)."""
-REMINDER_ANSWERS = {"nudge_done": "Done", "nudge_snoozed": "Snoozed", "nudge_stopped": "Stopped"}
+REMINDER_ANSWERS = {"nudge_done": "Done", "nudge_snoozed": "Snoozed"}
+STOPPED_LINE = "🔕 **Reminders off for this contact** (you pressed Stop)."
+"""The detail line of a contact whose reminders the student stopped (see :func:`render_story`)."""
 REASONS = {"no_reply": "no reply", "declined": "declined", "other": "other"}
 CATEGORY_TAGS = {
     "trends": "T",
@@ -84,6 +87,11 @@ def event_label(event: ContactEvent) -> str:
     payload = event.payload
     if event.kind in REMINDER_ANSWERS:  # "Done: the 3B reminder"
         return f"{REMINDER_ANSWERS[event.kind]}: {reminder_name(payload.get('nudge'))}"
+    if event.kind == "nudge_stopped":  # Stop turns off every reminder, not just the one pressed
+        return (
+            "Stopped all reminders for this contact (pressed on "
+            f"{reminder_name(payload.get('nudge'))})"
+        )
     label = KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
     extra = [
         str(value).replace("_", " ")
@@ -153,6 +161,8 @@ def detail_lines(story: ContactStory, now: datetime, zone: ZoneInfo) -> list[str
         reason = REASONS.get(contact.close_reason or "", "")
         stage += f" ({reason + ', ' if reason else ''}was {contact.stage_before_close.label})"
     lines = [f"**Stage:** {stage}"]
+    if contact.nudges_stopped and contact.stage.value != "closed":
+        lines.insert(0, STOPPED_LINE)
     if contact.role:
         lines.append(f"**Role:** {esc(clip(contact.role, 100))}")
     if contact.connection is not None:

@@ -313,7 +313,7 @@ async def test_done_on_a_reminder_with_no_step_only_notes_the_press(
     assert after[2] == [*before[2], ("nudge_done", {"nudge": "second_contact"})]
 
 
-async def test_done_after_the_step_was_logged_does_not_log_it_twice(
+async def test_done_after_the_step_was_logged_is_out_of_date_and_logs_nothing(
     ctx: ActionContext, db: Database, clock: ManualClock
 ):
     await new_student(db)
@@ -322,10 +322,13 @@ async def test_done_after_the_step_was_logged_does_not_log_it_twice(
     clock.advance(PRESSED_AFTER)
     await log_thanked(ctx, ME, cid)
     stored = await journey(db, cid)
-    done = await respond_done(ctx, ALICE, nudge_id)
-    assert done.step is None
+    await refused(
+        db,
+        lambda: respond_done(ctx, ALICE, nudge_id),
+        "This reminder is out of date: you logged the thank-you to Ada Lovelace on ",
+    )
     assert await journey(db, cid) == stored
-    assert [kind for kind, _ in await events(db, cid)] == ["thanked", "nudge_done"]
+    assert [kind for kind, _ in await events(db, cid)] == ["thanked"]
 
 
 # --- refusals change nothing ------------------------------------------------------------------
@@ -363,7 +366,7 @@ async def test_done_on_a_closed_contact_is_refused_and_the_reminder_stays_open(
     cid = await new_contact(ctx, Stage.MET, MET)
     nudge_id = await deliver(ctx, clock, cid, "thank_you")
     await close_contact(ctx, ME, cid, CloseReason.DECLINED)
-    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "Reopen it")
+    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "out of date: you closed Ada")
     assert (await nudge(db, nudge_id)).action is None
 
 
@@ -587,9 +590,13 @@ async def test_i_told_them_records_exactly_what_log_referrer_told_records(
     told = await get_contact_by_id(db, by_button)
     assert told is not None
     assert told.referrer_told_at == clock.now()
-    # Pressed again (another copy of the reminder): logged once.
+    # Pressed again (another copy of the reminder): out of date, logged once.
     again = await sent_nudge(db, by_button, NudgeKind.TELL_REFERRER, clock.now())
-    assert (await respond_done(ctx, ALICE, again)).step is None
+    await refused(
+        db,
+        lambda: respond_done(ctx, ALICE, again),
+        "out of date: you told the person who suggested",
+    )
 
 
 async def test_i_told_them_before_the_request_is_refused_and_changes_nothing(
@@ -792,7 +799,7 @@ async def test_an_old_close_as_no_reply_does_not_close_a_contact_who_replied_sin
     clock.advance(timedelta(hours=1))
     await log_reply(ctx, ME, cid)
     await schedule_meeting(ctx, ME, cid, "next Tuesday", "10:00")
-    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "nothing to close")
+    await refused(db, lambda: respond_done(ctx, ALICE, nudge_id), "out of date: Ada replied on ")
     stage = await db.fetch_value("SELECT stage FROM contacts WHERE id = ?", (cid,))
     assert stage == "scheduled"
 
