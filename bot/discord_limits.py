@@ -18,3 +18,5 @@ MODAL_TITLE_LIMIT = 45
 MODAL_INPUTS = 5
 BUTTONS_PER_ROW = 5
 ROWS_PER_MESSAGE = 5
+BUTTON_LABEL = 80
+"""Characters in a button's label."""

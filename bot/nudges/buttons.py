@@ -43,7 +43,7 @@ from bot.actions.nudge_responses import (
     snooze_options,
     stop_nudge,
 )
-from bot.discord_limits import BUTTONS_PER_ROW, MESSAGE_LIMIT, ROWS_PER_MESSAGE
+from bot.discord_limits import BUTTON_LABEL, BUTTONS_PER_ROW, MESSAGE_LIMIT, ROWS_PER_MESSAGE
 from bot.domain.nudge_kinds import NudgeKind
 from bot.domain.nudge_snooze import BUSINESS_DAY_KINDS, DEADLINE_KINDS, SnoozeChoice
 from bot.domain.three_b_seven import ReplyClass
@@ -204,7 +204,7 @@ def referral_labels(referrals: Iterable[object]) -> dict[str, str]:
     names = [getattr(referral, "person", None) for referral in referrals]
     if len(names) != 1 or not isinstance(names[0], str):
         return {}
-    return {"refs": f"I reached out to {names[0]}"}
+    return {"refs": f"I reached out to {names[0]}"[:BUTTON_LABEL]}
 
 
 def _short_local(choice: SnoozeChoice, zone: ZoneInfo | None) -> str:

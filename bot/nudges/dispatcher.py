@@ -38,7 +38,7 @@ from bot.domain.nudge_kinds import NudgeStatus
 from bot.domain.nudge_plan import NudgeKind, defer_past_quiet_hours, is_stale
 from bot.domain.stalls import digest_contents
 from bot.membership import MembershipChecker
-from bot.nudges.buttons import NudgeAction, nudge_view
+from bot.nudges.buttons import NudgeAction, nudge_view, referral_labels
 from bot.nudges.render import (
     LATE_AFTER,
     add_label,
@@ -318,6 +318,8 @@ class NudgeDispatcher:
             row, kind, context, now, outlook, guild, offline=offline, reminded=reminded
         )
         labels = {"add": add_label(contact)} if outlook is not None and contact else {}
+        if kind is NudgeKind.REFERRALS:  # one left to reach: their name, one click
+            labels.update(referral_labels(r for r in context.referrals if r.stage is Stage.PLANNED))
         # The 3B text that says no one else is needed there offers no button to add one.
         omit = ("add",) if contact is not None and nobody_else_needed(contact, outlook) else ()
         try:

@@ -159,11 +159,15 @@ def _referrals_text(contact: ContactRecord, referrals: Sequence[ReferralName]) -
             f"🤝 {who} suggested people to talk to. Contact them now (see `/progress`), and "
             f"let {person} know you did."
         )
+    if len(waiting) == 1:
+        press = f"**I reached out to {escape_markdown(waiting[0].person)}** once you have"
+    else:
+        press = "**I reached out to …** for each one you write to"
     return (
         f"🤝 {who} suggested {names(waiting)}: reach out to them now (they're already in your "
         f"contacts). Name {person} in your first line (“{person} suggested I contact you”), "
-        "check your draft with `/request check-email`, and press **I reached out to …** for "
-        f"each one you write to. Then let {person} know you did."
+        f"check your draft with `/request check-email`, and press {press}. Then let {person} "
+        "know you did."
     )
 
 

@@ -475,6 +475,28 @@ async def test_i_reached_out_logs_each_referral_request(world: World, harness: B
     assert live(dm) == []  # nobody left to reach: the button is greyed out too
 
 
+async def test_a_referrals_reminder_with_one_left_names_them_on_its_button(
+    world: World, harness: BotHarness
+):
+    emu = world.emulator
+    student, cid = await met_with_referrals(world, harness, "onelft")
+    (priya,) = query(
+        harness.db_path,
+        "SELECT id FROM contacts WHERE referred_by = ? AND person = 'Priya Shah'",
+        (cid,),
+    )
+    sent = await emu.slash(
+        student, world.guild, "request sent", options={"contact": str(priya["id"])}
+    )
+    assert "⚠️" not in (await sent.message()).text()
+    await deliver_at(harness, datetime(2026, 12, 11, 14, 0, tzinfo=UTC))
+    (dm,) = [m for m in emu.dms(student.id) if "suggested **Tom Ruiz**" in m.text()]
+    assert "press **I reached out to Tom Ruiz** once you have" in dm.text()
+    assert labels(dm)[0] == "I reached out to Tom Ruiz"  # from delivery: one click logs him
+    logged = await press(world, student, dm, "I reached out to Tom Ruiz")
+    assert "That's everyone Ada Lovelace suggested." in await reply_of(logged)
+
+
 async def test_i_told_them_logs_that_the_referrer_was_told(world: World, harness: BotHarness):
     student, cid = await met_with_referrals(world, harness, "told")
     (priya,) = query(

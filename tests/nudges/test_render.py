@@ -250,12 +250,14 @@ def test_the_late_second_thank_you_reminder_differs_from_the_first():
 
 
 def _button_labels(kind: NudgeKind) -> set[str]:
-    from bot.nudges.buttons import _FIXED, LAYOUTS, _label
+    from bot.nudges.buttons import _FIXED, LAYOUTS, _label, referral_labels
     from bot.nudges.render import ADD_ANOTHER
 
     labels = {_label(kind, action) or _FIXED[action][1] for action in LAYOUTS[kind]}
     if "add" in LAYOUTS[kind]:
         labels.add(ADD_ANOTHER)  # a later person's 3B reminder names its button so
+    if "refs" in LAYOUTS[kind]:  # with one referral left, the button names them
+        labels |= set(referral_labels([Person("Priya Shah", "Fabrikam")]).values())
     return labels
 
 
