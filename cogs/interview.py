@@ -22,6 +22,7 @@ from bot.domain.referrals import MAX_REFERRALS
 from bot.text import escape_markdown
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
+from bot.ui.contact_reminders import reminders_off_line
 from bot.ui.guarded import GuardedModal, context_of, parse_id, student_of
 from bot.ui.meeting import interview_brief
 from bot.ui.modal_rescue import modal_custom_id, register_modal
@@ -105,10 +106,12 @@ def meeting_summary(result: MeetingLogged) -> str:
         "Next: send a thank-you **within 24 hours** that names one specific takeaway "
         "(`/followup thank-you` drafts it; log it with `/followup thanked`)."
     )
+    off = reminders_off_line(contact, "thank-you, referrals or report-back")
+    tail = [next_step] if off is None else [next_step, off]
     if result.skipped:
-        used = sum(len(line) + 1 for line in lines) + len(next_step)
+        used = sum(len(line) + 1 for line in (*lines, *tail))
         lines += skipped_lines(result.skipped, MESSAGE_LIMIT - used)
-    lines.append(next_step)
+    lines += tail
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from bot.discord_limits import CHOICE_NAME_LIMIT, MAX_CHOICES
 from bot.text import escape_markdown, long_date
 from bot.ui.checklist import ChecklistTick, show_checklist
 from bot.ui.contact_option import ContactOption
+from bot.ui.contact_reminders import reminders_off_line
 from bot.ui.guarded import student_of
 from bot.ui.meeting import minutes_text, when
 from bot.ui.question_builder import (
@@ -208,6 +209,9 @@ def meeting_scheduled_text(result: MeetingScheduled) -> str:
         "Next: build your questions with `/prepare questions`, work through "
         "`/prepare checklist`, and confirm the day before, naming the time zone."
     )
+    off = reminders_off_line(result.contact, "preparation, confirm or 1-hour")
+    if off is not None:
+        lines.append(off)
     return "\n".join(lines)
 
 

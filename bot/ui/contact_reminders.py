@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.actions.contact_reminders import RemindersResumed, resume_contact_reminders
+from bot.storage.contacts import ContactRecord
 from bot.text import escape_markdown
 from bot.ui.contact_history import STOPPED_LINE
 from bot.ui.dynamic_view import dynamic_view
@@ -28,6 +29,17 @@ def resumed_text(resumed: RemindersResumed) -> str:
             "contact: `/settings nudges enabled:True` turns them all on."
         )
     return f"🔔 Reminders for **{name}** are back on. I'll remind you of the next step."
+
+
+def reminders_off_line(contact: ContactRecord, coming: str) -> str | None:
+    """The warning a reply about a stopped contact carries, naming the reminders that will
+    not come (``coming``, e.g. "confirm, 1-hour or thank-you"): None while they are on."""
+    if not contact.nudges_stopped:
+        return None
+    return (
+        f"🔕 Reminders are off for this contact (you pressed Stop), so no {coming} reminders "
+        "will come. Turn them back on from `/progress` (pick this contact): one button."
+    )
 
 
 def reminders_view(contact_id: int, stopped: bool) -> discord.ui.View | None:

@@ -199,3 +199,28 @@ async def test_the_referrals_button_names_the_one_referral_left_and_logs_in_one_
     assert contact(harness, tom.id)["stage"] == "requested"
     assert nudge_row(harness, row.id)["action"] == "done"
     assert live(dm) == []  # nothing left for the button to do
+
+
+async def test_scheduling_a_stopped_contact_says_its_reminders_are_off(
+    world: World, harness: BotHarness
+):
+    emu = world.emulator
+    student, cid = await requested(world, harness, "quiet")
+    await deliver_at(harness, SECOND_CONTACT_AT)
+    (dm,) = emu.dms(student.id)
+    await press(world, student, dm, "Stop for this contact")
+    reply = await emu.slash(student, world.guild, "request reply", options={"contact": str(cid)})
+    await reply.message()
+    ix = await emu.slash(
+        student,
+        world.guild,
+        "prepare schedule",
+        options={"contact": str(cid), "date": "2026-12-15", "time": "10:00"},
+    )
+    text = (await ix.message()).text()
+    assert "Scheduled: your meeting with **Ada Lovelace (Acme)**" in text
+    assert (
+        "🔕 Reminders are off for this contact (you pressed Stop), so no preparation, confirm "
+        "or 1-hour reminders will come." in text
+    )
+    assert pending_kinds(harness, cid) == set()  # as it says
