@@ -179,6 +179,11 @@ async def test_a_later_persons_3b_with_a_colleague_talking_offers_no_add_and_the
         in (monday)
     )
     assert "try another person" not in monday
+    # /progress says the same for Ben.
+    progress = await world.emulator.slash(student, world.guild, "progress")
+    overview = (await progress.message()).text()
+    assert "already talking with Dana" in overview
+    assert "try another person" not in overview
 
     # Tuesday 09:00: Ben's 3B reminder and, this week, the digest in the same minute.
     harness.clock.set(datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
