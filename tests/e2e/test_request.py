@@ -142,6 +142,25 @@ async def test_new_contact_rejects_bad_text_and_changes_nothing(
     assert database_snapshot(harness.db_path) == before
 
 
+async def test_new_contact_the_student_already_has_is_refused_and_named(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    options = {"person": "Alex Kim", "organization": "Globex"}
+    await (await world.emulator.slash(alice, world.guild, "request new", options=options)).message()
+    before = database_snapshot(harness.db_path)
+    again = {"person": "  alex   KIM ", "organization": "globex"}
+    ix = await world.emulator.slash(alice, world.guild, "request new", options=again)
+    text = await assert_private_error(
+        ix,
+        "You already have **Alex Kim** at Globex (planned), so I didn't add them again. When "
+        "your email to them is out, pick them from the list as you type in `/request sent`.",
+        "Nothing was added.",
+    )
+    assert "Added" not in text
+    assert database_snapshot(harness.db_path) == before
+
+
 async def test_user_text_never_pings_anyone(world: World, harness: BotHarness):
     alice = world.student("alice")
     message = await add_contact(world, alice, person="@everyone", organization="<@&123> @here")
