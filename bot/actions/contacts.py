@@ -120,8 +120,7 @@ def duplicate_text(existing: ContactRecord, referrer: ContactRecord | None) -> s
         )
     else:
         next_step = (
-            "Pick them from the list as you type in any command; `/progress` shows their "
-            "next step."
+            "Pick them from the list as you type in any command; `/progress` shows their next step."
         )
     return (
         f"You already have {name} ({details}), so I didn't add them again. {next_step} "

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.actions.context import ActionContext, StudentKey
 from bot.actions.contacts import NewContact, add_new_contact
+from bot.actions.context import ActionContext, StudentKey
 from bot.actions.dm_steps import add_second_person
 from bot.actions.followup import CloseReason, close_contact
 from bot.actions.interview import log_meeting
