@@ -13,12 +13,14 @@ from bot.actions.employers import (
     link_payload,
     link_to_employer,
 )
-from bot.domain.contacts import MAX_NAME, Connection
+from bot.domain.contacts import MAX_NAME, Connection, Stage
 from bot.domain.limits import too_many_contacts
 from bot.errors import EmptyState, UserError
+from bot.storage.contact_names import contacts_named
 from bot.storage.contacts import ContactRecord, add_contact, get_contact, most_recent_contact
 from bot.storage.database import Source
 from bot.storage.students import count_open_contacts, get_student
+from bot.text import escape_markdown
 from bot.validation import clean_optional_text, clean_text
 
 NO_CONTACTS = (
@@ -80,6 +82,53 @@ async def check_contact_room(source: Source, who: StudentKey, adding: int = 1) -
         raise UserError(refusal)
 
 
+async def refuse_duplicate(source: Source, who: StudentKey, person: str, organization: str) -> None:
+    """Refuse (a :class:`UserError` naming the contact they have and its stage) when the
+    student already has ``person`` at ``organization``, case and spaces aside: a second card
+    for the same person splits their history, reminders and referral. A closed one points to
+    ``/followup reopen``. Call it before writing and again inside the transaction that adds."""
+    same = await contacts_named(source, who.guild_id, who.user_id, person, organization)
+    if not same:
+        return
+    open_ones = [c for c in same if c.stage is not Stage.CLOSED]
+    existing = open_ones[0] if open_ones else same[-1]
+    referrer = (
+        await get_contact(source, who.guild_id, who.user_id, existing.referred_by)
+        if existing.referred_by is not None
+        else None
+    )
+    raise UserError(duplicate_text(existing, referrer))
+
+
+def duplicate_text(existing: ContactRecord, referrer: ContactRecord | None) -> str:
+    """Why a contact was not added: the student has this person there already."""
+    name = f"**{escape_markdown(existing.person)}** at {escape_markdown(existing.organization)}"
+    suggested = f"suggested by {escape_markdown(referrer.person)}" if referrer else None
+    if existing.stage is Stage.CLOSED:
+        reason = (existing.close_reason or "closed").replace("_", " ")
+        closed = ", ".join(part for part in (f"closed: {reason}", suggested) if part)
+        return (
+            f"You already have {name} ({closed}), so I didn't add them again. To pick up "
+            "with them, reopen them with `/followup reopen`: their history and checklists "
+            "come back with them. Nothing was added."
+        )
+    details = ", ".join(part for part in (existing.stage.label, suggested) if part)
+    if existing.stage is Stage.PLANNED:
+        next_step = (
+            "When your email to them is out, pick them from the list as you type in "
+            "`/request sent`."
+        )
+    else:
+        next_step = (
+            "Pick them from the list as you type in any command; `/progress` shows their next step."
+        )
+    return (
+        f"You already have {name} ({details}), so I didn't add them again. {next_step} "
+        "If this is a different person with the same name, add them with something that "
+        "tells them apart, e.g. their team after the name. Nothing was added."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ContactAdded:
     contact: ContactRecord
@@ -98,13 +147,17 @@ async def add_contact_at_employer(
     (case and spaces aside) or create it unscored, store the contact there (stage planned, the
     organization written as the employer's name), log ``contact_added`` (its payload says
     whether the employer was added or opened again). Refused when the student already has
-    :data:`~bot.domain.limits.MAX_OPEN_CONTACTS` open contacts in this server."""
+    :data:`~bot.domain.limits.MAX_OPEN_CONTACTS` open contacts in this server, or already has
+    this person at this organization (:func:`refuse_duplicate`)."""
     person = clean_text(new.person, "person's name", max_length=MAX_NAME)
     organization = clean_text(new.organization, "organization", max_length=MAX_NAME)
     role = clean_optional_text(new.role, "role", max_length=MAX_NAME)
     now = ctx.clock.now()
-    await check_contact_room(ctx.db, who)  # a refusal before any write (and checked again below)
+    # Refusals before any write (and checked again below, inside the transaction).
+    await refuse_duplicate(ctx.db, who, person, organization)
+    await check_contact_room(ctx.db, who)
     async with student_transaction(ctx, who, now) as tx:
+        await refuse_duplicate(tx, who, person, organization)
         await check_contact_room(tx, who)
         link = await employer_for_organization(tx, who, organization, now)
         contact_id = await add_contact(

@@ -19,7 +19,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.actions.common import log_event, stage_guard, student_transaction
-from bot.actions.contacts import check_contact_room, owned_contact, student_zone
+from bot.actions.contacts import (
+    check_contact_room,
+    owned_contact,
+    refuse_duplicate,
+    student_zone,
+)
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import (
     EmployerExhausted,
@@ -173,6 +178,7 @@ async def add_second_person(
             else None
         )
         organization = employer.name if employer is not None else first.organization
+        await refuse_duplicate(tx, who, name, organization)
         link = await employer_for_organization(tx, who, organization, now)
         contact_id = await add_contact(
             tx,

@@ -47,9 +47,9 @@ class DoneByText:
 
 DONE_BY_TEXT: dict[DoneBy, DoneByText] = {
     DoneBy.EMAIL_CHECKED: DoneByText(
-        "Email checked (/request check-email)",
-        "ticks itself when you run a draft through `/request check-email`",
-        "ticked automatically: you ran a draft through `/request check-email`",
+        "Email checked, every rule passing (/request check-email)",
+        "ticks itself when a draft passes every rule of `/request check-email`",
+        "ticked automatically: a draft passed every rule of `/request check-email`",
     ),
     DoneBy.REQUEST_SENT: DoneByText(
         "Request logged (/request sent)",
@@ -135,8 +135,10 @@ class TickFacts:
     reported_back: bool
     kept_in_touch: bool
     email_checked: bool
-    """The student ran a draft through the email checker since they added this contact (the
-    checker stores no draft and names no contact, so any check since counts)."""
+    """A draft passed every rule of the email checker after the student added this contact and
+    before its request was logged (the checker stores no draft and names no contact, so a
+    passing check then counts for every contact waiting for its request; a failed one for
+    none)."""
     questions: int  # on the contact's question list
     referrals: int  # contacts this one referred the student to
     referrals_planned: int  # of those, still only planned (no request logged)

@@ -296,6 +296,48 @@ _HEADERS = frozenset(
 _LABEL = {"alumni": "A", "motivation": "M", "posting": "P"}
 
 
+_SCORE_WORD = (
+    r"(?:\d{1,2}|yes|no|y|n|true|false"
+    r"|(?:a|m|p|alumni|advocacy|motivation|posting)\s*[=:]\s*\w+)"
+)
+_COMMA_SCORES = re.compile(rf"(?:\s*,\s*{_SCORE_WORD})+\s*$", re.IGNORECASE)
+"""Scores after commas at the end of a name ("Stark Industries, 3, 2"): a CSV pasted as it
+is. The importer reads scores only after “;” or a tab."""
+
+
+def _keyed_guess(tokens: list[str]) -> list[str] | None:
+    """The keyed scores that comma-separated ``tokens`` most likely meant, or None when it is
+    anyone's guess: keyed ones as typed; unkeyed ones in the column order A, M, P when there
+    are three, a yes/no first as A, one or two numbers as M then P."""
+    if any("=" in token or ":" in token for token in tokens):
+        return ["=".join(part.strip() for part in re.split(r"[=:]", t, maxsplit=1)) for t in tokens]
+    yes_no = [not token.isdigit() for token in tokens]
+    if len(tokens) == 3:
+        keys = "AMP"
+    elif yes_no[0] and not any(yes_no[1:]):
+        keys = "AMP"[: len(tokens)]
+    elif not any(yes_no) and len(tokens) <= 2:
+        keys = "MP"[: len(tokens)]
+    else:
+        return None
+    return [f"{key}={token}" for key, token in zip(keys, tokens, strict=False)]
+
+
+def _comma_scores(name: str) -> str | None:
+    """Why a name that ends in comma-separated scores is refused, with the line it most likely
+    meant; None for any other name."""
+    found = _COMMA_SCORES.search(name)
+    bare = name[: found.start()].strip(" ,") if found else ""
+    if found is None or not bare:
+        return None
+    tokens = [token.strip() for token in found.group().split(",") if token.strip()]
+    guess = _keyed_guess(tokens)
+    refusal = "scores go after “;” or a tab, not a comma, so I didn't add it."
+    if guess is None:
+        return f"{refusal} Write them with their letters, e.g. “{bare}; A=yes; M=3; P=2”."
+    return f"{refusal} Did you mean “{'; '.join([bare, *guess])}”?"
+
+
 @dataclass(frozen=True, slots=True)
 class ImportLine:
     """One non-blank line of a pasted list: an employer to add, or why it can't be."""
@@ -346,6 +388,9 @@ def _parse_line(number: int, raw: str, first: bool) -> ImportLine:
         return ImportLine(number, text, header=True)
     if not name:
         return ImportLine(number, text, error="there is no employer name before the first “;”")
+    comma_scores = _comma_scores(name)
+    if comma_scores is not None:
+        return ImportLine(number, text, error=comma_scores)
     given: dict[str, bool | int] = {}
     position = 0
     try:
@@ -392,7 +437,10 @@ def parse_import(text: str) -> list[ImportLine]:
     optional scores separated by “;” or tabs: keyed (``A=yes; M=3; P=2``, also ``Alumni=``,
     ``Motivation=``, ``Posting=``) or in that order without keys (a spreadsheet's columns pasted
     as they are), and an optional ``note=`` that takes the rest of the line. List bullets are
-    ignored; a first line that looks like a spreadsheet's header row is skipped."""
+    ignored; a first line that looks like a spreadsheet's header row is skipped. A name that
+    ends in scores after commas ("Stark Industries, 3, 2", a CSV pasted as it is) is refused
+    with the line it most likely meant ("Stark Industries; M=3; P=2"), never added under that
+    name."""
     lines: list[ImportLine] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if raw.strip():

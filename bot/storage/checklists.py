@@ -9,7 +9,7 @@ from bot.domain.auto_ticks import TickFacts
 from bot.domain.nudge_kinds import meeting_occurrence
 from bot.storage.contacts import ContactRecord
 from bot.storage.database import Source, Transaction, query_all, query_one
-from bot.storage.engine import is_postgres
+from bot.storage.engine import POSTGRES, SQLITE, engine_of, is_postgres
 from bot.storage.timestamps import to_db
 
 
@@ -89,16 +89,36 @@ async def _toggle_tick_pg(
                 return ticked if adds else ticked - {item_id}
 
 
+_NOTHING_FAILED = {
+    SQLITE: "json_array_length(e.payload, '$.failed') = 0",
+    POSTGRES: "jsonb_array_length(e.payload::jsonb -> 'failed') = 0",
+}
+"""An ``email_checked`` event (alias ``e``) whose draft passed every rule: its payload lists
+the rules that failed (a hint is not a failure), and the list is empty."""
+
+_EMAIL_CHECKED = (
+    " EXISTS (SELECT 1 FROM events AS e WHERE e.guild_id = :guild AND e.user_id = :user"
+    "  AND e.kind = 'email_checked' AND e.at >= :since AND {passed}"
+    "  AND NOT EXISTS (SELECT 1 FROM events AS s WHERE s.guild_id = :guild"
+    "   AND s.user_id = :user AND s.contact_id = :id AND s.kind = 'request_sent'"
+    "   AND s.at < e.at)) AS email_checked,"
+)
+"""Whether a draft passed the checker while this contact was waiting for its request: checked
+no earlier than the contact was added, and no later than its request was first logged."""
+
+
 async def tick_facts(source: Source, contact: ContactRecord) -> TickFacts:
     """What the contact's automatic ticks are derived from: its record, plus one query for its
-    question list, its referrals and whether the student checked an email since adding it."""
+    question list, its referrals and whether a draft passed the email checker between adding
+    the contact and logging its request (the checker stores no draft and names no contact, so
+    a passing check in that time counts for every contact waiting then; a failed one for
+    none)."""
     row = await query_one(
         source,
         "SELECT"
         " (SELECT count(*) FROM contact_questions WHERE contact_id = :id) AS questions,"
-        " EXISTS (SELECT 1 FROM events WHERE guild_id = :guild AND user_id = :user"
-        "  AND at >= :since AND kind = 'email_checked') AS email_checked,"
-        " count(r.id) AS referrals,"
+        + _EMAIL_CHECKED.format(passed=_NOTHING_FAILED[engine_of(source)])
+        + " count(r.id) AS referrals,"
         " count(CASE WHEN r.stage = 'planned' THEN 1 END) AS planned,"
         " count(r.referrer_told_at) AS told,"
         " count(CASE WHEN r.requested_at IS NOT NULL AND r.referrer_told_at IS NULL THEN 1 END)"

@@ -20,18 +20,21 @@ def verdict_embed(limit: int, rules_result: list[RuleVerdict]) -> discord.Embed:
         colour=discord.Colour.green() if passed == len(rules_result) else discord.Colour.orange(),
     )
     for verdict in rules_result:
-        mark = "✅" if verdict.passed else "❌"
         embed.add_field(
-            name=f"{mark} {verdict.title}"[:EMBED_TITLE_LIMIT],
+            name=f"{verdict.mark} {verdict.title}"[:EMBED_TITLE_LIMIT],
             value=escape_markdown(verdict.reason)[:EMBED_FIELD_LIMIT],  # reasons quote the draft
             inline=False,
         )
     # A footer shows no markdown: the command is written plainly.
-    next_step = (
-        "All rules pass: send it yourself, then log it with /request sent."
-        if passed == len(rules_result)
-        else "Fix what failed and check again."
-    )
+    if passed < len(rules_result):
+        next_step = "Fix what failed and check again."
+    elif any(verdict.hint for verdict in rules_result):
+        next_step = (
+            "All rules pass (⚠️ is a tip, not a problem): send it yourself, then log it "
+            "with /request sent."
+        )
+    else:
+        next_step = "All rules pass: send it yourself, then log it with /request sent."
     embed.set_footer(
         text=f"Word limit on this server: {limit}. Your draft was not stored. {next_step}"
     )

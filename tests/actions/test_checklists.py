@@ -182,6 +182,65 @@ async def test_an_email_checked_before_the_contact_was_added_does_not_count(
     assert await auto(ctx, ada, "request") == {"check-email"}
 
 
+# The reviewer's first draft (review finding 8): "1 of 7 rules pass".
+BAD_DRAFT = (
+    "Hello,\n\nMy name is Maya and I am a first-year student at State University studying "
+    "economics. I saw that Globex has many openings and I would love to apply for an "
+    "internship this summer. I have attached my resume. I am also a member of the analytics "
+    "club. Please let me know if there are any positions available. I look forward to hearing "
+    "from you.\n\nThanks,\nMaya"
+)
+
+
+async def test_a_failed_email_check_ticks_nothing(ctx: ActionContext) -> None:
+    ids = [
+        (await add_new_contact(ctx, SAM, NewContact(name, "Acme"))).id
+        for name in ("Ada Lovelace", "Alan Turing")
+    ]
+    verdicts = (await check_outreach_email(ctx, SAM, BAD_DRAFT)).verdicts
+    assert not all(v.passed for v in verdicts)
+    later(ctx, minutes=1)
+    await check_outreach_email(ctx, SAM, BAD_DRAFT)
+    for contact_id in ids:
+        assert await auto(ctx, contact_id, "request") == set()
+    # Fixing what it flagged, and checking again, ticks it for both.
+    later(ctx, minutes=1)
+    assert all(v.passed for v in (await check_outreach_email(ctx, SAM, GOOD_DRAFT)).verdicts)
+    for contact_id in ids:
+        assert await auto(ctx, contact_id, "request") == {"check-email"}
+
+
+async def test_a_hint_is_not_a_failure(ctx: ActionContext) -> None:
+    ada = (await add_new_contact(ctx, SAM, NewContact("Ada Lovelace", "Acme"))).id
+    tie = "Hi Ada, fellow Acme alum here. I admire your work. Could we talk for 20 minutes?"
+    verdicts = (await check_outreach_email(ctx, SAM, tie)).verdicts
+    assert [v.rule for v in verdicts if v.hint] == ["about_them"]
+    assert await auto(ctx, ada, "request") == {"check-email"}
+
+
+async def test_a_passing_check_counts_only_for_contacts_waiting_for_their_request(
+    ctx: ActionContext,
+) -> None:
+    ada = (await add_new_contact(ctx, SAM, NewContact("Ada Lovelace", "Acme"))).id
+    alan = (await add_new_contact(ctx, SAM, NewContact("Alan Turing", "Initech"))).id
+    later(ctx, minutes=1)
+    await log_request_sent(ctx, SAM, ada)  # Ada's email went out unchecked
+    later(ctx, minutes=1)
+    await check_outreach_email(ctx, SAM, GOOD_DRAFT)  # the draft for Alan
+    later(ctx, minutes=1)
+    grace = (await add_new_contact(ctx, SAM, NewContact("Grace Hopper", "Hooli"))).id
+    assert await auto(ctx, ada, "request") == {"log-sent"}
+    assert await auto(ctx, alan, "request") == {"check-email"}
+    assert await auto(ctx, grace, "request") == set()  # added after the check
+    # Alan's tick stays once his request goes out; Ada's past request is not re-ticked later.
+    await log_request_sent(ctx, SAM, alan)
+    later(ctx, minutes=1)
+    await check_outreach_email(ctx, SAM, GOOD_DRAFT)
+    assert await auto(ctx, alan, "request") == {"check-email", "log-sent"}
+    assert await auto(ctx, ada, "request") == {"log-sent"}
+    assert await auto(ctx, grace, "request") == {"check-email"}
+
+
 async def test_a_later_step_implies_the_earlier_ones_and_closing_keeps_them(
     ctx: ActionContext,
 ) -> None:

@@ -319,6 +319,16 @@ def test_import_lines_with_keyed_scores_positions_notes_and_bullets():
         ("Contoso; M=1; M=2", "M is given twice"),
         ("Contoso; yes; 3; 2; 1", "too many values"),
         ("; M=3", "no employer name"),
+        (
+            "Stark Industries, 3, 2",
+            "not a comma, so I didn't add it. Did you mean “Stark Industries; M=3; P=2”?",
+        ),
+        ("Stark Industries,yes,3,2", "Did you mean “Stark Industries; A=yes; M=3; P=2”?"),
+        ("Stark Industries, M=3, p:2", "Did you mean “Stark Industries; M=3; p=2”?"),
+        ("Stark Industries, 3", "Did you mean “Stark Industries; M=3”?"),
+        ("Stark Industries, no", "Did you mean “Stark Industries; A=no”?"),
+        ("Stark, 3, yes", "Write them with their letters, e.g. “Stark; A=yes; M=3; P=2”."),
+        ("Stark, 1, 2, 3, 4; note=x", "Write them with their letters"),
     ],
 )
 def test_bad_import_lines_say_why(line: str, reason: str):
@@ -326,6 +336,12 @@ def test_bad_import_lines_say_why(line: str, reason: str):
     assert parsed.name is None
     assert parsed.error is not None
     assert reason in parsed.error
+
+
+@pytest.mark.parametrize("name", ["Acme, Inc.", "Studio 54", "Bain, Capital & Co", "3M, Europe"])
+def test_commas_inside_a_name_are_kept(name: str):
+    (parsed,) = parse_import(f"{name}; M=2")
+    assert (parsed.name, parsed.scores, parsed.error) == (name, Scores(None, 2, None), None)
 
 
 def test_a_header_row_first_is_skipped():

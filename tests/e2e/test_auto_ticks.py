@@ -76,6 +76,16 @@ async def test_logged_actions_tick_the_request_checklist(world: World, harness: 
     )
     assert "0/8" in before.text()
 
+    # A failed check ticks nothing: the item says what will tick it.
+    ix = await emu.slash(sam, world.guild, "request check-email")
+    bad = "Hello, I would love to apply for an internship. I attached my resume. Thanks, Sam"
+    assert "❌" in (await (await emu.submit_modal(sam, ix, {"draft": bad})).message()).text()
+    failed = await run(world, sam, "request checklist")
+    assert line_of(failed, 4) == (
+        "⬜ **4.** Run your draft through the email checker, then fix what it flags · ticks "
+        "itself when a draft passes every rule of `/request check-email`"
+    )
+
     ix = await emu.slash(sam, world.guild, "request check-email")
     await (await emu.submit_modal(sam, ix, {"draft": GOOD_EMAIL})).message()
     await run(world, sam, "request sent", contact=str(contact_id))
@@ -83,7 +93,7 @@ async def test_logged_actions_tick_the_request_checklist(world: World, harness: 
     after = await run(world, sam, "request checklist")
     assert line_of(after, 4) == (
         "✅ **4.** Run your draft through the email checker, then fix what it flags · ticked "
-        "automatically: you ran a draft through `/request check-email`"
+        "automatically: a draft passed every rule of `/request check-email`"
     )
     assert line_of(after, 5) == (
         "✅ **5.** Send the email, and log it the day it goes out · ticked automatically when "

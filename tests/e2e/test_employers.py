@@ -401,6 +401,24 @@ async def test_import_adds_the_good_lines_and_reports_each_bad_one(
     assert json.loads(event["payload"]) == {"added": 3, "refused": 4, "skipped": 0}
 
 
+async def test_a_csv_style_line_is_refused_with_the_line_it_meant(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    report = await import_list(world, alice, "Initech\nStark Industries, 3, 2\nAcme, Inc.\n")
+    embed = report.embeds[0]
+    assert embed["title"] == "Added 2 employers; 1 line refused"
+    assert embed["description"].startswith(
+        "❌ line 2: “Stark Industries, 3, 2”: scores go after “;” or a tab, not a comma, so I "
+        "didn't add it. Did you mean “Stark Industries; M=3; P=2”?\n\n"
+    )
+    rows = query(harness.db_path, "SELECT name FROM employers WHERE user_id = ?", (alice.id,))
+    assert sorted(r["name"] for r in rows) == ["Acme, Inc.", "Initech"]
+    # The line it suggests imports with those scores.
+    report = await import_list(world, alice, "Stark Industries; M=3; P=2")
+    assert "✅ line 1: **Stark Industries** (A ? · M 3 · P 2)" in report.text()
+
+
 async def test_an_import_form_submitted_after_a_restart_still_imports(
     world: World, harness: BotHarness
 ):
