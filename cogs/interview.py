@@ -156,7 +156,9 @@ def skipped_lines(skipped: tuple[SkippedReferral, ...], room: int) -> list[str]:
     room -= len(lines[0]) + 100  # the header and the "…and N more" line
     for number, item in enumerate(skipped):
         shown = item.line if len(item.line) <= 120 else item.line[:119] + "…"
-        line = f"• “{escape_markdown(shown)}”: {item.reason}. Add it later with {_add_later(item)}."
+        line = f"• “{escape_markdown(shown)}”: {item.reason}."
+        if not item.already:
+            line = line[:-1] + f". Add it later with {_add_later(item)}."
         if len(line) > room:
             lines.append(
                 f"…and {count - number} more line{'s' if count - number != 1 else ''} not "

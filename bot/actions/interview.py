@@ -10,15 +10,18 @@ from bot.actions.contacts import contact_or_latest, owned_contact
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.employers import attach_to_employer
 from bot.domain.contacts import MAX_NAME, Connection, Stage
+from bot.domain.employers import name_key
 from bot.domain.limits import MAX_OPEN_CONTACTS, MAX_REFERRALS
 from bot.domain.referrals import Referral, ReferralLine, read_referral_lines
 from bot.errors import UserError
+from bot.storage.contact_names import contacts_named
 from bot.storage.contacts import ContactRecord, add_contact, set_stage
 from bot.storage.database import Source
 from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import MAX_NOTE, save_notes
 from bot.storage.questions import Question, list_questions
 from bot.storage.students import count_open_contacts
+from bot.text import escape_markdown
 from bot.validation import clean_optional_text, clean_text
 
 __all__ = [
@@ -54,6 +57,8 @@ class SkippedReferral:
     person: str | None = None
     """The name, when the line has a usable one (to suggest ``/request new``)."""
     organization: str | None = None
+    already: bool = False
+    """The student has that person at that organization already: nothing to add later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,35 @@ def _checked_referrals(text: str) -> tuple[list[tuple[str, Referral]], list[Skip
     return usable, skipped
 
 
+async def _not_known(
+    source: Source, who: StudentKey, usable: list[tuple[str, Referral]]
+) -> tuple[list[tuple[str, Referral]], list[SkippedReferral]]:
+    """The referrals the student doesn't have yet; someone already among their contacts (the
+    same person at the same organization, case and spaces aside), or typed twice, is skipped
+    rather than added a second time."""
+    fresh: list[tuple[str, Referral]] = []
+    known: list[SkippedReferral] = []
+    seen: set[tuple[str, str]] = set()
+    for line, referral in usable:
+        key = (name_key(referral.person), name_key(referral.organization))
+        existing = await contacts_named(
+            source, who.guild_id, who.user_id, referral.person, referral.organization
+        )
+        if existing or key in seen:
+            reason = (
+                f"{escape_markdown(existing[0].person)} at "
+                f"{escape_markdown(existing[0].organization)} is already in your contacts "
+                f"({existing[0].stage.label})"
+                if existing
+                else "it is listed twice"
+            )
+            known.append(SkippedReferral(line, reason, already=True))
+            continue
+        seen.add(key)
+        fresh.append((line, referral))
+    return fresh, known
+
+
 async def _within_room(
     source: Source, who: StudentKey, usable: list[tuple[str, Referral]]
 ) -> tuple[list[Referral], list[SkippedReferral]]:
@@ -178,8 +212,9 @@ async def log_meeting(
     referral_ids: list[int] = []
     async with student_transaction(ctx, who, now) as tx:
         # Counted inside the transaction, so a concurrent add can't pass the limit.
+        usable, known = await _not_known(tx, who, usable)
         people, over = await _within_room(tx, who, usable)
-        skipped += over
+        skipped += known + over
         await set_stage(tx, contact.id, Stage.MET, at=now, now=now)
         await save_notes(tx, contact.id, kept_notes, kept_takeaways, now)
         await log_event(

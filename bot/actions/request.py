@@ -16,12 +16,18 @@ from bot.domain.three_b_seven import OutreachDates, ReplyClass, classify_reply, 
 from bot.errors import UserError
 from bot.storage.contacts import ContactRecord, record_reply, record_request_sent
 from bot.storage.guild_settings import server_settings
+from bot.text import escape_markdown
 from bot.validation import local_start_of_day
 
-NOT_SENT_YET = (
-    "Log when your request went out first, with `/request sent`, so I can tell how quickly "
-    "they replied."
-)
+
+def _reply_before_sent(contact: ContactRecord) -> str:
+    """A reply logged before its request: good news, and the one command that fixes it."""
+    name = contact.person.replace("`", "'")
+    return (
+        f"Good news that {escape_markdown(contact.person)} replied! First log when your request "
+        f"went out: `/request sent contact:{name} date:` the day you sent it (e.g. `Monday` or "
+        "`Nov 3`), then log the reply again. I need that day to tell how quickly they replied."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ async def log_reply(
     contact = await owned_contact(ctx, who, contact_id)
     outreach = outreach_of(contact)
     if contact.stage is Stage.PLANNED or outreach is None:
-        raise UserError(NOT_SENT_YET)
+        raise UserError(_reply_before_sent(contact))
     stage_guard(contact, Stage.REPLIED)
     dates, zone = outreach  # the reply is dated in the zone the request was logged in
     now = ctx.clock.now()

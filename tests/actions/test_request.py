@@ -189,8 +189,14 @@ async def test_log_reply_before_the_request_is_refused(ctx: ActionContext) -> No
     await _zone(ctx, ALICE)
     contact = await add_new_contact(ctx, ALICE, NewContact("Dana", "Contoso"))
     before = await _snapshot(ctx)
-    with pytest.raises(UserError, match="request went out first"):
+    with pytest.raises(UserError) as refused:
         await log_reply(ctx, ALICE, contact.id)
+    assert str(refused.value) == (
+        "Good news that Dana replied! First log when your request went out: `/request sent "
+        "contact:Dana date:` the day you sent it (e.g. `Monday` or `Nov 3`), then log the reply "
+        "again. I need that day to tell how quickly they replied."
+    )
+    assert await _snapshot(ctx) == before
     await log_request_sent(ctx, ALICE, contact.id)
     before = await _snapshot(ctx)
     with pytest.raises(UserError, match="before the request went out"):
