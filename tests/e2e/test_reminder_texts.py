@@ -15,6 +15,7 @@ from bot.storage.questions import add_question
 from bot.storage.students import update_settings
 from tests.e2e.conftest import World
 from tests.e2e.harness import BotHarness, query
+from tests.e2e.test_dm_actions import deliver_at
 
 NY = "America/New_York"
 FRIDAY_AFTERNOON = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)  # 14:30 New York
@@ -28,11 +29,6 @@ async def run(world: World, user: Any, command: str, **options: Any) -> Any:
     message = await ix.message()
     assert "⚠️" not in message.text(), message.text()
     return message
-
-
-async def deliver_at(harness: BotHarness, instant: datetime) -> None:
-    harness.clock.set(instant)
-    await harness.bot.dispatcher.dispatch_due()
 
 
 def contact_id(harness: BotHarness, user: Any, person: str) -> int:
