@@ -124,13 +124,16 @@ async def test_hostile_text_is_stored_verbatim_and_every_later_view_renders(
     opener = await world.emulator.slash(
         me.student, world.guild, "interview done", options={"contact": cid}
     )
-    await me.modal(opener, {"notes": note, "takeaways": note, "referrals": f"{name} — {name}"})
+    # (At another organization: the same person at the same one is the contact itself, which a
+    # meeting's referrals skip as already in the contacts.)
+    referred = f"{name} — Initech"
+    await me.modal(opener, {"notes": note, "takeaways": note, "referrals": referred})
     notes = row(harness, "SELECT notes, takeaways FROM interview_notes WHERE contact_id = ?", cid)
     assert (notes["notes"], notes["takeaways"]) == (note, note)
     referral = row(
         harness, "SELECT id, person, organization FROM contacts WHERE referred_by = ?", cid
     )
-    assert (referral["person"], referral["organization"]) == (name, name)
+    assert (referral["person"], referral["organization"]) == (name, "Initech")
 
     # Phase 4 and the overviews.
     await me.slash("followup thank-you", contact=cid)
