@@ -170,12 +170,14 @@ def nudge_view(
     message: discord.Message | None = None,
     omit: Iterable[str] = (),
     spent: Iterable[str] = (),
+    keep_resume: bool = True,
 ) -> discord.ui.View:
     """The reminder's buttons; once ``answered``, its answers greyed out and ``extra`` act
     buttons added (e.g. Schedule after They replied). ``labels`` name buttons differently
     (chosen at delivery); ``message``, the reminder being redrawn, keeps the ones it had.
     ``omit``: actions of the layout left out (one the text advises against); ``spent``: act
-    buttons greyed out too (nothing left for them to do, e.g. every referral reached)."""
+    buttons greyed out too (nothing left for them to do, e.g. every referral reached). A
+    redrawn reminder keeps Stop's **Turn reminders back on** unless ``keep_resume`` is off."""
     kind = NudgeKind(row.kind)
     chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
@@ -183,7 +185,9 @@ def nudge_view(
     shown = _actions_of(message) if message is not None else set()
     if "stop" in shown:  # the reminder's own row redrawn: what was left out stays out
         left_out |= {action for action in LAYOUTS[kind] if action not in shown}
-    for action in (*LAYOUTS[kind], *extra):
+    # Stop's undo stays while its text (kept above) names it, until it is pressed.
+    carried = ("resume",) if keep_resume and "resume" in shown and "resume" not in extra else ()
+    for action in (*LAYOUTS[kind], *extra, *carried):
         if action in left_out:
             continue
         view.add_item(
@@ -403,7 +407,7 @@ async def _resume(item: NudgeAction, interaction: discord.Interaction) -> None:
         context_of(interaction), interaction.user.id, item.nudge_id
     )
     assert resumed.nudge is not None
-    view = nudge_view(resumed.nudge, answered=True, message=interaction.message)
+    view = nudge_view(resumed.nudge, answered=True, message=interaction.message, keep_resume=False)
     await _reply_in_place(interaction, resumed_text(resumed), view)
 
 

@@ -8,10 +8,11 @@ from bot.storage.timestamps import from_db
 
 
 async def planned_after_its_time(source: Source, nudge_id: int) -> bool:
-    """Whether the row was added after the time it is planned for: re-planned once the
-    student turned reminders back on (or pressed Stop and came back, or reopened their DMs),
-    or logged a step with a past date. Such a reminder was never waiting for a bot that was
-    offline. False for an unknown row."""
+    """Whether the row was planned after the time it is planned for (``created_at`` is when
+    its current plan was made: :func:`bot.storage.nudges.sync_nudges` resets it when it moves
+    a row): re-planned once the student turned reminders back on (or pressed Stop and came
+    back, or reopened their DMs), or logged a step with a past date. Such a reminder was never
+    waiting for a bot that was offline. False for an unknown row."""
     row = await query_one(
         source, "SELECT created_at, planned_at FROM nudges WHERE id = ?", (nudge_id,)
     )

@@ -128,8 +128,10 @@ async def sync_nudges(
         if row is not None:
             if row.occurrence != want.occurrence:
                 await tx.execute(
+                    # created_at: when this plan was made (see bot/storage/nudge_timing.py)
                     "UPDATE nudges SET occurrence = :occurrence, planned_at = :due,"
-                    " due_at = :due, updated_at = :now WHERE id = :id AND status = 'pending'",
+                    " due_at = :due, created_at = :now, updated_at = :now"
+                    " WHERE id = :id AND status = 'pending'",
                     {
                         "occurrence": want.occurrence,
                         "due": to_db(want.due_at),
@@ -141,8 +143,8 @@ async def sync_nudges(
                 # Same occurrence, new time (quiet hours or time zone changed); a snoozed or
                 # retried row keeps its own time.
                 await tx.execute(
-                    "UPDATE nudges SET planned_at = :due, due_at = :due, updated_at = :now"
-                    " WHERE id = :id AND status = 'pending'",
+                    "UPDATE nudges SET planned_at = :due, due_at = :due, created_at = :now,"
+                    " updated_at = :now WHERE id = :id AND status = 'pending'",
                     {"due": to_db(want.due_at), "now": stamp, "id": row.id},
                 )
             continue

@@ -101,6 +101,11 @@ async def test_stop_names_the_contact_and_its_button_turns_the_reminders_back_on
     assert contact(harness, cid)["nudges_stopped"] == 1
     assert pending_kinds(harness, cid) == set()
     assert live(dm) == ["Add the second person", "Turn reminders back on"]
+    # Adding someone there afterwards redraws the reminder: the undo its text names stays.
+    opened = await press(world, student, dm, "Add the second person")
+    saved = await emu.submit_modal(student, opened, {"person": "Ben Ortiz", "role": ""})
+    assert "✅ Added **Ben Ortiz**" in await reply_of(saved)
+    assert live(dm) == ["Add the second person", "Turn reminders back on"]
 
     await harness.restart()
     resumed = await press(world, student, dm, "Turn reminders back on")

@@ -128,6 +128,23 @@ async def test_a_reminder_held_while_reminders_were_off_does_not_say_the_bot_was
     assert LATE not in dm.text()
 
 
+async def test_a_reminder_moved_into_the_past_by_a_corrected_date_does_not_say_offline(
+    world: World, harness: BotHarness
+):
+    student = await new_student(world, harness, "corrected", digest=False)
+    cid = await requested(world, harness, student, "Jordan Ruiz")  # Fri 27 Nov: 3B on Thu 3 Dec
+    # Tue 1 Dec: it actually went out on Fri 20 Nov, so its 3B day (Wed 25 Nov) has passed.
+    tuesday = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    harness.clock.set(tuesday)
+    await run(world, student, "request sent", contact=str(cid), date="2026-11-20")
+    await deliver_at(harness, tuesday + timedelta(minutes=1))
+    moved = dms_with(world, student, "business days")  # the 3B and the 7B (Tue 1 Dec 09:00)
+    assert len(moved) == 2
+    for dm in moved:
+        assert OFFLINE not in dm.text()
+        assert LATE not in dm.text()
+
+
 async def test_a_reminder_held_at_its_time_by_quiet_hours_does_not_say_the_bot_was_offline(
     world: World, harness: BotHarness
 ):
