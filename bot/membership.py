@@ -4,8 +4,9 @@ that checks each student about once a day (those with the soonest reminder first
 while no reminder waits to go out: a lookup never slows delivery), and opens the DM channel of
 a student whose first reminder is coming. A reminder is sent without a lookup of its own; a
 DM Discord refuses (403, code 50007: no shared server, or DMs closed) is looked up then, to
-tell a student who left from one who closed their DMs. A student gone from a server stops
-getting nudges at once; their data there is deleted after the server's grace period (30 days
+tell a student who left from one who closed their DMs. A student found gone from a server
+stops getting nudges from it at once (until then, one who still shares another server with
+the bot can get one); their data there is deleted after the server's grace period (30 days
 by default), unless they come back first."""
 
 from __future__ import annotations

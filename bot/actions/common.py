@@ -140,8 +140,13 @@ async def _log_email_check(
     )
     assert latest is not None  # the count above found some
     checks = int(latest.payload.get("checks", 1)) + 1
+    at: datetime | None = now
+    if not latest.payload.get("failed") and payload.get("failed"):
+        # A failed check never replaces a passing one (kept as it was, counted): that one
+        # ticked "run your draft through the checker" on the contacts waiting then.
+        payload, at = latest.payload, None
     await replace_event(
-        tx, latest.id, kind=EMAIL_CHECKED, payload={**payload, "checks": checks}, at=now
+        tx, latest.id, kind=EMAIL_CHECKED, payload={**payload, "checks": checks}, at=at
     )
 
 

@@ -399,8 +399,8 @@ async def respond_replied(ctx: ActionContext, user_id: int, nudge_id: int) -> Nu
     scheduling ones planned), then count the reminder as Done.
 
     Two transactions: ``log_reply`` is one use case with its own. A crash between them leaves
-    the reply logged and the reminder unanswered, which a second press settles (the reply is
-    refused as logged already, nothing is written twice)."""
+    the reply logged and the reminder unanswered; a second press then answers that the
+    reminder is out of date (they replied) and writes nothing, so nothing is logged twice."""
     row, who = await own_nudge(ctx, user_id, nudge_id)
     contact = await nudge_contact(ctx, who, row)
     reply = await log_reply(ctx, who, contact.id)

@@ -308,11 +308,15 @@ is. The importer reads scores only after “;” or a tab."""
 def _keyed_guess(tokens: list[str]) -> list[str] | None:
     """The keyed scores that comma-separated ``tokens`` most likely meant, or None when it is
     anyone's guess: keyed ones as typed; unkeyed ones in the column order A, M, P when there
-    are three, a yes/no first as A, one or two numbers as M then P."""
-    if any("=" in token or ":" in token for token in tokens):
+    are three starting with a yes/no (or 0/1), a yes/no first as A, one or two numbers as M
+    then P."""
+    keyed = ["=" in token or ":" in token for token in tokens]
+    if all(keyed):
         return ["=".join(part.strip() for part in re.split(r"[=:]", t, maxsplit=1)) for t in tokens]
+    if any(keyed):
+        return None  # some keyed, some not: anyone's guess
     yes_no = [not token.isdigit() for token in tokens]
-    if len(tokens) == 3:
+    if len(tokens) == 3 and (yes_no[0] or tokens[0] in ("0", "1")):
         keys = "AMP"
     elif yes_no[0] and not any(yes_no[1:]):
         keys = "AMP"[: len(tokens)]

@@ -154,7 +154,8 @@ def _meeting_candidates(
         # Confirming is a day-before step: the latest choice is this evening, not the
         # meeting day (a confirmation two hours before is no longer one).
         local = now.astimezone(prefs.zone)
-        if local.time() < CONFIRM_EVENING:
+        meeting_day = meeting_at.astimezone(prefs.zone).date()
+        if local.time() < CONFIRM_EVENING and local.date() < meeting_day:
             evening = wall_clock_instant(local.date(), CONFIRM_EVENING, prefs.zone)
             candidates.append(SnoozeChoice("evening", "This evening", evening))
     if kind is NudgeKind.TOP_QUESTIONS:

@@ -117,11 +117,11 @@ async def count_events_since(
 
 
 async def replace_event(
-    tx: Transaction, event_id: int, *, kind: str, payload: dict[str, Any], at: datetime
+    tx: Transaction, event_id: int, *, kind: str, payload: dict[str, Any], at: datetime | None
 ) -> None:
     """Make an earlier low-value event say what the latest one says (its kind, payload and
-    time): the row stands for both."""
+    time; ``at`` None keeps the earlier time): the row stands for both."""
     await tx.execute(
-        "UPDATE events SET kind = ?, payload = ?, at = ? WHERE id = ?",
-        (kind, _json(payload), to_db(at), event_id),
+        "UPDATE events SET kind = ?, payload = ?, at = coalesce(?, at) WHERE id = ?",
+        (kind, _json(payload), None if at is None else to_db(at), event_id),
     )

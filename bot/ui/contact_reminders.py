@@ -28,7 +28,15 @@ def resumed_text(resumed: RemindersResumed) -> str:
             f"🔔 Reminders for **{name}** are back on, but your reminders are off for every "
             "contact: `/settings nudges enabled:True` turns them all on."
         )
-    return f"🔔 Reminders for **{name}** are back on. I'll remind you of the next step."
+    if resumed.next_due is None:
+        return (
+            f"🔔 Reminders for **{name}** are back on. Nothing is due for where it stands now: "
+            "I'll remind you when the next step comes (`/progress` shows it)."
+        )
+    return (
+        f"🔔 Reminders for **{name}** are back on. I'll remind you of the next step "
+        f"{discord.utils.format_dt(resumed.next_due, 'R')}."
+    )
 
 
 def reminders_off_line(contact: ContactRecord, coming: str) -> str | None:

@@ -105,6 +105,12 @@ async def test_email_checks_past_the_daily_count_replace_the_latest(
     }
     assert at.startswith(clock.now().isoformat()[:19])
     assert (await tick_facts(ctx.db, contact)).email_checked
+    # A failed check past the count is counted, but never replaces the passing one.
+    clock.advance(timedelta(seconds=10))
+    await check_outreach_email(ctx, ALICE, "job " * 200)
+    checks = [e for e in await events(ctx, ALICE) if e[0] == "email_checked"]
+    assert checks[-1][1:] == (at, {**payload, "checks": 8})
+    assert (await tick_facts(ctx.db, contact)).email_checked
     # Another student, and the next day, are counted apart.
     await check_outreach_email(ctx, BOB, GOOD_DRAFT)
     clock.set(NOW + timedelta(days=1))

@@ -329,6 +329,10 @@ def test_import_lines_with_keyed_scores_positions_notes_and_bullets():
         ("Stark Industries, no", "Did you mean “Stark Industries; A=no”?"),
         ("Stark, 3, yes", "Write them with their letters, e.g. “Stark; A=yes; M=3; P=2”."),
         ("Stark, 1, 2, 3, 4; note=x", "Write them with their letters"),
+        # Never a guess the importer would refuse: A is yes/no, not 3; keyed and bare mixed.
+        ("Stark, 3, 2, 1", "Write them with their letters"),
+        ("Stark, 3, M=2", "Write them with their letters"),
+        ("Stark, 1, 3, 2", "Did you mean “Stark; A=1; M=3; P=2”?"),
     ],
 )
 def test_bad_import_lines_say_why(line: str, reason: str):

@@ -115,6 +115,11 @@ def test_confirm_the_day_before_offers_later_that_day_only():
         ("in3h", ny(2026, 12, 7, 13)),
         ("evening", ny(2026, 12, 7, 18)),
     ]
+    # On the meeting day itself (a confirmation held there), no "this evening", even for an
+    # evening meeting: that would be the old "2 hours before".
+    late_meeting = ny(2026, 12, 8, 20)
+    held = choices(NudgeKind.CONFIRM, ny(2026, 12, 8, 8), meeting_at=late_meeting)
+    assert held == [("in1h", ny(2026, 12, 8, 9)), ("in3h", ny(2026, 12, 8, 11))]
     # After 18:00 the evening has come: an hour later (22:00 is in quiet hours).
     assert choices(NudgeKind.CONFIRM, ny(2026, 12, 7, 19), meeting_at=MEETING) == [
         ("in1h", ny(2026, 12, 7, 20)),

@@ -109,9 +109,10 @@ async def test_stop_names_the_contact_and_its_button_turns_the_reminders_back_on
 
     await harness.restart()
     resumed = await press(world, student, dm, "Turn reminders back on")
+    follow_up = int(FOLLOW_UP_AT.timestamp())
     assert (
-        "🔔 Reminders for **Ada Lovelace (Acme)** are back on. I'll remind you of the next step."
-        in await reply_of(resumed)
+        "🔔 Reminders for **Ada Lovelace (Acme)** are back on. I'll remind you of the next step "
+        f"<t:{follow_up}:R>." in await reply_of(resumed)
     )
     assert contact(harness, cid)["nudges_stopped"] == 0
     assert pending_kinds(harness, cid) == {"follow_up"}  # re-planned from where Ada stands
