@@ -102,6 +102,12 @@ def meeting_summary(result: MeetingLogged) -> str:
         )
         lines += [f"• {escape(r.person)} ({escape(r.organization)})" for r in referrals]
         lines.append("-# Contact them soon, mention who referred you, and tell the referrer.")
+    if result.linked:
+        lines.append(
+            f"Already in your contacts, now marked as suggested by {escape(contact.person)} "
+            "(name them in your first line):"
+        )
+        lines += [f"• {escape(c.person)} ({escape(c.organization)})" for c in result.linked]
     next_step = (
         "Next: send a thank-you **within 24 hours** that names one specific takeaway "
         "(`/followup thank-you` drafts it; log it with `/followup thanked`)."

@@ -15,7 +15,7 @@ from bot.domain.limits import MAX_OPEN_CONTACTS, MAX_REFERRALS
 from bot.domain.referrals import Referral, ReferralLine, read_referral_lines
 from bot.errors import UserError
 from bot.storage.contact_names import contacts_named
-from bot.storage.contacts import ContactRecord, add_contact, set_stage
+from bot.storage.contacts import ContactRecord, add_contact, link_referrer, set_stage
 from bot.storage.database import Source
 from bot.storage.guild_settings import server_settings
 from bot.storage.interview_notes import MAX_NOTE, save_notes
@@ -72,6 +72,8 @@ class MeetingLogged:
     """The new contacts, in the order the referrals were typed."""
     skipped: tuple[SkippedReferral, ...] = ()
     """The referral lines not added, in the order typed."""
+    linked: tuple[ContactRecord, ...] = ()
+    """Referrals already among the student's contacts, now marked as suggested by this one."""
 
 
 async def meeting_brief(
@@ -140,32 +142,38 @@ def _checked_referrals(text: str) -> tuple[list[tuple[str, Referral]], list[Skip
 
 
 async def _not_known(
-    source: Source, who: StudentKey, usable: list[tuple[str, Referral]]
-) -> tuple[list[tuple[str, Referral]], list[SkippedReferral]]:
-    """The referrals the student doesn't have yet; someone already among their contacts (the
-    same person at the same organization, case and spaces aside), or typed twice, is skipped
-    rather than added a second time."""
+    source: Source, who: StudentKey, usable: list[tuple[str, Referral]], met: ContactRecord
+) -> tuple[list[tuple[str, Referral]], list[ContactRecord], list[SkippedReferral]]:
+    """The referrals the student doesn't have yet; someone already among their open contacts
+    with nobody recorded as suggesting them is returned to be linked to ``met`` instead of
+    added twice; anyone else already known (the contact met, one suggested by someone else, a
+    closed one) or typed twice is skipped. Names match case and spaces aside."""
     fresh: list[tuple[str, Referral]] = []
+    link: list[ContactRecord] = []
     known: list[SkippedReferral] = []
     seen: set[tuple[str, str]] = set()
     for line, referral in usable:
         key = (name_key(referral.person), name_key(referral.organization))
+        if key in seen:
+            known.append(SkippedReferral(line, "it is listed twice", already=True))
+            continue
+        seen.add(key)
         existing = await contacts_named(
             source, who.guild_id, who.user_id, referral.person, referral.organization
         )
-        if existing or key in seen:
-            reason = (
-                f"{escape_markdown(existing[0].person)} at "
-                f"{escape_markdown(existing[0].organization)} is already in your contacts "
-                f"({existing[0].stage.label})"
-                if existing
-                else "it is listed twice"
-            )
-            known.append(SkippedReferral(line, reason, already=True))
+        if not existing:
+            fresh.append((line, referral))
             continue
-        seen.add(key)
-        fresh.append((line, referral))
-    return fresh, known
+        found = existing[0]
+        if found.id != met.id and found.stage is not Stage.CLOSED and found.referred_by is None:
+            link.append(found)
+            continue
+        name = f"{escape_markdown(found.person)} at {escape_markdown(found.organization)}"
+        reason = f"{name} is already in your contacts ({found.stage.label})"
+        if found.id == met.id:
+            reason = f"{name} is the person you met"
+        known.append(SkippedReferral(line, reason, already=True))
+    return fresh, link, known
 
 
 async def _within_room(
@@ -212,9 +220,10 @@ async def log_meeting(
     referral_ids: list[int] = []
     async with student_transaction(ctx, who, now) as tx:
         # Counted inside the transaction, so a concurrent add can't pass the limit.
-        usable, known = await _not_known(tx, who, usable)
+        usable, link, known = await _not_known(tx, who, usable, contact)
         people, over = await _within_room(tx, who, usable)
         skipped += known + over
+        linked = [found for found in link if await link_referrer(tx, found.id, contact.id, now)]
         await set_stage(tx, contact.id, Stage.MET, at=now, now=now)
         await save_notes(tx, contact.id, kept_notes, kept_takeaways, now)
         await log_event(
@@ -254,9 +263,17 @@ async def log_meeting(
             # another contact's second person, so those are re-planned too.
             await attach_to_employer(tx, who, referral_id, person.organization, now)
             await ctx.planner.replan_colleagues(tx, referral_id, now)
+        for found in linked:  # now a referral: "tell the referrer" once it is requested
+            await ctx.planner.replan_contact(tx, found.id, now)
         # Thank-you, referrals and report-back nudges (after the referrals exist); this also
         # re-plans the contact who referred this one.
         await ctx.planner.replan_contact(tx, contact.id, now)
     return MeetingLogged(
-        contact, kept_notes, kept_takeaways, tuple(people), tuple(referral_ids), tuple(skipped)
+        contact,
+        kept_notes,
+        kept_takeaways,
+        tuple(people),
+        tuple(referral_ids),
+        tuple(skipped),
+        tuple(linked),
     )

@@ -437,6 +437,17 @@ async def mark_referrer_told(tx: Transaction, contact_id: int, at: datetime, now
     )
 
 
+async def link_referrer(tx: Transaction, contact_id: int, referrer_id: int, now: datetime) -> bool:
+    """Mark a contact the student already had as suggested by ``referrer_id`` (a meeting named
+    them), unless something already links it. True if it was linked."""
+    cursor = await tx.execute(
+        "UPDATE contacts SET referred_by = ?, updated_at = ? WHERE id = ? AND referred_by IS NULL"
+        " AND id <> ?",
+        (referrer_id, to_db(now), contact_id, referrer_id),
+    )
+    return bool(cursor.rowcount)
+
+
 async def set_nudges_stopped(
     tx: Transaction, contact_id: int, stopped: bool, now: datetime
 ) -> None:

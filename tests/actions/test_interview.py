@@ -295,23 +295,28 @@ async def test_bad_referral_lines_are_skipped_and_the_rest_is_logged(
     assert len(await rows(db, "SELECT id FROM contacts WHERE referred_by = ?", (contact_id,))) == 10
 
 
-async def test_a_referral_already_in_the_students_contacts_is_not_added_again(
+async def test_a_referral_already_in_the_students_contacts_is_linked_not_added_again(
     ctx: ActionContext, db: Database
 ):
     await set_zone(ctx, ALICE, "America/New_York")
-    await new_contact(ctx, ALICE, "Alex Kim")  # at Acme, like every new_contact
+    alex = await new_contact(ctx, ALICE, "Alex Kim")  # at Acme, like every new_contact
     contact_id = await new_contact(ctx, ALICE)
-    typed = "alex  KIM — acme\nGrace Hopper — Navy\nGrace Hopper — navy"
+    typed = "alex  KIM — acme\nGrace Hopper — Navy\nGrace Hopper — navy\nAda Lovelace — Acme"
     result = await log_meeting(
         ctx, ALICE, contact_id, notes="", takeaways="Learn SQL.", referrals=typed
     )
     assert [r.person for r in result.referrals] == ["Grace Hopper"]
+    assert [c.id for c in result.linked] == [alex]  # now suggested by Ada, not added twice
     assert [(s.line, s.reason, s.already) for s in result.skipped] == [
-        ("alex KIM — acme", "Alex Kim at Acme is already in your contacts (planned)", True),
         ("Grace Hopper — navy", "it is listed twice", True),
+        ("Ada Lovelace — Acme", "Ada Lovelace at Acme is the person you met", True),
     ]
-    named = await rows(db, "SELECT count(*) FROM contacts WHERE person = 'Alex Kim'")
-    assert named == [(1,)]
+    assert await rows(db, "SELECT count(*) FROM contacts WHERE person = 'Alex Kim'") == [(1,)]
+    assert await rows(db, "SELECT referred_by FROM contacts WHERE id = ?", (alex,)) == [
+        (contact_id,)
+    ]
+    # Counted as a referral to reach: the referrals reminder is planned.
+    assert "referrals" in dict(await pending(db, contact_id))
 
 
 async def test_referrals_past_the_open_contacts_limit_are_skipped_not_the_meeting(

@@ -341,6 +341,24 @@ async def test_done_logs_the_form_and_lists_the_referral_lines_it_skipped(
     assert (notes["notes"], notes["takeaways"]) == ("Long chat.", "Learn SQL.")
 
 
+async def test_a_referral_already_in_the_contacts_is_linked_and_said_so(
+    world: World, harness: BotHarness
+):
+    alice = world.student("alice")
+    alex = await add_contact(world, harness, alice, "Alex Kim")
+    contact_id = await add_contact(world, harness, alice)
+    opener = await open_done(world, alice, contact_id)
+    form = {"takeaways": "Learn SQL.", "referrals": "Alex Kim — ACME\nAda Lovelace — Acme"}
+    text = (await (await submit(world, alice, opener, form)).message()).text()
+    assert (
+        "Already in your contacts, now marked as suggested by Ada Lovelace (name them in your "
+        "first line):\n• Alex Kim (Acme)"
+    ) in text
+    assert "• “Ada Lovelace — Acme”: Ada Lovelace at Acme is the person you met.\n" in text
+    assert "Added" not in text
+    assert contact_row(harness, alex)["referred_by"] == contact_id
+
+
 async def test_hundreds_of_skipped_referral_lines_still_fit_one_message(
     world: World, harness: BotHarness
 ):
