@@ -356,7 +356,9 @@ class NudgeDispatcher:
             report.retried += 1
             return
         report.sent += 1
-        if row.contact_id is not None:
+        if row.contact_id is not None and kind is not NudgeKind.TELL_REFERRER:
+            # (Telling the referrer is a side step: the contact's own next step, which the
+            # digest lists, is still to come.)
             reminded.add(row.contact_id)
         try:
             async with self._db.transaction() as tx:
