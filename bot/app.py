@@ -259,12 +259,14 @@ class InfoCoachBot(commands.Bot):
             log.warning("could not register the slash commands (%s); the next term retries", exc)
 
     async def membership_housekeeping(self) -> None:
-        """Hourly: check up to a batch of students not checked for a day (so each is checked
-        about daily), then delete the data of those gone past their server's grace period, and
-        of servers the bot left longer than INFOCOACH_GUILD_GRACE_DAYS ago."""
-        checked, gone = await self.membership.sweep()
+        """Hourly: delete the data of students gone past their server's grace period, and of
+        servers the bot left longer than INFOCOACH_GUILD_GRACE_DAYS ago, then check up to a
+        batch of students not checked for a day (so each is checked about daily)."""
+        # The purges first: the sweep's lookups give way to any backlog of reminders, and a
+        # deletion due must not wait for it.
         purged = await self.membership.purge_departed()
         servers = await self.membership.purge_departed_guilds()
+        checked, gone = await self.membership.sweep()
         if checked or purged or servers:
             log.info(
                 "membership: checked %s, %s gone, %s deleted, %s servers deleted",
