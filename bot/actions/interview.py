@@ -144,10 +144,11 @@ def _checked_referrals(text: str) -> tuple[list[tuple[str, Referral]], list[Skip
 async def _not_known(
     source: Source, who: StudentKey, usable: list[tuple[str, Referral]], met: ContactRecord
 ) -> tuple[list[tuple[str, Referral]], list[ContactRecord], list[SkippedReferral]]:
-    """The referrals the student doesn't have yet; someone already among their open contacts
-    with nobody recorded as suggesting them is returned to be linked to ``met`` instead of
-    added twice; anyone else already known (the contact met, one suggested by someone else, a
-    closed one) or typed twice is skipped. Names match case and spaces aside."""
+    """The referrals the student doesn't have yet; someone already among their contacts, not
+    contacted yet and with nobody recorded as suggesting them, is returned to be linked to
+    ``met`` instead of added twice; anyone else already known (the contact met, one contacted
+    already or suggested by someone else, a closed one) or typed twice is skipped. Names
+    match case and spaces aside."""
     fresh: list[tuple[str, Referral]] = []
     link: list[ContactRecord] = []
     known: list[SkippedReferral] = []
@@ -165,7 +166,9 @@ async def _not_known(
             fresh.append((line, referral))
             continue
         found = existing[0]
-        if found.id != met.id and found.stage is not Stage.CLOSED and found.referred_by is None:
+        if found.id != met.id and found.stage is Stage.PLANNED and found.referred_by is None:
+            # Not contacted yet: the request can name who suggested them. (One already
+            # contacted stays as it is: a late "tell the referrer" would make no sense.)
             link.append(found)
             continue
         name = f"{escape_markdown(found.person)} at {escape_markdown(found.organization)}"

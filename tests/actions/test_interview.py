@@ -14,6 +14,7 @@ from bot.actions.contacts import CONTACT_GONE, NO_CONTACTS, NewContact, add_new_
 from bot.actions.context import ActionContext, StudentKey
 from bot.actions.interview import log_meeting, meeting_brief, meeting_to_log
 from bot.actions.prepare import add_bank_questions, schedule_meeting
+from bot.actions.request import log_request_sent
 from bot.clock import ManualClock
 from bot.domain.limits import MAX_OPEN_CONTACTS
 from bot.domain.referrals import Referral
@@ -301,7 +302,12 @@ async def test_a_referral_already_in_the_students_contacts_is_linked_not_added_a
     await set_zone(ctx, ALICE, "America/New_York")
     alex = await new_contact(ctx, ALICE, "Alex Kim")  # at Acme, like every new_contact
     contact_id = await new_contact(ctx, ALICE)
-    typed = "alex  KIM — acme\nGrace Hopper — Navy\nGrace Hopper — navy\nAda Lovelace — Acme"
+    sam = await new_contact(ctx, ALICE, "Sam Lee")
+    await log_request_sent(ctx, ALICE, sam)  # contacted already: not linked
+    typed = (
+        "alex  KIM — acme\nGrace Hopper — Navy\nGrace Hopper — navy\nAda Lovelace — Acme\n"
+        "Sam Lee — Acme"
+    )
     result = await log_meeting(
         ctx, ALICE, contact_id, notes="", takeaways="Learn SQL.", referrals=typed
     )
@@ -310,6 +316,7 @@ async def test_a_referral_already_in_the_students_contacts_is_linked_not_added_a
     assert [(s.line, s.reason, s.already) for s in result.skipped] == [
         ("Grace Hopper — navy", "it is listed twice", True),
         ("Ada Lovelace — Acme", "Ada Lovelace at Acme is the person you met", True),
+        ("Sam Lee — Acme", "Sam Lee at Acme is already in your contacts (requested)", True),
     ]
     assert await rows(db, "SELECT count(*) FROM contacts WHERE person = 'Alex Kim'") == [(1,)]
     assert await rows(db, "SELECT referred_by FROM contacts WHERE id = ?", (alex,)) == [
