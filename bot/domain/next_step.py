@@ -156,11 +156,14 @@ def next_step(
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
     holidays: HolidayCalendar = None,
     talking_with: str | None = None,
+    questions_ready: bool | None = None,
 ) -> NextStep | None:
     """The next step for ``contact`` at ``now`` (aware) for a student in ``zone``; None when
     the contact is closed. ``holidays`` is the server's calendar for business-day counts.
     ``talking_with``: someone else at the contact's employer who replied
-    (:func:`talking_colleague`), so a later person there needs no one else after them."""
+    (:func:`talking_colleague`), so a later person there needs no one else after them.
+    ``questions_ready``: whether a scheduled meeting has questions on its list (None: not
+    known), so the step asks only for what is still missing."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     today = now.astimezone(zone).date()
@@ -174,7 +177,7 @@ def next_step(
     if stage is Stage.REPLIED:
         return _offer_times(contact, today, zone, holidays)
     if stage is Stage.SCHEDULED:
-        return _around_the_meeting(contact, now, zone)
+        return _around_the_meeting(contact, now, zone, questions_ready)
     if stage is Stage.MET:
         return _thank_you(contact, now)
     if stage is Stage.THANKED and contact.reported_back_at is None:
@@ -283,7 +286,9 @@ def _offer_times(
     return NextStep(text, due_on=due, overdue=today > due)
 
 
-def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo) -> NextStep:
+def _around_the_meeting(
+    contact: ContactTimeline, now: datetime, zone: ZoneInfo, questions_ready: bool | None = None
+) -> NextStep:
     start = contact.meeting_at
     if start is None:
         return NextStep(f"Schedule the meeting with {contact.person} with /prepare schedule")
@@ -299,8 +304,19 @@ def _around_the_meeting(contact: ContactTimeline, now: datetime, zone: ZoneInfo)
         return NextStep("Your meeting is on now: listen more than you talk", due_at=end)
     meeting_day = start.astimezone(zone).date()
     if now.astimezone(zone).date() >= meeting_day - timedelta(days=1):
+        questions = (
+            "your questions are ready"
+            if questions_ready
+            else "have your questions ready (/prepare questions)"
+        )
         return NextStep(
-            f"Confirm the time and time zone with {contact.person}; have your questions ready",
+            f"Confirm the time and time zone with {contact.person}; {questions}",
+            due_at=start,
+        )
+    if questions_ready:
+        return NextStep(
+            f"Your questions are ready: finish /prepare checklist and confirm with "
+            f"{contact.person} the day before, time zone included",
             due_at=start,
         )
     return NextStep(

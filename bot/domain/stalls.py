@@ -26,7 +26,7 @@ thank-you) is not listed twice. A digest with none of these is empty and is not 
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -265,13 +265,15 @@ def digest_contents(
     holidays: HolidayCalendar = None,
     report_back_days: int = REPORT_BACK_AFTER_DAYS,
     reminded: Container[int] = (),
+    question_counts: Mapping[int, int] | None = None,
 ) -> DigestContents[C]:
     """What the weekly digest says at ``now``: every stall, then each other contact's next
     step if it is overdue or due within :data:`DIGEST_AHEAD`. Contacts the student pressed
     Stop for are left out, and so are those in ``reminded`` (ids of contacts whose own
     reminder goes out with this digest: it says the same, or more). A later person at an
     employer where someone else replied is told to move on (:func:`talking_colleague`), as
-    their 3B reminder says."""
+    their 3B reminder says. ``question_counts`` (contact id → questions on its list) lets a
+    coming meeting's line leave out what is done."""
     _require_aware(now)
     stalled = [
         s for s in find_stalls(contacts, now, zone, holidays) if s.contact.id not in reminded
@@ -298,6 +300,9 @@ def digest_contents(
             report_back_days=report_back_days,
             holidays=holidays,
             talking_with=talking.person if talking is not None else None,
+            questions_ready=(
+                None if question_counts is None else question_counts.get(contact.id, 0) > 0
+            ),
         )
         due = step.due_instant(zone) if step is not None else None
         if step is None or due is None:

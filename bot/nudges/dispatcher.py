@@ -422,6 +422,7 @@ class NudgeDispatcher:
                 holidays=context.holidays,
                 report_back_days=context.report_back_days,
                 reminded=reminded,
+                question_counts=context.question_counts,
             )
             if contents.empty:
                 raise _Outcome(NudgeStatus.SKIPPED, "nothing due and nothing stalled")

@@ -7,7 +7,8 @@ at delivery, so a reminder always says them as they are now."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosqlite
@@ -63,6 +64,8 @@ class DeliveryContext:
     """A contact nudge: who referred its contact, if anyone (and they still exist)."""
     referrals: tuple[ContactName, ...] = ()
     """A contact nudge: the people its contact suggested, oldest first (only when asked for)."""
+    question_counts: Mapping[int, int] = field(default_factory=dict)
+    """The digest: how many questions each contact has (contact id → count)."""
 
     @property
     def contact(self) -> ContactRecord | None:
@@ -120,7 +123,9 @@ def _for_contact(engine: str) -> str:
 
 _FOR_CONTACT = {engine: _for_contact(engine) for engine in _JSON_ROWS}
 _FOR_DIGEST = (
-    f"{_SELECT}{_FROM} LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
+    f"{_SELECT}, (SELECT count(*) FROM contact_questions q WHERE q.contact_id = c.id)"
+    f" AS question_count{_FROM}"
+    " LEFT JOIN contacts c ON c.guild_id = s.guild_id AND c.user_id = s.user_id"
     " WHERE s.guild_id = :guild_id AND s.user_id = :user_id"
     " ORDER BY c.updated_at DESC, c.id DESC"
 )
@@ -208,6 +213,11 @@ async def delivery_context(
         holiday_country=first["holiday_country"],
         referrer=None if digest else _referrer(first),
         referrals=() if digest else _referrals(first["referrals"]),
+        question_counts={
+            row[f"{_C}id"]: int(row["question_count"])
+            for row in rows
+            if digest and row[f"{_C}id"] is not None
+        },
     )
 
 

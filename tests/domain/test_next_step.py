@@ -235,6 +235,40 @@ def test_scheduled_prepares_confirms_then_asks_to_log_the_meeting(now, needle, d
     assert (result.due_on, result.due_at, result.overdue) == (None, due_at, overdue)
 
 
+@pytest.mark.parametrize(
+    ("now", "ready", "text"),
+    [
+        (
+            ny(2026, 12, 8, 9),
+            True,
+            "Your questions are ready: finish /prepare checklist and confirm with Ada the day "
+            "before, time zone included",
+        ),
+        (
+            ny(2026, 12, 8, 9),
+            False,
+            "Prepare your questions (/prepare questions) and confirm with Ada the day before, "
+            "time zone included",
+        ),
+        (
+            ny(2026, 12, 9, 9),
+            True,
+            "Confirm the time and time zone with Ada; your questions are ready",
+        ),
+        (
+            ny(2026, 12, 9, 9),
+            False,
+            "Confirm the time and time zone with Ada; have your questions ready "
+            "(/prepare questions)",
+        ),
+    ],
+)
+def test_a_coming_meeting_asks_only_for_what_is_missing(now: datetime, ready: bool, text: str):
+    result = next_step(SCHEDULED, now, NEW_YORK, questions_ready=ready)
+    assert result is not None
+    assert result.text == text
+
+
 def test_scheduled_meeting_length_defaults_to_20_minutes_and_time_may_be_missing():
     contact = Contact(Stage.SCHEDULED, meeting_at=MEETING)
     assert step(contact, MEETING + timedelta(minutes=19)).overdue is False

@@ -210,3 +210,28 @@ async def test_a_later_persons_3b_with_a_colleague_talking_offers_no_add_and_the
     assert "Ben Ortiz" not in tuesday  # its own reminder, just above, says it
     assert "try another person" not in tuesday
     assert "**Dana Reyes**" in tuesday
+
+
+# --- finding 12: the digest asks only for what is still missing before a meeting ---------------
+
+
+async def test_the_digest_does_not_ask_for_questions_already_prepared(
+    world: World, harness: BotHarness
+):
+    student = await new_student(world, harness, "prepared", digest=True)
+    kim = await requested(world, harness, student, "Kim Park")
+    lee = await requested(world, harness, student, "Lee Chen")
+    for cid in (kim, lee):
+        await run(world, student, "request reply", contact=str(cid))
+        await run(
+            world, student, "prepare schedule", contact=str(cid), date="2026-12-10", time="10:00"
+        )
+    async with harness.bot.db.transaction() as tx:  # Kim's list has a question, Lee's none
+        await add_question(tx, kim, "insights", "What is a week like?", None)
+    await deliver_at(harness, datetime(2026, 12, 7, 14, 0, tzinfo=UTC))  # Monday's digest
+    digest = dms_with(world, student, "weekly InfoCoach digest")[-1].text()
+    kim_line = next(line for line in digest.splitlines() if "**Kim Park**" in line)
+    lee_line = next(line for line in digest.splitlines() if "**Lee Chen**" in line)
+    assert "Your questions are ready: finish /prepare checklist" in kim_line
+    assert "Prepare your questions" not in kim_line
+    assert "Prepare your questions (/prepare questions)" in lee_line
