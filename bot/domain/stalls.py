@@ -257,6 +257,25 @@ def find_stalls(
     return sorted(found, key=lambda stall: stall.since)  # stable: ties keep their order
 
 
+def talking_colleagues(contacts: Sequence[C]) -> dict[int, C]:
+    """For each later person at an employer (``asked_before``), the colleague there who has
+    replied (:func:`talking_colleague`, colleagues read oldest first), by contact id: the 3B
+    rule the digest and ``/progress`` word their step by, as the 3B reminder does."""
+    at_employer: dict[int, list[C]] = {}
+    for contact in sorted(contacts, key=lambda c: c.id):
+        if contact.employer_id is not None:
+            at_employer.setdefault(contact.employer_id, []).append(contact)
+    found: dict[int, C] = {}
+    for contact in contacts:
+        if contact.asked_before is None or contact.employer_id is None:
+            continue
+        others = (c for c in at_employer[contact.employer_id] if c.id != contact.id)
+        talking = talking_colleague(others)
+        if talking is not None:
+            found[contact.id] = talking
+    return found
+
+
 def digest_contents(
     contacts: Sequence[C],
     now: datetime,
@@ -279,20 +298,14 @@ def digest_contents(
         s for s in find_stalls(contacts, now, zone, holidays) if s.contact.id not in reminded
     ]
     listed = {id(stall.contact) for stall in stalled if stall.kind in STEP_STALLS}
-    at_employer: dict[int, list[C]] = {}
-    for contact in contacts:
-        if contact.employer_id is not None:
-            at_employer.setdefault(contact.employer_id, []).append(contact)
+    talking_at = talking_colleagues(contacts)
     horizon = now + DIGEST_AHEAD
     overdue: list[tuple[datetime, int, DigestLine[C]]] = []
     upcoming: list[tuple[datetime, int, DigestLine[C]]] = []
     for n, contact in enumerate(contacts):
         if contact.nudges_stopped or id(contact) in listed or contact.id in reminded:
             continue
-        talking = None
-        if contact.asked_before is not None and contact.employer_id is not None:
-            others = (c for c in at_employer[contact.employer_id] if c is not contact)
-            talking = talking_colleague(others)
+        talking = talking_at.get(contact.id)
         step = next_step(
             contact,
             now,

@@ -138,27 +138,26 @@ KEPT_LABELS = frozenset({"add", "refs"})
 person"): a reminder redrawn after an answer keeps them."""
 
 
-def labels_of(message: discord.Message | None) -> dict[str, str]:
-    """The delivery-time labels (:data:`KEPT_LABELS`) of a reminder's buttons."""
-    labels: dict[str, str] = {}
+def _buttons_of(message: discord.Message | None) -> list[tuple[str, str | None, bool]]:
+    """(action, label, whether it carries a choice ``…:<arg>``) of each reminder button a
+    message carries."""
+    found: list[tuple[str, str | None, bool]] = []
     for row in message.components if message is not None else ():
         for child in getattr(row, "children", []):
-            match = re.match(r"^ic:nd:([a-z]+):\d+$", getattr(child, "custom_id", None) or "")
-            label = getattr(child, "label", None)
-            if match and match.group(1) in KEPT_LABELS and label:
-                labels[match.group(1)] = label
-    return labels
-
-
-def _actions_of(message: discord.Message) -> set[str]:
-    """The actions of the reminder buttons a message carries."""
-    actions: set[str] = set()
-    for row in message.components:
-        for child in getattr(row, "children", []):
-            match = re.match(r"^ic:nd:([a-z]+):\d+", getattr(child, "custom_id", None) or "")
+            custom_id = getattr(child, "custom_id", None) or ""
+            match = re.match(r"^ic:nd:([a-z]+):\d+(:.+)?$", custom_id)
             if match:
-                actions.add(match.group(1))
-    return actions
+                found.append((match.group(1), getattr(child, "label", None), bool(match[2])))
+    return found
+
+
+def labels_of(message: discord.Message | None) -> dict[str, str]:
+    """The delivery-time labels (:data:`KEPT_LABELS`) of a reminder's buttons."""
+    return {
+        action: label
+        for action, label, choice in _buttons_of(message)
+        if action in KEPT_LABELS and label and not choice
+    }
 
 
 def nudge_view(
@@ -182,7 +181,7 @@ def nudge_view(
     chosen = {**labels_of(message), **(labels or {})}
     view = dynamic_view()
     left_out, greyed = set(omit), set(spent)
-    shown = _actions_of(message) if message is not None else set()
+    shown = {action for action, _, _ in _buttons_of(message)}
     if "stop" in shown:  # the reminder's own row redrawn: what was left out stays out
         left_out |= {action for action in LAYOUTS[kind] if action not in shown}
     # Stop's undo stays while its text (kept above) names it, until it is pressed.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
 from bot.domain.contacts import Connection, Stage
+from bot.domain.employers import name_key
 from bot.storage.database import Database, Source, Transaction, query_all, query_one
 from bot.storage.timestamps import date_from_db, from_db, to_db
 
@@ -232,10 +232,6 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
 async def search_contacts(
     db: Database, guild_id: int, user_id: int, query: str, limit: int = 25
 ) -> list[ContactRecord]:
@@ -245,11 +241,11 @@ async def search_contacts(
     the student's own contacts."""
     query = query.strip()
     if not query.isascii():
-        needle = _folded(query)
+        needle = name_key(query)
         found = [
             c
             for c in await list_contacts(db, guild_id, user_id)
-            if needle in _folded(c.person) or needle in _folded(c.organization)
+            if needle in name_key(c.person) or needle in name_key(c.organization)
         ]
         return found[:limit]
     pattern = _like_pattern(query)
@@ -268,11 +264,11 @@ async def find_by_name(db: Database, guild_id: int, user_id: int, text: str) -> 
     case; non-ASCII text is compared here, as in :func:`search_contacts`)."""
     text = text.strip()
     if not text.isascii():
-        wanted = _folded(text)
+        wanted = name_key(text)
         return [
             c
             for c in await list_contacts(db, guild_id, user_id)
-            if wanted in {_folded(c.person), _folded(c.organization), _folded(c.display_name)}
+            if wanted in {name_key(c.person), name_key(c.organization), name_key(c.display_name)}
         ]
     rows = await db.fetch_all(
         f"SELECT {CONTACT_SELECT} FROM contacts WHERE guild_id = ?1 AND user_id = ?2"

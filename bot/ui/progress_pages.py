@@ -20,8 +20,9 @@ from bot.content import SearchGuide
 from bot.discord_limits import EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
 from bot.domain.business_days import HolidayCalendar
 from bot.domain.funnel import funnel
-from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step, talking_colleague
+from bot.domain.next_step import REPORT_BACK_AFTER_DAYS, NextStep, next_step
 from bot.domain.nudge_kinds import NUDGE_LABELS, NudgeKind
+from bot.domain.stalls import talking_colleagues
 from bot.text import escape_markdown
 from bot.ui.dynamic_view import dynamic_view
 from bot.ui.employer_board import ACTIVE_MARK, PIN_MARK, esc_name, scores_line
@@ -110,10 +111,7 @@ def progress_rows(
     """Every contact with its next step (and next reminder); what is due first comes first,
     closed ones last."""
     next_nudges = next_nudges or {}
-    at_employer: dict[int, list[ContactRecord]] = {}
-    for contact in sorted(contacts, key=lambda c: c.id):  # oldest first, as the 3B rule reads
-        if contact.employer_id is not None:
-            at_employer.setdefault(contact.employer_id, []).append(contact)
+    talking_at = talking_colleagues(contacts)  # the digest's and the 3B reminder's rule
     rows = []
     for contact in contacts:
         shown = dataclasses.replace(
@@ -121,10 +119,7 @@ def progress_rows(
             person=clip(contact.person, SHORT_NAME),
             organization=clip(contact.organization, SHORT_NAME),
         )
-        talking = None  # the digest's and the 3B reminder's rule: someone there replied
-        if contact.asked_before is not None and contact.employer_id is not None:
-            others = (c for c in at_employer[contact.employer_id] if c.id != contact.id)
-            talking = talking_colleague(others)
+        talking = talking_at.get(contact.id)
         step = next_step(
             shown,
             now,
